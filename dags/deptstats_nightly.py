@@ -1,0 +1,105 @@
+"""deptstats_nightly: load each department's new or changed extracts, compute the indicators and
+draft the reply.
+
+One task per extract, grouped by department (task id `health.prepregnancy_checks`): a refused
+file turns exactly that task red, its message says what to fix, and clearing it reloads only
+that extract. Indicators and the draft run whatever the loads did; `report_failures` then marks
+the run failed if any load failed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, TaskGroup, dag, task
+
+from deptstats.registry import load_registry
+
+REGISTRY = load_registry()
+DEFAULT_ARGS = {
+    "owner": "deptstats",
+    # Retries cover the infrastructure (a locked or restarting database); data errors raise
+    # AirflowFailException and are never retried.
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+}
+
+
+@dag(
+    dag_id="deptstats_nightly",
+    schedule="30 1 * * *",
+    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["deptstats", "nightly", *sorted(d.code for d in REGISTRY.departments)],
+    params={
+        "landing": Param(None, type=["null", "string"],
+                         description="Landing folder; default $DEPTSTATS_LANDING"),
+        "out": Param(None, type=["null", "string"],
+                     description="Folder for the draft; default $DEPTSTATS_OUT"),
+        "reply": Param("reply-2024-147", type="string",
+                       description="Reply configuration under include/replies"),
+    },
+    doc_md=__doc__,
+)
+def deptstats_nightly() -> None:
+    @task
+    def prepare_warehouse() -> str:
+        from deptstats import airflow_tasks
+
+        return airflow_tasks.prepare_warehouse()
+
+    @task
+    def report_unrecognised_files(params: dict | None = None) -> dict:
+        from deptstats import airflow_tasks
+
+        return airflow_tasks.report_unrecognised_files(params or {})
+
+    @task(trigger_rule="all_done")
+    def compute_indicators() -> dict:
+        from deptstats import airflow_tasks
+
+        return airflow_tasks.compute_indicators()
+
+    @task(trigger_rule="all_done")
+    def draft_reply(params: dict | None = None) -> dict:
+        from deptstats import airflow_tasks
+
+        return airflow_tasks.draft_reply(params or {})
+
+    @task(trigger_rule="one_failed", retries=0)
+    def report_failures() -> None:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException("one or more extracts were refused: see the red tasks")
+
+    ready = prepare_warehouse()
+    unrecognised = report_unrecognised_files()
+    loads = {}
+    for department in REGISTRY.departments:
+        with TaskGroup(group_id=department.code, tooltip=department.name):
+            for extract in REGISTRY.extracts_of(department.code):
+
+                @task(task_id=extract.code, doc_md=f"{department.name}: {extract.name}")
+                def load(code: str = extract.code, params: dict | None = None,
+                         run_id: str | None = None) -> dict:
+                    from deptstats import airflow_tasks
+
+                    return airflow_tasks.load_extract(code, params or {}, run_id or "")
+
+                loads[extract.code] = load()
+                ready >> loads[extract.code]
+    for extract in REGISTRY.extracts:
+        if extract.references is not None:
+            # a referenced extract publishes first, so the cross-extract rule can be checked
+            loads[extract.references.extract] >> loads[extract.code]
+    ready >> unrecognised
+    indicators = compute_indicators()
+    draft = draft_reply()
+    [unrecognised, *loads.values()] >> indicators >> draft
+    [unrecognised, *loads.values(), draft] >> report_failures()
+
+
+deptstats_nightly()

@@ -1,0 +1,2 @@
+-- Warehouse database for deptstats; runs once, when the postgres volume is first initialised.
+create database deptstats;

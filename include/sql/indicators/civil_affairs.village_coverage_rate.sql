@@ -1,0 +1,11 @@
+-- civil_affairs.village_coverage_rate: villages covered / villages x 100
+-- One citywide row (area null), then one row per area that has rows in the period.
+-- Parameters bound by the caller: period, first_day, last_day.
+select null as area, count(*) filter (where covered) as numerator, count(*) as denominator
+from civil_affairs_village_coverage
+where period = :period
+union all
+select area, count(*) filter (where covered) as numerator, count(*) as denominator
+from civil_affairs_village_coverage
+where period = :period
+group by area

@@ -1,0 +1,11 @@
+-- health.chd_screening_rate: sum chd_screened / sum live_births x 100
+-- One citywide row (area null), then one row per area that has rows in the period.
+-- Parameters bound by the caller: period, first_day, last_day.
+select null as area, sum(chd_screened) as numerator, sum(live_births) as denominator
+from health_newborn_screening
+where period = :period
+union all
+select area, sum(chd_screened) as numerator, sum(live_births) as denominator
+from health_newborn_screening
+where period = :period
+group by area

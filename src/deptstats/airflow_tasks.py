@@ -1,0 +1,87 @@
+"""What the DAG's tasks do, given Airflow's runtime context. The only module of the package
+that touches Airflow; it is imported by task bodies at run time, never at DAG parse time."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Connection
+from airflow.sdk.exceptions import AirflowFailException
+
+from deptstats.connections import CONN_ID, url_from_connection
+from deptstats.warehouse import ensure_schema, open_engine, redact
+
+log = logging.getLogger(__name__)
+
+
+def _setting(params: dict[str, Any], key: str, env: str) -> Path:
+    value = params.get(key) or os.environ.get(env)
+    if not value:
+        raise AirflowFailException(
+            f"no {key} folder: pass it as the DAG param {key!r} or set {env} for the workers")
+    return Path(value)
+
+
+def warehouse_url() -> str:
+    conn = Connection.get(CONN_ID)
+    return url_from_connection(conn.conn_type, conn.host, conn.login, conn.password, conn.port,
+                               conn.schema, conn.extra_dejson)
+
+
+def prepare_warehouse() -> str:
+    url = warehouse_url()
+    ensure_schema(open_engine(url))
+    log.info("warehouse ready: %s", redact(url))
+    return redact(url)
+
+
+def report_unrecognised_files(params: dict[str, Any]) -> dict[str, Any]:
+    from deptstats.loading import record_unmatched
+
+    landing = _setting(params, "landing", "DEPTSTATS_LANDING")
+    outcomes = record_unmatched(open_engine(warehouse_url()), landing)
+    for outcome in outcomes:
+        log.warning("%s: %s", outcome.file, outcome.message)
+    return {"unrecognised": len(outcomes)}
+
+
+def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """Load one extract; a refused file fails the task without retries, in the steward's words."""
+    from deptstats.loading import ExtractRejected
+    from deptstats.loading import load_extract as load
+
+    landing = _setting(params, "landing", "DEPTSTATS_LANDING")
+    try:
+        outcomes = load(open_engine(warehouse_url()), landing, extract_code, run_id)
+    except ExtractRejected as rejected:
+        log.error("%s", rejected)
+        raise AirflowFailException(str(rejected)) from None
+    for outcome in outcomes:
+        log.info("%s %s: %s", outcome.status.upper(), outcome.file, outcome.message)
+    summary: dict[str, Any] = {"files": len(outcomes)}
+    for status in ("published", "skipped"):
+        summary[status] = sum(o.status == status for o in outcomes)
+    summary["rows_published"] = sum(o.rows for o in outcomes if o.status == "published")
+    summary["batches"] = [o.batch_id for o in outcomes if o.status == "published"]
+    return summary
+
+
+def compute_indicators() -> dict[str, int]:
+    from deptstats.indicators import compute_indicators as compute
+
+    return {"indicator_rows": compute(open_engine(warehouse_url()))}
+
+
+def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
+    from deptstats.drafting import draft_reply as draft
+
+    out = _setting(params, "out", "DEPTSTATS_OUT")
+    result = draft(open_engine(warehouse_url(), write=False), out, params.get("reply")
+                   or "reply-2024-147")
+    log.info("draft written: %s (%d figures, %d missing)", result.path, result.figures_used,
+             len(result.figures_missing))
+    return {"draft": str(result.path), "figures": result.figures_used,
+            "missing": result.figures_missing}

@@ -1,0 +1,172 @@
+"""The `deptstats` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_WAREHOUSE = "warehouse.db"
+
+
+def _warehouse(args: argparse.Namespace) -> str:
+    from deptstats.warehouse import normalize_url
+
+    return normalize_url(args.warehouse or os.environ.get("DEPTSTATS_WAREHOUSE")
+                         or DEFAULT_WAREHOUSE)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from deptstats.sample import write_sample
+
+    paths = write_sample(Path(args.out))
+    print(f"wrote {len(paths)} sample deliveries under {args.out}")
+    return 0
+
+
+def cmd_db_init(args: argparse.Namespace) -> int:
+    from deptstats.warehouse import ensure_schema, open_engine, redact
+
+    ensure_schema(open_engine(_warehouse(args)))
+    print(f"warehouse schema ready: {redact(_warehouse(args))}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
+    from deptstats.drafting import draft_reply
+    from deptstats.indicators import compute_indicators
+    from deptstats.loading import ExtractRejected, load_extract, record_unmatched
+    from deptstats.registry import load_registry
+    from deptstats.warehouse import ensure_schema, open_engine
+
+    engine = open_engine(_warehouse(args))
+    ensure_schema(engine)
+    landing, failed = Path(args.landing), 0
+    for outcome in record_unmatched(engine, landing):
+        print(f"REJECTED {outcome.file}: {outcome.message}")
+        failed += 1
+    for extract in load_registry().extracts:
+        try:
+            outcomes = load_extract(engine, landing, extract.code, args.run_id)
+        except ExtractRejected as rejected:
+            outcomes, failed = rejected.outcomes, failed + 1
+        for outcome in outcomes:
+            print(f"{outcome.status.upper():9} {outcome.file}: {outcome.message}")
+            for example in outcome.examples:
+                print(f"          - {example}")
+    compute_indicators(engine)
+    if args.out:
+        draft = draft_reply(engine, Path(args.out))
+        print(f"draft: {draft.path}")
+    return 1 if failed else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from deptstats.airflow_local import run_nightly
+
+    return run_nightly(landing=Path(args.landing), warehouse=_warehouse(args),
+                       out=Path(args.out), airflow_home=Path(args.airflow_home))
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from deptstats.reports import figures, render
+    from deptstats.warehouse import open_engine
+
+    rows = figures(open_engine(_warehouse(args), write=False))
+    if args.citywide:
+        rows = [r for r in rows if r["area"] is None]
+    print(render(rows, args.format, None if args.format == "json" else
+                 ["indicator", "period", "area", "value", "display", "status", "file"]))
+    return 0
+
+
+def cmd_loads(args: argparse.Namespace) -> int:
+    from deptstats.reports import loads, render
+    from deptstats.warehouse import open_engine
+
+    rows = loads(open_engine(_warehouse(args), write=False))
+    print(render(rows, args.format, None if args.format == "json" else
+                 ["file", "extract", "period", "status", "errors", "warnings", "message"]))
+    return 0
+
+
+def cmd_problems(args: argparse.Namespace) -> int:
+    from deptstats.reports import problems, render
+    from deptstats.warehouse import open_engine
+
+    rows = problems(open_engine(_warehouse(args), write=False), args.file)
+    print(render(rows, args.format, None if args.format == "json" else
+                 ["file", "row_number", "column_name", "value", "rule", "severity"]))
+    return 0
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    from deptstats.drafting import draft_reply
+    from deptstats.warehouse import open_engine
+
+    draft = draft_reply(open_engine(_warehouse(args), write=False), Path(args.out), args.reply)
+    print(f"draft: {draft.path} ({draft.figures_used} figures, "
+          f"{len(draft.figures_missing)} missing)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deptstats", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_warehouse(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--warehouse", help="SQLAlchemy URL or SQLite file path "
+                       "(default $DEPTSTATS_WAREHOUSE, else warehouse.db)")
+        return p
+
+    def with_format(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--format", choices=("json", "table"), default="table")
+        return p
+
+    p = sub.add_parser("sample", help="write the sample deliveries")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_sample)
+
+    p = with_warehouse(sub.add_parser("db-init", help="create the warehouse schema"))
+    p.set_defaults(func=cmd_db_init)
+
+    p = with_warehouse(sub.add_parser("load", help="load, compute and draft without Airflow"))
+    p.add_argument("--landing", required=True)
+    p.add_argument("--out")
+    p.add_argument("--run-id", default="cli")
+    p.set_defaults(func=cmd_load)
+
+    p = with_warehouse(sub.add_parser("run", help="run the nightly DAG once through Airflow"))
+    p.add_argument("--landing", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--airflow-home", default=".airflow",
+                   help="AIRFLOW_HOME with its own metadata database (default .airflow)")
+    p.set_defaults(func=cmd_run)
+
+    p = with_format(with_warehouse(sub.add_parser("figures", help="every indicator value")))
+    p.add_argument("--citywide", action="store_true", help="citywide values only")
+    p.set_defaults(func=cmd_figures)
+
+    p = with_format(with_warehouse(sub.add_parser("loads", help="every delivered file")))
+    p.set_defaults(func=cmd_loads)
+
+    p = with_format(with_warehouse(sub.add_parser("problems", help="failing rows kept")))
+    p.add_argument("--file", help="one delivered file, as listed by `deptstats loads`")
+    p.set_defaults(func=cmd_problems)
+
+    p = with_warehouse(sub.add_parser("draft", help="draft a reply from the warehouse"))
+    p.add_argument("--out", required=True)
+    p.add_argument("--reply", default="reply-2024-147")
+    p.set_defaults(func=cmd_draft)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

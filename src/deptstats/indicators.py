@@ -1,0 +1,154 @@
+"""Indicators: SQL in include/sql/indicators/ aggregates the published rows of one period into a
+numerator and denominator, citywide and per area; the value is their exact quotient, scaled by
+the registry's multiplier and rounded half-up in Decimal arithmetic (SQLite has no decimal type,
+so no rounding happens in binary floating point)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Date, Engine, bindparam, delete, insert, select, text
+
+from deptstats.paths import read_sql
+from deptstats.periods import parse_period
+from deptstats.registry import Indicator, Registry, load_registry
+from deptstats.warehouse import metadata_for, utcnow
+
+PEOPLE_UNITS = ("人", "人次")
+MOVE_WARNING = Decimal("0.30")
+# SQLite returns sums of decimal columns as binary floats; amounts carry at most 6 decimals
+# (the readers refuse more), so quantizing to 6 places restores the exact sum.
+AMOUNT_QUANTUM = Decimal("0.000001")
+
+
+def exact(number: Any) -> Decimal | None:
+    if number is None:
+        return None
+    if isinstance(number, float):
+        return Decimal(repr(number)).quantize(AMOUNT_QUANTUM)
+    return Decimal(number)
+
+
+def indicator_value(indicator: Indicator, numerator: Decimal | None,
+                    denominator: Decimal | None) -> Decimal | None:
+    """numerator x multiplier (/ denominator), rounded half-up to the indicator's decimals."""
+    if numerator is None:
+        return None
+    if denominator is not None:
+        if denominator == 0:
+            return None
+        raw = numerator * indicator.multiplier / denominator
+    else:
+        raw = numerator * indicator.multiplier
+    return round_half_up(raw, indicator.decimals)
+
+
+def round_half_up(number: Decimal, decimals: int) -> Decimal:
+    return number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def plain(number: Decimal) -> str:
+    """Trailing zeros and a bare trailing point dropped: 100.0 -> 100, 99.90 -> 99.9."""
+    text_form = format(number, "f")
+    if "." in text_form:
+        text_form = text_form.rstrip("0").rstrip(".")
+    return text_form
+
+
+def display(indicator: Indicator, value: Decimal | None) -> str:
+    """The figure as the reply writes it: 84.18%, 0/万, 192.9万元, 15000余人次."""
+    if value is None:
+        return "—"
+    if (indicator.approximate_people and indicator.unit in PEOPLE_UNITS
+            and value >= 10000 and value % 1000 != 0):
+        thousands = (value / 1000).to_integral_value(rounding=ROUND_FLOOR) * 1000
+        return f"{plain(thousands)}余{indicator.unit}"
+    return f"{plain(value)}{indicator.unit}"
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    indicator: str
+    period: str
+    area: str | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    value: Decimal | None
+    display: str
+
+
+def run_indicator_sql(conn: Connection, indicator: Indicator, period_code: str
+                      ) -> list[IndicatorRow]:
+    """The indicator for one period: citywide row first, then areas in name order."""
+    sql = read_sql(indicator.sql_file)
+    period = parse_period(period_code)
+    params: dict[str, Any] = {"period": period_code}
+    statement = text(sql)
+    if ":first_day" in sql:
+        statement = statement.bindparams(bindparam("first_day", type_=Date()),
+                                         bindparam("last_day", type_=Date()))
+        params |= {"first_day": period.first_day, "last_day": period.last_day}
+    rows = []
+    for area, numerator, denominator in conn.execute(statement, params):
+        num, den = exact(numerator), exact(denominator)
+        value = indicator_value(indicator, num, den)
+        rows.append(IndicatorRow(indicator.code, period_code, area, num, den, value,
+                                 display(indicator, value)))
+    rows.sort(key=lambda r: (r.area is not None, r.area or ""))
+    return rows
+
+
+def _move_note(indicator: Indicator, value: Decimal | None, earlier: tuple[str, Decimal] | None
+               ) -> str | None:
+    """extracts.md: a citywide indicator moving more than 30% against the last earlier period."""
+    if value is None or earlier is None or earlier[1] in (None, 0):
+        return None
+    change = (value - earlier[1]) / earlier[1]
+    if abs(change) <= MOVE_WARNING:
+        return None
+    return (f"moved {plain(round_half_up(change * 100, 1))}% against {earlier[0]} "
+            f"({plain(earlier[1])}{indicator.unit})")
+
+
+def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
+    """Recompute every indicator for every published period, replacing earlier values.
+    Returns the number of rows written."""
+    registry = registry or load_registry()
+    tables = metadata_for(registry).tables
+    publication, values = tables["publication"], tables["indicator_value"]
+    written = 0
+    now = utcnow().isoformat()
+    with engine.begin() as conn:
+        published = conn.execute(select(publication.c.extract, publication.c.period,
+                                        publication.c.batch_id, publication.c.warnings)
+                                 .order_by(publication.c.period)).all()
+        conn.execute(delete(values))
+        for indicator in registry.indicators:
+            earlier: tuple[str, Decimal] | None = None
+            for extract, period, batch_id, warnings in published:
+                if extract != indicator.extract:
+                    continue
+                rows = run_indicator_sql(conn, indicator, period)
+                records = []
+                for row in rows:
+                    note = None
+                    if row.area is None:
+                        note = _move_note(indicator, row.value, earlier)
+                        earlier = (period, row.value)
+                    if warnings:
+                        note = "; ".join(filter(None, [
+                            note, f"source publication has {warnings} warning(s)"]))
+                    records.append({
+                        "indicator": indicator.code, "period": period, "area": row.area,
+                        "value": row.value, "value_text": None if row.value is None
+                        else format(row.value, "f"),
+                        "numerator": row.numerator, "denominator": row.denominator,
+                        "display": row.display, "status": "flagged" if note else "final",
+                        "note": note, "batch_id": batch_id, "sql_file": indicator.sql_file,
+                        "computed_at": now})
+                if records:
+                    conn.execute(insert(values), records)
+                    written += len(records)
+    return written

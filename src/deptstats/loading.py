@@ -1,0 +1,359 @@
+"""Load one extract's delivered files: read, validate, and publish each new or changed file.
+
+Each file is one transaction keyed on (file, sha256): its delivery row, load batch, validation
+results, problems and, when it passes, the replacement of that extract and period's published
+rows. A crash leaves the warehouse as it was before the file; a rejected file never touches what
+was published.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from deptstats.landing import Delivery, deliveries_of, sha256_of
+from deptstats.readers import RawTable, ReadError, read_file
+from deptstats.registry import Extract, Registry, load_registry
+from deptstats.validation import VALUE, Problem, ValidationReport, suite_name, validate
+from deptstats.warehouse import metadata_for, utcnow
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EXAMPLES_IN_MESSAGE = 5
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one delivered file; small enough for XCom."""
+
+    file: str
+    extract: str
+    period: str
+    sha256: str
+    status: str  # published, rejected or skipped
+    rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    batch_id: int | None = None
+    message: str = ""
+    examples: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class ExtractRejected(Exception):
+    """One or more files of an extract were refused; the message is for the steward."""
+
+    def __init__(self, outcomes: list[FileOutcome]):
+        self.outcomes = outcomes
+        super().__init__(steward_message([o for o in outcomes if o.status == "rejected"]))
+
+
+def steward_message(rejected: list[FileOutcome]) -> str:
+    lines = []
+    for outcome in rejected:
+        lines.append(f"REJECTED {outcome.file} (sha256 {outcome.sha256[:12]}): {outcome.message}")
+        lines.extend(f"  - {example}" for example in outcome.examples)
+        if outcome.errors > len(outcome.examples):
+            lines.append(f"  ... {outcome.errors - len(outcome.examples)} more")
+        lines.append(
+            f"  Full list: deptstats problems --file {outcome.file}  "
+            f"(warehouse table problem, batch_id {outcome.batch_id})")
+    lines.append("Earlier publications of these extracts are unchanged. Fix the file in the "
+                 "landing folder, then clear this task to load it again.")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ rows to publish
+
+
+def _typed(extract: Extract, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as Python values for the extract's warehouse table."""
+    columns: dict[str, list[Any]] = {"source_row": [int(r) for r in frame["source_row"]]}
+    for column in extract.columns:
+        texts = frame[column.name].tolist()
+        if column.type in ("count", "integer"):
+            values = [None if t is None else int(t) for t in texts]
+        elif column.type == "amount":
+            values = [None if t is None else Decimal(t) for t in texts]
+        elif column.type == "date":
+            values = [None if t is None else date.fromisoformat(t) for t in texts]
+        elif column.type == "yesno":
+            values = [None if t is None else t == "是" for t in texts]
+        else:
+            values = texts
+        columns[column.name] = values
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _reference_problems(conn: Connection, extract: Extract, period: str, frame: pd.DataFrame,
+                        registry: Registry) -> list[Problem]:
+    """The cross-extract rule: referenced ids must exist in the other extract's publication."""
+    reference = extract.references
+    if reference is None:
+        return []
+    other = registry.extract(reference.extract)
+    tables = metadata_for(registry).tables
+    published = conn.execute(
+        select(tables["publication"].c.batch_id).where(
+            tables["publication"].c.extract == other.code,
+            tables["publication"].c.period == period)).first()
+    column = extract.column(reference.column)
+    other_title = f"{other.name} ({other.code}) of {period}"
+    if published is None:
+        return [Problem("warning",
+                        f"{column.label} ({column.name}) not checked: {other_title} is not "
+                        "published yet", None, column.name, None)]
+    other_table = tables[other.table]
+    known = set(conn.execute(
+        select(other_table.c[reference.other]).where(other_table.c.period == period)).scalars())
+    return [
+        Problem("error", f"{column.label} ({column.name}) must name an institution in "
+                f"{other_title}", int(row), column.name, value)
+        for row, value in zip(frame["source_row"], frame[column.name], strict=True)
+        if value is not None and value not in known
+    ]
+
+
+# ------------------------------------------------------------------ one file
+
+
+@dataclass
+class _Prepared:
+    delivery: Delivery
+    data: bytes
+    sha256: str
+    table: RawTable | None = None
+    report: ValidationReport | None = None
+    frame: pd.DataFrame | None = None
+    read_error: str | None = None
+
+
+def _prepare(delivery: Delivery, data: bytes, registry: Registry) -> _Prepared:
+    prepared = _Prepared(delivery, data, sha256_of(data))
+    try:
+        prepared.table = read_file(delivery.path, delivery.extract, data)
+    except ReadError as error:
+        prepared.read_error = str(error)
+        return prepared
+    prepared.report, prepared.frame = validate(
+        delivery.extract, delivery.period, prepared.table, registry)
+    return prepared
+
+
+def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Registry,
+            delivery_id: int | None) -> FileOutcome:
+    """Write the file's delivery, batch, validation and (if it passes) publication."""
+    tables = metadata_for(registry).tables
+    delivery, extract, period = prepared.delivery, prepared.delivery.extract, prepared.delivery.period
+    now = utcnow().isoformat()
+    report = prepared.report or ValidationReport(suite=suite_name(extract))
+    problems = list(report.problems)
+    if prepared.read_error:
+        problems.insert(0, Problem("error", prepared.read_error.split(": ", 1)[-1], None, None,
+                                   None))
+    elif prepared.frame is not None and not report.errors:
+        problems += _reference_problems(conn, extract, period.code, prepared.frame, registry)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    status = "rejected" if errors else "published"
+    rows = [] if errors else _typed(extract, prepared.frame)
+    row_count = len(prepared.table.rows) if prepared.table else None
+
+    if delivery_id is None:
+        delivery_id = conn.execute(insert(tables["delivery"]).values(
+            file=delivery.relative, sha256=prepared.sha256, extract=extract.code,
+            period=period.code, size_bytes=len(prepared.data), status=status,
+            first_seen_at=now, last_seen_at=now)).inserted_primary_key[0]
+    batch_id = conn.execute(insert(tables["load_batch"]).values(
+        delivery_id=delivery_id, extract=extract.code, period=period.code, run_id=run_id,
+        outcome=status, row_count=row_count, started_at=now, finished_at=now,
+    )).inserted_primary_key[0]
+    validation_id = conn.execute(insert(tables["validation_run"]).values(
+        batch_id=batch_id, suite=report.suite, success=not errors,
+        expectations=len(report.outcomes),
+        failed_expectations=sum(not o.success for o in report.outcomes),
+        errors=len(errors), warnings=len(warnings), validated_at=now,
+    )).inserted_primary_key[0]
+    if report.outcomes:
+        conn.execute(insert(tables["validation_outcome"]), [
+            {"validation_id": validation_id, "seq": seq, "expectation": o.expectation,
+             "column_name": o.column, "severity": o.severity, "rule": o.rule,
+             "success": o.success, "element_count": o.element_count,
+             "unexpected_count": o.unexpected_count}
+            for seq, o in enumerate(report.outcomes)])
+    if problems:
+        conn.execute(insert(tables["problem"]), [
+            {"batch_id": batch_id, "delivery_id": delivery_id, "file": delivery.relative,
+             "sha256": prepared.sha256, "row_number": p.row, "column_name": p.column,
+             "value": p.value, "rule": p.rule, "severity": p.severity}
+            for p in problems])
+
+    row_label = prepared.table.row_label if prepared.table else "row"
+    examples = [p.describe(delivery.relative, extract, row_label)
+                for p in errors[:EXAMPLES_IN_MESSAGE]]
+    if errors:
+        rules = defaultdict(int)
+        for p in errors:
+            rules[p.rule] += 1
+        message = (f"{len(errors)} error(s) in {extract.name} ({extract.code}) {period.code}: "
+                   + "; ".join(f"{n} x {rule}" for rule, n in rules.items()))
+    else:
+        target = tables[extract.table]
+        conn.execute(delete(target).where(target.c.period == period.code))
+        if rows:
+            conn.execute(insert(target), [{**r, "period": period.code, "batch_id": batch_id}
+                                          for r in rows])
+        publication = tables["publication"]
+        conn.execute(delete(publication).where(publication.c.extract == extract.code,
+                                               publication.c.period == period.code))
+        conn.execute(insert(publication).values(
+            extract=extract.code, period=period.code, batch_id=batch_id,
+            delivery_id=delivery_id, row_count=len(rows), warnings=len(warnings),
+            published_at=now))
+        message = f"published {len(rows)} rows" + (
+            f" with {len(warnings)} warning(s)" if warnings else "")
+    conn.execute(update(tables["delivery"]).where(
+        tables["delivery"].c.delivery_id == delivery_id).values(
+        status=status, row_count=row_count, errors=len(errors), warnings=len(warnings),
+        message=message, batch_id=batch_id, last_seen_at=now))
+    return FileOutcome(delivery.relative, extract.code, period.code, prepared.sha256, status,
+                       len(rows), len(errors), len(warnings), batch_id, message, examples)
+
+
+def _known(conn: Connection, tables: Any, delivery: Delivery, sha256: str) -> Any:
+    d, p = tables["delivery"], tables["publication"]
+    return conn.execute(
+        select(d, p.c.delivery_id.label("published_delivery"))
+        .outerjoin(p, (p.c.extract == d.c.extract) & (p.c.period == d.c.period))
+        .where(d.c.file == delivery.relative, d.c.sha256 == sha256)).first()
+
+
+def _rejected_again(conn: Connection, tables: Any, known: Any, sha256: str) -> FileOutcome:
+    """An unchanged file that was refused before stays refused, with its recorded reasons."""
+    problem = tables["problem"]
+    examples = [
+        f"{known.file}, row {r.row_number}, column {r.column_name}, value {r.value!r}: {r.rule}"
+        if r.row_number is not None else f"{known.file}: {r.rule}"
+        for r in conn.execute(
+            select(problem).where(problem.c.batch_id == known.batch_id,
+                                  problem.c.severity == "error")
+            .order_by(problem.c.problem_id).limit(EXAMPLES_IN_MESSAGE))
+    ]
+    conn.execute(update(tables["delivery"]).where(
+        tables["delivery"].c.delivery_id == known.delivery_id).values(last_seen_at=utcnow()
+                                                                      .isoformat()))
+    return FileOutcome(known.file, known.extract, known.period, sha256, "rejected", 0,
+                       known.errors, known.warnings, known.batch_id,
+                       f"unchanged since it was refused: {known.message}", examples)
+
+
+def _duplicate_periods(deliveries: list[Delivery]) -> dict[str, list[Delivery]]:
+    by_period: dict[str, list[Delivery]] = defaultdict(list)
+    for delivery in deliveries:
+        by_period[delivery.period.code].append(delivery)
+    return {p: ds for p, ds in by_period.items() if len(ds) > 1}
+
+
+def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
+                 registry: Registry | None = None) -> list[FileOutcome]:
+    """Process every delivered file of one extract; raise ExtractRejected if any is refused
+    (after the others are published)."""
+    registry = registry or load_registry()
+    tables = metadata_for(registry).tables
+    deliveries = deliveries_of(landing, registry, extract_code)
+    duplicates = _duplicate_periods(deliveries)
+    outcomes: list[FileOutcome] = []
+    for delivery in deliveries:
+        if delivery.period.code in duplicates:
+            others = [d.relative for d in duplicates[delivery.period.code] if d is not delivery]
+            outcomes.append(_refuse_duplicate(engine, tables, delivery, others, run_id))
+            continue
+        data = delivery.path.read_bytes()
+        sha256 = sha256_of(data)
+        with engine.begin() as conn:
+            known = _known(conn, tables, delivery, sha256)
+            if known is not None and known.status == "rejected":
+                outcomes.append(_rejected_again(conn, tables, known, sha256))
+                continue
+            if known is not None and known.published_delivery == known.delivery_id:
+                conn.execute(update(tables["delivery"]).where(
+                    tables["delivery"].c.delivery_id == known.delivery_id).values(
+                    status="skipped", last_seen_at=utcnow().isoformat()))
+                outcomes.append(FileOutcome(known.file, known.extract, known.period, sha256,
+                                            "skipped", known.row_count or 0, 0, known.warnings,
+                                            known.batch_id, "unchanged: already published"))
+                continue
+        # New or changed bytes: read and validate outside any transaction, then record.
+        prepared = _prepare(delivery, data, registry)
+        with engine.begin() as conn:
+            known = _known(conn, tables, delivery, prepared.sha256)
+            outcomes.append(_record(conn, prepared, run_id, registry,
+                                    known.delivery_id if known is not None else None))
+    if any(o.status == "rejected" for o in outcomes):
+        raise ExtractRejected(outcomes)
+    return outcomes
+
+
+def _refuse_duplicate(engine: Engine, tables: Any, delivery: Delivery, others: list[str],
+                      run_id: str) -> FileOutcome:
+    data = delivery.path.read_bytes()
+    sha256 = sha256_of(data)
+    message = (f"two files for {delivery.extract.code} {delivery.period.code}: also "
+               f"{', '.join(others)}. Remove one of them.")
+    now = utcnow().isoformat()
+    with engine.begin() as conn:
+        known = _known(conn, tables, delivery, sha256)
+        values = dict(status="rejected", errors=1, warnings=0, message=message, last_seen_at=now)
+        if known is None:
+            conn.execute(insert(tables["delivery"]).values(
+                file=delivery.relative, sha256=sha256, extract=delivery.extract.code,
+                period=delivery.period.code, size_bytes=len(data), first_seen_at=now, **values))
+        else:
+            conn.execute(update(tables["delivery"]).where(
+                tables["delivery"].c.delivery_id == known.delivery_id).values(**values))
+    return FileOutcome(delivery.relative, delivery.extract.code, delivery.period.code, sha256,
+                       "rejected", errors=1, message=message)
+
+
+def record_unmatched(engine: Engine, landing: Path, registry: Registry | None = None
+                     ) -> list[FileOutcome]:
+    """Files whose names match no extract or period: reported as rejected, left in place."""
+    from deptstats.landing import scan
+
+    registry = registry or load_registry()
+    tables = metadata_for(registry).tables
+    outcomes = []
+    for delivery in scan(landing, registry):
+        if delivery.problem is None:
+            continue
+        data = delivery.path.read_bytes()
+        sha256 = sha256_of(data)
+        now = utcnow().isoformat()
+        message = f"file name not recognised: {delivery.problem}; the file was left in place"
+        with engine.begin() as conn:
+            existing = conn.execute(select(func.count()).select_from(tables["delivery"]).where(
+                tables["delivery"].c.file == delivery.relative,
+                tables["delivery"].c.sha256 == sha256)).scalar_one()
+            if existing:
+                conn.execute(update(tables["delivery"]).where(
+                    tables["delivery"].c.file == delivery.relative,
+                    tables["delivery"].c.sha256 == sha256).values(last_seen_at=now))
+            else:
+                conn.execute(insert(tables["delivery"]).values(
+                    file=delivery.relative, sha256=sha256,
+                    extract=delivery.extract.code if delivery.extract else None,
+                    size_bytes=len(data), status="rejected", errors=1, message=message,
+                    first_seen_at=now, last_seen_at=now))
+        outcomes.append(FileOutcome(delivery.relative, "", "", sha256, "rejected", errors=1,
+                                    message=message))
+    return outcomes

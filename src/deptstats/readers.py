@@ -1,0 +1,304 @@
+"""Read a delivered file (CSV, XLSX or JSON) into rows of text, as the steward sees them.
+
+Every reader yields (row number as seen in the file, cells). The shared tail finds the header,
+drops blank rows, footer lines and the total row (kept aside for reconciliation), and maps
+headers to the registry's canonical column names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from deptstats.registry import Extract
+
+ENCODINGS = ("utf-8", "gb18030")
+TOTAL_MARKERS = ("合计", "总计")
+FOOTER_PREFIXES = ("填报单位", "填报人", "注：", "注:", "制表", "审核人")
+HEADER_SEARCH_ROWS = 30
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+class ReadError(ValueError):
+    """The file cannot be read as the extract it claims to be; the message is for a steward."""
+
+
+@dataclass
+class RawTable:
+    """Data rows of one file as text, keyed by canonical column name."""
+
+    columns: list[str]
+    rows: list[dict[str, str | None]]
+    row_numbers: list[int]
+    total_row: dict[str, str | None] | None = None
+    total_row_number: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    row_label: str = "row"  # "record" for JSON
+
+
+def normalize_header(text: object) -> str:
+    """Header key: full-/half-width folded, white space removed, case folded."""
+    folded = unicodedata.normalize("NFKC", str(text))
+    return re.sub(r"\s+", "", folded).casefold()
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip().strip("\u3000").strip()
+    return text or None
+
+
+# ------------------------------------------------------------------ physical readers
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    failures = []
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as error:
+            failures.append(f"{encoding} (fails at byte {error.start})")
+    raise ReadError(
+        f"{path.name}: cannot decode the file as text; tried UTF-8 with BOM, "
+        + ", ".join(failures)
+        + ". Save it again as CSV UTF-8 or GB18030."
+    )
+
+
+def _csv_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
+    text = _decode(data, path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    for cells in reader:
+        yield start, list(cells)
+        start = reader.line_num + 1
+
+
+def _xlsx_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ReadError(
+            f"{path.name}: not a readable XLSX workbook ({error.__class__.__name__}: {error})"
+        ) from error
+    try:
+        sheet = workbook.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+def _json_rows(data: bytes, path: Path, extract: Extract
+               ) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
+    """Header and rows of a JSON delivery; keys naming the same column (Chinese or canonical
+    name) are merged, so records may spell their keys either way."""
+    try:
+        document = json.loads(_decode(data, path))
+    except json.JSONDecodeError as error:
+        raise ReadError(f"{path.name}: not valid JSON ({error})") from error
+    records = document.get("records") if isinstance(document, dict) else document
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ReadError(
+            f"{path.name}: JSON must be an array of objects or an object whose 'records' "
+            "member is that array"
+        )
+    header: list[str] = []
+    key_to_header: dict[str, str] = {}
+    for record in records:
+        for key in record:
+            if key in key_to_header:
+                continue
+            mapped = _match_headers(extract, [key])
+            name = mapped.get(0, key)
+            key_to_header[key] = name
+            if name not in header:
+                header.append(name)
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        for number, record in enumerate(records, start=1):
+            merged: dict[str, object] = {}
+            for key, value in record.items():
+                if merged.get(key_to_header[key]) is None:
+                    merged[key_to_header[key]] = value
+            yield number, [merged.get(name) for name in header]
+
+    return header, rows()
+
+
+# ------------------------------------------------------------------ shared tail
+
+
+def _match_headers(extract: Extract, headers: list[object]) -> dict[int, str]:
+    """Position -> canonical name for every header cell that names a column of the extract."""
+    wanted: dict[str, str] = {}
+    for column in extract.columns:
+        wanted[normalize_header(column.label)] = column.name
+        wanted[normalize_header(column.name)] = column.name
+    mapping: dict[int, str] = {}
+    for position, header in enumerate(headers):
+        if header is None:
+            continue
+        name = wanted.get(normalize_header(header))
+        if name is not None and name not in mapping.values():
+            mapping[position] = name
+    return mapping
+
+
+def _first_text(cells: list[object]) -> str | None:
+    for cell in cells:
+        text = _cell_text(cell)
+        if text is not None:
+            return text
+    return None
+
+
+def _tabulate(
+    extract: Extract,
+    path: Path,
+    numbered_rows: Iterable[tuple[int, list[object]]],
+    row_label: str = "row",
+    header_row: tuple[int, list[object]] | None = None,
+) -> RawTable:
+    rows_iter = iter(numbered_rows)
+    required = [c.name for c in extract.columns if c.required]
+    best: tuple[int, list[object], dict[int, str]] | None = None
+    if header_row is not None:
+        best = (header_row[0], header_row[1], _match_headers(extract, header_row[1]))
+    else:
+        # The header is the first row that names every required column; title rows sit above.
+        for number, cells in rows_iter:
+            mapping = _match_headers(extract, cells)
+            if best is None or len(mapping) > len(best[2]):
+                best = (number, cells, mapping)
+            if set(required) <= set(mapping.values()):
+                break
+            if number >= HEADER_SEARCH_ROWS:
+                break
+    if best is None:
+        raise ReadError(f"{path.name}: the file is empty")
+    header_number, header_cells, mapping = best
+    missing = [c for c in extract.columns if c.required and c.name not in mapping.values()]
+    if missing:
+        found = [str(h).strip() for h in header_cells if _cell_text(h) is not None]
+        raise ReadError(
+            f"{path.name}: required columns missing: "
+            + ", ".join(f"{c.label} ({c.name})" for c in missing)
+            + f". Header found at {row_label} {header_number}: "
+            + (", ".join(found) if found else "(no header cells)")
+        )
+    warnings = [
+        f"{path.name}: unknown column {str(h).strip()!r} ignored"
+        for position, h in enumerate(header_cells)
+        if _cell_text(h) is not None and position not in mapping
+    ]
+    table = RawTable(
+        columns=[c.name for c in extract.columns if c.name in mapping.values()],
+        rows=[],
+        row_numbers=[],
+        warnings=warnings,
+        row_label=row_label,
+    )
+    for number, cells in rows_iter:
+        first = _first_text(cells)
+        if first is None:
+            continue  # blank row
+        if first.startswith(FOOTER_PREFIXES):
+            continue
+        record = {
+            name: _cell_text(cells[position]) if position < len(cells) else None
+            for position, name in mapping.items()
+        }
+        if first in TOTAL_MARKERS:
+            table.total_row, table.total_row_number = record, number
+            continue
+        table.rows.append(record)
+        table.row_numbers.append(number)
+    if not table.rows:
+        raise ReadError(f"{path.name}: the file has a header but no data rows")
+    return table
+
+
+def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTable:
+    """Rows of a delivered file as text, mapped to the extract's canonical column names."""
+    if data is None:
+        data = path.read_bytes()
+    if not data.strip():
+        raise ReadError(f"{path.name}: the file is empty")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _tabulate(extract, path, _csv_rows(data, path))
+    if suffix == ".xlsx":
+        return _tabulate(extract, path, _xlsx_rows(data, path))
+    if suffix == ".json":
+        keys, rows = _json_rows(data, path, extract)
+        return _tabulate(extract, path, rows, row_label="record", header_row=(0, list(keys)))
+    raise ReadError(f"{path.name}: unsupported file type {suffix!r}; send CSV, XLSX or JSON")
+
+
+# ------------------------------------------------------------------ cell normalisation
+
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_DATE_FORMS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+)
+_EXCEL_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
+
+
+def normalize_number(text: str) -> str:
+    """Full-width digits folded, thousands separators removed; anything else left as given."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    if _THOUSANDS.match(folded):
+        folded = folded.replace(",", "")
+    return folded
+
+
+def normalize_date(text: str) -> str:
+    """ISO date for the accepted date forms of a real calendar date; else the text unchanged."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    for form in _DATE_FORMS:
+        match = form.match(folded)
+        if match:
+            try:
+                return date(*(int(g) for g in match.groups())).isoformat()
+            except ValueError:
+                return text
+    if _EXCEL_SERIAL.match(folded):
+        return (EXCEL_EPOCH + timedelta(days=int(float(folded)))).isoformat()
+    return text
+
+
+def normalize_cell(column_type: str, text: str | None) -> str | None:
+    if text is None:
+        return None
+    if column_type in ("count", "integer", "amount"):
+        return normalize_number(text)
+    if column_type == "date":
+        return normalize_date(text)
+    if column_type in ("enum", "yesno"):
+        return unicodedata.normalize("NFKC", text).strip()
+    return text.strip()

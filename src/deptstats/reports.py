@@ -1,0 +1,55 @@
+"""Read-side queries of the warehouse (include/sql/report/) as plain records, and their
+rendering as JSON or a table for the command line."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, String, bindparam, text
+
+from deptstats.paths import read_sql
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        from deptstats.indicators import plain
+
+        return plain(value)
+    return value
+
+
+def query(engine: Engine, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of include/sql/report/<name>.sql; string parameters are typed so PostgreSQL can
+    plan `:x is null` tests."""
+    statement = text(read_sql(f"report/{name}.sql"))
+    typed = [bindparam(key, type_=String()) for key, value in params.items()
+             if value is None or isinstance(value, str)]
+    if typed:
+        statement = statement.bindparams(*typed)
+    with engine.connect() as conn:
+        return [{k: _plain(v) for k, v in row._mapping.items()}
+                for row in conn.execute(statement, params)]
+
+
+def figures(engine: Engine) -> list[dict[str, Any]]:
+    return query(engine, "figures")
+
+
+def loads(engine: Engine) -> list[dict[str, Any]]:
+    return query(engine, "loads")
+
+
+def problems(engine: Engine, file: str | None = None) -> list[dict[str, Any]]:
+    return query(engine, "problems", file=file)
+
+
+def render(rows: list[dict[str, Any]], fmt: str, columns: list[str] | None = None) -> str:
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
+    from tabulate import tabulate
+
+    columns = columns or (list(rows[0]) if rows else [])
+    return tabulate([[row.get(c) for c in columns] for row in rows], headers=columns,
+                    tablefmt="simple", disable_numparse=True)

@@ -1,0 +1,338 @@
+"""Great Expectations suites built from the registry, and what they say about one file.
+
+The frame GX sees holds, per column, the normalised text under the canonical name and, for
+numbers and dates, the parsed value under `<name>__value`; `source_row` is the row number as the
+steward sees it in the file, so every failure names its row.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from deptstats.periods import Period
+from deptstats.readers import RawTable, normalize_cell
+from deptstats.registry import Column, Extract, Registry
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+ROW = "source_row"
+VALUE = "__value"
+TYPED = {"count", "integer", "amount", "date"}
+PATTERNS = {
+    "count": (r"^\d+$", "must be a whole number >= 0"),
+    "integer": (r"^-?\d+$", "must be a whole number"),
+    "amount": (r"^\d+(\.\d{1,6})?$", "must be a decimal amount >= 0 (at most 6 decimals)"),
+    "date": (
+        r"^\d{4}-\d{2}-\d{2}$",
+        "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failing row (or, for file-level rules, row None) of one rule."""
+
+    severity: str
+    rule: str
+    row: int | None
+    column: str | None
+    value: str | None
+
+    def describe(self, file: str, extract: Extract, row_label: str = "row") -> str:
+        where = [file]
+        if self.row is not None:
+            where.append(f"{row_label} {self.row}")
+        if self.column is not None:
+            where.append(f"column {_column_title(extract, self.column)}")
+        if self.row is not None:
+            where.append(f"value {self.value!r}" if self.value is not None else "value empty")
+        return ", ".join(where) + f": {self.rule}"
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    severity: str
+    rule: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+
+
+@dataclass
+class ValidationReport:
+    suite: str
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def success(self) -> bool:
+        return not self.errors
+
+
+def _column_title(extract: Extract, name: str) -> str:
+    name = name.removesuffix(VALUE)
+    try:
+        return f"{extract.column(name).label} ({name})"
+    except KeyError:
+        return name
+
+
+def suite_name(extract: Extract) -> str:
+    return f"deptstats.{extract.department}.{extract.code}"
+
+
+# ------------------------------------------------------------------ the frame
+
+
+def build_frame(extract: Extract, table: RawTable) -> pd.DataFrame:
+    """Normalised text and parsed values of every registry column (absent optional ones empty)."""
+    import pandas as pd
+
+    data: dict[str, Any] = {ROW: table.row_numbers}
+    for column in extract.columns:
+        texts = [normalize_cell(column.type, row.get(column.name)) for row in table.rows]
+        data[column.name] = pd.Series(texts, dtype="object")
+        if column.type == "date":
+            data[column.name + VALUE] = pd.to_datetime(
+                pd.Series(texts, dtype="object"), format="%Y-%m-%d", errors="coerce"
+            )
+        elif column.type in TYPED:
+            data[column.name + VALUE] = pd.to_numeric(
+                pd.Series(texts, dtype="object"), errors="coerce"
+            )
+    return pd.DataFrame(data)
+
+
+# ------------------------------------------------------------------ the suite
+
+
+@dataclass(frozen=True)
+class Check:
+    """An expectation with the steward's wording of its rule and the columns it names."""
+
+    expectation: Any
+    severity: str
+    rule: str
+    columns: tuple[str, ...]
+
+
+def _column_checks(column: Column, extract: Extract, period: Period, registry: Registry,
+                   gxe: Any) -> list[Check]:
+    import pandas as pd
+
+    title = f"{column.label} ({column.name})"
+    checks: list[Check] = []
+    if column.required and column.type != "text":
+        checks.append(Check(gxe.ExpectColumnValuesToNotBeNull(column=column.name), "error",
+                            f"{title} must not be empty", (column.name,)))
+    if column.type == "id":
+        checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=column.name), "error",
+                            f"{title} must be unique in the file", (column.name,)))
+    if column.type in PATTERNS:
+        regex, wording = PATTERNS[column.type]
+        checks.append(Check(gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex),
+                            "error", f"{title} {wording}", (column.name,)))
+    if column.type == "integer" and (column.min is not None or column.max is not None):
+        bounds = []
+        if column.min is not None:
+            bounds.append(f">= {column.min}")
+        if column.max is not None:
+            bounds.append(f"<= {column.max}")
+        checks.append(Check(
+            gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=column.min,
+                                              max_value=column.max),
+            "error", f"{title} must be " + " and ".join(bounds), (column.name,)))
+    if column.type == "amount" and column.min_exclusive:
+        checks.append(Check(
+            gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=0,
+                                              strict_min=True),
+            "error", f"{title} must be greater than 0", (column.name,)))
+    if column.type in ("enum", "yesno", "area"):
+        if column.type == "enum":
+            allowed = list(column.values)
+        elif column.type == "yesno":
+            allowed = ["是", "否"]
+        else:
+            allowed = list(registry.areas) + ([registry.citywide] if column.citywide else [])
+        shown = "、".join(allowed) if column.type != "area" else "the 17 areas of the reference list"
+        if column.type == "area" and column.citywide:
+            shown += f" or {registry.citywide}"
+        checks.append(Check(gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed),
+                            "error", f"{title} must be one of {shown}", (column.name,)))
+    if column.type == "date":
+        last = pd.Timestamp(period.last_day)
+        if extract.kind == "flow":
+            first = pd.Timestamp(period.first_day)
+            checks.append(Check(
+                gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=first,
+                                                  max_value=last),
+                "error",
+                f"{title} must fall inside the period {period.code} "
+                f"({period.first_day} to {period.last_day})",
+                (column.name,)))
+        else:
+            checks.append(Check(
+                gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, max_value=last),
+                "error",
+                f"{title} must be on or before the period's last day, {period.last_day}",
+                (column.name,)))
+    return checks
+
+
+def build_checks(extract: Extract, period: Period, registry: Registry) -> list[Check]:
+    """The extract's suite: every single-file rule of the data dictionary."""
+    import great_expectations.expectations as gxe
+
+    checks: list[Check] = []
+    for column in extract.columns:
+        checks.extend(_column_checks(column, extract, period, registry, gxe))
+    for rule in extract.rules:
+        title = _column_title(extract, rule.column) if rule.column else ""
+        if rule.rule == "not_greater":
+            checks.append(Check(
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=rule.other + VALUE, column_B=rule.column + VALUE, or_equal=True,
+                    ignore_row_if="either_value_is_missing"),
+                rule.severity,
+                f"{title} must not exceed {_column_title(extract, rule.other)}",
+                (rule.column, rule.other)))
+        elif rule.rule == "unique":
+            checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=rule.column),
+                                rule.severity, f"{title} may appear at most once in the file",
+                                (rule.column,)))
+        elif rule.rule in ("required_when", "empty_when"):
+            condition = f'{rule.when_column}=="{rule.when_value}"'
+            when = f"when {_column_title(extract, rule.when_column)} is {rule.when_value}"
+            if rule.rule == "required_when":
+                expectation = gxe.ExpectColumnValuesToNotBeNull(
+                    column=rule.column, row_condition=condition, condition_parser="pandas")
+                wording = f"{title} is required {when}"
+            else:
+                expectation = gxe.ExpectColumnValuesToBeNull(
+                    column=rule.column, row_condition=condition, condition_parser="pandas")
+                wording = f"{title} must be empty {when}"
+            checks.append(Check(expectation, rule.severity, wording, (rule.column,)))
+        elif rule.rule == "all_areas":
+            checks.append(Check(
+                gxe.ExpectColumnDistinctValuesToContainSet(column="area",
+                                                           value_set=list(registry.areas)),
+                rule.severity, "every area of the reference list should be present", ("area",)))
+    return checks
+
+
+# ------------------------------------------------------------------ running it
+
+
+def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check]) -> list[Any]:
+    """Validate the frame with GX Core; results in the order of `checks`."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("deptstats")
+    batch_definition = source.add_dataframe_asset(extract.code).add_batch_definition_whole_dataframe(
+        "whole file")
+    suite = gx.ExpectationSuite(name=suite_name(extract))
+    for number, check in enumerate(checks):
+        check.expectation.meta = {"check": number, "severity": check.severity, "rule": check.rule}
+        suite.add_expectation(check.expectation)
+    suite = context.suites.add(suite)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(
+        suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]})
+    by_check: dict[int, Any] = {r.expectation_config.meta["check"]: r for r in result.results}
+    return [by_check[number] for number in range(len(checks))]
+
+
+def _problems_of(check: Check, result: Any, rows: dict[int, dict[str, str | None]],
+                 registry: Registry) -> list[Problem]:
+    if result.success:
+        return []
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        return [Problem("error", f"{check.rule} (the check itself failed: "
+                        f"{result.exception_info.get('exception_message')})", None, None, None)]
+    details = result.result or {}
+    if "unexpected_index_list" not in details:
+        observed = details.get("observed_value") or []
+        missing = [a for a in registry.areas if a not in set(observed)]
+        return [Problem(check.severity, f"{check.rule}; missing: {'、'.join(missing)}", None,
+                        check.columns[0], None)]
+    problems = []
+    for entry in details["unexpected_index_list"]:
+        row = int(entry[ROW])
+        column = check.columns[0]
+        problems.append(Problem(check.severity, check.rule, row, column,
+                                rows[row].get(column)))
+    return problems
+
+
+def _total_problems(extract: Extract, table: RawTable) -> list[Problem]:
+    """A total row must equal the sum of the data rows in every numeric column it fills."""
+    if table.total_row is None:
+        return []
+    problems = []
+    for column in extract.columns:
+        if column.type not in ("count", "amount") or column.name not in table.columns:
+            continue
+        total_text = normalize_cell(column.type, table.total_row.get(column.name))
+        if total_text is None:
+            continue
+        try:
+            total = Decimal(total_text)
+            values = [normalize_cell(column.type, r.get(column.name)) for r in table.rows]
+            summed = sum((Decimal(v) for v in values if v is not None), Decimal(0))
+        except ArithmeticError:
+            continue  # a malformed cell is reported by its own rule
+        if total != summed:
+            problems.append(Problem(
+                "error",
+                f"the total row gives {total} for {column.label} ({column.name}) but the data "
+                f"rows sum to {summed}",
+                table.total_row_number, column.name, table.total_row.get(column.name)))
+    return problems
+
+
+def validate(extract: Extract, period: Period, table: RawTable, registry: Registry
+             ) -> tuple[ValidationReport, pd.DataFrame]:
+    """Run the extract's suite on one file; the report and the frame (for publishing)."""
+    frame = build_frame(extract, table)
+    checks = build_checks(extract, period, registry)
+    results = _run_gx(extract, frame, checks)
+    report = ValidationReport(suite=suite_name(extract))
+    rows = dict(zip(table.row_numbers, table.rows, strict=True))
+    for check, result in zip(checks, results, strict=True):
+        details = result.result or {}
+        report.outcomes.append(ExpectationOutcome(
+            expectation=result.expectation_config.type,
+            column=check.columns[0] if check.columns else None,
+            severity=check.severity,
+            rule=check.rule,
+            success=bool(result.success),
+            element_count=details.get("element_count"),
+            unexpected_count=details.get("unexpected_count"),
+        ))
+        report.problems.extend(_problems_of(check, result, rows, registry))
+    report.problems.extend(_total_problems(extract, table))
+    report.problems.extend(
+        Problem("warning", warning.split(": ", 1)[-1], None, None, None)
+        for warning in table.warnings)
+    report.problems.sort(key=lambda p: (p.severity != "error", p.row or 0, p.column or ""))
+    return report, frame

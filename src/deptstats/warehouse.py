@@ -1,0 +1,219 @@
+"""The warehouse: its schema (bookkeeping tables plus one table per extract, from the
+registry) and engines for SQLite (WAL, the embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    make_url,
+)
+
+from deptstats.registry import Extract, Registry, load_registry
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+AMOUNT = Numeric(24, 6)
+EXACT = Numeric(30, 10)
+
+
+def utcnow() -> datetime:
+    """Wall-clock time for audit columns only; no logic depends on it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _bookkeeping(metadata: MetaData) -> None:
+    Table(
+        "delivery", metadata,
+        Column("delivery_id", Integer, primary_key=True),
+        Column("file", Text, nullable=False, comment="path under the landing folder"),
+        Column("sha256", String(64), nullable=False),
+        Column("extract", String(64)),
+        Column("period", String(7)),
+        Column("size_bytes", Integer, nullable=False),
+        Column("row_count", Integer),
+        Column("status", String(16), nullable=False, comment="published, rejected or skipped"),
+        Column("errors", Integer, nullable=False, default=0),
+        Column("warnings", Integer, nullable=False, default=0),
+        Column("message", Text),
+        Column("batch_id", Integer, comment="the load batch that last processed the file"),
+        Column("first_seen_at", String(26), nullable=False),
+        Column("last_seen_at", String(26), nullable=False),
+        UniqueConstraint("file", "sha256"),
+    )
+    Table(
+        "load_batch", metadata,
+        Column("batch_id", Integer, primary_key=True),
+        Column("delivery_id", ForeignKey("delivery.delivery_id"), nullable=False),
+        Column("extract", String(64), nullable=False),
+        Column("period", String(7), nullable=False),
+        Column("run_id", Text, comment="the Airflow run (or CLI run) that loaded it"),
+        Column("outcome", String(16), nullable=False, comment="published or rejected"),
+        Column("row_count", Integer),
+        Column("started_at", String(26), nullable=False),
+        Column("finished_at", String(26), nullable=False),
+    )
+    Table(
+        "validation_run", metadata,
+        Column("validation_id", Integer, primary_key=True),
+        Column("batch_id", ForeignKey("load_batch.batch_id"), nullable=False, unique=True),
+        Column("suite", String(128), nullable=False),
+        Column("success", Boolean, nullable=False),
+        Column("expectations", Integer, nullable=False),
+        Column("failed_expectations", Integer, nullable=False),
+        Column("errors", Integer, nullable=False),
+        Column("warnings", Integer, nullable=False),
+        Column("validated_at", String(26), nullable=False),
+    )
+    Table(
+        "validation_outcome", metadata,
+        Column("validation_id", ForeignKey("validation_run.validation_id"), primary_key=True),
+        Column("seq", Integer, primary_key=True),
+        Column("expectation", String(128), nullable=False),
+        Column("column_name", String(64)),
+        Column("severity", String(8), nullable=False),
+        Column("rule", Text, nullable=False),
+        Column("success", Boolean, nullable=False),
+        Column("element_count", Integer),
+        Column("unexpected_count", Integer),
+    )
+    Table(
+        "problem", metadata,
+        Column("problem_id", Integer, primary_key=True),
+        Column("batch_id", ForeignKey("load_batch.batch_id"), nullable=False),
+        Column("delivery_id", ForeignKey("delivery.delivery_id"), nullable=False),
+        Column("file", Text, nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("row_number", Integer, comment="as the steward sees it in the file"),
+        Column("column_name", String(64)),
+        Column("value", Text, comment="the cell as delivered"),
+        Column("rule", Text, nullable=False),
+        Column("severity", String(8), nullable=False),
+        Index("ix_problem_batch", "batch_id"),
+    )
+    Table(
+        "publication", metadata,
+        Column("extract", String(64), primary_key=True),
+        Column("period", String(7), primary_key=True),
+        Column("batch_id", ForeignKey("load_batch.batch_id"), nullable=False),
+        Column("delivery_id", ForeignKey("delivery.delivery_id"), nullable=False),
+        Column("row_count", Integer, nullable=False),
+        Column("warnings", Integer, nullable=False),
+        Column("published_at", String(26), nullable=False),
+    )
+    Table(
+        "indicator_value", metadata,
+        Column("indicator", String(64), nullable=False),
+        Column("period", String(7), nullable=False),
+        Column("area", String(32), comment="null: citywide"),
+        Column("value", EXACT),
+        Column("value_text", String(40), comment="the exact rounded value"),
+        Column("numerator", EXACT),
+        Column("denominator", EXACT),
+        Column("display", String(40)),
+        Column("status", String(16), nullable=False, comment="final, or flagged by warnings"),
+        Column("batch_id", ForeignKey("load_batch.batch_id"), nullable=False),
+        Column("sql_file", String(128), nullable=False),
+        Column("note", Text, comment="why the value is flagged, for reviewers"),
+        Column("computed_at", String(26), nullable=False),
+        Index("ix_indicator_value", "indicator", "period"),
+    )
+
+
+_SQL_TYPES = {
+    "id": lambda: String(64),
+    "text": lambda: Text(),
+    "area": lambda: String(32),
+    "enum": lambda: String(16),
+    "yesno": lambda: Boolean(),
+    "count": lambda: Integer(),
+    "integer": lambda: Integer(),
+    "amount": lambda: AMOUNT,
+    "date": lambda: Date(),
+}
+
+
+def _extract_table(metadata: MetaData, extract: Extract) -> Table:
+    columns = [
+        Column("period", String(7), primary_key=True),
+        Column("source_row", Integer, primary_key=True, comment="row number in the source file"),
+        Column("batch_id", ForeignKey("load_batch.batch_id"), nullable=False),
+    ]
+    columns += [Column(c.name, _SQL_TYPES[c.type](), comment=c.label) for c in extract.columns]
+    return Table(extract.table, metadata, *columns, comment=f"{extract.name}: {extract.grain}")
+
+
+def build_metadata(registry: Registry) -> MetaData:
+    metadata = MetaData()
+    _bookkeeping(metadata)
+    for extract in registry.extracts:
+        _extract_table(metadata, extract)
+    return metadata
+
+
+_METADATA: dict[int, MetaData] = {}
+
+
+def metadata_for(registry: Registry | None = None) -> MetaData:
+    registry = registry or load_registry()
+    return _METADATA.setdefault(id(registry), build_metadata(registry))
+
+
+def normalize_url(url: str) -> str:
+    """SQLAlchemy URL; a bare path means a SQLite file, postgresql:// means psycopg 3."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).resolve()}"
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def redact(url: str) -> str:
+    return make_url(normalize_url(url)).render_as_string(hide_password=True)
+
+
+def open_engine(url: str, write: bool = True) -> Engine:
+    """An engine for the warehouse. SQLite: WAL so readers never wait for the loader, a busy
+    timeout, and (for writers) BEGIN IMMEDIATE so concurrent writers queue instead of failing
+    mid-transaction."""
+    url = normalize_url(url)
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's begin below decide
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"pragma busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("pragma journal_mode = wal")
+        cursor.execute("pragma foreign_keys = on")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # noqa: ANN001
+        connection.exec_driver_sql("begin immediate" if write else "begin")
+
+    return engine
+
+
+def ensure_schema(engine: Engine, registry: Registry | None = None) -> None:
+    """Create every missing table; existing tables and their rows are left alone."""
+    metadata_for(registry).create_all(engine, checkfirst=True)
