@@ -12,11 +12,16 @@ from sqlalchemy import Engine, String, bindparam, text
 from deptstats.paths import read_sql
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        from deptstats.indicators import plain
+# Exact numbers travel as strings, the same on every backend (SQLite hands back int or float,
+# PostgreSQL Decimal).
+EXACT_COLUMNS = {"numerator", "denominator"}
 
-        return plain(value)
+
+def _plain(key: str, value: Any) -> Any:
+    from deptstats.indicators import exact, plain
+
+    if value is not None and (key in EXACT_COLUMNS or isinstance(value, Decimal)):
+        return plain(exact(value))
     return value
 
 
@@ -29,7 +34,7 @@ def query(engine: Engine, name: str, **params: Any) -> list[dict[str, Any]]:
     if typed:
         statement = statement.bindparams(*typed)
     with engine.connect() as conn:
-        return [{k: _plain(v) for k, v in row._mapping.items()}
+        return [{k: _plain(k, v) for k, v in row._mapping.items()}
                 for row in conn.execute(statement, params)]
 
 

@@ -27,12 +27,9 @@ TYPED = {"count", "integer", "amount", "date"}
 PATTERNS = {
     "count": (r"^\d+$", "must be a whole number >= 0"),
     "integer": (r"^-?\d+$", "must be a whole number"),
-    "amount": (r"^\d+(\.\d{1,6})?$", "must be a decimal amount >= 0 (at most 6 decimals)"),
-    "date": (
-        r"^\d{4}-\d{2}-\d{2}$",
-        "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date",
-    ),
+    "amount": (r"^\d+(?:\.\d{1,6})?$", "must be a decimal amount >= 0 (at most 6 decimals)"),
 }
+DATE_WORDING = "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date"
 
 
 @dataclass(frozen=True)
@@ -149,6 +146,12 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
         regex, wording = PATTERNS[column.type]
         checks.append(Check(gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex),
                             "error", f"{title} {wording}", (column.name,)))
+    if column.type == "date":
+        # strptime, not a regex: 2023-02-30 has the shape of a date but is none
+        checks.append(Check(
+            gxe.ExpectColumnValuesToMatchStrftimeFormat(column=column.name,
+                                                        strftime_format="%Y-%m-%d"),
+            "error", f"{title} {DATE_WORDING}", (column.name,)))
     if column.type == "integer" and (column.min is not None or column.max is not None):
         bounds = []
         if column.min is not None:
@@ -262,8 +265,8 @@ def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check]) -> list[
     return [by_check[number] for number in range(len(checks))]
 
 
-def _problems_of(check: Check, result: Any, rows: dict[int, dict[str, str | None]],
-                 registry: Registry) -> list[Problem]:
+def _problems_of(check: Check, result: Any, rows: dict[int, dict[str, str | None]]
+                 ) -> list[Problem]:
     if result.success:
         return []
     if result.exception_info and result.exception_info.get("raised_exception"):
@@ -271,8 +274,7 @@ def _problems_of(check: Check, result: Any, rows: dict[int, dict[str, str | None
                         f"{result.exception_info.get('exception_message')})", None, None, None)]
     details = result.result or {}
     if "unexpected_index_list" not in details:
-        observed = details.get("observed_value") or []
-        missing = [a for a in registry.areas if a not in set(observed)]
+        missing = details.get("missing_list") or details.get("partial_missing_list") or []
         return [Problem(check.severity, f"{check.rule}; missing: {'、'.join(missing)}", None,
                         check.columns[0], None)]
     problems = []
@@ -329,7 +331,7 @@ def validate(extract: Extract, period: Period, table: RawTable, registry: Regist
             element_count=details.get("element_count"),
             unexpected_count=details.get("unexpected_count"),
         ))
-        report.problems.extend(_problems_of(check, result, rows, registry))
+        report.problems.extend(_problems_of(check, result, rows))
     report.problems.extend(_total_problems(extract, table))
     report.problems.extend(
         Problem("warning", warning.split(": ", 1)[-1], None, None, None)

@@ -1,0 +1,47 @@
+# Set-up and the two everyday commands: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := demo
+
+.PHONY: demo test lint lock clean
+
+# The virtual environment with exactly the locked versions (constraints.txt).
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check "pip==26.3"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $@
+
+# Sample deliveries -> the nightly DAG through Airflow -> warehouse and draft.
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	$(BIN)/deptstats sample --out $(DEMO)/landing
+	$(BIN)/deptstats run --landing $(DEMO)/landing --warehouse $(DEMO)/warehouse.db \
+		--out $(DEMO)/out --airflow-home $(DEMO)/airflow
+	@echo
+	@echo "landing folder: $(DEMO)/landing"
+	@echo "warehouse:      $(DEMO)/warehouse.db   (try: $(BIN)/deptstats figures --warehouse $(DEMO)/warehouse.db --citywide)"
+	@echo "draft:          $(DEMO)/out/reply-2024-147.md"
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Re-resolve the lock from pyproject.toml in a scratch environment.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet "pip==26.3"
+	.lock-venv/bin/pip install --quiet -e ".[dev,celery]"
+	{ echo "# Locked versions: the exact set CI tests. Regenerate with 'make lock' after changing"; \
+	  echo "# pyproject.toml dependencies, and commit the result."; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -iv '^deptstats'; } > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) $(DEMO) .airflow .pytest_cache .ruff_cache

@@ -1,0 +1,110 @@
+"""Shared fixtures: the registry, the sample deliveries, and warehouses on SQLite and on
+PostgreSQL (each test gets a database it creates and drops)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deptstats.registry import Registry, load_registry
+from deptstats.sample import write_sample
+from deptstats.warehouse import ensure_schema, open_engine
+
+REPO = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("DEPTSTATS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+
+
+def shared_dir() -> Path:
+    """../shared beside the checkout (CI lays a copy there)."""
+    return Path(os.environ.get("DEPTSTATS_SHARED", REPO.parent / "shared"))
+
+
+def spec_figures() -> dict[str, tuple[str, str]]:
+    """indicator -> (period, display) from shared/spec/reply-2024-147.md."""
+    text = (shared_dir() / "spec" / "reply-2024-147.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\w+\.\w+) \| ([\d-]+) \| (\S+) \|$", text, flags=re.MULTILINE)
+    return {code: (period, display) for code, period, display in rows}
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return load_registry()
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample deliveries, written once; copy before changing anything."""
+    out = tmp_path_factory.mktemp("sample")
+    write_sample(out)
+    return out
+
+
+@pytest.fixture
+def landing(sample_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample landing folder."""
+    target = tmp_path / "landing"
+    shutil.copytree(sample_dir, target)
+    return target
+
+
+def _postgres_available() -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except psycopg.OperationalError as error:
+        return str(error).strip().splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    problem = _postgres_available()
+    if problem is not None:
+        message = (f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem}); set "
+                   "DEPTSTATS_TEST_PG to a server URL whose user may create databases")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return PG_ADMIN_URL
+
+
+def _create_pg_database(admin_url: str) -> tuple[str, str]:
+    import psycopg
+
+    name = f"deptstats_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    return name, admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_pg_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty warehouse with the schema, on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+        ensure_schema(open_engine(url))
+        yield url
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    name, url = _create_pg_database(admin)
+    try:
+        engine = open_engine(url)
+        ensure_schema(engine)
+        yield url
+        engine.dispose()
+    finally:
+        _drop_pg_database(admin, name)

@@ -1,0 +1,45 @@
+"""Small helpers shared by the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from deptstats.loading import ExtractRejected, FileOutcome, load_extract
+from deptstats.registry import Registry
+from deptstats.warehouse import metadata_for
+
+
+def write_csv(landing: Path, relative: str, lines: list[str], encoding: str = "utf-8") -> Path:
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def table_counts(engine: Engine, registry: Registry) -> dict[str, int]:
+    """Rows in every warehouse table."""
+    with engine.connect() as conn:
+        return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in metadata_for(registry).tables.items()}
+
+
+def load_all(engine: Engine, landing: Path, registry: Registry, run_id: str = "test"
+             ) -> list[FileOutcome]:
+    """Load every extract, collecting outcomes of refused files instead of raising."""
+    outcomes: list[FileOutcome] = []
+    for extract in registry.extracts:
+        try:
+            outcomes += load_extract(engine, landing, extract.code, run_id, registry)
+        except ExtractRejected as rejected:
+            outcomes += rejected.outcomes
+    return outcomes
+
+
+def snapshot(engine: Engine, table: str, registry: Registry, period: str) -> list[tuple]:
+    """Published rows of one extract table and period, in a stable order."""
+    target = metadata_for(registry).tables[table]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            select(target).where(target.c.period == period).order_by(target.c.source_row))]

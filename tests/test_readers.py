@@ -1,0 +1,172 @@
+"""Readers: every format and quirk departments send, and the refusals a steward can act on."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from deptstats.readers import (
+    ReadError,
+    normalize_cell,
+    normalize_date,
+    normalize_header,
+    normalize_number,
+    read_file,
+)
+
+HEADER = "镇街,目标人群数,检查人数\r\n"
+ROWS = "浒山街道,100,90\r\n白沙路街道,200,150\r\n"
+
+
+@pytest.fixture
+def checks(registry):
+    return registry.extract("prepregnancy_checks")
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_encodings(tmp_path, checks, encoding):
+    path = write(tmp_path, "prepregnancy_checks_2023.csv", (HEADER + ROWS).encode(encoding))
+    table = read_file(path, checks)
+    assert table.columns == ["area", "target_people", "checked_people"]
+    assert [r["area"] for r in table.rows] == ["浒山街道", "白沙路街道"]
+    assert table.row_numbers == [2, 3]
+
+
+def test_undecodable_csv_names_encodings_and_offset(tmp_path, checks):
+    data = (HEADER + ROWS).encode("utf-8") + b"\xff\xfe\x00\x81"
+    path = write(tmp_path, "prepregnancy_checks_2023.csv", data)
+    with pytest.raises(ReadError) as error:
+        read_file(path, checks)
+    message = str(error.value)
+    assert "utf-8" in message and "gb18030" in message
+    assert f"byte {len((HEADER + ROWS).encode())}" in message
+
+
+def test_headers_match_by_chinese_or_canonical_name_loosely(tmp_path, checks):
+    data = " 镇 街 ,TARGET_PEOPLE,checked_people,备注\n浒山街道,１２３,1,x\n".encode()
+    table = read_file(write(tmp_path, "p_2023.csv", data), checks)
+    assert table.rows[0]["target_people"] == "１２３"
+    assert table.warnings == ["p_2023.csv: unknown column '备注' ignored"]
+
+
+def test_full_width_parentheses_in_headers(registry, tmp_path):
+    loans = registry.extract("multi_child_loans")
+    header = "贷款编号,发放日期,镇街,子女数,贷款金额(万元),是否上浮\n"
+    table = read_file(write(tmp_path, "l.csv", (header + "A1,2023-1-1,龙山镇,2,80,是\n").encode()),
+                      loans)
+    assert table.rows[0]["amount_wan"] == "80"
+    assert normalize_header("贷款金额（万元）") == normalize_header("贷款金额(万元)")
+
+
+def test_missing_required_column_names_missing_and_found(tmp_path, checks):
+    data = "镇街,检查人数\n浒山街道,1\n".encode()
+    with pytest.raises(ReadError) as error:
+        read_file(write(tmp_path, "p.csv", data), checks)
+    assert "目标人群数 (target_people)" in str(error.value)
+    assert "镇街, 检查人数" in str(error.value)
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "empty"),
+    ("镇街,目标人群数,检查人数\n".encode(), "no data rows"),
+])
+def test_empty_and_header_only(tmp_path, checks, data, words):
+    with pytest.raises(ReadError, match=words):
+        read_file(write(tmp_path, "p.csv", data), checks)
+
+
+def xlsx_bytes(rows: list[list[object]], merge_title: bool = True) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    if merge_title:
+        sheet.merge_cells("A1:C1")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_title_blank_total_and_footer_rows(tmp_path, checks):
+    data = xlsx_bytes([
+        ["2023年孕前优生健康检查情况", None, None],       # row 1, merged title
+        [None, None, None],                              # row 2
+        ["镇街", "目标人群数", "检查人数"],                  # row 3
+        ["浒山街道", 100, 90],                             # row 4
+        [None, None, None],                              # row 5, blank
+        ["白沙路街道", 200, 150],                          # row 6
+        ["合计", 300, 240],                                # row 7
+        ["填报单位：市卫生健康局"],                           # row 8
+        ["注：数据截至年末"],                                 # row 9
+    ])
+    table = read_file(write(tmp_path, "p.xlsx", data), checks)
+    assert table.row_numbers == [4, 6]
+    assert table.rows[1] == {"area": "白沙路街道", "target_people": "200", "checked_people": "150"}
+    assert table.total_row_number == 7
+    assert table.total_row["target_people"] == "300"
+
+
+def test_xlsx_dates_and_numbers_become_text(tmp_path, registry):
+    stations = registry.extract("infant_care_stations")
+    data = xlsx_bytes([["驿站编码", "驿站名称", "镇街", "建成日期", "年度活动场次"],
+                       ["YZ1", "一号", "龙山镇", datetime(2023, 5, 1), 12.0]], merge_title=False)
+    table = read_file(write(tmp_path, "s.xlsx", data), stations)
+    assert table.rows[0]["opened_on"] == "2023-05-01"
+    assert table.rows[0]["activities"] == "12"
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01not a zip at all", b"PK\x03\x04truncated"])
+def test_not_an_xlsx(tmp_path, checks, data):
+    with pytest.raises(ReadError, match="not a readable XLSX"):
+        read_file(write(tmp_path, "p.xlsx", data), checks)
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_json_array_or_records(tmp_path, checks, wrapped):
+    records = [{"镇街": "浒山街道", "目标人群数": 10, "检查人数": 9},
+               {"area": "龙山镇", "target_people": 20, "checked_people": 19}]
+    document = {"records": records} if wrapped else records
+    table = read_file(write(tmp_path, "p.json", json.dumps(document).encode()), checks)
+    assert table.row_label == "record"
+    assert table.row_numbers == [1, 2]
+    assert table.rows[1] == {"area": "龙山镇", "target_people": "20", "checked_people": "19"}
+
+
+def test_json_of_the_wrong_shape(tmp_path, checks):
+    with pytest.raises(ReadError, match="array of objects"):
+        read_file(write(tmp_path, "p.json", b'{"rows": []}'), checks)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("6,595", "6595"), ("１２３", "123"), (" 42 ", "42"), ("1,234.50", "1234.50"),
+    ("12,34", "12,34"), ("abc", "abc"),
+])
+def test_normalize_number(text, expected):
+    assert normalize_number(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2023-05-01", "2023-05-01"), ("2023/5/1", "2023-05-01"), ("2023年5月1日", "2023-05-01"),
+    ("45047", "2023-05-01"), ("２０２３-０５-０１", "2023-05-01"),
+    ("2023-02-30", "2023-02-30"), ("5/1/2023", "5/1/2023"),
+])
+def test_normalize_date(text, expected):
+    assert normalize_date(text) == expected
+
+
+def test_normalize_cell_by_type():
+    assert normalize_cell("yesno", " 是 ") == "是"
+    assert normalize_cell("enum", "５Ａ") == "5A"
+    assert normalize_cell("area", " 龙山镇\u3000") == "龙山镇"
+    assert normalize_cell("count", None) is None
