@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import random
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,12 +31,13 @@ Record = dict[str, Any]
 # ------------------------------------------------------------------ arithmetic helpers
 
 
-def split_total(rng: random.Random, total: int, parts: int, minimum: int = 0) -> list[int]:
-    """`parts` whole numbers >= minimum summing exactly to `total`."""
+def split_total(rng: random.Random, total: int, parts: int, minimum: int = 0,
+                bias: list[float] | None = None) -> list[int]:
+    """`parts` whole numbers >= minimum summing exactly to `total`; `bias` scales the shares."""
     spare = total - minimum * parts
     if spare < 0:
         raise ValueError("total too small")
-    weights = [rng.uniform(0.5, 1.5) for _ in range(parts)]
+    weights = [rng.uniform(0.5, 1.5) * (bias[i] if bias else 1) for i in range(parts)]
     scale = spare / sum(weights)
     shares = [int(w * scale) for w in weights]
     for i in range(spare - sum(shares)):
@@ -83,7 +85,7 @@ FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 def count_cell(value: int, style: int) -> str:
     """Plain, with thousands separators, full-width, or padded with spaces."""
-    if style % 7 == 3 and value >= 1000:
+    if style % 2 == 0 and value >= 1000:
         return f"{value:,}"
     if style % 11 == 5:
         return str(value).translate(FULL_WIDTH)
@@ -97,7 +99,9 @@ def count_cell(value: int, style: int) -> str:
 
 def _prepregnancy(rng: random.Random, registry: Registry, target: int, checked: int
                   ) -> list[Record]:
-    targets = split_total(rng, target, len(registry.areas), minimum=200)
+    # the five 街道 are the most populous
+    bias = [4.0 if area.endswith("街道") else 1.0 for area in registry.areas]
+    targets = split_total(rng, target, len(registry.areas), minimum=200, bias=bias)
     checks = within(targets, checked)
     return [{"area": a, "target_people": t, "checked_people": c}
             for a, t, c in zip(registry.areas, targets, checks, strict=True)]
@@ -326,16 +330,25 @@ def write_json(extract: Extract, records: list[Record], wrapped: bool) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+_MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+
+
 def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed timestamps so the same workbook gives the same bytes."""
+    """Rewrite a workbook with fixed zip timestamps and a fixed modification time (openpyxl
+    stamps the time of saving), so the same workbook gives the same bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"<dcterms:modified\1>" + stamp + rb"</dcterms:modified>",
+                                        content)
+            target.writestr(fixed, content)
     return out.getvalue()
 
 
@@ -346,7 +359,6 @@ def write_xlsx(extract: Extract, records: list[Record], title: str, department: 
     workbook = openpyxl.Workbook()
     workbook.properties.creator = department
     workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
     sheet = workbook.active
     sheet.title = extract.name[:31]
     width = len(extract.columns)

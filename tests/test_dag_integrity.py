@@ -1,0 +1,60 @@
+"""The DAG folder: loads without errors, every DAG has tags, an owner and retries, and parsing
+imports neither pandas nor great_expectations."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+PARSE = """
+import json, sys, time
+started = time.perf_counter()
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(sys.argv[1])
+print(json.dumps({
+    "seconds": time.perf_counter() - started,
+    "errors": {k: str(v) for k, v in bag.import_errors.items()},
+    "heavy": sorted(m for m in ("pandas", "great_expectations", "openpyxl", "psycopg", "numpy")
+                    if m in sys.modules),
+    "dags": {dag_id: {
+        "tags": sorted(dag.tags),
+        "schedule": str(dag.timetable.expression),
+        "timezone": str(dag.timezone),
+        "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries,
+                              "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule)} for t in dag.tasks},
+    } for dag_id, dag in bag.dags.items()},
+}))
+"""
+
+
+def parse_dag_folder(tmp_path) -> dict:
+    env = dict(os.environ, AIRFLOW_HOME=str(tmp_path / "airflow"),
+               AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    done = subprocess.run([sys.executable, "-c", PARSE, str(REPO / "dags")], env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_dag_folder(tmp_path, registry):
+    parsed = parse_dag_folder(tmp_path)
+    assert parsed["errors"] == {}
+    assert parsed["heavy"] == []
+    assert set(parsed["dags"]) == {"deptstats_nightly"}
+    for dag_id, dag in parsed["dags"].items():
+        assert dag["tags"], dag_id
+        for task_id, task in dag["tasks"].items():
+            assert task["owner"] == "deptstats", task_id
+            assert task["retries"] is not None and task["retries"] >= 0, task_id
+    nightly = parsed["dags"]["deptstats_nightly"]
+    assert nightly["timezone"] == "Asia/Shanghai"
+    assert "30 1 * * *" in nightly["schedule"]
+    # one task per extract, named by department and extract
+    assert {e.task_id for e in registry.extracts} <= set(nightly["tasks"])
+    assert all(nightly["tasks"][e.task_id]["retries"] == 2 for e in registry.extracts)
+    assert nightly["tasks"]["report_failures"]["retries"] == 0
+    assert nightly["tasks"]["draft_reply"]["trigger_rule"] == "all_done"
+    print(f"DAG folder parsed in {parsed['seconds']:.2f} s")
