@@ -17,6 +17,8 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(sys.argv[1])
 print(json.dumps({
     "seconds": time.perf_counter() - started,
+    "file_seconds": sum(s.duration.total_seconds() if hasattr(s.duration, "total_seconds")
+                        else s.duration for s in bag.dagbag_stats),
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
     "heavy": sorted(m for m in ("pandas", "great_expectations", "openpyxl", "psycopg", "numpy")
                     if m in sys.modules),
@@ -25,7 +27,8 @@ print(json.dumps({
         "schedule": str(dag.timetable.expression),
         "timezone": str(dag.timezone),
         "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries,
-                              "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule)} for t in dag.tasks},
+                              "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule)}
+                  for t in dag.tasks},
     } for dag_id, dag in bag.dags.items()},
 }))
 """
@@ -57,4 +60,5 @@ def test_dag_folder(tmp_path, registry):
     assert all(nightly["tasks"][e.task_id]["retries"] == 2 for e in registry.extracts)
     assert nightly["tasks"]["report_failures"]["retries"] == 0
     assert nightly["tasks"]["draft_reply"]["trigger_rule"] == "all_done"
-    print(f"DAG folder parsed in {parsed['seconds']:.2f} s")
+    print(f"DAG folder: {parsed['file_seconds']:.3f} s parsing the files, "
+          f"{parsed['seconds']:.2f} s with importing Airflow")

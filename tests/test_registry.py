@@ -47,7 +47,8 @@ def test_every_extract_of_the_dictionary_is_registered_with_its_columns(registry
                 assert column.type == TYPE_WORDS[word], (code, column_name)
             if kind.startswith("one of"):
                 assert column.type == "enum"
-                assert list(column.values) == re.findall(r"[^\s,]+", kind[len("one of"):].rstrip(".")), column_name
+                listed = re.findall(r"[^\s,]+", kind[len("one of"):].rstrip("."))
+                assert list(column.values) == listed, column_name
             if kind.startswith("是 or 否"):
                 assert column.type == "yesno"
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from deptstats.landing import Delivery, deliveries_of, sha256_of
 from deptstats.readers import RawTable, ReadError, read_file
 from deptstats.registry import Extract, Registry, load_registry
-from deptstats.validation import VALUE, Problem, ValidationReport, suite_name, validate
+from deptstats.validation import Problem, ValidationReport, suite_name, validate
 from deptstats.warehouse import metadata_for, utcnow
 
 if TYPE_CHECKING:
@@ -220,6 +220,12 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
             extract=extract.code, period=period.code, batch_id=batch_id,
             delivery_id=delivery_id, row_count=len(rows), warnings=len(warnings),
             published_at=now))
+        # earlier deliveries of this extract and period no longer stand behind any figure
+        delivery_table = tables["delivery"]
+        conn.execute(update(delivery_table).where(
+            delivery_table.c.extract == extract.code, delivery_table.c.period == period.code,
+            delivery_table.c.delivery_id != delivery_id,
+            delivery_table.c.status.in_(("published", "skipped"))).values(status="superseded"))
         message = f"published {len(rows)} rows" + (
             f" with {len(warnings)} warning(s)" if warnings else "")
     conn.execute(update(tables["delivery"]).where(

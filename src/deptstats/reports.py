@@ -11,7 +11,6 @@ from sqlalchemy import Engine, String, bindparam, text
 
 from deptstats.paths import read_sql
 
-
 # Exact numbers travel as strings, the same on every backend (SQLite hands back int or float,
 # PostgreSQL Decimal).
 EXACT_COLUMNS = {"numerator", "denominator"}

@@ -48,7 +48,8 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("period", String(7)),
         Column("size_bytes", Integer, nullable=False),
         Column("row_count", Integer),
-        Column("status", String(16), nullable=False, comment="published, rejected or skipped"),
+        Column("status", String(16), nullable=False,
+               comment="published, rejected, skipped, or superseded by a newer delivery"),
         Column("errors", Integer, nullable=False, default=0),
         Column("warnings", Integer, nullable=False, default=0),
         Column("message", Text),
@@ -199,7 +200,7 @@ def open_engine(url: str, write: bool = True) -> Engine:
     engine = create_engine(url)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # let SQLAlchemy's begin below decide
         cursor = dbapi_connection.cursor()
         cursor.execute(f"pragma busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -208,7 +209,7 @@ def open_engine(url: str, write: bool = True) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # noqa: ANN001
+    def _on_begin(connection):
         connection.exec_driver_sql("begin immediate" if write else "begin")
 
     return engine

@@ -1,0 +1,103 @@
+"""End to end through Apache Airflow (`deptstats run`, which runs the nightly DAG with
+dag.test() in a local AIRFLOW_HOME) on the sample deliveries and a SQLite warehouse."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deptstats.warehouse import open_engine
+from tests.conftest import spec_figures
+from tests.helpers import snapshot, table_counts
+
+pytestmark = pytest.mark.airflow
+
+
+def deptstats(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "deptstats.cli", *args], capture_output=True,
+                          text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("e2e")
+    assert deptstats("sample", "--out", str(root / "landing")).returncode == 0
+    return {"root": root, "landing": root / "landing", "out": root / "out",
+            "warehouse": root / "warehouse.db", "airflow": root / "airflow"}
+
+
+def run(workspace: dict[str, Path]) -> subprocess.CompletedProcess:
+    return deptstats("run", "--landing", str(workspace["landing"]),
+                     "--warehouse", str(workspace["warehouse"]), "--out", str(workspace["out"]),
+                     "--airflow-home", str(workspace["airflow"]))
+
+
+def as_json(command: str, workspace: dict[str, Path]) -> list[dict]:
+    done = deptstats(command, "--warehouse", str(workspace["warehouse"]), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_1_first_run_drafts_every_figure(workspace):
+    done = run(workspace)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "success          health.prepregnancy_checks" in done.stdout
+    draft = (workspace["out"] / "reply-2024-147.md").read_text(encoding="utf-8")
+    expected = spec_figures()
+    figures = {(f["indicator"], f["period"]): f for f in as_json("figures", workspace)
+               if f["area"] is None}
+    for code, (period, shown) in expected.items():
+        assert shown in draft, code
+        assert figures[(code, period)]["display"] == shown, code
+        assert f"`{code}` | {period} | {shown} |" in draft  # and in the provenance appendix
+    letter = draft.split("\n---\n", 1)[0]
+    for code in ("hrss.maternity_disputes", "hrss.legal_aid_cases"):
+        assert figures[(code, "2023")]["display"] in letter
+    for row in figures.values():
+        assert row["file"] and len(row["sha256"]) == 64 and row["validation"] == "passed"
+    assert {r["status"] for r in as_json("loads", workspace)} == {"published"}
+
+
+def test_2_second_run_adds_nothing_and_skips_every_file(workspace, registry):
+    engine = open_engine(str(workspace["warehouse"]), write=False)
+    before = table_counts(engine, registry)
+    done = run(workspace)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert table_counts(engine, registry) == before
+    loads = as_json("loads", workspace)
+    assert len(loads) == 24
+    assert {r["status"] for r in loads} == {"skipped"}
+
+
+def test_3_bad_row_rejects_one_extract_while_others_publish(workspace, registry):
+    engine = open_engine(str(workspace["warehouse"]), write=False)
+    kindergartens = snapshot(engine, "education_kindergartens", registry, "2023")
+    bad = workspace["landing"] / "education" / "kindergartens_2023.csv"
+    lines = bad.read_bytes().decode("utf-8-sig").split("\r\n")
+    cells = lines[3].split(",")
+    cells[3] = "公私合办"
+    lines[3] = ",".join(cells)
+    bad.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+    # another department re-delivers a corrected file the same night
+    beds = workspace["landing"] / "civil_affairs" / "elderly_care_institutions_2023-12.csv"
+    text = beds.read_text(encoding="utf-8").replace(",民办\r\n", ",公办\r\n", 1)
+    beds.write_text(text, encoding="utf-8", newline="")
+
+    done = run(workspace)
+    assert done.returncode == 1
+    assert "failed           education.kindergartens" in done.stdout
+    assert "success          civil_affairs.elderly_care_institutions" in done.stdout
+    assert "success          draft_reply" in done.stdout
+    assert "row 4, column 办园性质 (ownership), value '公私合办'" in done.stdout + done.stderr
+
+    statuses = {r["file"]: r["status"] for r in as_json("loads", workspace)
+                if r["status"] != "skipped"}
+    assert statuses["education/kindergartens_2023.csv"] == "rejected"
+    assert statuses["civil_affairs/elderly_care_institutions_2023-12.csv"] == "published"
+    assert snapshot(engine, "education_kindergartens", registry, "2023") == kindergartens
+    draft = (workspace["out"] / "reply-2024-147.md").read_text(encoding="utf-8")
+    assert spec_figures()["education.public_kindergarten_share"][1] in draft
