@@ -8,7 +8,7 @@ import pytest
 
 from deptstats.paths import sql_dir
 from deptstats.registry import RegistryError, parse_registry, registry_path
-from tests.conftest import shared_dir
+from tests.conftest import shared_file
 
 TYPE_WORDS = {
     "id": "id", "text": "text", "area": "area", "count": "count", "date": "date",
@@ -17,7 +17,7 @@ TYPE_WORDS = {
 
 
 def extracts_md() -> str:
-    return (shared_dir() / "spec" / "extracts.md").read_text(encoding="utf-8")
+    return shared_file("spec/extracts.md").read_text(encoding="utf-8")
 
 
 def test_counts(registry):
