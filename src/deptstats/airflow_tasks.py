@@ -25,6 +25,15 @@ def _setting(params: dict[str, Any], key: str, env: str) -> Path:
     return Path(value)
 
 
+def data_docs_folder(params: dict[str, Any]) -> Path | None:
+    """GX Data Docs: $DEPTSTATS_DATA_DOCS, else <out>/data_docs, else none."""
+    configured = os.environ.get("DEPTSTATS_DATA_DOCS")
+    if configured:
+        return Path(configured)
+    out = params.get("out") or os.environ.get("DEPTSTATS_OUT")
+    return Path(out) / "data_docs" if out else None
+
+
 def warehouse_url() -> str:
     conn = Connection.get(CONN_ID)
     return url_from_connection(conn.conn_type, conn.host, conn.login, conn.password, conn.port,
@@ -55,7 +64,8 @@ def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict
 
     landing = _setting(params, "landing", "DEPTSTATS_LANDING")
     try:
-        outcomes = load(open_engine(warehouse_url()), landing, extract_code, run_id)
+        outcomes = load(open_engine(warehouse_url()), landing, extract_code, run_id,
+                        docs_dir=data_docs_folder(params))
     except ExtractRejected as rejected:
         log.error("%s", rejected)
         raise AirflowFailException(str(rejected)) from None

@@ -49,7 +49,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         failed += 1
     for extract in load_registry().extracts:
         try:
-            outcomes = load_extract(engine, landing, extract.code, args.run_id)
+            outcomes = load_extract(engine, landing, extract.code, args.run_id,
+                                    docs_dir=Path(args.data_docs) if args.data_docs else None)
         except ExtractRejected as rejected:
             outcomes, failed = rejected.outcomes, failed + 1
         for outcome in outcomes:
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--landing", required=True)
     p.add_argument("--out")
     p.add_argument("--run-id", default="cli")
+    p.add_argument("--data-docs", help="build GX Data Docs of every validation in this folder")
     p.set_defaults(func=cmd_load)
 
     p = with_warehouse(sub.add_parser("run", help="run the nightly DAG once through Airflow"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,14 @@ FILE_NAME = re.compile(
 )
 
 
+DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def max_file_bytes() -> int:
+    """Largest file taken, from $DEPTSTATS_MAX_FILE_BYTES (default 200 MiB)."""
+    return int(os.environ.get("DEPTSTATS_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One file in the landing folder, named <department>/<extract>_<period>.<ext>."""
@@ -26,49 +35,95 @@ class Delivery:
     extract: Extract | None
     period: Period | None
     problem: str | None = None  # why the file cannot be taken, if it cannot
+    unreadable: bool = False  # refused before reading: never open it
+
+    def fingerprint(self) -> str:
+        """sha256 of the content; for a file refused before reading, of what was seen of it
+        without opening it (link target or size and time), so a change shows."""
+        if not self.unreadable:
+            return sha256_of(self.path.read_bytes())
+        if self.path.is_symlink():
+            seen = f"link:{os.readlink(self.path)}"
+        else:
+            stat = self.path.stat()
+            seen = f"size:{stat.st_size}:mtime:{stat.st_mtime_ns}"
+        return sha256_of(seen.encode())
 
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def classify(landing: Path, path: Path, registry: Registry) -> Delivery:
+def _outside(landing: Path, path: Path) -> str | None:
+    """Why a path under the landing folder must not be read, if it leads elsewhere."""
+    target = path.resolve()
+    root = landing.resolve()
+    if target != root and root not in target.parents:
+        return f"resolves outside the landing folder (to {target}); refused, not read"
+    if path.is_symlink():
+        return "is a symbolic link; refused, not read: deliver the file itself"
+    return None
+
+
+def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | None = None
+             ) -> Delivery:
     relative = path.relative_to(landing).as_posix()
     parts = path.relative_to(landing).parts
     match = FILE_NAME.match(path.name)
+    extract: Extract | None = None
+    period: Period | None = None
+    problem: str | None = None
     if len(parts) != 2 or match is None:
-        return Delivery(path, relative, None, None,
-                        "name does not follow <department>/<extract>_<period>.<csv|xlsx|json>")
-    department, code = parts[0], match.group("extract").lower()
-    try:
-        extract = registry.extract(code)
-    except KeyError:
-        return Delivery(path, relative, None, None, f"no extract named {code!r} in the registry")
-    if extract.department != department:
-        return Delivery(path, relative, extract, None,
-                        f"extract {code} belongs in folder {extract.department}/, not {department}/")
-    try:
-        period = parse_period(match.group("period"))
-    except ValueError as error:
-        return Delivery(path, relative, extract, None, str(error))
-    if period.kind != extract.period:
-        wanted = "YYYY" if extract.period == "year" else "YYYY-MM"
-        return Delivery(path, relative, extract, None,
-                        f"extract {code} is delivered per {extract.period} ({wanted}), "
-                        f"not {match.group('period')}")
-    return Delivery(path, relative, extract, period)
+        problem = "name does not follow <department>/<extract>_<period>.<csv|xlsx|json>"
+    else:
+        department, code = parts[0], match.group("extract").lower()
+        try:
+            extract = registry.extract(code)
+        except KeyError:
+            problem = f"no extract named {code!r} in the registry"
+        if extract is not None and extract.department != department:
+            problem = f"extract {code} belongs in folder {extract.department}/, not {department}/"
+        elif extract is not None:
+            try:
+                period = parse_period(match.group("period"))
+            except ValueError as error:
+                problem = str(error)
+            if period is not None and period.kind != extract.period:
+                wanted = "YYYY" if extract.period == "year" else "YYYY-MM"
+                problem = (f"extract {code} is delivered per {extract.period} ({wanted}), "
+                           f"not {match.group('period')}")
+                period = None
+    unsafe = _outside(landing, path)
+    if unsafe is not None:
+        return Delivery(path, relative, extract, period, unsafe, unreadable=True)
+    limit = max_file_bytes() if max_bytes is None else max_bytes
+    size = path.stat().st_size
+    if size > limit:
+        return Delivery(path, relative, extract, period,
+                        f"is {size} bytes, over the limit of {limit} bytes "
+                        "(DEPTSTATS_MAX_FILE_BYTES); refused, not read", unreadable=True)
+    return Delivery(path, relative, extract, period, problem)
 
 
-def scan(landing: Path, registry: Registry) -> Iterator[Delivery]:
-    """Every regular file under the landing folder, sorted, classified by its name."""
-    for path in sorted(p for p in landing.rglob("*") if p.is_file()):
-        if path.name.startswith("."):
-            continue
-        yield classify(landing, path, registry)
+def scan(landing: Path, registry: Registry, max_bytes: int | None = None) -> Iterator[Delivery]:
+    """Every file under the landing folder, sorted, classified by its name. Links are not
+    followed: a linked file is refused, a linked folder reported as one refused entry."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(landing, followlinks=False):
+        base = Path(folder)
+        for name in list(dirs):
+            if (base / name).is_symlink():
+                found.append(base / name)
+                dirs.remove(name)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [base / name for name in files if not name.startswith(".")]
+    for path in sorted(found):
+        yield classify(landing, path, registry, max_bytes)
 
 
-def deliveries_of(landing: Path, registry: Registry, extract_code: str) -> list[Delivery]:
-    """The well-named deliveries of one extract, sorted by period."""
-    found = [d for d in scan(landing, registry)
+def deliveries_of(landing: Path, registry: Registry, extract_code: str,
+                  max_bytes: int | None = None) -> list[Delivery]:
+    """The deliveries named for one extract and a valid period, sorted by period."""
+    found = [d for d in scan(landing, registry, max_bytes)
              if d.extract is not None and d.extract.code == extract_code and d.period is not None]
     return sorted(found, key=lambda d: (d.period.code, d.relative))

@@ -15,12 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from deptstats.landing import Delivery, deliveries_of, sha256_of
 from deptstats.readers import RawTable, ReadError, read_file
 from deptstats.registry import Extract, Registry, load_registry
-from deptstats.validation import Problem, ValidationReport, suite_name, validate
+from deptstats.validation import DocsTarget, Problem, ValidationReport, suite_name, validate
 from deptstats.warehouse import metadata_for, utcnow
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ class FileOutcome:
     batch_id: int | None = None
     message: str = ""
     examples: list[str] = field(default_factory=list)
+    docs_page: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -64,9 +65,12 @@ def steward_message(rejected: list[FileOutcome]) -> str:
         lines.extend(f"  - {example}" for example in outcome.examples)
         if outcome.errors > len(outcome.examples):
             lines.append(f"  ... {outcome.errors - len(outcome.examples)} more")
-        lines.append(
-            f"  Full list: deptstats problems --file {outcome.file}  "
-            f"(warehouse table problem, batch_id {outcome.batch_id})")
+        if outcome.batch_id is not None:
+            lines.append(
+                f"  Full list: deptstats problems --file {outcome.file}  "
+                f"(warehouse table problem, batch_id {outcome.batch_id})")
+        if outcome.docs_page:
+            lines.append(f"  Validation report: {outcome.docs_page}")
     lines.append("Earlier publications of these extracts are unchanged. Fix the file in the "
                  "landing folder, then clear this task to load it again.")
     return "\n".join(lines)
@@ -95,33 +99,30 @@ def _typed(extract: Extract, frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
-def _reference_problems(conn: Connection, extract: Extract, period: str, frame: pd.DataFrame,
-                        registry: Registry) -> list[Problem]:
-    """The cross-extract rule: referenced ids must exist in the other extract's publication."""
+def reference_values(conn: Connection, extract: Extract, period: str, registry: Registry
+                     ) -> list[str] | None:
+    """Ids the cross-extract rule accepts: the referenced extract's published ids for the
+    period, or None when that extract is not published for it."""
     reference = extract.references
     if reference is None:
-        return []
-    other = registry.extract(reference.extract)
+        return None
     tables = metadata_for(registry).tables
-    published = conn.execute(
-        select(tables["publication"].c.batch_id).where(
-            tables["publication"].c.extract == other.code,
-            tables["publication"].c.period == period)).first()
-    column = extract.column(reference.column)
-    other_title = f"{other.name} ({other.code}) of {period}"
+    publication = tables["publication"]
+    published = conn.execute(select(publication.c.batch_id).where(
+        publication.c.extract == reference.extract, publication.c.period == period)).first()
     if published is None:
-        return [Problem("warning",
-                        f"{column.label} ({column.name}) not checked: {other_title} is not "
-                        "published yet", None, column.name, None)]
-    other_table = tables[other.table]
-    known = set(conn.execute(
-        select(other_table.c[reference.other]).where(other_table.c.period == period)).scalars())
-    return [
-        Problem("error", f"{column.label} ({column.name}) must name an institution in "
-                f"{other_title}", int(row), column.name, value)
-        for row, value in zip(frame["source_row"], frame[column.name], strict=True)
-        if value is not None and value not in known
-    ]
+        return None
+    other = tables[registry.extract(reference.extract).table]
+    return [value for value in conn.execute(
+        select(other.c[reference.other]).where(other.c.period == period)).scalars()]
+
+
+def _unchecked_reference(extract: Extract, period: str, registry: Registry) -> Problem:
+    reference = extract.references
+    column = extract.column(reference.column)
+    other = registry.extract(reference.extract)
+    return Problem("warning", f"{column.label} ({column.name}) not checked: {other.name} "
+                   f"({other.code}) of {period} is not published yet", None, column.name, None)
 
 
 # ------------------------------------------------------------------ one file
@@ -138,15 +139,25 @@ class _Prepared:
     read_error: str | None = None
 
 
-def _prepare(delivery: Delivery, data: bytes, registry: Registry) -> _Prepared:
+def _prepare(delivery: Delivery, data: bytes, registry: Registry,
+             references: list[str] | None, docs_dir: Path | None) -> _Prepared:
     prepared = _Prepared(delivery, data, sha256_of(data))
     try:
         prepared.table = read_file(delivery.path, delivery.extract, data)
     except ReadError as error:
         prepared.read_error = str(error)
         return prepared
+    docs = None
+    if docs_dir is not None:
+        # one small site per delivered content: GX rewrites a site whole on every build
+        extract = delivery.extract
+        docs = DocsTarget(docs_dir / extract.department / extract.code / prepared.sha256[:16],
+                          delivery.relative)
     prepared.report, prepared.frame = validate(
-        delivery.extract, delivery.period, prepared.table, registry)
+        delivery.extract, delivery.period, prepared.table, registry, references, docs)
+    if delivery.extract.references is not None and references is None:
+        prepared.report.problems.append(
+            _unchecked_reference(delivery.extract, delivery.period.code, registry))
     return prepared
 
 
@@ -161,8 +172,6 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     if prepared.read_error:
         problems.insert(0, Problem("error", prepared.read_error.split(": ", 1)[-1], None, None,
                                    None))
-    elif prepared.frame is not None and not report.errors:
-        problems += _reference_problems(conn, extract, period.code, prepared.frame, registry)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     status = "rejected" if errors else "published"
@@ -182,7 +191,8 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
         batch_id=batch_id, suite=report.suite, success=not errors,
         expectations=len(report.outcomes),
         failed_expectations=sum(not o.success for o in report.outcomes),
-        errors=len(errors), warnings=len(warnings), validated_at=now,
+        errors=len(errors), warnings=len(warnings), docs_page=report.docs_page,
+        validated_at=now,
     )).inserted_primary_key[0]
     if report.outcomes:
         conn.execute(insert(tables["validation_outcome"]), [
@@ -233,7 +243,8 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
         status=status, row_count=row_count, errors=len(errors), warnings=len(warnings),
         message=message, batch_id=batch_id, last_seen_at=now))
     return FileOutcome(delivery.relative, extract.code, period.code, prepared.sha256, status,
-                       len(rows), len(errors), len(warnings), batch_id, message, examples)
+                       len(rows), len(errors), len(warnings), batch_id, message, examples,
+                       report.docs_page)
 
 
 def _known(conn: Connection, tables: Any, delivery: Delivery, sha256: str) -> Any:
@@ -271,18 +282,25 @@ def _duplicate_periods(deliveries: list[Delivery]) -> dict[str, list[Delivery]]:
 
 
 def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
-                 registry: Registry | None = None) -> list[FileOutcome]:
+                 registry: Registry | None = None, docs_dir: Path | None = None
+                 ) -> list[FileOutcome]:
     """Process every delivered file of one extract; raise ExtractRejected if any is refused
-    (after the others are published)."""
+    (after the others are published). With `docs_dir`, GX Data Docs of every validation are
+    built there."""
     registry = registry or load_registry()
     tables = metadata_for(registry).tables
     deliveries = deliveries_of(landing, registry, extract_code)
     duplicates = _duplicate_periods(deliveries)
     outcomes: list[FileOutcome] = []
     for delivery in deliveries:
+        if delivery.problem is not None:
+            outcomes.append(_refuse(engine, tables, delivery, f"{delivery.relative} {delivery.problem}"))
+            continue
         if delivery.period.code in duplicates:
             others = [d.relative for d in duplicates[delivery.period.code] if d is not delivery]
-            outcomes.append(_refuse_duplicate(engine, tables, delivery, others, run_id))
+            outcomes.append(_refuse(engine, tables, delivery, (
+                f"two files for {delivery.extract.code} {delivery.period.code}: also "
+                f"{', '.join(others)}. Both are refused until one is removed.")))
             continue
         data = delivery.path.read_bytes()
         sha256 = sha256_of(data)
@@ -300,7 +318,9 @@ def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
                                             known.batch_id, "unchanged: already published"))
                 continue
         # New or changed bytes: read and validate outside any transaction, then record.
-        prepared = _prepare(delivery, data, registry)
+        with engine.connect() as conn:
+            references = reference_values(conn, delivery.extract, delivery.period.code, registry)
+        prepared = _prepare(delivery, data, registry, references, docs_dir)
         with engine.begin() as conn:
             known = _known(conn, tables, delivery, prepared.sha256)
             outcomes.append(_record(conn, prepared, run_id, registry,
@@ -310,56 +330,41 @@ def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
     return outcomes
 
 
-def _refuse_duplicate(engine: Engine, tables: Any, delivery: Delivery, others: list[str],
-                      run_id: str) -> FileOutcome:
-    data = delivery.path.read_bytes()
-    sha256 = sha256_of(data)
-    message = (f"two files for {delivery.extract.code} {delivery.period.code}: also "
-               f"{', '.join(others)}. Remove one of them.")
+def _refuse(engine: Engine, tables: Any, delivery: Delivery, message: str) -> FileOutcome:
+    """Record a file refused as a whole (never read if it must not be) as rejected."""
+    sha256 = delivery.fingerprint()
+    size = delivery.path.lstat().st_size
     now = utcnow().isoformat()
+    values = {"status": "rejected", "errors": 1, "warnings": 0, "message": message,
+              "last_seen_at": now}
     with engine.begin() as conn:
         known = _known(conn, tables, delivery, sha256)
-        values = dict(status="rejected", errors=1, warnings=0, message=message, last_seen_at=now)
         if known is None:
             conn.execute(insert(tables["delivery"]).values(
-                file=delivery.relative, sha256=sha256, extract=delivery.extract.code,
-                period=delivery.period.code, size_bytes=len(data), first_seen_at=now, **values))
+                file=delivery.relative, sha256=sha256,
+                extract=delivery.extract.code if delivery.extract else None,
+                period=delivery.period.code if delivery.period else None,
+                size_bytes=size, first_seen_at=now, **values))
         else:
             conn.execute(update(tables["delivery"]).where(
                 tables["delivery"].c.delivery_id == known.delivery_id).values(**values))
-    return FileOutcome(delivery.relative, delivery.extract.code, delivery.period.code, sha256,
-                       "rejected", errors=1, message=message)
+    return FileOutcome(delivery.relative, delivery.extract.code if delivery.extract else "",
+                       delivery.period.code if delivery.period else "", sha256, "rejected",
+                       errors=1, message=message)
 
 
 def record_unmatched(engine: Engine, landing: Path, registry: Registry | None = None
                      ) -> list[FileOutcome]:
-    """Files whose names match no extract or period: reported as rejected, left in place."""
+    """Files no extract task takes (a name matching no extract or period): reported as
+    rejected and left in place."""
     from deptstats.landing import scan
 
     registry = registry or load_registry()
     tables = metadata_for(registry).tables
-    outcomes = []
-    for delivery in scan(landing, registry):
-        if delivery.problem is None:
-            continue
-        data = delivery.path.read_bytes()
-        sha256 = sha256_of(data)
-        now = utcnow().isoformat()
-        message = f"file name not recognised: {delivery.problem}; the file was left in place"
-        with engine.begin() as conn:
-            existing = conn.execute(select(func.count()).select_from(tables["delivery"]).where(
-                tables["delivery"].c.file == delivery.relative,
-                tables["delivery"].c.sha256 == sha256)).scalar_one()
-            if existing:
-                conn.execute(update(tables["delivery"]).where(
-                    tables["delivery"].c.file == delivery.relative,
-                    tables["delivery"].c.sha256 == sha256).values(last_seen_at=now))
-            else:
-                conn.execute(insert(tables["delivery"]).values(
-                    file=delivery.relative, sha256=sha256,
-                    extract=delivery.extract.code if delivery.extract else None,
-                    size_bytes=len(data), status="rejected", errors=1, message=message,
-                    first_seen_at=now, last_seen_at=now))
-        outcomes.append(FileOutcome(delivery.relative, "", "", sha256, "rejected", errors=1,
-                                    message=message))
-    return outcomes
+    return [
+        _refuse(engine, tables, delivery, f"{delivery.problem}; the file was left in place"
+                if delivery.unreadable else
+                f"file name not recognised: {delivery.problem}; the file was left in place")
+        for delivery in scan(landing, registry)
+        if delivery.problem is not None and (delivery.extract is None or delivery.period is None)
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deptstats.periods import Period
@@ -67,6 +68,7 @@ class ExpectationOutcome:
 @dataclass
 class ValidationReport:
     suite: str
+    docs_page: str | None = None
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -199,11 +201,23 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
     return checks
 
 
-def build_checks(extract: Extract, period: Period, registry: Registry) -> list[Check]:
-    """The extract's suite: every single-file rule of the data dictionary."""
+def build_checks(extract: Extract, period: Period, registry: Registry,
+                 reference_values: list[str] | None = None) -> list[Check]:
+    """The extract's suite: every rule of the data dictionary about one file, and the
+    cross-extract rule when the referenced extract is published."""
     import great_expectations.expectations as gxe
 
     checks: list[Check] = []
+    reference = extract.references
+    if reference is not None and reference_values is not None:
+        other = registry.extract(reference.extract)
+        column = extract.column(reference.column)
+        checks.append(Check(
+            gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=sorted(reference_values)),
+            "error",
+            f"{column.label} ({column.name}) must name an institution in the published "
+            f"{other.name} ({other.code}) of {period.code}",
+            (column.name,)))
     for column in extract.columns:
         checks.extend(_column_checks(column, extract, period, registry, gxe))
     for rule in extract.rules:
@@ -243,8 +257,18 @@ def build_checks(extract: Extract, period: Period, registry: Registry) -> list[C
 # ------------------------------------------------------------------ running it
 
 
-def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check]) -> list[Any]:
-    """Validate the frame with GX Core; results in the order of `checks`."""
+@dataclass(frozen=True)
+class DocsTarget:
+    """Where Data Docs go, and the name this validation gets in them."""
+
+    folder: Path
+    name: str  # e.g. the delivered file's path under the landing folder
+
+
+def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check],
+            docs: DocsTarget | None = None) -> tuple[list[Any], str | None]:
+    """Validate the frame with GX Core; results in the order of `checks`, and the page of the
+    Data Docs built for this validation (static HTML, no network), if asked for."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -258,11 +282,31 @@ def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check]) -> list[
         check.expectation.meta = {"check": number, "severity": check.severity, "rule": check.rule}
         suite.add_expectation(check.expectation)
     suite = context.suites.add(suite)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]})
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]}
+    page = None
+    if docs is None:
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format=result_format)
+    else:
+        from great_expectations.checkpoint import UpdateDataDocsAction
+
+        context.add_data_docs_site(site_name="deptstats", site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(docs.folder.resolve())},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=docs.name, data=batch_definition, suite=suite))
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name=suite.name, validation_definitions=[definition], result_format=result_format,
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=["deptstats"])]))
+        run = checkpoint.run(batch_parameters={"dataframe": frame})
+        identifier, result = next(iter(run.run_results.items()))
+        urls = context.get_docs_sites_urls(resource_identifier=identifier,
+                                           site_names=["deptstats"])
+        page = urls[0]["site_url"] if urls else None
     by_check: dict[int, Any] = {r.expectation_config.meta["check"]: r for r in result.results}
-    return [by_check[number] for number in range(len(checks))]
+    return [by_check[number] for number in range(len(checks))], page
 
 
 def _problems_of(check: Check, result: Any, rows: dict[int, dict[str, str | None]]
@@ -312,13 +356,16 @@ def _total_problems(extract: Extract, table: RawTable) -> list[Problem]:
     return problems
 
 
-def validate(extract: Extract, period: Period, table: RawTable, registry: Registry
+def validate(extract: Extract, period: Period, table: RawTable, registry: Registry,
+             reference_values: list[str] | None = None, docs: DocsTarget | None = None,
              ) -> tuple[ValidationReport, pd.DataFrame]:
-    """Run the extract's suite on one file; the report and the frame (for publishing)."""
+    """Run the extract's suite on one file; the report and the frame (for publishing).
+    `reference_values`: the ids of the referenced extract's publication for the same period
+    (None: not published, so the cross-extract rule is a warning)."""
     frame = build_frame(extract, table)
-    checks = build_checks(extract, period, registry)
-    results = _run_gx(extract, frame, checks)
-    report = ValidationReport(suite=suite_name(extract))
+    checks = build_checks(extract, period, registry, reference_values)
+    results, page = _run_gx(extract, frame, checks, docs)
+    report = ValidationReport(suite=suite_name(extract), docs_page=page)
     rows = dict(zip(table.row_numbers, table.rows, strict=True))
     for check, result in zip(checks, results, strict=True):
         details = result.result or {}

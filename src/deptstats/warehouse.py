@@ -80,6 +80,7 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("failed_expectations", Integer, nullable=False),
         Column("errors", Integer, nullable=False),
         Column("warnings", Integer, nullable=False),
+        Column("docs_page", Text, comment="GX Data Docs page of this validation, if built"),
         Column("validated_at", String(26), nullable=False),
     )
     Table(
