@@ -152,7 +152,7 @@ def _prepare(delivery: Delivery, data: bytes, registry: Registry,
         # one small site per delivered content: GX rewrites a site whole on every build
         extract = delivery.extract
         docs = DocsTarget(docs_dir / extract.department / extract.code / prepared.sha256[:16],
-                          delivery.relative)
+                          delivery.relative, docs_dir / "static")
     prepared.report, prepared.frame = validate(
         delivery.extract, delivery.period, prepared.table, registry, references, docs)
     if delivery.extract.references is not None and references is None:

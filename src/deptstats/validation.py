@@ -8,6 +8,7 @@ steward sees it in the file, so every failure names its row.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -263,6 +264,23 @@ class DocsTarget:
 
     folder: Path
     name: str  # e.g. the delivered file's path under the landing folder
+    shared_static: Path | None = None  # one copy of GX's 4 MB of styles and fonts for all sites
+
+
+def _share_static(docs: DocsTarget) -> None:
+    """Replace the site's static/ folder by a relative link to one shared copy."""
+    static = docs.folder / "static"
+    if docs.shared_static is None or not static.is_dir() or static.is_symlink():
+        return
+    if docs.shared_static.exists():
+        shutil.rmtree(static)
+    else:
+        docs.shared_static.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            static.rename(docs.shared_static)
+        except OSError:  # another task moved its copy there first
+            shutil.rmtree(static)
+    static.symlink_to(os.path.relpath(docs.shared_static, docs.folder), target_is_directory=True)
 
 
 def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check],
@@ -305,6 +323,7 @@ def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check],
         urls = context.get_docs_sites_urls(resource_identifier=identifier,
                                            site_names=["deptstats"])
         page = urls[0]["site_url"] if urls else None
+        _share_static(docs)
     by_check: dict[int, Any] = {r.expectation_config.meta["check"]: r for r in result.results}
     return [by_check[number] for number in range(len(checks))], page
 
@@ -318,7 +337,8 @@ def _problems_of(check: Check, result: Any, rows: dict[int, dict[str, str | None
                         f"{result.exception_info.get('exception_message')})", None, None, None)]
     details = result.result or {}
     if "unexpected_index_list" not in details:
-        missing = details.get("missing_list") or details.get("partial_missing_list") or []
+        missing = set(details.get("missing_list") or details.get("partial_missing_list") or [])
+        missing = [a for a in check.expectation.value_set if a in missing]  # registry order
         return [Problem(check.severity, f"{check.rule}; missing: {'、'.join(missing)}", None,
                         check.columns[0], None)]
     problems = []
