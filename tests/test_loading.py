@@ -135,3 +135,63 @@ def test_subsidies_must_name_a_published_institution(warehouse_url, registry, tm
     assert "row 3, column 机构编码 (institution_id), value 'TY9'" in str(rejected.value)
     rows = snapshot(engine, "health_childcare_subsidies", registry, "2023")
     assert len(rows) == 2  # the first publication stands
+
+
+def test_a_file_refused_beside_a_twin_loads_once_the_twin_is_removed(warehouse_url, registry,
+                                                                     tmp_path):
+    landing = tmp_path / "landing"
+    write_csv(landing, "education/kindergartens_2023.csv", [KG_HEADER, "K1,甲园,龙山镇,公办,100"])
+    twin = write_csv(landing, "education/kindergartens_2023.json", ["[]"])
+    engine = open_engine(warehouse_url)
+    with pytest.raises(ExtractRejected):
+        load_extract(engine, landing, "kindergartens", "r1", registry)
+    twin.unlink()
+    outcomes = load_extract(engine, landing, "kindergartens", "r2", registry)
+    assert [o.status for o in outcomes] == ["published"]
+
+
+INST_HEADER = "机构编码,机构名称,镇街,备案状态,备案日期,托位数,普惠托位数,星级,本年新增托位数"
+SUBS_HEADER = "拨付编号,机构编码,批次,拨付日期,补助金额（元）"
+
+
+def test_subsidies_are_checked_again_when_the_institution_list_changes(warehouse_url, registry,
+                                                                       tmp_path):
+    landing = tmp_path / "landing"
+    engine = open_engine(warehouse_url)
+    write_csv(landing, "health/childcare_institutions_2023.csv",
+              [INST_HEADER, "TY1,一号,龙山镇,已备案,2023-01-05,50,40,3,10"])
+    write_csv(landing, "health/childcare_subsidies_2023.csv",
+              [SUBS_HEADER, "P1,TY1,1,2023-03-01,1000", "P2,TY2,1,2023-03-02,2000"])
+    load_extract(engine, landing, "childcare_institutions", "r1", registry)
+    with pytest.raises(ExtractRejected, match="value 'TY2'"):
+        load_extract(engine, landing, "childcare_subsidies", "r1", registry)
+    # the institution list is completed; the unchanged subsidies file now publishes
+    write_csv(landing, "health/childcare_institutions_2023.csv",
+              [INST_HEADER, "TY1,一号,龙山镇,已备案,2023-01-05,50,40,3,10",
+               "TY2,二号,龙山镇,已备案,2023-02-05,30,20,0,5"])
+    load_extract(engine, landing, "childcare_institutions", "r2", registry)
+    assert [o.status for o in load_extract(engine, landing, "childcare_subsidies", "r2",
+                                           registry)] == ["published"]
+    assert [o.status for o in load_extract(engine, landing, "childcare_subsidies", "r3",
+                                           registry)] == ["skipped"]
+
+
+def test_long_ids_and_large_counts_fit_every_backend(warehouse_url, registry, tmp_path):
+    landing = tmp_path / "landing"
+    long_id = "K" * 200
+    write_csv(landing, "education/kindergartens_2023.csv",
+              [KG_HEADER, f"{long_id},甲园,龙山镇,公办,13812345678"])
+    outcome = load_extract(open_engine(warehouse_url), landing, "kindergartens", "r1",
+                           registry)[0]
+    assert outcome.status == "published"
+    rows = snapshot(open_engine(warehouse_url), "education_kindergartens", registry, "2023")
+    assert rows[0][3] == long_id and rows[0][-1] == 13812345678
+
+
+def test_a_subsidy_without_an_institution_is_an_error(warehouse_url, registry, tmp_path):
+    landing = tmp_path / "landing"
+    write_csv(landing, "health/childcare_subsidies_2023.csv",
+              [SUBS_HEADER, "P1,,1,2023-03-01,1000"])
+    with pytest.raises(ExtractRejected, match=r"row 2, column 机构编码 \(institution_id\), "
+                                              r"value empty"):
+        load_extract(open_engine(warehouse_url), landing, "childcare_subsidies", "r1", registry)

@@ -170,3 +170,59 @@ def test_normalize_cell_by_type():
     assert normalize_cell("enum", "５Ａ") == "5A"
     assert normalize_cell("area", " 龙山镇\u3000") == "龙山镇"
     assert normalize_cell("count", None) is None
+
+
+def test_xlsx_with_a_wrong_stored_size_is_read_whole(tmp_path, checks):
+    data = xlsx_bytes([["镇街", "目标人群数", "检查人数"]] + [["浒山街道", i, i] for i in range(1, 18)],
+                      merge_title=False)
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:C10"', content)
+            target.writestr(info, content)
+    table = read_file(write(tmp_path, "p.xlsx", out.getvalue()), checks)
+    assert len(table.rows) == 17 and table.row_numbers[-1] == 18
+
+
+def test_excel_float_noise_is_dropped(tmp_path, checks):
+    data = xlsx_bytes([["镇街", "目标人群数", "检查人数"], ["浒山街道", 30.000000000000004, 0.1 + 0.2]],
+                      merge_title=False)
+    table = read_file(write(tmp_path, "p.xlsx", data), checks)
+    assert table.rows[0]["target_people"] == "30"
+    assert table.rows[0]["checked_people"] == "0.3"
+
+
+def test_unbalanced_quote_is_a_read_error(tmp_path, checks):
+    data = ("镇街,目标人群数,检查人数\n" + '浒山街道,"1,2\n' + "x" * 200_000 + "\n").encode()
+    with pytest.raises(ReadError, match="unbalanced quote"):
+        read_file(write(tmp_path, "p.csv", data), checks)
+
+
+def test_spaced_total_and_any_footer_line(tmp_path, checks):
+    data = xlsx_bytes([["镇街", "目标人群数", "检查人数"], ["浒山街道", 10, 9], ["合  计", 10, 9],
+                       ["填报日期：2024年1月5日"], ["审核：李四"]], merge_title=False)
+    table = read_file(write(tmp_path, "p.xlsx", data), checks)
+    assert table.row_numbers == [2] and table.total_row_number == 3
+
+
+def test_a_column_named_twice_is_refused(tmp_path, checks):
+    data = "镇街,目标人群数,检查人数,检查人数\n浒山街道,1,1,1\n".encode()
+    with pytest.raises(ReadError, match=r"names 检查人数 \(checked_people\) more than once"):
+        read_file(write(tmp_path, "p.csv", data), checks)
+    both = b'[{"area": "a", "\xe9\x95\x87\xe8\xa1\x97": "b", "target_people": 1, "checked_people": 1}]'
+    with pytest.raises(ReadError, match="record 1 names column area twice"):
+        read_file(write(tmp_path, "p.json", both), checks)
+
+
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path, registry):
+    kindergartens = registry.extract("kindergartens")
+    data = ('幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数\n'
+            'K1,"甲园\n(分园)",龙山镇,公办,1\nK2,乙园,龙山镇,公办,2\n').encode()
+    table = read_file(write(tmp_path, "k.csv", data), kindergartens)
+    assert table.row_numbers == [2, 3]

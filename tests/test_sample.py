@@ -61,3 +61,13 @@ def test_xlsx_samples_have_title_total_and_footer_rows(sample_dir, registry):
     assert table.row_numbers[0] == 4          # title, blank, header above
     assert table.total_row is not None and table.total_row_number > table.row_numbers[-1]
     assert len(table.rows) == 149
+
+
+def test_a_reply_name_cannot_leave_the_replies_folder():
+    import pytest
+
+    from deptstats.drafting import reply_config
+
+    assert reply_config("reply-2024-147")["document_number"] == "慈卫建〔2024〕7号"
+    with pytest.raises(FileNotFoundError):
+        reply_config("../replies/reply-2024-147")

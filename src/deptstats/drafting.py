@@ -4,6 +4,7 @@ validation run and SQL."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +32,7 @@ def reply_config(code: str) -> dict[str, Any]:
     """The frame of a reply; `code` names a file under include/replies, never a user path."""
     folder = include_dir() / "replies"
     path = folder / f"{code}.toml"
-    if path.resolve().parent != folder.resolve() or not path.is_file():
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", code) or not path.is_file():
         raise FileNotFoundError(f"no reply configuration {code!r} in {folder}")
     with path.open("rb") as handle:
         return tomllib.load(handle)

@@ -8,6 +8,7 @@ was published.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from deptstats.landing import Delivery, deliveries_of, sha256_of
 from deptstats.readers import RawTable, ReadError, read_file
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EXAMPLES_IN_MESSAGE = 5
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -99,21 +101,21 @@ def _typed(extract: Extract, frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
-def reference_values(conn: Connection, extract: Extract, period: str, registry: Registry
-                     ) -> list[str] | None:
-    """Ids the cross-extract rule accepts: the referenced extract's published ids for the
-    period, or None when that extract is not published for it."""
+def reference_state(conn: Connection, extract: Extract, period: str, registry: Registry
+                    ) -> tuple[int | None, list[str] | None]:
+    """For the cross-extract rule: the batch of the referenced extract's publication for the
+    period and the ids it holds, or (None, None) when it is not published (or no rule)."""
     reference = extract.references
     if reference is None:
-        return None
+        return None, None
     tables = metadata_for(registry).tables
     publication = tables["publication"]
-    published = conn.execute(select(publication.c.batch_id).where(
-        publication.c.extract == reference.extract, publication.c.period == period)).first()
-    if published is None:
-        return None
+    batch_id = conn.execute(select(publication.c.batch_id).where(
+        publication.c.extract == reference.extract, publication.c.period == period)).scalar()
+    if batch_id is None:
+        return None, None
     other = tables[registry.extract(reference.extract).table]
-    return [value for value in conn.execute(
+    return batch_id, [value for value in conn.execute(
         select(other.c[reference.other]).where(other.c.period == period)).scalars()]
 
 
@@ -137,11 +139,13 @@ class _Prepared:
     report: ValidationReport | None = None
     frame: pd.DataFrame | None = None
     read_error: str | None = None
+    reference_batch_id: int | None = None  # the referenced publication validated against
 
 
 def _prepare(delivery: Delivery, data: bytes, registry: Registry,
-             references: list[str] | None, docs_dir: Path | None) -> _Prepared:
-    prepared = _Prepared(delivery, data, sha256_of(data))
+             reference: tuple[int | None, list[str] | None], docs_dir: Path | None) -> _Prepared:
+    reference_batch_id, references = reference
+    prepared = _Prepared(delivery, data, sha256_of(data), reference_batch_id=reference_batch_id)
     try:
         prepared.table = read_file(delivery.path, delivery.extract, data)
     except ReadError as error:
@@ -185,7 +189,8 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
             first_seen_at=now, last_seen_at=now)).inserted_primary_key[0]
     batch_id = conn.execute(insert(tables["load_batch"]).values(
         delivery_id=delivery_id, extract=extract.code, period=period.code, run_id=run_id,
-        outcome=status, row_count=row_count, started_at=now, finished_at=now,
+        outcome=status, row_count=row_count, reference_batch_id=prepared.reference_batch_id,
+        started_at=now, finished_at=now,
     )).inserted_primary_key[0]
     validation_id = conn.execute(insert(tables["validation_run"]).values(
         batch_id=batch_id, suite=report.suite, success=not errors,
@@ -218,11 +223,14 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
         message = (f"{len(errors)} error(s) in {extract.name} ({extract.code}) {period.code}: "
                    + "; ".join(f"{n} x {rule}" for rule, n in rules.items()))
     else:
+        # Write-audit-publish inside this transaction: readers keep seeing the earlier
+        # publication until the commit, and a crash before it leaves that publication whole.
         target = tables[extract.table]
         conn.execute(delete(target).where(target.c.period == period.code))
         if rows:
             conn.execute(insert(target), [{**r, "period": period.code, "batch_id": batch_id}
                                           for r in rows])
+        audit_publication(conn, target, period.code, batch_id, len(rows))
         publication = tables["publication"]
         conn.execute(delete(publication).where(publication.c.extract == extract.code,
                                                publication.c.period == period.code))
@@ -247,11 +255,30 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
                        report.docs_page)
 
 
+class AuditFailed(RuntimeError):
+    """What was written is not what was validated; the transaction is rolled back."""
+
+
+def audit_publication(conn: Connection, target: Any, period: str, batch_id: int, expected: int
+                      ) -> None:
+    """Before the commit: the period holds exactly the validated rows of this batch."""
+    counts = conn.execute(
+        select(target.c.batch_id, func.count()).where(target.c.period == period)
+        .group_by(target.c.batch_id)).all()
+    if counts != ([(batch_id, expected)] if expected else []):
+        raise AuditFailed(f"{target.name} {period}: expected {expected} rows of batch {batch_id}, "
+                          f"found {counts}")
+
+
 def _known(conn: Connection, tables: Any, delivery: Delivery, sha256: str) -> Any:
-    d, p = tables["delivery"], tables["publication"]
+    """The delivery row of these bytes at this path, with the outcome of its last load batch,
+    the referenced publication that batch was checked against, and what is published now."""
+    d, p, b = tables["delivery"], tables["publication"], tables["load_batch"]
     return conn.execute(
-        select(d, p.c.delivery_id.label("published_delivery"))
+        select(d, p.c.delivery_id.label("published_delivery"),
+               b.c.outcome.label("batch_outcome"), b.c.reference_batch_id)
         .outerjoin(p, (p.c.extract == d.c.extract) & (p.c.period == d.c.period))
+        .outerjoin(b, b.c.batch_id == d.c.batch_id)
         .where(d.c.file == delivery.relative, d.c.sha256 == sha256)).first()
 
 
@@ -292,42 +319,55 @@ def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
     deliveries = deliveries_of(landing, registry, extract_code)
     duplicates = _duplicate_periods(deliveries)
     outcomes: list[FileOutcome] = []
+    crashes: list[BaseException] = []
     for delivery in deliveries:
-        if delivery.problem is not None:
-            outcomes.append(_refuse(engine, tables, delivery, f"{delivery.relative} {delivery.problem}"))
-            continue
-        if delivery.period.code in duplicates:
-            others = [d.relative for d in duplicates[delivery.period.code] if d is not delivery]
-            outcomes.append(_refuse(engine, tables, delivery, (
-                f"two files for {delivery.extract.code} {delivery.period.code}: also "
-                f"{', '.join(others)}. Both are refused until one is removed.")))
-            continue
-        data = delivery.path.read_bytes()
-        sha256 = sha256_of(data)
-        with engine.begin() as conn:
-            known = _known(conn, tables, delivery, sha256)
-            if known is not None and known.status == "rejected":
-                outcomes.append(_rejected_again(conn, tables, known, sha256))
-                continue
-            if known is not None and known.published_delivery == known.delivery_id:
-                conn.execute(update(tables["delivery"]).where(
-                    tables["delivery"].c.delivery_id == known.delivery_id).values(
-                    status="skipped", last_seen_at=utcnow().isoformat()))
-                outcomes.append(FileOutcome(known.file, known.extract, known.period, sha256,
-                                            "skipped", known.row_count or 0, 0, known.warnings,
-                                            known.batch_id, "unchanged: already published"))
-                continue
-        # New or changed bytes: read and validate outside any transaction, then record.
-        with engine.connect() as conn:
-            references = reference_values(conn, delivery.extract, delivery.period.code, registry)
-        prepared = _prepare(delivery, data, registry, references, docs_dir)
-        with engine.begin() as conn:
-            known = _known(conn, tables, delivery, prepared.sha256)
-            outcomes.append(_record(conn, prepared, run_id, registry,
-                                    known.delivery_id if known is not None else None))
+        try:
+            outcomes.append(_load_one(engine, tables, delivery, duplicates, run_id, registry,
+                                      docs_dir))
+        except Exception as crash:  # not the file's fault: finish the others, then report
+            log.exception("loading %s failed", delivery.relative)
+            crashes.append(crash)
+    if crashes:
+        raise crashes[0]
     if any(o.status == "rejected" for o in outcomes):
         raise ExtractRejected(outcomes)
     return outcomes
+
+
+def _load_one(engine: Engine, tables: Any, delivery: Delivery,
+              duplicates: dict[str, list[Delivery]], run_id: str, registry: Registry,
+              docs_dir: Path | None) -> FileOutcome:
+    if delivery.problem is not None:
+        return _refuse(engine, tables, delivery, f"{delivery.relative} {delivery.problem}")
+    if delivery.period.code in duplicates:
+        others = [d.relative for d in duplicates[delivery.period.code] if d is not delivery]
+        return _refuse(engine, tables, delivery, (
+            f"two files for {delivery.extract.code} {delivery.period.code}: also "
+            f"{', '.join(others)}. Both are refused until one is removed."))
+    data = delivery.path.read_bytes()
+    sha256 = sha256_of(data)
+    with engine.begin() as conn:
+        reference = reference_state(conn, delivery.extract, delivery.period.code, registry)
+        known = _known(conn, tables, delivery, sha256)
+        # An outcome is reused only while what it depended on stands: the same bytes and, for
+        # the cross-extract rule, the same publication of the referenced extract.
+        same_reference = known is not None and known.reference_batch_id == reference[0]
+        if (known is not None and known.status == "rejected"
+                and known.batch_outcome == "rejected" and same_reference):
+            return _rejected_again(conn, tables, known, sha256)
+        if known is not None and known.published_delivery == known.delivery_id and same_reference:
+            conn.execute(update(tables["delivery"]).where(
+                tables["delivery"].c.delivery_id == known.delivery_id).values(
+                status="skipped", last_seen_at=utcnow().isoformat()))
+            return FileOutcome(known.file, known.extract, known.period, sha256, "skipped",
+                               known.row_count or 0, 0, known.warnings, known.batch_id,
+                               "unchanged: already published")
+    # New or changed bytes: read and validate outside any transaction, then record.
+    prepared = _prepare(delivery, data, registry, reference, docs_dir)
+    with engine.begin() as conn:
+        known = _known(conn, tables, delivery, prepared.sha256)
+        return _record(conn, prepared, run_id, registry,
+                       known.delivery_id if known is not None else None)
 
 
 def _refuse(engine: Engine, tables: Any, delivery: Delivery, message: str) -> FileOutcome:

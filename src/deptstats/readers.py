@@ -21,7 +21,7 @@ from deptstats.registry import Extract
 
 ENCODINGS = ("utf-8", "gb18030")
 TOTAL_MARKERS = ("合计", "总计")
-FOOTER_PREFIXES = ("填报单位", "填报人", "注：", "注:", "制表", "审核人")
+FOOTER_PREFIXES = ("填报单位", "填报人", "填报日期", "注:", "制表", "审核", "联系电话", "单位负责人")
 HEADER_SEARCH_ROWS = 30
 EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -59,6 +59,8 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
+        # Excel keeps 15 significant digits; more is binary noise (=0.1+0.2 caches 0.30000000000000004)
+        value = float(f"{value:.15g}")
         return str(int(value)) if value.is_integer() else repr(value)
     text = str(value).strip().strip("\u3000").strip()
     return text or None
@@ -84,12 +86,17 @@ def _decode(data: bytes, path: Path) -> str:
 
 
 def _csv_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
+    """Records numbered as a spreadsheet shows them: a cell holding a line break is still one
+    row."""
     text = _decode(data, path)
     reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
-    for cells in reader:
-        yield start, list(cells)
-        start = reader.line_num + 1
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, list(cells)
+    except csv.Error as error:
+        raise ReadError(f"{path.name}: not readable as CSV after row {number} ({error}); "
+                        "look for an unbalanced quote") from error
 
 
 def _xlsx_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
@@ -103,10 +110,17 @@ def _xlsx_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
         raise ReadError(
             f"{path.name}: not a readable XLSX workbook ({error.__class__.__name__}: {error})"
         ) from error
+    number = 0
     try:
         sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the stored size may be wrong; read every row there is
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, list(cells)
+    except ReadError:
+        raise
+    except Exception as error:  # a damaged sheet fails while its rows are read
+        raise ReadError(f"{path.name}: the first sheet is damaged after row {number} "
+                        f"({error.__class__.__name__}: {error})") from error
     finally:
         workbook.close()
 
@@ -141,8 +155,11 @@ def _json_rows(data: bytes, path: Path, extract: Extract
         for number, record in enumerate(records, start=1):
             merged: dict[str, object] = {}
             for key, value in record.items():
-                if merged.get(key_to_header[key]) is None:
-                    merged[key_to_header[key]] = value
+                name = key_to_header[key]
+                if name in merged:
+                    raise ReadError(f"{path.name}: record {number} names column {name} twice "
+                                    f"({', '.join(k for k in record if key_to_header[k] == name)})")
+                merged[name] = value
             yield number, [merged.get(name) for name in header]
 
     return header, rows()
@@ -152,7 +169,8 @@ def _json_rows(data: bytes, path: Path, extract: Extract
 
 
 def _match_headers(extract: Extract, headers: list[object]) -> dict[int, str]:
-    """Position -> canonical name for every header cell that names a column of the extract."""
+    """Position -> canonical name for every header cell that names a column of the extract
+    (a column named twice keeps its first position; see _repeated)."""
     wanted: dict[str, str] = {}
     for column in extract.columns:
         wanted[normalize_header(column.label)] = column.name
@@ -165,6 +183,23 @@ def _match_headers(extract: Extract, headers: list[object]) -> dict[int, str]:
         if name is not None and name not in mapping.values():
             mapping[position] = name
     return mapping
+
+
+def _repeated(extract: Extract, headers: list[object]) -> list[str]:
+    """Columns that two header cells name."""
+    seen: dict[str, int] = {}
+    for header in headers:
+        if header is None:
+            continue
+        found = _match_headers(extract, [header])
+        if found:
+            seen[found[0]] = seen.get(found[0], 0) + 1
+    return [name for name, count in seen.items() if count > 1]
+
+
+def _compact(text: str) -> str:
+    """Full-width folded, all white space removed: 合  计 -> 合计, 注： -> 注:."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def _first_text(cells: list[object]) -> str | None:
@@ -209,6 +244,12 @@ def _tabulate(
             + f". Header found at {row_label} {header_number}: "
             + (", ".join(found) if found else "(no header cells)")
         )
+    repeated = _repeated(extract, header_cells)
+    if repeated:
+        raise ReadError(
+            f"{path.name}: the header at {row_label} {header_number} names "
+            + ", ".join(f"{extract.column(n).label} ({n})" for n in repeated)
+            + " more than once; keep one column for each")
     warnings = [
         f"{path.name}: unknown column {str(h).strip()!r} ignored"
         for position, h in enumerate(header_cells)
@@ -225,13 +266,15 @@ def _tabulate(
         first = _first_text(cells)
         if first is None:
             continue  # blank row
-        if first.startswith(FOOTER_PREFIXES):
-            continue
+        key = _compact(first)
+        filled = [c for c in cells if _cell_text(c) is not None]
+        if key.startswith(FOOTER_PREFIXES) or (len(filled) == 1 and ":" in key):
+            continue  # footer line: 填报单位：…, 填报人：…, 注：…
         record = {
             name: _cell_text(cells[position]) if position < len(cells) else None
             for position, name in mapping.items()
         }
-        if first in TOTAL_MARKERS:
+        if key in TOTAL_MARKERS:
             table.total_row, table.total_row_number = record, number
             continue
         table.rows.append(record)

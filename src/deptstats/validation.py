@@ -27,8 +27,8 @@ ROW = "source_row"
 VALUE = "__value"
 TYPED = {"count", "integer", "amount", "date"}
 PATTERNS = {
-    "count": (r"^\d+$", "must be a whole number >= 0"),
-    "integer": (r"^-?\d+$", "must be a whole number"),
+    "count": (r"^\d{1,15}$", "must be a whole number >= 0"),
+    "integer": (r"^-?\d{1,15}$", "must be a whole number"),
     "amount": (r"^\d+(?:\.\d{1,6})?$", "must be a decimal amount >= 0 (at most 6 decimals)"),
 }
 DATE_WORDING = "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date"
@@ -210,6 +210,10 @@ def build_checks(extract: Extract, period: Period, registry: Registry,
 
     checks: list[Check] = []
     reference = extract.references
+    if reference is not None:
+        column = extract.column(reference.column)
+        checks.append(Check(gxe.ExpectColumnValuesToNotBeNull(column=column.name), "error",
+                            f"{column.label} ({column.name}) must not be empty", (column.name,)))
     if reference is not None and reference_values is not None:
         other = registry.extract(reference.extract)
         column = extract.column(reference.column)

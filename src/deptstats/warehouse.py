@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -67,6 +68,8 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("run_id", Text, comment="the Airflow run (or CLI run) that loaded it"),
         Column("outcome", String(16), nullable=False, comment="published or rejected"),
         Column("row_count", Integer),
+        Column("reference_batch_id", Integer,
+               comment="cross-extract rule: the referenced publication checked against"),
         Column("started_at", String(26), nullable=False),
         Column("finished_at", String(26), nullable=False),
     )
@@ -138,14 +141,15 @@ def _bookkeeping(metadata: MetaData) -> None:
     )
 
 
+# Text and BigInteger: whatever passed validation fits, on every backend.
 _SQL_TYPES = {
-    "id": lambda: String(64),
+    "id": lambda: Text(),
     "text": lambda: Text(),
-    "area": lambda: String(32),
-    "enum": lambda: String(16),
+    "area": lambda: Text(),
+    "enum": lambda: Text(),
     "yesno": lambda: Boolean(),
-    "count": lambda: Integer(),
-    "integer": lambda: Integer(),
+    "count": lambda: BigInteger(),
+    "integer": lambda: BigInteger(),
     "amount": lambda: AMOUNT,
     "date": lambda: Date(),
 }
