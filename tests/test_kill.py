@@ -1,0 +1,85 @@
+"""A load killed with SIGKILL in the middle of publishing leaves the earlier publication exactly
+as it was, on both backends; a reader during the publish sees the earlier publication without
+waiting; the next load finds nothing stuck."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from deptstats.loading import load_extract
+from deptstats.warehouse import metadata_for, open_engine
+from tests.helpers import snapshot, table_counts, write_csv
+
+KG = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
+
+# The child publishes and stops inside the transaction, after the new rows are written and
+# audited, just before the commit.
+CHILD = """
+import pathlib, sys, time
+from deptstats import loading
+from deptstats.warehouse import open_engine
+
+url, landing, marker = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+audit = loading.audit_publication
+
+def audit_then_wait(*args, **kwargs):
+    audit(*args, **kwargs)
+    marker.write_text("publishing")
+    time.sleep(300)
+
+loading.audit_publication = audit_then_wait
+loading.load_extract(open_engine(url), landing, "kindergartens", "to-be-killed")
+"""
+
+
+def test_sigkill_during_publish(warehouse_url, registry, tmp_path):
+    landing = tmp_path / "landing"
+    relative = "education/kindergartens_2023.csv"
+    write_csv(landing, relative, [KG, "K1,甲园,龙山镇,公办,100", "K2,乙园,龙山镇,民办,50"])
+    engine = open_engine(warehouse_url)
+    first = load_extract(engine, landing, "kindergartens", "r1", registry)[0]
+    before_rows = snapshot(engine, "education_kindergartens", registry, "2023")
+    before_counts = table_counts(engine, registry)
+
+    write_csv(landing, relative, [KG] + [f"K{i},园{i},龙山镇,公办,{i}" for i in range(1, 2001)])
+    marker = tmp_path / "marker"
+    child = subprocess.Popen([sys.executable, "-c", CHILD, warehouse_url, str(landing),
+                              str(marker)], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert child.poll() is None, child.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the child never reached the publish"
+            time.sleep(0.05)
+
+        # an analyst reading now sees the earlier publication, at once
+        reader = open_engine(warehouse_url, write=False)
+        started = time.monotonic()
+        assert snapshot(reader, "education_kindergartens", registry, "2023") == before_rows
+        assert time.monotonic() - started < 2.0
+        reader.dispose()
+
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stderr.close()
+    assert child.returncode == -signal.SIGKILL
+
+    engine.dispose()
+    engine = open_engine(warehouse_url)
+    assert snapshot(engine, "education_kindergartens", registry, "2023") == before_rows
+    assert table_counts(engine, registry) == before_counts
+    publication = metadata_for(registry).tables["publication"]
+    with engine.connect() as conn:
+        assert conn.execute(publication.select()).one().batch_id == first.batch_id
+
+    # nothing is left locked or half-written: the same file now publishes
+    again = load_extract(engine, landing, "kindergartens", "r3", registry)[0]
+    assert again.status == "published"
+    assert len(snapshot(engine, "education_kindergartens", registry, "2023")) == 2000
