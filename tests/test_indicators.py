@@ -75,6 +75,11 @@ def test_sample_data_gives_every_figure_of_the_reply(warehouse_url, registry, la
         assert citywide[(code, period)]["display"] == shown, code
     for code in ("hrss.maternity_disputes", "hrss.legal_aid_cases"):
         assert citywide[(code, "2023")]["value"] is not None
+    # extracts.md's period-over-period warning: 4158 -> 6595 slots moved more than 30%
+    slots = citywide[("health.childcare_slots", "2023")]
+    assert slots["status"] == "flagged"
+    assert slots["note"] == "moved 58.6% against 2022 (4158个)"
+    assert citywide[("health.prepregnancy_check_rate", "2023")]["status"] == "final"
 
 
 def test_per_area_values_add_up_to_citywide(warehouse_url, registry, landing):
@@ -91,3 +96,16 @@ def test_per_area_values_add_up_to_citywide(warehouse_url, registry, landing):
             assert len(areas) == 17
             assert sum(Decimal(r["numerator"]) for r in areas) == citywide
             assert {r["area"] for r in areas} == set(registry.areas)
+
+
+def test_a_move_of_exactly_30_percent_is_not_flagged(registry):
+    from deptstats.indicators import Move
+    from deptstats.validation import large_moves
+
+    slots = registry.indicator("health.childcare_slots")
+    moves = [Move(slots, "2023", Decimal(130), "2022", Decimal(100)),
+             Move(slots, "2024", Decimal(131), "2023", Decimal(100)),
+             Move(slots, "2025", Decimal(69), "2024", Decimal(100)),
+             Move(slots, "2026", Decimal(70), "2025", Decimal(100))]
+    assert [m.period for m in large_moves(moves)] == ["2024", "2025"]
+    assert moves[1].note() == "moved 31% against 2023 (100个)"

@@ -14,10 +14,10 @@ from sqlalchemy import Connection, Date, Engine, bindparam, delete, insert, sele
 from deptstats.paths import read_sql
 from deptstats.periods import parse_period
 from deptstats.registry import Indicator, Registry, load_registry
+from deptstats.validation import large_moves
 from deptstats.warehouse import metadata_for, utcnow
 
 PEOPLE_UNITS = ("人", "人次")
-MOVE_WARNING = Decimal("0.30")
 # SQLite returns sums of decimal columns as binary floats; amounts carry at most 6 decimals
 # (the readers refuse more), so quantizing to 6 places restores the exact sum.
 AMOUNT_QUANTUM = Decimal("0.000001")
@@ -100,16 +100,38 @@ def run_indicator_sql(conn: Connection, indicator: Indicator, period_code: str
     return rows
 
 
-def _move_note(indicator: Indicator, value: Decimal | None, earlier: tuple[str, Decimal] | None
-               ) -> str | None:
-    """extracts.md: a citywide indicator moving more than 30% against the last earlier period."""
-    if value is None or earlier is None or earlier[1] in (None, 0):
-        return None
-    change = (value - earlier[1]) / earlier[1]
-    if abs(change) <= MOVE_WARNING:
-        return None
-    return (f"moved {plain(round_half_up(change * 100, 1))}% against {earlier[0]} "
-            f"({plain(earlier[1])}{indicator.unit})")
+@dataclass(frozen=True)
+class Move:
+    """A citywide value against the same indicator in the last earlier published period."""
+
+    indicator: Indicator
+    period: str
+    value: Decimal
+    earlier_period: str
+    earlier_value: Decimal
+
+    @property
+    def change(self) -> Decimal:
+        return (self.value - self.earlier_value) / self.earlier_value
+
+    def note(self) -> str:
+        return (f"moved {plain(round_half_up(self.change * 100, 1))}% against "
+                f"{self.earlier_period} ({plain(self.earlier_value)}{self.indicator.unit})")
+
+
+def citywide_moves(rows: list[IndicatorRow], registry: Registry) -> list[Move]:
+    """Each citywide value with the one of the previous published period (rows in period
+    order per indicator), where that one is a non-zero number."""
+    moves, earlier = [], {}
+    for row in rows:
+        if row.area is not None or row.value is None:
+            continue
+        previous = earlier.get(row.indicator)
+        if previous is not None and previous[1] != 0:
+            moves.append(Move(registry.indicator(row.indicator), row.period, row.value,
+                              *previous))
+        earlier[row.indicator] = (row.period, row.value)
+    return moves
 
 
 def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
@@ -118,37 +140,33 @@ def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
     registry = registry or load_registry()
     tables = metadata_for(registry).tables
     publication, values = tables["publication"], tables["indicator_value"]
-    written = 0
     now = utcnow().isoformat()
     with engine.begin() as conn:
         published = conn.execute(select(publication.c.extract, publication.c.period,
                                         publication.c.batch_id, publication.c.warnings)
                                  .order_by(publication.c.period)).all()
-        conn.execute(delete(values))
+        rows: list[tuple[IndicatorRow, int, int]] = []
         for indicator in registry.indicators:
-            earlier: tuple[str, Decimal] | None = None
             for extract, period, batch_id, warnings in published:
-                if extract != indicator.extract:
-                    continue
-                rows = run_indicator_sql(conn, indicator, period)
-                records = []
-                for row in rows:
-                    note = None
-                    if row.area is None:
-                        note = _move_note(indicator, row.value, earlier)
-                        earlier = (period, row.value)
-                    if warnings:
-                        note = "; ".join(filter(None, [
-                            note, f"source publication has {warnings} warning(s)"]))
-                    records.append({
-                        "indicator": indicator.code, "period": period, "area": row.area,
-                        "value": row.value, "value_text": None if row.value is None
-                        else format(row.value, "f"),
-                        "numerator": row.numerator, "denominator": row.denominator,
-                        "display": row.display, "status": "flagged" if note else "final",
-                        "note": note, "batch_id": batch_id, "sql_file": indicator.sql_file,
-                        "computed_at": now})
-                if records:
-                    conn.execute(insert(values), records)
-                    written += len(records)
-    return written
+                if extract == indicator.extract:
+                    rows += [(row, batch_id, warnings)
+                             for row in run_indicator_sql(conn, indicator, period)]
+        moves = citywide_moves([row for row, _, _ in rows], registry)
+        flagged = {(m.indicator.code, m.period): m.note() for m in large_moves(moves)}
+        records = []
+        for row, batch_id, warnings in rows:
+            notes = [flagged.get((row.indicator, row.period)) if row.area is None else None,
+                     f"source publication has {warnings} warning(s)" if warnings else None]
+            note = "; ".join(n for n in notes if n) or None
+            records.append({
+                "indicator": row.indicator, "period": row.period, "area": row.area,
+                "value": row.value,
+                "value_text": None if row.value is None else format(row.value, "f"),
+                "numerator": row.numerator, "denominator": row.denominator,
+                "display": row.display, "status": "flagged" if note else "final",
+                "note": note, "batch_id": batch_id,
+                "sql_file": registry.indicator(row.indicator).sql_file, "computed_at": now})
+        conn.execute(delete(values))
+        if records:
+            conn.execute(insert(values), records)
+    return len(records)

@@ -409,3 +409,33 @@ def validate(extract: Extract, period: Period, table: RawTable, registry: Regist
         for warning in table.warnings)
     report.problems.sort(key=lambda p: (p.severity != "error", p.row or 0, p.column or ""))
     return report, frame
+
+
+# ------------------------------------------------------------------ period over period
+
+MOVE_LIMIT = 0.30  # extracts.md: a citywide indicator moving more than 30% is a warning
+
+
+def large_moves(moves: list[Any]) -> list[Any]:
+    """The moves (indicators.Move) beyond +-30%, found by a GX suite over all of them."""
+    import pandas as pd
+
+    if not moves:
+        return []
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    frame = pd.DataFrame({"move": range(len(moves)),
+                          "change": [float(m.change) for m in moves]})
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (context.data_sources.add_pandas("deptstats").add_dataframe_asset("indicator_moves")
+             .add_batch_definition_whole_dataframe("all").get_batch(
+                 batch_parameters={"dataframe": frame}))
+    result = batch.validate(
+        gxe.ExpectColumnValuesToBeBetween(column="change", min_value=-MOVE_LIMIT,
+                                          max_value=MOVE_LIMIT,
+                                          meta={"severity": "warning"}),
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["move"]})
+    return [moves[int(entry["move"])] for entry in result.result.get("unexpected_index_list", [])]
