@@ -14,7 +14,8 @@ import pytest
 
 from deptstats.registry import Registry, load_registry
 from deptstats.sample import write_sample
-from deptstats.warehouse import ensure_schema, open_engine
+from deptstats.schema import ensure_schema
+from deptstats.warehouse import open_engine
 
 REPO = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("DEPTSTATS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/postgres")

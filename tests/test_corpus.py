@@ -16,7 +16,8 @@ from sqlalchemy import select
 from deptstats.landing import scan
 from deptstats.loading import ExtractRejected, FileOutcome, load_extract, record_unmatched, steward_message
 from deptstats.reports import problems
-from deptstats.warehouse import ensure_schema, metadata_for, open_engine
+from deptstats.schema import ensure_schema
+from deptstats.warehouse import metadata_for, open_engine
 from tests.corpus.cases import Case, cases
 from tests.corpus.regenerate import FILES
 from tests.helpers import load_all, snapshot

@@ -43,6 +43,12 @@ def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path) ->
     if migrate.returncode != 0:
         print(migrate.stdout[-4000:], migrate.stderr[-4000:], sep="\n", file=sys.stderr)
         return migrate.returncode
+    # The demo runner migrates the warehouse itself, as `airflow db migrate` does Airflow's;
+    # the nightly DAG only checks the revision.
+    from deptstats.schema import upgrade
+    from deptstats.warehouse import open_engine
+
+    upgrade(open_engine(warehouse))
     conf = {"landing": env["DEPTSTATS_LANDING"], "out": env["DEPTSTATS_OUT"]}
     return subprocess.run([sys.executable, "-m", "deptstats.airflow_local", json.dumps(conf)],
                           env=env, check=False).returncode

@@ -12,7 +12,7 @@ from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException
 
 from deptstats.connections import CONN_ID, url_from_connection
-from deptstats.warehouse import ensure_schema, open_engine, redact
+from deptstats.warehouse import open_engine, redact
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,18 @@ def warehouse_url() -> str:
 
 
 def prepare_warehouse() -> str:
+    """Refuse to write into a warehouse whose schema is behind; refresh the dimensions."""
+    from deptstats.schema import SchemaBehind, check_schema, sync_dimensions
+
     url = warehouse_url()
-    ensure_schema(open_engine(url))
-    log.info("warehouse ready: %s", redact(url))
-    return redact(url)
+    engine = open_engine(url)
+    try:
+        revision = check_schema(engine)
+    except SchemaBehind as behind:
+        raise AirflowFailException(f"{redact(url)}: {behind}") from None
+    sync_dimensions(engine)
+    log.info("warehouse %s at schema revision %s", redact(url), revision)
+    return revision
 
 
 def report_unrecognised_files(params: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +89,12 @@ def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict
 
 def compute_indicators() -> dict[str, int]:
     from deptstats.indicators import compute_indicators as compute
+    from deptstats.schema import sync_dimensions
 
-    return {"indicator_rows": compute(open_engine(warehouse_url()))}
+    engine = open_engine(warehouse_url())
+    rows = compute(engine)
+    sync_dimensions(engine)  # periods published by this run
+    return {"indicator_rows": rows}
 
 
 def draft_reply(params: dict[str, Any]) -> dict[str, Any]:

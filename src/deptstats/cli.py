@@ -25,11 +25,36 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db_init(args: argparse.Namespace) -> int:
-    from deptstats.warehouse import ensure_schema, open_engine, redact
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from deptstats.schema import current_revision, upgrade
+    from deptstats.warehouse import open_engine, redact
 
-    ensure_schema(open_engine(_warehouse(args)))
-    print(f"warehouse schema ready: {redact(_warehouse(args))}")
+    engine = open_engine(_warehouse(args))
+    before = current_revision(engine)
+    upgrade(engine, args.revision)
+    print(f"warehouse {redact(_warehouse(args))}: revision {before or 'none'} -> "
+          f"{current_revision(engine)}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    from deptstats.schema import current_revision, head_revision
+    from deptstats.warehouse import open_engine
+
+    current = current_revision(open_engine(_warehouse(args), write=False))
+    head = head_revision()
+    print(f"current {current or 'none'}, head {head}"
+          + ("" if current == head else ": run `deptstats db upgrade`"))
+    return 0 if current == head else 1
+
+
+def cmd_db_grant_analyst(args: argparse.Namespace) -> int:
+    from deptstats.roles import grant_analyst
+    from deptstats.warehouse import open_engine
+
+    views = grant_analyst(open_engine(_warehouse(args)), args.member)
+    print(f"role deptstats_analyst may read {', '.join(views)} and nothing else"
+          + (f"; granted to {args.member}" if args.member else ""))
     return 0
 
 
@@ -39,7 +64,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     from deptstats.indicators import compute_indicators
     from deptstats.loading import ExtractRejected, load_extract, record_unmatched
     from deptstats.registry import load_registry
-    from deptstats.warehouse import ensure_schema, open_engine
+    from deptstats.schema import ensure_schema
+    from deptstats.warehouse import open_engine
 
     engine = open_engine(_warehouse(args))
     ensure_schema(engine)
@@ -130,8 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_sample)
 
-    p = with_warehouse(sub.add_parser("db-init", help="create the warehouse schema"))
-    p.set_defaults(func=cmd_db_init)
+    db = sub.add_parser("db", help="the warehouse schema").add_subparsers(dest="db_command",
+                                                                           required=True)
+    p = with_warehouse(db.add_parser("upgrade", help="migrate to the newest schema revision"))
+    p.add_argument("--revision", default="head")
+    p.set_defaults(func=cmd_db_upgrade)
+    p = with_warehouse(db.add_parser("current", help="the schema revision; exit 1 if behind"))
+    p.set_defaults(func=cmd_db_current)
+    p = with_warehouse(db.add_parser(
+        "grant-analyst", help="PostgreSQL: the read-only role deptstats_analyst (mart_* only)"))
+    p.add_argument("--member", help="a login role to make a member of deptstats_analyst")
+    p.set_defaults(func=cmd_db_grant_analyst)
 
     p = with_warehouse(sub.add_parser("load", help="load, compute and draft without Airflow"))
     p.add_argument("--landing", required=True)

@@ -39,6 +39,57 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _dimensions(metadata: MetaData) -> None:
+    """Reference data for analysts, kept in step with the registry by deptstats.schema."""
+    Table(
+        "dim_department", metadata,
+        Column("department", String(32), primary_key=True),
+        Column("name", Text, nullable=False),
+        Column("name_en", Text, nullable=False),
+        comment="the five departments that deliver extracts",
+    )
+    Table(
+        "dim_extract", metadata,
+        Column("extract", String(64), primary_key=True),
+        Column("department", String(32), nullable=False),
+        Column("name", Text, nullable=False),
+        Column("period_kind", String(8), nullable=False, comment="year or month"),
+        Column("kind", String(8), nullable=False, comment="flow or snapshot"),
+        Column("grain", Text, nullable=False),
+        Column("table_name", String(128), nullable=False,
+               comment="the warehouse table of its published rows"),
+        comment="the extracts of the data dictionary",
+    )
+    Table(
+        "dim_area", metadata,
+        Column("area", String(32), primary_key=True),
+        Column("is_citywide", Boolean, nullable=False),
+        Column("sort_order", Integer, nullable=False),
+        comment="the 17 areas of the reference list and 全市 (citywide)",
+    )
+    Table(
+        "dim_period", metadata,
+        Column("period", String(7), primary_key=True),
+        Column("kind", String(8), nullable=False, comment="year or month"),
+        Column("first_day", Date, nullable=False),
+        Column("last_day", Date, nullable=False),
+        comment="every period with published data",
+    )
+    Table(
+        "dim_indicator", metadata,
+        Column("indicator", String(64), primary_key=True),
+        Column("extract", String(64), nullable=False),
+        Column("department", String(32), nullable=False),
+        Column("name", Text, nullable=False),
+        Column("name_en", Text, nullable=False),
+        Column("unit", String(16), nullable=False),
+        Column("decimals", Integer, nullable=False),
+        Column("definition", Text, nullable=False),
+        Column("sql_file", Text, nullable=False, comment="under include/sql"),
+        comment="the indicators and how each is computed",
+    )
+
+
 def _bookkeeping(metadata: MetaData) -> None:
     Table(
         "delivery", metadata,
@@ -58,6 +109,7 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("first_seen_at", String(26), nullable=False),
         Column("last_seen_at", String(26), nullable=False),
         UniqueConstraint("file", "sha256"),
+        comment="one row per distinct content of a delivered file, with its latest outcome",
     )
     Table(
         "load_batch", metadata,
@@ -72,6 +124,7 @@ def _bookkeeping(metadata: MetaData) -> None:
                comment="cross-extract rule: the referenced publication checked against"),
         Column("started_at", String(26), nullable=False),
         Column("finished_at", String(26), nullable=False),
+        comment="one attempt to load a delivered file",
     )
     Table(
         "validation_run", metadata,
@@ -85,6 +138,7 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("warnings", Integer, nullable=False),
         Column("docs_page", Text, comment="GX Data Docs page of this validation, if built"),
         Column("validated_at", String(26), nullable=False),
+        comment="the Great Expectations run of a load batch",
     )
     Table(
         "validation_outcome", metadata,
@@ -97,6 +151,7 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("success", Boolean, nullable=False),
         Column("element_count", Integer),
         Column("unexpected_count", Integer),
+        comment="each expectation's result in a validation run",
     )
     Table(
         "problem", metadata,
@@ -111,6 +166,7 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("rule", Text, nullable=False),
         Column("severity", String(8), nullable=False),
         Index("ix_problem_batch", "batch_id"),
+        comment="quarantine: every failing row (or file-level rule) of a validation",
     )
     Table(
         "publication", metadata,
@@ -121,6 +177,7 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("row_count", Integer, nullable=False),
         Column("warnings", Integer, nullable=False),
         Column("published_at", String(26), nullable=False),
+        comment="the load batch whose rows are current for an extract and period",
     )
     Table(
         "indicator_value", metadata,
@@ -138,6 +195,7 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("note", Text, comment="why the value is flagged, for reviewers"),
         Column("computed_at", String(26), nullable=False),
         Index("ix_indicator_value", "indicator", "period"),
+        comment="indicator values per period, citywide (area null) and per area",
     )
 
 
@@ -168,6 +226,7 @@ def _extract_table(metadata: MetaData, extract: Extract) -> Table:
 def build_metadata(registry: Registry) -> MetaData:
     metadata = MetaData()
     _bookkeeping(metadata)
+    _dimensions(metadata)
     for extract in registry.extracts:
         _extract_table(metadata, extract)
     return metadata
@@ -218,8 +277,3 @@ def open_engine(url: str, write: bool = True) -> Engine:
         connection.exec_driver_sql("begin immediate" if write else "begin")
 
     return engine
-
-
-def ensure_schema(engine: Engine, registry: Registry | None = None) -> None:
-    """Create every missing table; existing tables and their rows are left alone."""
-    metadata_for(registry).create_all(engine, checkfirst=True)

@@ -1,0 +1,166 @@
+"""The warehouse schema: migrations from empty and from every earlier revision, the model the
+code declares, docs/warehouse.md's queries, and the read-only analyst role."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from deptstats.indicators import compute_indicators
+from deptstats.schema import SchemaBehind, check_schema, current_revision, head_revision, upgrade
+from deptstats.warehouse import metadata_for, open_engine
+from tests.conftest import REPO
+from tests.helpers import load_all, table_counts
+
+REVISIONS = ["0001", "0002"]
+
+
+def doc_queries() -> list[tuple[str, str]]:
+    text_ = (REPO / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    return re.findall(r"^### (.+?)\n\n```sql\n(.+?)```", text_, flags=re.S | re.M)
+
+
+@pytest.fixture
+def empty_url(request, tmp_path):
+    """An empty database (no schema) on each backend."""
+    yield from _empty(request, tmp_path)
+
+
+def _empty(request, tmp_path):
+    from tests.conftest import _create_pg_database, _drop_pg_database
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    name, url = _create_pg_database(admin)
+    try:
+        yield url
+    finally:
+        _drop_pg_database(admin, name)
+
+
+parametrize_backends = pytest.mark.parametrize("empty_url", ["sqlite", "postgres"],
+                                               indirect=True)
+
+
+def test_head_is_the_last_revision():
+    assert head_revision() == REVISIONS[-1]
+
+
+@parametrize_backends
+def test_upgrade_from_empty_gives_the_declared_model(empty_url, registry):
+    engine = open_engine(empty_url)
+    with pytest.raises(SchemaBehind, match="run `deptstats db upgrade"):
+        check_schema(engine)
+    upgrade(engine)
+    assert check_schema(engine) == head_revision()
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata_for(registry))
+    assert differences == []
+
+
+@pytest.mark.parametrize("start", REVISIONS[:-1])
+@parametrize_backends
+def test_upgrade_from_every_earlier_revision_keeps_the_data(empty_url, start, registry,
+                                                             sample_dir):
+    engine = open_engine(empty_url)
+    upgrade(engine, start)
+    assert current_revision(engine) == start
+    with pytest.raises(SchemaBehind):
+        check_schema(engine)
+    load_all(engine, sample_dir, registry)
+    before = table_counts(engine, registry, dimensions=False)
+    upgrade(engine)
+    after = table_counts(engine, registry)
+    assert {k: after[k] for k in before} == before
+    assert after["dim_indicator"] == len(registry.indicators)
+    assert after["dim_area"] == 18
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from mart_publication")).scalar_one() == 24
+
+
+@parametrize_backends
+def test_downgrade_and_upgrade_again(empty_url):
+    engine = open_engine(empty_url)
+    upgrade(engine)
+    from alembic import command
+
+    from deptstats.schema import _config
+
+    config = _config()
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+        conn.commit()
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+
+
+@pytest.fixture
+def loaded(warehouse_url, registry, landing):
+    """The sample data plus one refused file, indicators computed."""
+    path = landing / "education" / "kindergartens_2023.csv"
+    lines = path.read_bytes().decode("utf-8-sig").split("\r\n")
+    lines[2] = lines[2].replace("公办", "公私合办")
+    path.with_name("kindergartens_2024.csv").write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+    engine = open_engine(warehouse_url)
+    load_all(engine, landing, registry)
+    compute_indicators(engine, registry)
+    from deptstats.schema import sync_dimensions
+
+    sync_dimensions(engine, registry)
+    return warehouse_url
+
+
+def test_docs_hold_at_least_ten_queries():
+    assert len(doc_queries()) >= 10
+
+
+def test_the_documented_queries_run(loaded):
+    engine = open_engine(loaded, write=False)
+    with engine.connect() as conn:
+        for title, sql in doc_queries():
+            rows = conn.execute(text(sql)).all()
+            assert rows, title
+    with engine.connect() as conn:
+        reply = dict(conn.execute(text(
+            "select indicator, display from mart_indicator_value "
+            "where is_citywide = 1 and period = '2023'")).all())
+        assert reply["health.prepregnancy_check_rate"] == "84.18%"
+        problems = conn.execute(text("select value from mart_problem where severity = 'error'"))
+        assert [r[0] for r in problems] == ["公私合办"]
+
+
+@pytest.mark.parametrize("warehouse_url", ["postgres"], indirect=True)  # roles are PostgreSQL's
+def test_analyst_role_reads_the_marts_and_nothing_else(loaded, registry):
+    from deptstats.roles import grant_analyst
+
+    login = f"analyst_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(loaded)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'create role "{login}" login')
+    try:
+        views = grant_analyst(open_engine(loaded), member=login)
+        assert "mart_indicator_value" in views and len(views) == 5
+        as_analyst = create_engine(loaded.replace("root@", f"{login}@"))
+        with as_analyst.connect() as conn:
+            assert conn.execute(text("select count(*) from mart_indicator_value")).scalar_one()
+        for table in ("delivery", "indicator_value", "health_childcare_institutions"):
+            with as_analyst.connect() as conn, pytest.raises(Exception, match="permission denied"):
+                conn.execute(text(f"select count(*) from {table}"))
+        with as_analyst.connect() as conn, pytest.raises(Exception, match="permission denied"):
+            conn.execute(text("delete from dim_area"))
+        as_analyst.dispose()
+    finally:
+        open_engine(loaded).dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'drop owned by "{login}"')
+            conn.exec_driver_sql(f'drop role "{login}"')
+        admin.dispose()
