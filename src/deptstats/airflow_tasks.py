@@ -41,25 +41,23 @@ def warehouse_url() -> str:
 
 
 def prepare_warehouse() -> str:
-    """Refuse to write into a warehouse whose schema is behind; refresh the dimensions."""
-    from deptstats.schema import SchemaBehind, check_schema, sync_dimensions
+    from deptstats import nightly
+    from deptstats.schema import SchemaBehind
 
     url = warehouse_url()
-    engine = open_engine(url)
     try:
-        revision = check_schema(engine)
+        revision = nightly.prepare_warehouse(open_engine(url))
     except SchemaBehind as behind:
         raise AirflowFailException(f"{redact(url)}: {behind}") from None
-    sync_dimensions(engine)
     log.info("warehouse %s at schema revision %s", redact(url), revision)
     return revision
 
 
 def report_unrecognised_files(params: dict[str, Any]) -> dict[str, Any]:
-    from deptstats.loading import record_unmatched
+    from deptstats import nightly
 
     landing = _setting(params, "landing", "DEPTSTATS_LANDING")
-    outcomes = record_unmatched(open_engine(warehouse_url()), landing)
+    outcomes = nightly.report_unrecognised_files(open_engine(warehouse_url()), landing)
     for outcome in outcomes:
         log.warning("%s: %s", outcome.file, outcome.message)
     return {"unrecognised": len(outcomes)}
@@ -67,13 +65,13 @@ def report_unrecognised_files(params: dict[str, Any]) -> dict[str, Any]:
 
 def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
     """Load one extract; a refused file fails the task without retries, in the steward's words."""
+    from deptstats import nightly
     from deptstats.loading import ExtractRejected
-    from deptstats.loading import load_extract as load
 
     landing = _setting(params, "landing", "DEPTSTATS_LANDING")
     try:
-        outcomes = load(open_engine(warehouse_url()), landing, extract_code, run_id,
-                        docs_dir=data_docs_folder(params))
+        outcomes = nightly.load(open_engine(warehouse_url()), landing, extract_code, run_id,
+                                data_docs_folder(params))
     except ExtractRejected as rejected:
         log.error("%s", rejected)
         raise AirflowFailException(str(rejected)) from None
@@ -88,21 +86,17 @@ def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict
 
 
 def compute_indicators() -> dict[str, int]:
-    from deptstats.indicators import compute_indicators as compute
-    from deptstats.schema import sync_dimensions
+    from deptstats import nightly
 
-    engine = open_engine(warehouse_url())
-    rows = compute(engine)
-    sync_dimensions(engine)  # periods published by this run
-    return {"indicator_rows": rows}
+    return {"indicator_rows": nightly.compute_indicators(open_engine(warehouse_url()))}
 
 
 def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
-    from deptstats.drafting import draft_reply as draft
+    from deptstats import nightly
 
     out = _setting(params, "out", "DEPTSTATS_OUT")
-    result = draft(open_engine(warehouse_url(), write=False), out, params.get("reply")
-                   or "reply-2024-147")
+    result = nightly.draft(open_engine(warehouse_url(), write=False), out,
+                           params.get("reply") or "reply-2024-147")
     log.info("draft written: %s (%d figures, %d missing)", result.path, result.figures_used,
              len(result.figures_missing))
     return {"draft": str(result.path), "figures": result.figures_used,

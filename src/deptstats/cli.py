@@ -60,33 +60,32 @@ def cmd_db_grant_analyst(args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
-    from deptstats.drafting import draft_reply
-    from deptstats.indicators import compute_indicators
-    from deptstats.loading import ExtractRejected, load_extract, record_unmatched
+    from deptstats import nightly
+    from deptstats.loading import ExtractRejected
     from deptstats.registry import load_registry
-    from deptstats.schema import ensure_schema
+    from deptstats.schema import upgrade
     from deptstats.warehouse import open_engine
 
     engine = open_engine(_warehouse(args))
-    ensure_schema(engine)
+    upgrade(engine)
+    nightly.prepare_warehouse(engine)
     landing, failed = Path(args.landing), 0
-    for outcome in record_unmatched(engine, landing):
-        print(f"REJECTED {outcome.file}: {outcome.message}")
+    for outcome in nightly.report_unrecognised_files(engine, landing):
+        print(f"REJECTED  {outcome.file}: {outcome.message}")
         failed += 1
+    docs = Path(args.data_docs) if args.data_docs else None
     for extract in load_registry().extracts:
         try:
-            outcomes = load_extract(engine, landing, extract.code, args.run_id,
-                                    docs_dir=Path(args.data_docs) if args.data_docs else None)
+            outcomes = nightly.load(engine, landing, extract.code, args.run_id, docs)
         except ExtractRejected as rejected:
             outcomes, failed = rejected.outcomes, failed + 1
         for outcome in outcomes:
             print(f"{outcome.status.upper():9} {outcome.file}: {outcome.message}")
             for example in outcome.examples:
                 print(f"          - {example}")
-    compute_indicators(engine)
+    nightly.compute_indicators(engine)
     if args.out:
-        draft = draft_reply(engine, Path(args.out))
-        print(f"draft: {draft.path}")
+        print(f"draft: {nightly.draft(engine, Path(args.out)).path}")
     return 1 if failed else 0
 
 

@@ -276,7 +276,8 @@ def _known(conn: Connection, tables: Any, delivery: Delivery, sha256: str) -> An
     d, p, b = tables["delivery"], tables["publication"], tables["load_batch"]
     return conn.execute(
         select(d, p.c.delivery_id.label("published_delivery"),
-               b.c.outcome.label("batch_outcome"), b.c.reference_batch_id)
+               b.c.outcome.label("batch_outcome"), b.c.reference_batch_id,
+               b.c.run_id.label("batch_run_id"))
         .outerjoin(p, (p.c.extract == d.c.extract) & (p.c.period == d.c.period))
         .outerjoin(b, b.c.batch_id == d.c.batch_id)
         .where(d.c.file == delivery.relative, d.c.sha256 == sha256)).first()
@@ -356,9 +357,12 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
                 and known.batch_outcome == "rejected" and same_reference):
             return _rejected_again(conn, tables, known, sha256)
         if known is not None and known.published_delivery == known.delivery_id and same_reference:
+            # A task cleared and rerun within the run that published the file leaves the
+            # file's status as that run set it; a later run marks it skipped.
+            status = known.status if known.batch_run_id == run_id else "skipped"
             conn.execute(update(tables["delivery"]).where(
                 tables["delivery"].c.delivery_id == known.delivery_id).values(
-                status="skipped", last_seen_at=utcnow().isoformat()))
+                status=status, last_seen_at=utcnow().isoformat()))
             return FileOutcome(known.file, known.extract, known.period, sha256, "skipped",
                                known.row_count or 0, 0, known.warnings, known.batch_id,
                                "unchanged: already published")

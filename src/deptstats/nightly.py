@@ -1,0 +1,45 @@
+"""The nightly job's steps, one function per DAG task, without Airflow: the DAG's task bodies
+(deptstats.airflow_tasks) and `deptstats load` both call these."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from deptstats.drafting import Draft, draft_reply
+from deptstats.loading import FileOutcome, load_extract, record_unmatched
+from deptstats.registry import Registry, load_registry
+from deptstats.schema import check_schema, sync_dimensions
+
+
+def prepare_warehouse(engine: Engine, registry: Registry | None = None) -> str:
+    """Refuse a warehouse whose schema is behind (SchemaBehind); refresh the dimensions."""
+    revision = check_schema(engine)
+    sync_dimensions(engine, registry)
+    return revision
+
+
+def report_unrecognised_files(engine: Engine, landing: Path,
+                              registry: Registry | None = None) -> list[FileOutcome]:
+    return record_unmatched(engine, landing, registry)
+
+
+def load(engine: Engine, landing: Path, extract_code: str, run_id: str,
+         docs_dir: Path | None = None, registry: Registry | None = None) -> list[FileOutcome]:
+    """One extract's files; raises ExtractRejected when any is refused."""
+    return load_extract(engine, landing, extract_code, run_id, registry or load_registry(),
+                        docs_dir)
+
+
+def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
+    from deptstats.indicators import compute_indicators as compute
+
+    rows = compute(engine, registry)
+    sync_dimensions(engine, registry)  # the periods this run published
+    return rows
+
+
+def draft(engine: Engine, out: Path, reply: str = "reply-2024-147",
+          registry: Registry | None = None) -> Draft:
+    return draft_reply(engine, out, reply, registry)
