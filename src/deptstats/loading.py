@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from deptstats.bulk import write_rows
 from deptstats.landing import Delivery, deliveries_of, sha256_of
 from deptstats.readers import RawTable, ReadError, read_file
 from deptstats.registry import Extract, Registry, load_registry
@@ -79,26 +78,6 @@ def steward_message(rejected: list[FileOutcome]) -> str:
 
 
 # ------------------------------------------------------------------ rows to publish
-
-
-def _typed(extract: Extract, frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The frame's rows as Python values for the extract's warehouse table."""
-    columns: dict[str, list[Any]] = {"source_row": [int(r) for r in frame["source_row"]]}
-    for column in extract.columns:
-        texts = frame[column.name].tolist()
-        if column.type in ("count", "integer"):
-            values = [None if t is None else int(t) for t in texts]
-        elif column.type == "amount":
-            values = [None if t is None else Decimal(t) for t in texts]
-        elif column.type == "date":
-            values = [None if t is None else date.fromisoformat(t) for t in texts]
-        elif column.type == "yesno":
-            values = [None if t is None else t == "是" for t in texts]
-        else:
-            values = texts
-        columns[column.name] = values
-    names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
 def reference_state(conn: Connection, extract: Extract, period: str, registry: Registry
@@ -179,8 +158,8 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     status = "rejected" if errors else "published"
-    rows = [] if errors else _typed(extract, prepared.frame)
-    row_count = len(prepared.table.rows) if prepared.table else None
+    rows = 0 if errors else len(prepared.frame)
+    row_count = len(prepared.table) if prepared.table else None
 
     if delivery_id is None:
         delivery_id = conn.execute(insert(tables["delivery"]).values(
@@ -227,16 +206,14 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
         # publication until the commit, and a crash before it leaves that publication whole.
         target = tables[extract.table]
         conn.execute(delete(target).where(target.c.period == period.code))
-        if rows:
-            conn.execute(insert(target), [{**r, "period": period.code, "batch_id": batch_id}
-                                          for r in rows])
-        audit_publication(conn, target, period.code, batch_id, len(rows))
+        write_rows(conn, target, extract, prepared.frame, period.code, batch_id)
+        audit_publication(conn, target, period.code, batch_id, rows)
         publication = tables["publication"]
         conn.execute(delete(publication).where(publication.c.extract == extract.code,
                                                publication.c.period == period.code))
         conn.execute(insert(publication).values(
             extract=extract.code, period=period.code, batch_id=batch_id,
-            delivery_id=delivery_id, row_count=len(rows), warnings=len(warnings),
+            delivery_id=delivery_id, row_count=rows, warnings=len(warnings),
             published_at=now))
         # earlier deliveries of this extract and period no longer stand behind any figure
         delivery_table = tables["delivery"]
@@ -244,14 +221,14 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
             delivery_table.c.extract == extract.code, delivery_table.c.period == period.code,
             delivery_table.c.delivery_id != delivery_id,
             delivery_table.c.status.in_(("published", "skipped"))).values(status="superseded"))
-        message = f"published {len(rows)} rows" + (
+        message = f"published {rows} rows" + (
             f" with {len(warnings)} warning(s)" if warnings else "")
     conn.execute(update(tables["delivery"]).where(
         tables["delivery"].c.delivery_id == delivery_id).values(
         status=status, row_count=row_count, errors=len(errors), warnings=len(warnings),
         message=message, batch_id=batch_id, last_seen_at=now))
     return FileOutcome(delivery.relative, extract.code, period.code, prepared.sha256, status,
-                       len(rows), len(errors), len(warnings), batch_id, message, examples,
+                       rows, len(errors), len(warnings), batch_id, message, examples,
                        report.docs_page)
 
 

@@ -12,7 +12,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -32,15 +32,31 @@ class ReadError(ValueError):
 
 @dataclass
 class RawTable:
-    """Data rows of one file as text, keyed by canonical column name."""
+    """Data rows of one file as text, column by column under the canonical names; a column
+    is a list or a pandas Series of str/None, one entry per data row."""
 
     columns: list[str]
-    rows: list[dict[str, str | None]]
-    row_numbers: list[int]
+    cells: dict[str, Sequence[str | None]]
+    row_numbers: Sequence[int]
     total_row: dict[str, str | None] | None = None
     total_row_number: int | None = None
     warnings: list[str] = field(default_factory=list)
     row_label: str = "row"  # "record" for JSON
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def value(self, index: int, column: str) -> str | None:
+        cells = self.cells.get(column)
+        if cells is None:
+            return None
+        value = cells[index]
+        return None if value is None or value != value else value  # NaN from pandas: empty
+
+    @property
+    def rows(self) -> list[dict[str, str | None]]:
+        """Row by row (a copy): for small files and tests."""
+        return [{c: self.value(i, c) for c in self.columns} for i in range(len(self))]
 
 
 def normalize_header(text: object) -> str:
@@ -255,13 +271,9 @@ def _tabulate(
         for position, h in enumerate(header_cells)
         if _cell_text(h) is not None and position not in mapping
     ]
-    table = RawTable(
-        columns=[c.name for c in extract.columns if c.name in mapping.values()],
-        rows=[],
-        row_numbers=[],
-        warnings=warnings,
-        row_label=row_label,
-    )
+    columns = [c.name for c in extract.columns if c.name in mapping.values()]
+    table = RawTable(columns=columns, cells={name: [] for name in columns}, row_numbers=[],
+                     warnings=warnings, row_label=row_label)
     for number, cells in rows_iter:
         first = _first_text(cells)
         if first is None:
@@ -277,9 +289,10 @@ def _tabulate(
         if key in TOTAL_MARKERS:
             table.total_row, table.total_row_number = record, number
             continue
-        table.rows.append(record)
+        for name, value in record.items():
+            table.cells[name].append(value)
         table.row_numbers.append(number)
-    if not table.rows:
+    if not table.row_numbers:
         raise ReadError(f"{path.name}: the file has a header but no data rows")
     return table
 

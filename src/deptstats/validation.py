@@ -101,22 +101,32 @@ def suite_name(extract: Extract) -> str:
 # ------------------------------------------------------------------ the frame
 
 
+def _normalized(column_type: str, cells: Any) -> pd.Series:
+    """normalize_cell over a column, computed once per distinct value (ids aside, columns
+    repeat their values a lot), so a million rows cost what their distinct values cost."""
+    import pandas as pd
+
+    series = pd.Series(cells, dtype="object")
+    if column_type in ("id", "text", "area"):
+        return series.where(series.isna(), series.str.strip())
+    distinct = series.dropna().unique()
+    mapping = {value: normalize_cell(column_type, value) for value in distinct}
+    return series.map(mapping)
+
+
 def build_frame(extract: Extract, table: RawTable) -> pd.DataFrame:
     """Normalised text and parsed values of every registry column (absent optional ones empty)."""
     import pandas as pd
 
-    data: dict[str, Any] = {ROW: table.row_numbers}
+    data: dict[str, Any] = {ROW: pd.Series(table.row_numbers, dtype="int64")}
+    empty = [None] * len(table)
     for column in extract.columns:
-        texts = [normalize_cell(column.type, row.get(column.name)) for row in table.rows]
-        data[column.name] = pd.Series(texts, dtype="object")
+        texts = _normalized(column.type, table.cells.get(column.name, empty))
+        data[column.name] = texts
         if column.type == "date":
-            data[column.name + VALUE] = pd.to_datetime(
-                pd.Series(texts, dtype="object"), format="%Y-%m-%d", errors="coerce"
-            )
+            data[column.name + VALUE] = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
         elif column.type in TYPED:
-            data[column.name + VALUE] = pd.to_numeric(
-                pd.Series(texts, dtype="object"), errors="coerce"
-            )
+            data[column.name + VALUE] = pd.to_numeric(texts, errors="coerce")
     return pd.DataFrame(data)
 
 
@@ -125,12 +135,24 @@ def build_frame(extract: Extract, table: RawTable) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Check:
-    """An expectation with the steward's wording of its rule and the columns it names."""
+    """An expectation with the steward's wording of its rule and the columns it names.
+    `keys`: the frame columns that decide its outcome for a row, so it can be run once per
+    distinct combination of them; None when it needs the whole column (uniqueness)."""
 
     expectation: Any
     severity: str
     rule: str
     columns: tuple[str, ...]
+    keys: tuple[str, ...] | None = ()
+
+    def key_columns(self) -> tuple[str, ...] | None:
+        if self.keys is None:
+            return None
+        if self.keys:
+            return self.keys
+        config = self.expectation
+        found = [getattr(config, name, None) for name in ("column", "column_A", "column_B")]
+        return tuple(name for name in found if name)
 
 
 def _column_checks(column: Column, extract: Extract, period: Period, registry: Registry,
@@ -144,7 +166,7 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
                             f"{title} must not be empty", (column.name,)))
     if column.type == "id":
         checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=column.name), "error",
-                            f"{title} must be unique in the file", (column.name,)))
+                            f"{title} must be unique in the file", (column.name,), keys=None))
     if column.type in PATTERNS:
         regex, wording = PATTERNS[column.type]
         checks.append(Check(gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex),
@@ -238,7 +260,7 @@ def build_checks(extract: Extract, period: Period, registry: Registry,
         elif rule.rule == "unique":
             checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=rule.column),
                                 rule.severity, f"{title} may appear at most once in the file",
-                                (rule.column,)))
+                                (rule.column,), keys=None))
         elif rule.rule in ("required_when", "empty_when"):
             condition = f'{rule.when_column}=="{rule.when_value}"'
             when = f"when {_column_title(extract, rule.when_column)} is {rule.when_value}"
@@ -250,7 +272,8 @@ def build_checks(extract: Extract, period: Period, registry: Registry,
                 expectation = gxe.ExpectColumnValuesToBeNull(
                     column=rule.column, row_condition=condition, condition_parser="pandas")
                 wording = f"{title} must be empty {when}"
-            checks.append(Check(expectation, rule.severity, wording, (rule.column,)))
+            checks.append(Check(expectation, rule.severity, wording, (rule.column,),
+                                keys=(rule.column, rule.when_column)))
         elif rule.rule == "all_areas":
             checks.append(Check(
                 gxe.ExpectColumnDistinctValuesToContainSet(column="area",
@@ -287,28 +310,70 @@ def _share_static(docs: DocsTarget) -> None:
     static.symlink_to(os.path.relpath(docs.shared_static, docs.folder), target_is_directory=True)
 
 
+KEY = "distinct_key"
+# Below this many rows one pass over the whole file is quicker than a pass per distinct set.
+DISTINCT_FROM_ROWS = 50_000
+
+
+def _groups(frame: pd.DataFrame, checks: list[Check]) -> list[tuple[pd.DataFrame, list[int]]]:
+    """Frames to validate and the checks each carries: for a large file, per set of key
+    columns, one row per distinct combination (tagged KEY), and for uniqueness the whole
+    column; for a small file the whole frame, KEY being the row number."""
+    import pandas as pd
+
+    if len(frame) < DISTINCT_FROM_ROWS:
+        whole = frame.copy()
+        whole[KEY] = frame[ROW].to_numpy()
+        whole.attrs["whole"] = True
+        return [(whole, list(range(len(checks))))]
+    by_keys: dict[tuple[str, ...] | None, list[int]] = {}
+    for number, check in enumerate(checks):
+        keys = check.key_columns()
+        by_keys.setdefault(keys if keys is None else tuple(sorted(keys)), []).append(number)
+    groups = []
+    for keys, numbers in by_keys.items():
+        if keys is None:
+            columns = sorted({checks[n].expectation.column for n in numbers})
+            part = frame[columns].copy()
+            part[KEY] = frame[ROW].to_numpy()
+            groups.append((part, numbers))
+        else:
+            distinct = frame[list(keys)].drop_duplicates(ignore_index=True)
+            distinct[KEY] = pd.RangeIndex(len(distinct))
+            groups.append((distinct, numbers))
+    return groups
+
+
 def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check],
-            docs: DocsTarget | None = None) -> tuple[list[Any], str | None]:
-    """Validate the frame with GX Core; results in the order of `checks`, and the page of the
-    Data Docs built for this validation (static HTML, no network), if asked for."""
+            docs: DocsTarget | None = None) -> tuple[list[tuple[Any, pd.DataFrame]], str | None]:
+    """Validate with GX Core; per check (in order) its result and the frame it ran on, and the
+    Data Docs page built for this validation (static HTML, no network), if asked for."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("deptstats")
-    batch_definition = source.add_dataframe_asset(extract.code).add_batch_definition_whole_dataframe(
-        "whole file")
-    suite = gx.ExpectationSuite(name=suite_name(extract))
-    for number, check in enumerate(checks):
-        check.expectation.meta = {"check": number, "severity": check.severity, "rule": check.rule}
-        suite.add_expectation(check.expectation)
-    suite = context.suites.add(suite)
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]}
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [KEY]}
+    definitions, frames, suites = [], [], []
+    for number, (part, numbers) in enumerate(_groups(frame, checks)):
+        batch_definition = source.add_dataframe_asset(f"{extract.code}_{number}") \
+            .add_batch_definition_whole_dataframe("whole file")
+        suite = gx.ExpectationSuite(name=f"{suite_name(extract)}.{number}")
+        for n in numbers:
+            checks[n].expectation.meta = {"check": n, "severity": checks[n].severity,
+                                          "rule": checks[n].rule}
+            suite.add_expectation(checks[n].expectation)
+        suites.append(context.suites.add(suite))
+        definitions.append(batch_definition)
+        frames.append(part)
+    results: dict[int, tuple[Any, pd.DataFrame]] = {}
     page = None
     if docs is None:
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format=result_format)
+        for batch_definition, suite, part in zip(definitions, suites, frames, strict=True):
+            run = batch_definition.get_batch(batch_parameters={"dataframe": part}).validate(
+                suite, result_format=result_format)
+            results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
     else:
         from great_expectations.checkpoint import UpdateDataDocsAction
 
@@ -317,23 +382,38 @@ def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check],
             "store_backend": {"class_name": "TupleFilesystemStoreBackend",
                               "base_directory": str(docs.folder.resolve())},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=docs.name, data=batch_definition, suite=suite))
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=suite.name, validation_definitions=[definition], result_format=result_format,
-            actions=[UpdateDataDocsAction(name="data_docs", site_names=["deptstats"])]))
-        run = checkpoint.run(batch_parameters={"dataframe": frame})
-        identifier, result = next(iter(run.run_results.items()))
-        urls = context.get_docs_sites_urls(resource_identifier=identifier,
-                                           site_names=["deptstats"])
+        for number, (batch_definition, suite, part) in enumerate(
+                zip(definitions, suites, frames, strict=True)):
+            definition = context.validation_definitions.add(gx.ValidationDefinition(
+                name=f"{docs.name} #{number}", data=batch_definition, suite=suite))
+            checkpoint = context.checkpoints.add(gx.Checkpoint(
+                name=suite.name, validation_definitions=[definition],
+                result_format=result_format,
+                actions=[UpdateDataDocsAction(name="data_docs", site_names=["deptstats"])]))
+            run = next(iter(checkpoint.run(batch_parameters={"dataframe": part})
+                            .run_results.values()))
+            results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
+        urls = context.get_docs_sites_urls(site_names=["deptstats"])
         page = urls[0]["site_url"] if urls else None
         _share_static(docs)
-    by_check: dict[int, Any] = {r.expectation_config.meta["check"]: r for r in result.results}
-    return [by_check[number] for number in range(len(checks))], page
+    return [results[number] for number in range(len(checks))], page
 
 
-def _problems_of(check: Check, result: Any, rows: dict[int, dict[str, str | None]]
-                 ) -> list[Problem]:
+def _failing_rows(check: Check, result: Any, part: pd.DataFrame, frame: pd.DataFrame
+                  ) -> pd.DataFrame:
+    """The file's rows (ROW and the check's first column) that the failing keys stand for."""
+    failing = [entry[KEY] for entry in result.result.get("unexpected_index_list", [])]
+    keys = check.key_columns()
+    if keys is None or part.attrs.get("whole"):
+        rows = frame[frame[ROW].isin(failing)]
+    else:
+        chosen = part[part[KEY].isin(failing)][list(keys)]
+        rows = frame.merge(chosen, on=list(keys), how="inner")
+    return rows.sort_values(ROW)
+
+
+def _problems_of(check: Check, result: Any, part: pd.DataFrame, frame: pd.DataFrame,
+                 table: RawTable) -> list[Problem]:
     if result.success:
         return []
     if result.exception_info and result.exception_info.get("raised_exception"):
@@ -345,13 +425,11 @@ def _problems_of(check: Check, result: Any, rows: dict[int, dict[str, str | None
         missing = [a for a in check.expectation.value_set if a in missing]  # registry order
         return [Problem(check.severity, f"{check.rule}; missing: {'、'.join(missing)}", None,
                         check.columns[0], None)]
-    problems = []
-    for entry in details["unexpected_index_list"]:
-        row = int(entry[ROW])
-        column = check.columns[0]
-        problems.append(Problem(check.severity, check.rule, row, column,
-                                rows[row].get(column)))
-    return problems
+    column = check.columns[0]
+    position = {row: index for index, row in enumerate(table.row_numbers)}
+    return [Problem(check.severity, check.rule, int(row), column,
+                    table.value(position[int(row)], column))
+            for row in _failing_rows(check, result, part, frame)[ROW]]
 
 
 def _total_problems(extract: Extract, table: RawTable) -> list[Problem]:
@@ -367,8 +445,8 @@ def _total_problems(extract: Extract, table: RawTable) -> list[Problem]:
             continue
         try:
             total = Decimal(total_text)
-            values = [normalize_cell(column.type, r.get(column.name)) for r in table.rows]
-            summed = sum((Decimal(v) for v in values if v is not None), Decimal(0))
+            counts = _normalized(column.type, table.cells[column.name]).value_counts()
+            summed = sum((Decimal(v) * n for v, n in counts.items()), Decimal(0))
         except ArithmeticError:
             continue  # a malformed cell is reported by its own rule
         if total != summed:
@@ -390,19 +468,18 @@ def validate(extract: Extract, period: Period, table: RawTable, registry: Regist
     checks = build_checks(extract, period, registry, reference_values)
     results, page = _run_gx(extract, frame, checks, docs)
     report = ValidationReport(suite=suite_name(extract), docs_page=page)
-    rows = dict(zip(table.row_numbers, table.rows, strict=True))
-    for check, result in zip(checks, results, strict=True):
-        details = result.result or {}
+    for check, (result, part) in zip(checks, results, strict=True):
+        problems = _problems_of(check, result, part, frame, table)
         report.outcomes.append(ExpectationOutcome(
             expectation=result.expectation_config.type,
             column=check.columns[0] if check.columns else None,
             severity=check.severity,
             rule=check.rule,
             success=bool(result.success),
-            element_count=details.get("element_count"),
-            unexpected_count=details.get("unexpected_count"),
+            element_count=len(frame),  # rows of the file, however the check was evaluated
+            unexpected_count=sum(p.row is not None for p in problems),
         ))
-        report.problems.extend(_problems_of(check, result, rows))
+        report.problems.extend(problems)
     report.problems.extend(_total_problems(extract, table))
     report.problems.extend(
         Problem("warning", warning.split(": ", 1)[-1], None, None, None)
