@@ -297,6 +297,73 @@ def _tabulate(
     return table
 
 
+FAST_CSV_BYTES = 4 * 1024 * 1024
+TAIL_ROWS = 50
+
+
+def _csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | None:
+    """Large CSV files through pyarrow's reader, every cell as text and the header on the
+    first line (as the data dictionary has CSV). None when the file is not that regular (a
+    title row, ragged rows): the row-by-row reader then takes it. Total and footer rows are
+    looked for among the last TAIL_ROWS rows, where departments put them."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    text = _decode(data, path)
+    header = next(csv.reader(io.StringIO(text[:65536], newline="")), [])
+    mapping = _match_headers(extract, header)
+    required = {c.name for c in extract.columns if c.required}
+    if not required <= set(mapping.values()) or _repeated(extract, header):
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        arrow = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    del text
+    frame = pd.DataFrame({name: arrow.column(name).to_pandas() for name in names})
+    del arrow
+    for name in names:
+        stripped = frame[name].str.strip()
+        frame[name] = stripped.where(stripped != "", None)
+    frame["row"] = pd.RangeIndex(2, len(frame) + 2)  # the header is row 1
+    frame = frame[frame[names].notna().any(axis=1)]  # blank rows
+    tail = frame.tail(TAIL_ROWS)
+    total_row = total_number = None
+    drop = []
+    for index, record in tail.iterrows():
+        cells = [record[n] for n in names]
+        first = _first_text(cells)
+        key = _compact(first)
+        filled = [c for c in cells if c is not None]
+        if key.startswith(FOOTER_PREFIXES) or (len(filled) == 1 and ":" in key):
+            drop.append(index)
+        elif key in TOTAL_MARKERS:
+            total_number = int(record["row"])
+            total_row = {name: record[f"c{pos}"] for pos, name in mapping.items()}
+            drop.append(index)
+    frame = frame.drop(index=drop)
+    if frame.empty:
+        raise ReadError(f"{path.name}: the file has a header but no data rows")
+    warnings = [f"{path.name}: unknown column {str(h).strip()!r} ignored"
+                for position, h in enumerate(header)
+                if _cell_text(h) is not None and position not in mapping]
+    columns = [c.name for c in extract.columns if c.name in mapping.values()]
+    by_name = {name: f"c{pos}" for pos, name in mapping.items()}
+    return RawTable(columns=columns,
+                    cells={name: frame[by_name[name]].reset_index(drop=True) for name in columns},
+                    row_numbers=frame["row"].to_numpy(), total_row=total_row,
+                    total_row_number=total_number, warnings=warnings)
+
+
 def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTable:
     """Rows of a delivered file as text, mapped to the extract's canonical column names."""
     if data is None:
@@ -305,6 +372,10 @@ def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTab
         raise ReadError(f"{path.name}: the file is empty")
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        if len(data) >= FAST_CSV_BYTES:
+            table = _csv_columnar(data, path, extract)
+            if table is not None:
+                return table
         return _tabulate(extract, path, _csv_rows(data, path))
     if suffix == ".xlsx":
         return _tabulate(extract, path, _xlsx_rows(data, path))

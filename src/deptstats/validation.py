@@ -106,7 +106,7 @@ def _normalized(column_type: str, cells: Any) -> pd.Series:
     repeat their values a lot), so a million rows cost what their distinct values cost."""
     import pandas as pd
 
-    series = pd.Series(cells, dtype="object")
+    series = cells if isinstance(cells, pd.Series) else pd.Series(cells, dtype="object")
     if column_type in ("id", "text", "area"):
         return series.where(series.isna(), series.str.strip())
     distinct = series.dropna().unique()
@@ -123,11 +123,25 @@ def build_frame(extract: Extract, table: RawTable) -> pd.DataFrame:
     for column in extract.columns:
         texts = _normalized(column.type, table.cells.get(column.name, empty))
         data[column.name] = texts
-        if column.type == "date":
-            data[column.name + VALUE] = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
-        elif column.type in TYPED:
-            data[column.name + VALUE] = pd.to_numeric(texts, errors="coerce")
+        if column.type in TYPED:
+            data[column.name + VALUE] = _parsed(column.type, texts)
     return pd.DataFrame(data)
+
+
+def _parsed(column_type: str, texts: pd.Series) -> pd.Series:
+    """Numbers or dates of normalised text (missing where it is none), parsed once per
+    distinct value."""
+    import pandas as pd
+
+    distinct = pd.Series(texts.dropna().unique(), dtype="object")
+    if column_type == "date":
+        values = pd.to_datetime(distinct, format="%Y-%m-%d", errors="coerce")
+    else:
+        values = pd.to_numeric(distinct, errors="coerce")
+    parsed = texts.map(dict(zip(distinct, values, strict=True)))
+    if column_type == "date":
+        return pd.to_datetime(parsed)
+    return pd.to_numeric(parsed, errors="coerce")
 
 
 # ------------------------------------------------------------------ the suite
@@ -371,9 +385,12 @@ def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check],
     page = None
     if docs is None:
         for batch_definition, suite, part in zip(definitions, suites, frames, strict=True):
-            run = batch_definition.get_batch(batch_parameters={"dataframe": part}).validate(
-                suite, result_format=result_format)
-            results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
+            batch = batch_definition.get_batch(batch_parameters={"dataframe": part})
+            # A quick pass says whether anything fails; only then are failing rows listed.
+            quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
+            if not quick.success:
+                quick = batch.validate(suite, result_format=result_format)
+            results |= {r.expectation_config.meta["check"]: (r, part) for r in quick.results}
     else:
         from great_expectations.checkpoint import UpdateDataDocsAction
 
