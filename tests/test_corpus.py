@@ -1,12 +1,14 @@
 """The corpus of real-looking department files (tests/corpus): every format quirk is read, every
 refusal and rule gives its own steward-readable outcome, and a refused file leaves the earlier
-publication exactly as it was. Runs on a SQLite copy of a warehouse holding the sample data."""
+publication exactly as it was. Runs on copies of a warehouse holding the sample data, on SQLite
+and on PostgreSQL."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import sqlite3
+import uuid
 from contextlib import closing
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from deptstats.loading import ExtractRejected, FileOutcome, load_extract, record
 from deptstats.reports import problems
 from deptstats.schema import ensure_schema
 from deptstats.warehouse import metadata_for, open_engine
+from tests.conftest import _create_pg_database, _drop_pg_database
 from tests.corpus.cases import Case, cases
 from tests.corpus.regenerate import FILES
 from tests.helpers import load_all, snapshot
@@ -25,17 +28,50 @@ from tests.helpers import load_all, snapshot
 CASES = cases()
 
 
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory, sample_dir, registry) -> Path:
-    """A warehouse file with every sample delivery published."""
-    path = tmp_path_factory.mktemp("baseline") / "warehouse.db"
-    engine = open_engine(str(path))
-    ensure_schema(engine, registry)
-    load_all(engine, sample_dir, registry)
-    engine.dispose()
-    with closing(sqlite3.connect(path)) as conn:  # fold the WAL into the file the tests copy
-        conn.execute("pragma wal_checkpoint(truncate)")
-    return path
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def baseline(request, tmp_path_factory, sample_dir, registry):
+    """A warehouse with every sample delivery published: a SQLite file, or a PostgreSQL
+    database that each case copies as its template."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("baseline") / "warehouse.db"
+        engine = open_engine(str(path))
+        ensure_schema(engine, registry)
+        load_all(engine, sample_dir, registry)
+        engine.dispose()
+        with closing(sqlite3.connect(path)) as conn:  # fold the WAL into the file copied
+            conn.execute("pragma wal_checkpoint(truncate)")
+        yield ("sqlite", path)
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    name, url = _create_pg_database(admin)
+    try:
+        engine = open_engine(url)
+        ensure_schema(engine, registry)
+        load_all(engine, sample_dir, registry)
+        engine.dispose()
+        yield ("postgres", (admin, name))
+    finally:
+        _drop_pg_database(admin, name)
+
+
+@pytest.fixture
+def case_url(baseline, tmp_path):
+    """A private copy of the baseline warehouse."""
+    kind, source = baseline
+    if kind == "sqlite":
+        shutil.copy(source, tmp_path / "warehouse.db")
+        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+        return
+    import psycopg
+
+    admin, template = source
+    name = f"deptstats_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'create database "{name}" template "{template}"')
+    try:
+        yield admin.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        _drop_pg_database(admin, name)
 
 
 def run_landing(engine, landing: Path, registry, max_bytes: int | None = None
@@ -71,10 +107,8 @@ def test_committed_files_match_the_case_definitions():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_case(case: Case, baseline, registry, tmp_path):
-    warehouse = tmp_path / "warehouse.db"
-    shutil.copy(baseline, warehouse)
-    engine = open_engine(str(warehouse))
+def test_case(case: Case, case_url, registry):
+    engine = open_engine(case_url)
     landing = FILES / case.name
     before = {relative: published_rows(engine, registry, relative) for relative in case.files}
 
@@ -101,7 +135,9 @@ def test_case(case: Case, baseline, registry, tmp_path):
     if case.status == "rejected" and case.problems:
         first = case.problems[0]
         assert f"row {first.row}" in told or first.row is None
+    engine.dispose()
     if case.stored:
+        engine = open_engine(case_url)
         relative = next(iter(case.files))
         name = relative.split("/")[1]
         code, period = name.rsplit(".", 1)[0].rsplit("_", 1)
@@ -114,11 +150,9 @@ def test_case(case: Case, baseline, registry, tmp_path):
             assert (str(shown) if isinstance(value, str) else shown) == value, column
 
 
-def test_links_leading_outside_the_landing_folder_are_refused_unread(baseline, registry,
+def test_links_leading_outside_the_landing_folder_are_refused_unread(case_url, registry,
                                                                      tmp_path):
-    warehouse = tmp_path / "warehouse.db"
-    shutil.copy(baseline, warehouse)
-    engine = open_engine(str(warehouse))
+    engine = open_engine(case_url)
     landing = tmp_path / "landing"
     (landing / "health").mkdir(parents=True)
     secret = tmp_path / "secret.csv"
@@ -137,11 +171,9 @@ def test_links_leading_outside_the_landing_folder_are_refused_unread(baseline, r
     assert published_rows(engine, registry, "health/prepregnancy_checks_2023.csv") == before
 
 
-def test_a_file_over_the_size_limit_is_refused_before_reading(baseline, registry, tmp_path,
+def test_a_file_over_the_size_limit_is_refused_before_reading(case_url, registry, tmp_path,
                                                               monkeypatch):
-    warehouse = tmp_path / "warehouse.db"
-    shutil.copy(baseline, warehouse)
-    engine = open_engine(str(warehouse))
+    engine = open_engine(case_url)
     landing = tmp_path / "landing"
     shutil.copytree(FILES / "csv_utf8", landing)
     monkeypatch.setenv("DEPTSTATS_MAX_FILE_BYTES", "20")

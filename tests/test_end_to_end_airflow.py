@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -22,22 +21,34 @@ def deptstats(*args: str) -> subprocess.CompletedProcess:
                           text=True, check=False)
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("e2e")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Sample deliveries, a local AIRFLOW_HOME and an empty warehouse on each backend."""
+    from tests.conftest import _create_pg_database, _drop_pg_database
+
+    root = tmp_path_factory.mktemp(f"e2e-{request.param}")
     assert deptstats("sample", "--out", str(root / "landing")).returncode == 0
-    return {"root": root, "landing": root / "landing", "out": root / "out",
-            "warehouse": root / "warehouse.db", "airflow": root / "airflow"}
+    space = {"root": root, "landing": root / "landing", "out": root / "out",
+             "airflow": root / "airflow", "warehouse": str(root / "warehouse.db")}
+    if request.param == "sqlite":
+        yield space
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    name, space["warehouse"] = _create_pg_database(admin)
+    try:
+        yield space
+    finally:
+        _drop_pg_database(admin, name)
 
 
-def run(workspace: dict[str, Path]) -> subprocess.CompletedProcess:
+def run(workspace: dict) -> subprocess.CompletedProcess:
     return deptstats("run", "--landing", str(workspace["landing"]),
-                     "--warehouse", str(workspace["warehouse"]), "--out", str(workspace["out"]),
+                     "--warehouse", workspace["warehouse"], "--out", str(workspace["out"]),
                      "--airflow-home", str(workspace["airflow"]))
 
 
-def as_json(command: str, workspace: dict[str, Path]) -> list[dict]:
-    done = deptstats(command, "--warehouse", str(workspace["warehouse"]), "--format", "json")
+def as_json(command: str, workspace: dict) -> list[dict]:
+    done = deptstats(command, "--warehouse", workspace["warehouse"], "--format", "json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -63,7 +74,7 @@ def test_1_first_run_drafts_every_figure(workspace):
 
 
 def test_2_second_run_adds_nothing_and_skips_every_file(workspace, registry):
-    engine = open_engine(str(workspace["warehouse"]), write=False)
+    engine = open_engine(workspace["warehouse"], write=False)
     before = table_counts(engine, registry)
     done = run(workspace)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -74,7 +85,7 @@ def test_2_second_run_adds_nothing_and_skips_every_file(workspace, registry):
 
 
 def test_3_bad_row_rejects_one_extract_while_others_publish(workspace, registry):
-    engine = open_engine(str(workspace["warehouse"]), write=False)
+    engine = open_engine(workspace["warehouse"], write=False)
     kindergartens = snapshot(engine, "education_kindergartens", registry, "2023")
     bad = workspace["landing"] / "education" / "kindergartens_2023.csv"
     lines = bad.read_bytes().decode("utf-8-sig").split("\r\n")

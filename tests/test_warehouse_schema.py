@@ -164,3 +164,34 @@ def test_analyst_role_reads_the_marts_and_nothing_else(loaded, registry):
             conn.exec_driver_sql(f'drop owned by "{login}"')
             conn.exec_driver_sql(f'drop role "{login}"')
         admin.dispose()
+
+
+@parametrize_backends
+def test_the_nightly_dag_refuses_a_warehouse_that_is_behind(empty_url, monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from deptstats import airflow_tasks
+    from deptstats.connections import connection_json
+
+    engine = open_engine(empty_url)
+    upgrade(engine, REVISIONS[-2])
+    monkeypatch.setenv("AIRFLOW_CONN_DEPTSTATS_WAREHOUSE", connection_json(empty_url))
+    with pytest.raises(AirflowFailException,
+                       match=f"at revision {REVISIONS[-2]} but this version of deptstats writes "
+                             f"revision {REVISIONS[-1]}: run `deptstats db upgrade"):
+        airflow_tasks.prepare_warehouse()
+    upgrade(engine)
+    assert airflow_tasks.prepare_warehouse() == REVISIONS[-1]
+
+
+@pytest.mark.parametrize("empty_url", ["postgres"], indirect=True)
+def test_credentials_never_show(empty_url, capsys):
+    from deptstats.cli import main
+
+    with_password = empty_url.replace("root@", "root:s3cret-pw@")  # trust auth ignores it
+    assert main(["db", "upgrade", "--warehouse", with_password]) == 0
+    assert main(["db", "current", "--warehouse", with_password]) == 0
+    assert main(["loads", "--warehouse", with_password, "--format", "json"]) == 0
+    out = capsys.readouterr()
+    assert "s3cret-pw" not in out.out + out.err
+    assert "***" in out.out
