@@ -173,9 +173,11 @@ def fresh_warehouse(backend: str, folder: Path) -> tuple[str, callable]:
 def child(which: str, file: Path, url: str) -> dict:
     done = subprocess.run([sys.executable, __file__, "--measure", which, "--file", str(file),
                            "--url", url], capture_output=True, text=True, check=False,
-                          env=dict(os.environ, GX_ANALYTICS_ENABLED="false"))
+                          env=dict(os.environ, GX_ANALYTICS_ENABLED="false",
+                                   DEPTSTATS_MAX_FILE_BYTES=str(1 << 40)))
     if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+        lines = [line for line in done.stderr.splitlines() if "Error" in line or "REJECTED" in line]
+        return {"error": (lines or ["failed"])[-1][:300]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
