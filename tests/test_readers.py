@@ -226,3 +226,54 @@ def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path, registry):
             'K1,"甲园\n(分园)",龙山镇,公办,1\nK2,乙园,龙山镇,公办,2\n').encode()
     table = read_file(write(tmp_path, "k.csv", data), kindergartens)
     assert table.row_numbers == [2, 3]
+
+
+@pytest.fixture
+def columnar(monkeypatch):
+    """Every CSV through the column-wise reader that large files take."""
+    from deptstats import readers
+
+    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_column_wise_reader_gives_what_the_row_reader_gives(tmp_path, registry, sample_dir,
+                                                           encoding, monkeypatch):
+    from deptstats import readers
+
+    used: list = []
+    real = readers._csv_columnar
+    monkeypatch.setattr(readers, "_csv_columnar", lambda *a: used.append(real(*a)) or used[-1])
+    for path in sorted(sample_dir.rglob("*.csv")):
+        extract = registry.extract(path.stem.rsplit("_", 1)[0])
+        data = path.read_bytes().decode("utf-8-sig" if path.read_bytes()[:3] == b"\xef\xbb\xbf"
+                                        else ("utf-8" if _utf8(path) else "gb18030"))
+        pad = "," * (len(extract.columns) - 1)  # Excel pads every CSV row to the width
+        data = (data + f"\u3000{pad}\r\n{pad}\r\n合  计{pad}\r\n填报单位：市卫生健康局{pad}\r\n"
+                ).encode(encoding)
+        monkeypatch.setattr(readers, "FAST_CSV_BYTES", 1 << 40)
+        slow = read_file(write(tmp_path, path.name, data), extract)
+        monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+        used.clear()
+        fast = read_file(write(tmp_path, path.name, data), extract)
+        assert used and used[-1] is not None, f"{path.name}: the column-wise reader declined"
+        assert fast.rows == slow.rows, path.name
+        assert list(fast.row_numbers) == list(slow.row_numbers), path.name
+        assert fast.total_row_number == slow.total_row_number, path.name
+        assert fast.warnings == slow.warnings
+
+
+def _utf8(path):
+    try:
+        path.read_bytes().decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def test_column_wise_reader_leaves_odd_files_to_the_row_reader(tmp_path, checks, columnar):
+    title = "2023年孕前优生健康检查\n镇街,目标人群数,检查人数\n浒山街道,10,9\n".encode()
+    assert read_file(write(tmp_path, "p.csv", title), checks).row_numbers == [3]
+    ragged = "镇街,目标人群数,检查人数\n浒山街道,10\n".encode()
+    table = read_file(write(tmp_path, "p.csv", ragged), checks)
+    assert table.rows == [{"area": "浒山街道", "target_people": "10", "checked_people": None}]

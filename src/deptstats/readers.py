@@ -310,8 +310,18 @@ def _csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    text = _decode(data, path)
-    header = next(csv.reader(io.StringIO(text[:65536], newline="")), [])
+    # UTF-8 (the usual case for large files) goes to pyarrow as the bytes it is, so the file
+    # is never held as a Python str (up to four bytes a character); other encodings are
+    # decoded and re-encoded first.
+    utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        head = utf8[:65536].decode("utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        head = None if error.start < 65536 - 4 else utf8[:error.start].decode("utf-8")
+    if head is None:
+        utf8 = _decode(data, path).encode("utf-8")
+        head = utf8[:65536].decode("utf-8", errors="ignore")
+    header = next(csv.reader(io.StringIO(head, newline="")), [])
     mapping = _match_headers(extract, header)
     required = {c.name for c in extract.columns if c.required}
     if not required <= set(mapping.values()) or _repeated(extract, header):
@@ -319,7 +329,7 @@ def _csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | None:
     names = [f"c{i}" for i in range(len(header))]
     try:
         arrow = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            pa.BufferReader(pa.py_buffer(utf8)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                            block_size=16 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
@@ -327,8 +337,8 @@ def _csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | None:
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    del text
+        return None  # not UTF-8 after all, or ragged: the row-by-row reader says what is wrong
+    del utf8
     frame = pd.DataFrame({name: arrow.column(name).to_pandas() for name in names})
     del arrow
     for name in names:
