@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Table
 
 from deptstats.registry import Extract
+from deptstats.validation import VALUE
 
 if TYPE_CHECKING:
     import pandas as pd
 
-VALUE = "__value"
 COPY_CHUNK_ROWS = 200_000
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -123,7 +123,6 @@ class Registry:
     departments: tuple[Department, ...]
     extracts: tuple[Extract, ...]
     indicators: tuple[Indicator, ...]
-    _by_code: dict[str, Extract] = field(default_factory=dict, compare=False, repr=False)
 
     def extract(self, code: str) -> Extract:
         for extract in self.extracts:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, String, bindparam, text
 
+from deptstats.indicators import exact, plain
 from deptstats.paths import read_sql
 
 # Exact numbers travel as strings, the same on every backend (SQLite hands back int or float,
@@ -17,8 +18,6 @@ EXACT_COLUMNS = {"numerator", "denominator"}
 
 
 def _plain(key: str, value: Any) -> Any:
-    from deptstats.indicators import exact, plain
-
     if value is not None and (key in EXACT_COLUMNS or isinstance(value, Decimal)):
         return plain(exact(value))
     return value

@@ -287,11 +287,11 @@ def _villages(rng: random.Random, registry: Registry, villages: int, covered: in
 # ------------------------------------------------------------------ writers
 
 
-def _cells(extract: Extract, record: Record, style: int, labels: bool = True) -> dict[str, str]:
+def _cells(extract: Extract, record: Record, style: int) -> dict[str, str]:
     out: dict[str, str] = {}
     for column in extract.columns:
         value = record.get(column.name)
-        key = column.label if labels else column.name
+        key = column.label
         if value is None:
             out[key] = ""
         elif isinstance(value, date):
