@@ -1,5 +1,5 @@
 """Bulk writes of a validated frame into an extract's table, inside the caller's transaction:
-PostgreSQL COPY (CSV text made by pandas), SQLite one executemany of plain tuples. Never a
+PostgreSQL COPY (CSV text made by pyarrow), SQLite one executemany of plain tuples per chunk. Never a
 round trip per row, never DataFrame.to_sql."""
 
 from __future__ import annotations
@@ -11,18 +11,23 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Table
 
 from deptstats.registry import Extract
-from deptstats.validation import VALUE
+from deptstats.validation import VALUE, _per_distinct, _text_series
 
 if TYPE_CHECKING:
     import pandas as pd
 
 COPY_CHUNK_ROWS = 200_000
+BOOLEAN_TEXT = {"是": "true", "否": "false"}
 
 
-def _by_distinct(series: pd.Series, convert: Any) -> pd.Series:
-    """convert() once per distinct value; missing values stay missing."""
-    mapping = {value: convert(value) for value in series.dropna().unique()}
-    return series.map(mapping)
+def _per_row(texts: pd.Series, convert: Any) -> list[Any]:
+    """convert() once per distinct value, as a list with one entry per row; missing is None."""
+    import numpy as np
+
+    codes, values = _per_distinct(texts, convert)
+    lookup = np.empty(len(values) + 1, dtype=object)
+    lookup[:len(values)] = values  # the extra last entry (None) is where code -1 points
+    return lookup[codes].tolist()
 
 
 def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> dict[str, list[Any]]:
@@ -34,13 +39,13 @@ def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> dict[str, list[Any]
         texts = frame[column.name]
         if column.type in ("count", "integer"):
             values = frame[column.name + VALUE].astype("Int64").astype(object)
+            columns[column.name] = values.where(values.notna(), None).tolist()
         elif column.type == "amount":
-            values = _by_distinct(texts, lambda text: float(Decimal(text)))
+            columns[column.name] = _per_row(texts, lambda text: float(Decimal(text)))
         elif column.type == "yesno":
-            values = texts.map({"是": 1, "否": 0})
+            columns[column.name] = _per_row(texts, {"是": 1, "否": 0}.get)
         else:  # dates are ISO text already
-            values = texts
-        columns[column.name] = values.astype(object).where(values.notna(), None).tolist()
+            columns[column.name] = _per_row(texts, lambda text: text)
     return columns
 
 
@@ -54,50 +59,89 @@ def csv_columns(extract: Extract, frame: pd.DataFrame) -> pd.DataFrame:
         if column.type in ("count", "integer"):
             out[column.name] = frame[column.name + VALUE].astype("Int64")
         elif column.type == "yesno":
-            out[column.name] = texts.map({"是": "true", "否": "false"})
+            out[column.name] = _text_series(*_per_distinct(texts, BOOLEAN_TEXT.get))
         else:  # amounts and dates are already canonical text (1234.5, 2023-05-01)
             out[column.name] = texts
     return out
 
 
-def write_rows(conn: Connection, target: Table, extract: Extract, frame: pd.DataFrame,
-               period: str, batch_id: int) -> int:
-    """Insert the frame's rows for (period, batch_id); returns the number written."""
-    if frame.empty:
-        return 0
-    names = ["period", "batch_id", "source_row", *(c.name for c in extract.columns)]
-    if conn.dialect.name == "postgresql":
-        return _copy(conn, target, extract, frame, period, batch_id, names)
-    quote = conn.dialect.identifier_preparer.quote
-    statement = (f"insert into {quote(target.name)} ({', '.join(map(quote, names))}) "
-                 f"values ({', '.join('?' for _ in names)})")
-    columns = sqlite_columns(extract, frame)
-    count = len(frame)
-    rows = zip([period] * count, [batch_id] * count,
-               *(columns[n] for n in names[2:]), strict=True)
-    conn.exec_driver_sql(statement, list(rows))
-    return count
+class RowWriter:
+    """Writes validated frames of one batch into an extract's table, inside the caller's
+    transaction. On PostgreSQL one COPY spans every frame written, fed from a queue by a
+    thread, so the server parses a chunk while the next one is read and validated."""
 
+    def __init__(self, conn: Connection, target: Table, extract: Extract, period: str,
+                 batch_id: int):
+        self.conn, self.target, self.extract = conn, target, extract
+        self.period, self.batch_id = period, batch_id
+        self.names = ["period", "batch_id", "source_row", *(c.name for c in extract.columns)]
+        self.written = 0
+        self._copy: Any = None
+        self._copy_context: Any = None
+        self._cursor: Any = None
 
-def _copy(conn: Connection, target: Table, extract: Extract, frame: pd.DataFrame, period: str,
-          batch_id: int, names: list[str]) -> int:
-    """COPY in CSV written by pyarrow's C++ writer (pandas' to_csv took as long as the COPY)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    from psycopg import sql
+    def __enter__(self) -> RowWriter:
+        return self
 
-    text = csv_columns(extract, frame)
-    text.insert(0, "batch_id", batch_id)
-    text.insert(0, "period", period)
-    statement = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
-        sql.Identifier(target.name), sql.SQL(", ").join(map(sql.Identifier, names)))
-    options = pacsv.WriteOptions(include_header=False)
-    raw = conn.connection.dbapi_connection
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+    def write(self, frame: pd.DataFrame) -> int:
+        if frame.empty:
+            return 0
+        if self.conn.dialect.name == "postgresql":
+            self._copy_frame(frame)
+        else:
+            self._insert_frame(frame)
+        self.written += len(frame)
+        return len(frame)
+
+    def _insert_frame(self, frame: pd.DataFrame) -> None:
+        quote = self.conn.dialect.identifier_preparer.quote
+        statement = (f"insert into {quote(self.target.name)} ({', '.join(map(quote, self.names))}) "
+                     f"values ({', '.join('?' for _ in self.names)})")
+        columns = sqlite_columns(self.extract, frame)
+        count = len(frame)
+        rows = zip([self.period] * count, [self.batch_id] * count,
+                   *(columns[n] for n in self.names[2:]), strict=True)
+        self.conn.exec_driver_sql(statement, list(rows))
+
+    def _copy_frame(self, frame: pd.DataFrame) -> None:
+        """CSV written by pyarrow's C++ writer (pandas' to_csv took as long as the COPY)."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        if self._copy is None:
+            from psycopg import sql
+            from psycopg.copy import QueuedLibpqWriter
+
+            statement = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
+                sql.Identifier(self.target.name),
+                sql.SQL(", ").join(map(sql.Identifier, self.names)))
+            self._cursor = self.conn.connection.dbapi_connection.cursor()
+            self._copy_context = self._cursor.copy(statement,
+                                                   writer=QueuedLibpqWriter(self._cursor))
+            self._copy = self._copy_context.__enter__()
+        text = csv_columns(self.extract, frame)
+        text.insert(0, "batch_id", self.batch_id)
+        text.insert(0, "period", self.period)
+        options = pacsv.WriteOptions(include_header=False)
         for start in range(0, len(text), COPY_CHUNK_ROWS):
             chunk = pa.Table.from_pandas(text.iloc[start:start + COPY_CHUNK_ROWS],
                                          preserve_index=False)
             buffer = io.BytesIO()
             pacsv.write_csv(chunk, buffer, write_options=options)
-            copy.write(buffer.getbuffer())
-    return len(frame)
+            self._copy.write(buffer.getvalue())
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        """Ends the COPY: waits until the server has every row (or, on an error, aborts it)."""
+        if self._copy is not None:
+            try:
+                self._copy_context.__exit__(kind, error, trace)
+            finally:
+                self._cursor.close()
+                self._copy = self._copy_context = self._cursor = None
+
+
+def write_rows(conn: Connection, target: Table, extract: Extract, frame: pd.DataFrame,
+               period: str, batch_id: int) -> int:
+    """Insert the frame's rows for (period, batch_id); returns the number written."""
+    with RowWriter(conn, target, extract, period, batch_id) as writer:
+        return writer.write(frame)

@@ -41,7 +41,7 @@ class Delivery:
         """sha256 of the content; for a file refused before reading, of what was seen of it
         without opening it (link target or size and time), so a change shows."""
         if not self.unreadable:
-            return sha256_of(self.path.read_bytes())
+            return sha256_of_file(self.path)
         if self.path.is_symlink():
             seen = f"link:{os.readlink(self.path)}"
         else:
@@ -52,6 +52,12 @@ class Delivery:
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_of_file(path: Path) -> str:
+    """sha256 of a file read in blocks (never held whole)."""
+    with path.open("rb") as source:
+        return hashlib.file_digest(source, "sha256").hexdigest()
 
 
 def _outside(landing: Path, path: Path) -> str | None:

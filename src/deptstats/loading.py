@@ -8,19 +8,28 @@ was published.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from deptstats.bulk import write_rows
-from deptstats.landing import Delivery, deliveries_of, sha256_of
-from deptstats.readers import RawTable, ReadError, read_file
+from deptstats import readers
+from deptstats.bulk import RowWriter
+from deptstats.landing import Delivery, deliveries_of, sha256_of, sha256_of_file
+from deptstats.readers import IrregularCsv, RawTable, ReadError, iter_tables, read_file
 from deptstats.registry import Extract, Registry, load_registry
-from deptstats.validation import DocsTarget, Problem, ValidationReport, suite_name, validate
+from deptstats.validation import (
+    DocsTarget,
+    FileValidation,
+    Problem,
+    ValidationReport,
+    suite_name,
+)
 from deptstats.warehouse import metadata_for, utcnow
 
 if TYPE_CHECKING:
@@ -111,37 +120,125 @@ def _unchecked_reference(extract: Extract, period: str, registry: Registry) -> P
 
 @dataclass
 class _Prepared:
+    """A file read and validated as far as its first chunk; the rest is read, validated and
+    written inside the publishing transaction."""
+
     delivery: Delivery
-    data: bytes
+    size: int
     sha256: str
-    table: RawTable | None = None
-    report: ValidationReport | None = None
-    frame: pd.DataFrame | None = None
+    data: bytes | None = None  # None: a large CSV, read as a stream
+    hasher: Any = None  # fed the streamed bytes, to check they are the bytes fingerprinted
+    validation: FileValidation | None = None
+    first: RawTable | None = None  # the first chunk, when more follow (checked as written)
+    frame: pd.DataFrame | None = None  # the first chunk's frame
+    rest: Iterator[RawTable] = field(default_factory=lambda: iter(()))
+    row_label: str = "row"
     read_error: str | None = None
     reference_batch_id: int | None = None  # the referenced publication validated against
+    references: list[str] | None = None
+    docs: DocsTarget | None = None
 
 
-def _prepare(delivery: Delivery, data: bytes, registry: Registry,
+def _prepare(delivery: Delivery, data: bytes | None, sha256: str, registry: Registry,
              reference: tuple[int | None, list[str] | None], docs_dir: Path | None) -> _Prepared:
     reference_batch_id, references = reference
-    prepared = _Prepared(delivery, data, sha256_of(data), reference_batch_id=reference_batch_id)
-    try:
-        prepared.table = read_file(delivery.path, delivery.extract, data)
-    except ReadError as error:
-        prepared.read_error = str(error)
-        return prepared
-    docs = None
+    size = len(data) if data is not None else delivery.path.stat().st_size
+    prepared = _Prepared(delivery, size, sha256, data, reference_batch_id=reference_batch_id,
+                         references=references)
     if docs_dir is not None:
         # one small site per delivered content: GX rewrites a site whole on every build
         extract = delivery.extract
-        docs = DocsTarget(docs_dir / extract.department / extract.code / prepared.sha256[:16],
-                          delivery.relative, docs_dir / "static")
-    prepared.report, prepared.frame = validate(
-        delivery.extract, delivery.period, prepared.table, registry, references, docs)
-    if delivery.extract.references is not None and references is None:
-        prepared.report.problems.append(
-            _unchecked_reference(delivery.extract, delivery.period.code, registry))
+        prepared.docs = DocsTarget(docs_dir / extract.department / extract.code / sha256[:16],
+                                   delivery.relative, docs_dir / "static")
+    _start(prepared, registry)
     return prepared
+
+
+def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None:
+    """Read and validate the first chunk (`whole`: the file in one piece, row by row if
+    need be)."""
+    delivery = prepared.delivery
+    prepared.validation = FileValidation(delivery.extract, delivery.period, registry,
+                                         prepared.references, prepared.docs)
+    try:
+        if whole or prepared.data is not None:
+            chunks: Iterator[RawTable] = iter([read_file(delivery.path, delivery.extract,
+                                                         _whole_bytes(prepared))])
+        else:
+            prepared.hasher = hashlib.sha256()
+            chunks = iter_tables(delivery.path, delivery.extract, hasher=prepared.hasher)
+        try:
+            first = next(chunks)
+        except IrregularCsv:
+            prepared.hasher = None
+            chunks = iter([read_file(delivery.path, delivery.extract, _whole_bytes(prepared))])
+            first = next(chunks)
+    except ReadError as error:
+        prepared.read_error = str(error)
+        return
+    prepared.row_label = first.row_label
+    prepared.first = first
+    prepared.frame = prepared.validation.frame(first)
+    if first.final and prepared.hasher is None:
+        # a file read whole: its errors are known before any transaction. A streamed file's
+        # chunks are checked while the server takes in their rows (see _write_rows).
+        prepared.validation.check(first, prepared.frame)
+        prepared.first = None
+    prepared.rest = chunks
+
+
+def _whole_bytes(prepared: _Prepared) -> bytes:
+    if prepared.data is None:
+        data = prepared.delivery.path.read_bytes()
+        if sha256_of(data) != prepared.sha256:
+            raise FileChanged(prepared.delivery.relative)
+        prepared.data = data
+    return prepared.data
+
+
+class FileChanged(RuntimeError):
+    """The file changed while it was loaded; nothing was written, the next run loads it."""
+
+
+def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: int,
+                registry: Registry) -> int:
+    """Inside a savepoint: replace the period's rows by the file's, reading and validating the
+    remaining chunks as they are written (nothing more is written once an error is found).
+    Returns the rows written; the caller rolls back to the savepoint if the file fails."""
+    delivery = prepared.delivery
+    for attempt in ("stream", "whole"):
+        validation = prepared.validation
+        conn.execute(delete(target).where(target.c.period == delivery.period.code))
+        try:
+            with RowWriter(conn, target, delivery.extract, delivery.period.code,
+                           batch_id) as writer:
+                # A chunk is written before its rules run, so that the server takes in its
+                # rows while they are checked; a failing file is rolled back as a whole.
+                if not validation.has_errors:
+                    writer.write(prepared.frame)
+                if prepared.first is not None:
+                    validation.check(prepared.first, prepared.frame)
+                prepared.first = prepared.frame = None
+                for chunk in prepared.rest:
+                    frame = validation.frame(chunk)
+                    if not validation.has_errors:
+                        writer.write(frame)
+                    validation.check(chunk, frame)
+            if prepared.hasher is not None and prepared.hasher.hexdigest() != prepared.sha256:
+                raise FileChanged(delivery.relative)
+            return writer.written
+        except IrregularCsv:
+            if attempt == "whole":
+                raise
+            # a ragged row deep in a large CSV: start again with the row-by-row reader
+            conn.execute(delete(target).where(target.c.period == delivery.period.code))
+            _start(prepared, registry, whole=True)
+            if prepared.read_error is not None:
+                return 0
+        except ReadError as error:
+            prepared.read_error = str(error)
+            return 0
+    return 0
 
 
 def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Registry,
@@ -150,7 +247,29 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     tables = metadata_for(registry).tables
     delivery, extract, period = prepared.delivery, prepared.delivery.extract, prepared.delivery.period
     now = utcnow().isoformat()
-    report = prepared.report or ValidationReport(suite=suite_name(extract))
+    if delivery_id is None:
+        delivery_id = conn.execute(insert(tables["delivery"]).values(
+            file=delivery.relative, sha256=prepared.sha256, extract=extract.code,
+            period=period.code, size_bytes=prepared.size, status="loading",
+            first_seen_at=now, last_seen_at=now)).inserted_primary_key[0]
+    batch_id = conn.execute(insert(tables["load_batch"]).values(
+        delivery_id=delivery_id, extract=extract.code, period=period.code, run_id=run_id,
+        outcome="loading", reference_batch_id=prepared.reference_batch_id,
+        started_at=now, finished_at=now,
+    )).inserted_primary_key[0]
+
+    # Write-audit-publish inside this transaction: readers keep seeing the earlier
+    # publication until the commit, and a crash before it leaves that publication whole.
+    target = tables[extract.table]
+    savepoint = conn.begin_nested()
+    written = 0
+    if prepared.read_error is None:
+        written = _write_rows(conn, prepared, target, batch_id, registry)
+    report = ValidationReport(suite=suite_name(extract))
+    if prepared.read_error is None:
+        report = prepared.validation.finish()
+        if extract.references is not None and prepared.references is None:
+            report.problems.append(_unchecked_reference(extract, period.code, registry))
     problems = list(report.problems)
     if prepared.read_error:
         problems.insert(0, Problem("error", prepared.read_error.split(": ", 1)[-1], None, None,
@@ -158,19 +277,17 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     status = "rejected" if errors else "published"
-    rows = 0 if errors else len(prepared.frame)
-    row_count = len(prepared.table) if prepared.table else None
+    rows = 0 if errors else written
+    row_count = prepared.validation.rows if prepared.read_error is None else None
+    if errors:
+        savepoint.rollback()
+    else:
+        audit_publication(conn, target, period.code, batch_id, rows)
+        savepoint.commit()
 
-    if delivery_id is None:
-        delivery_id = conn.execute(insert(tables["delivery"]).values(
-            file=delivery.relative, sha256=prepared.sha256, extract=extract.code,
-            period=period.code, size_bytes=len(prepared.data), status=status,
-            first_seen_at=now, last_seen_at=now)).inserted_primary_key[0]
-    batch_id = conn.execute(insert(tables["load_batch"]).values(
-        delivery_id=delivery_id, extract=extract.code, period=period.code, run_id=run_id,
-        outcome=status, row_count=row_count, reference_batch_id=prepared.reference_batch_id,
-        started_at=now, finished_at=now,
-    )).inserted_primary_key[0]
+    conn.execute(update(tables["load_batch"]).where(
+        tables["load_batch"].c.batch_id == batch_id).values(
+        outcome=status, row_count=row_count, finished_at=utcnow().isoformat()))
     validation_id = conn.execute(insert(tables["validation_run"]).values(
         batch_id=batch_id, suite=report.suite, success=not errors,
         expectations=len(report.outcomes),
@@ -192,8 +309,7 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
              "value": p.value, "rule": p.rule, "severity": p.severity}
             for p in problems])
 
-    row_label = prepared.table.row_label if prepared.table else "row"
-    examples = [p.describe(delivery.relative, extract, row_label)
+    examples = [p.describe(delivery.relative, extract, prepared.row_label)
                 for p in errors[:EXAMPLES_IN_MESSAGE]]
     if errors:
         rules = defaultdict(int)
@@ -202,12 +318,6 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
         message = (f"{len(errors)} error(s) in {extract.name} ({extract.code}) {period.code}: "
                    + "; ".join(f"{n} x {rule}" for rule, n in rules.items()))
     else:
-        # Write-audit-publish inside this transaction: readers keep seeing the earlier
-        # publication until the commit, and a crash before it leaves that publication whole.
-        target = tables[extract.table]
-        conn.execute(delete(target).where(target.c.period == period.code))
-        write_rows(conn, target, extract, prepared.frame, period.code, batch_id)
-        audit_publication(conn, target, period.code, batch_id, rows)
         publication = tables["publication"]
         conn.execute(delete(publication).where(publication.c.extract == extract.code,
                                                publication.c.period == period.code))
@@ -322,8 +432,11 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
         return _refuse(engine, tables, delivery, (
             f"two files for {delivery.extract.code} {delivery.period.code}: also "
             f"{', '.join(others)}. Both are refused until one is removed."))
-    data = delivery.path.read_bytes()
-    sha256 = sha256_of(data)
+    if _streamed(delivery):
+        data, sha256 = None, sha256_of_file(delivery.path)
+    else:
+        data = delivery.path.read_bytes()
+        sha256 = sha256_of(data)
     with engine.begin() as conn:
         reference = reference_state(conn, delivery.extract, delivery.period.code, registry)
         known = _known(conn, tables, delivery, sha256)
@@ -343,12 +456,19 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
             return FileOutcome(known.file, known.extract, known.period, sha256, "skipped",
                                known.row_count or 0, 0, known.warnings, known.batch_id,
                                "unchanged: already published")
-    # New or changed bytes: read and validate outside any transaction, then record.
-    prepared = _prepare(delivery, data, registry, reference, docs_dir)
+    # New or changed bytes: the first chunk (for most files the whole file) is read and
+    # validated outside any transaction; a large file's other chunks inside the publishing one.
+    prepared = _prepare(delivery, data, sha256, registry, reference, docs_dir)
     with engine.begin() as conn:
         known = _known(conn, tables, delivery, prepared.sha256)
         return _record(conn, prepared, run_id, registry,
                        known.delivery_id if known is not None else None)
+
+
+def _streamed(delivery: Delivery) -> bool:
+    """Large CSV files are read as a stream, never held whole."""
+    return (delivery.path.suffix.lower() == ".csv"
+            and delivery.path.stat().st_size >= readers.FAST_CSV_BYTES)
 
 
 def _refuse(engine: Engine, tables: Any, delivery: Delivery, message: str) -> FileOutcome:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from deptstats.registry import Extract
 
@@ -42,6 +43,7 @@ class RawTable:
     total_row_number: int | None = None
     warnings: list[str] = field(default_factory=list)
     row_label: str = "row"  # "record" for JSON
+    final: bool = True  # False for a chunk that more rows of the same file follow
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -298,80 +300,171 @@ def _tabulate(
 
 
 FAST_CSV_BYTES = 4 * 1024 * 1024
+CHUNK_ROWS = 1_000_000
 TAIL_ROWS = 50
+HEAD_BYTES = 65536
 
 
-def _csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | None:
-    """Large CSV files through pyarrow's reader, every cell as text and the header on the
-    first line (as the data dictionary has CSV). None when the file is not that regular (a
-    title row, ragged rows): the row-by-row reader then takes it. Total and footer rows are
-    looked for among the last TAIL_ROWS rows, where departments put them."""
-    import pandas as pd
+class IrregularCsv(Exception):
+    """The column-wise reader cannot take this CSV (a title row, ragged rows, bytes that are
+    not the encoding its head suggested); the row-by-row reader takes it and says what is
+    wrong. Raised before or while chunks are yielded: the caller starts again."""
+
+
+def _csv_header(head: bytes) -> tuple[str, list[str]]:
+    """Encoding (for pyarrow) and header cells from the first bytes of a CSV file."""
+    utf8 = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    try:
+        text = utf8.decode("utf-8")
+        encoding = "utf8"
+    except UnicodeDecodeError as error:
+        if error.start >= len(utf8) - 4:  # a character cut by the end of the head
+            text, encoding = utf8[:error.start].decode("utf-8"), "utf8"
+        else:
+            text, encoding = utf8.decode("gb18030", errors="ignore"), "gb18030"
+    return encoding, next(csv.reader(io.StringIO(text, newline="")), [])
+
+
+class _HashingFile:
+    """A binary file that feeds what it reads to a hash, so the bytes read are the bytes
+    fingerprinted (the file is never held whole in memory)."""
+
+    def __init__(self, path: Path, hasher: Any):
+        self._file = path.open("rb")
+        self._hasher = hasher
+        self.closed = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
+        if self._hasher is not None:
+            self._hasher.update(data)
+        return data
+
+    def close(self) -> None:
+        self._file.close()
+        self.closed = True
+
+
+def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None,
+                data: bytes | None = None) -> Iterator[RawTable]:
+    """A regular CSV (the header on the first line, as the data dictionary has it) through
+    pyarrow's streaming reader, chunk_rows data rows at a time, every cell as text. Total and
+    footer rows are looked for among the last TAIL_ROWS rows, where departments put them;
+    blank lines keep their row numbers."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    # UTF-8 (the usual case for large files) goes to pyarrow as the bytes it is, so the file
-    # is never held as a Python str (up to four bytes a character); other encodings are
-    # decoded and re-encoded first.
-    utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    try:
-        head = utf8[:65536].decode("utf-8", errors="strict")
-    except UnicodeDecodeError as error:
-        head = None if error.start < 65536 - 4 else utf8[:error.start].decode("utf-8")
-    if head is None:
-        utf8 = _decode(data, path).encode("utf-8")
-        head = utf8[:65536].decode("utf-8", errors="ignore")
-    header = next(csv.reader(io.StringIO(head, newline="")), [])
+    if data is not None:
+        encoding, header = _csv_header(data[:HEAD_BYTES])
+    else:
+        with path.open("rb") as source:
+            encoding, header = _csv_header(source.read(HEAD_BYTES))
     mapping = _match_headers(extract, header)
     required = {c.name for c in extract.columns if c.required}
     if not required <= set(mapping.values()) or _repeated(extract, header):
-        return None
+        raise IrregularCsv(path.name)
     names = [f"c{i}" for i in range(len(header))]
-    try:
-        arrow = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(utf8)),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None  # not UTF-8 after all, or ragged: the row-by-row reader says what is wrong
-    del utf8
-    frame = pd.DataFrame({name: arrow.column(name).to_pandas() for name in names})
-    del arrow
-    for name in names:
-        stripped = frame[name].str.strip()
-        frame[name] = stripped.where(stripped != "", None)
-    frame["row"] = pd.RangeIndex(2, len(frame) + 2)  # the header is row 1
-    frame = frame[frame[names].notna().any(axis=1)]  # blank rows
-    tail = frame.tail(TAIL_ROWS)
-    total_row = total_number = None
-    drop = []
-    for index, record in tail.iterrows():
-        cells = [record[n] for n in names]
-        first = _first_text(cells)
-        key = _compact(first)
-        filled = [c for c in cells if c is not None]
-        if key.startswith(FOOTER_PREFIXES) or (len(filled) == 1 and ":" in key):
-            drop.append(index)
-        elif key in TOTAL_MARKERS:
-            total_number = int(record["row"])
-            total_row = {name: record[f"c{pos}"] for pos, name in mapping.items()}
-            drop.append(index)
-    frame = frame.drop(index=drop)
-    if frame.empty:
-        raise ReadError(f"{path.name}: the file has a header but no data rows")
+    columns = [c.name for c in extract.columns if c.name in mapping.values()]
     warnings = [f"{path.name}: unknown column {str(h).strip()!r} ignored"
                 for position, h in enumerate(header)
                 if _cell_text(h) is not None and position not in mapping]
-    columns = [c.name for c in extract.columns if c.name in mapping.values()]
+    source = _HashingFile(path, hasher) if data is None else pa.BufferReader(data)
+    try:
+        reader = pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=16 << 20,
+                                           encoding=encoding),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+        pending: list[Any] = []
+        pending_rows, first_row, yielded = 0, 2, 0  # the header is row 1
+        for batch in reader:
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            # hold TAIL_ROWS back, so that the last chunk has the whole tail
+            while pending_rows >= chunk_rows + TAIL_ROWS:
+                table = pa.Table.from_batches(pending)
+                chunk = _csv_chunk(table.slice(0, chunk_rows), first_row, names, mapping,
+                                   columns, tail=False)
+                rest = table.slice(chunk_rows)
+                pending, pending_rows = rest.to_batches(), rest.num_rows
+                first_row += chunk_rows
+                if chunk is not None:
+                    chunk.warnings = warnings if not yielded else []
+                    chunk.final = False
+                    yielded += 1
+                    yield chunk
+        table = pa.Table.from_batches(pending, schema=reader.schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as error:
+        raise IrregularCsv(f"{path.name}: {error}") from error
+    finally:
+        source.close()
+    chunk = _csv_chunk(table, first_row, names, mapping, columns, tail=True)
+    if (chunk is None or not len(chunk)) and not yielded:
+        raise ReadError(f"{path.name}: the file has a header but no data rows")
+    if chunk is None:  # only blank or footer rows after the last full chunk
+        chunk = RawTable(columns=columns, cells={n: [] for n in columns}, row_numbers=[])
+    chunk.warnings = warnings if not yielded else []
+    yield chunk
+
+
+def _csv_chunk(table: Any, first_row: int, names: list[str], mapping: dict[int, str],
+               columns: list[str], tail: bool) -> RawTable | None:
+    """One chunk of the streamed CSV: cells stripped (empty is None), blank rows dropped and,
+    for the file's last rows, footer and total rows taken out."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = {}
+    for name in names:
+        stripped = pc.utf8_trim_whitespace(table.column(name))
+        cells[name] = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+    row_numbers = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
+    blank = np.ones(table.num_rows, dtype=bool)
+    for name in names:
+        blank &= pc.is_null(cells[name]).to_numpy(zero_copy_only=False)
+    keep = ~blank
+    total_row = total_number = None
+    if tail:
+        for index in range(max(0, table.num_rows - TAIL_ROWS), table.num_rows):
+            if not keep[index]:
+                continue
+            row = [cells[n][index].as_py() for n in names]
+            key = _compact(_first_text(row))
+            filled = [c for c in row if c is not None]
+            if key.startswith(FOOTER_PREFIXES) or (len(filled) == 1 and ":" in key):
+                keep[index] = False
+            elif key in TOTAL_MARKERS:
+                total_number = int(row_numbers[index])
+                total_row = {name: row[pos] for pos, name in mapping.items()}
+                keep[index] = False
     by_name = {name: f"c{pos}" for pos, name in mapping.items()}
-    return RawTable(columns=columns,
-                    cells={name: frame[by_name[name]].reset_index(drop=True) for name in columns},
-                    row_numbers=frame["row"].to_numpy(), total_row=total_row,
-                    total_row_number=total_number, warnings=warnings)
+    kept_rows = row_numbers[keep]
+    if not len(kept_rows) and total_row is None:
+        return None
+    table_cells = {name: cells[by_name[name]].filter(pa.array(keep)).to_pandas() for name in columns}
+    return RawTable(columns=columns, cells=table_cells, row_numbers=kept_rows,
+                    total_row=total_row, total_row_number=total_number)
+
+
+def iter_tables(path: Path, extract: Extract, data: bytes | None = None,
+                chunk_rows: int = CHUNK_ROWS, hasher: Any = None) -> Iterator[RawTable]:
+    """The file's data rows, chunk_rows at a time for a large regular CSV (read as a stream)
+    and in one piece otherwise; the last piece has final=True. `hasher` (e.g. sha256) is fed
+    the bytes as they are read. Raises IrregularCsv, possibly after some chunks: start again
+    with read_file."""
+    if data is None and path.suffix.lower() == ".csv" \
+            and path.stat().st_size >= FAST_CSV_BYTES:
+        yield from _csv_chunks(path, extract, chunk_rows, hasher)
+        return
+    if data is None:
+        data = path.read_bytes()
+        if hasher is not None:
+            hasher.update(data)
+    yield read_file(path, extract, data)
 
 
 def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTable:
@@ -393,6 +486,15 @@ def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTab
         keys, rows = _json_rows(data, path, extract)
         return _tabulate(extract, path, rows, row_label="record", header_row=(0, list(keys)))
     raise ReadError(f"{path.name}: unsupported file type {suffix!r}; send CSV, XLSX or JSON")
+
+
+def _csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | None:
+    """A large CSV already in memory, column-wise in one piece; None when it is not regular
+    enough for that (the row-by-row reader then takes it)."""
+    try:
+        return next(_csv_chunks(path, extract, chunk_rows=1 << 62, data=data))
+    except IrregularCsv:
+        return None
 
 
 # ------------------------------------------------------------------ cell normalisation

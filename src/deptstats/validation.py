@@ -101,6 +101,25 @@ def suite_name(extract: Extract) -> str:
 # ------------------------------------------------------------------ the frame
 
 
+def _per_distinct(series: pd.Series, convert: Any) -> tuple[Any, list[Any]]:
+    """Codes of the series' values (-1: missing) and convert() of each distinct value."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return codes, [convert(value) for value in uniques]
+
+
+def _text_series(codes: Any, texts: list[str | None]) -> pd.Series:
+    """Text column (Arrow-backed) of per-distinct texts taken by codes."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    taken = pa.array(texts, type=pa.string()).take(pa.array(codes, mask=np.asarray(codes) < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken) if hasattr(pd.arrays, "ArrowStringArray")
+                     else taken.to_pandas())
+
+
 def _normalized(column_type: str, cells: Any) -> pd.Series:
     """normalize_cell over a column, computed once per distinct value (ids aside, columns
     repeat their values a lot), so a million rows cost what their distinct values cost."""
@@ -108,40 +127,58 @@ def _normalized(column_type: str, cells: Any) -> pd.Series:
 
     series = cells if isinstance(cells, pd.Series) else pd.Series(cells, dtype="object")
     if column_type in ("id", "text", "area"):
+        if str(series.dtype) != "object":
+            return series.str.strip()
         return series.where(series.isna(), series.str.strip())
-    distinct = series.dropna().unique()
-    mapping = {value: normalize_cell(column_type, value) for value in distinct}
-    return series.map(mapping)
+    codes, texts = _per_distinct(series, lambda value: normalize_cell(column_type, value))
+    return _text_series(codes, texts)
 
 
-def build_frame(extract: Extract, table: RawTable) -> pd.DataFrame:
-    """Normalised text and parsed values of every registry column (absent optional ones empty)."""
+def build_frame(extract: Extract, table: RawTable,
+                distinct: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Normalised text and parsed values of every registry column (absent optional ones empty),
+    each computed once per distinct value. `distinct`, if given, receives for each column but
+    ids and free text its distinct values (text and parsed value; missing as a row of its own
+    if there is any), so the checks need not look for them again."""
+    import numpy as np
     import pandas as pd
 
     data: dict[str, Any] = {ROW: pd.Series(table.row_numbers, dtype="int64")}
     empty = [None] * len(table)
     for column in extract.columns:
-        texts = _normalized(column.type, table.cells.get(column.name, empty))
-        data[column.name] = texts
+        cells = table.cells.get(column.name, empty)
+        if column.type in ("id", "text"):
+            data[column.name] = _normalized(column.type, cells)
+            continue
+        series = cells if isinstance(cells, pd.Series) else pd.Series(cells, dtype="object")
+        codes, texts = _per_distinct(series, lambda value, kind=column.type:
+                                     normalize_cell(kind, value))
+        data[column.name] = _text_series(codes, texts)
         if column.type in TYPED:
-            data[column.name + VALUE] = _parsed(column.type, texts)
+            data[column.name + VALUE] = _parsed(column.type, codes, texts)
+        if distinct is not None:
+            positions = np.arange(len(texts) + (1 if (codes < 0).any() else 0))
+            positions[len(texts):] = -1  # the missing value, where there is one
+            part = {column.name: _text_series(positions, texts)}
+            if column.type in TYPED:
+                part[column.name + VALUE] = _parsed(column.type, positions, texts)
+            distinct[column.name] = pd.DataFrame(part)
     return pd.DataFrame(data)
 
 
-def _parsed(column_type: str, texts: pd.Series) -> pd.Series:
-    """Numbers or dates of normalised text (missing where it is none), parsed once per
-    distinct value."""
+def _parsed(column_type: str, codes: Any, texts: list[str | None]) -> pd.Series:
+    """Numbers or dates of the normalised distinct texts, taken by codes (-1: missing)."""
+    import numpy as np
     import pandas as pd
 
-    distinct = pd.Series(texts.dropna().unique(), dtype="object")
+    distinct = pd.Series(texts, dtype="object")
     if column_type == "date":
-        values = pd.to_datetime(distinct, format="%Y-%m-%d", errors="coerce")
+        values = pd.to_datetime(distinct, format="%Y-%m-%d", errors="coerce").to_numpy()
+        missing = np.datetime64("NaT")
     else:
-        values = pd.to_numeric(distinct, errors="coerce")
-    parsed = texts.map(dict(zip(distinct, values, strict=True)))
-    if column_type == "date":
-        return pd.to_datetime(parsed)
-    return pd.to_numeric(parsed, errors="coerce")
+        values = pd.to_numeric(distinct, errors="coerce").astype("float64").to_numpy()
+        missing = np.nan
+    return pd.Series(np.append(values, np.array([missing], dtype=values.dtype))[codes])
 
 
 # ------------------------------------------------------------------ the suite
@@ -158,6 +195,7 @@ class Check:
     rule: str
     columns: tuple[str, ...]
     keys: tuple[str, ...] | None = ()
+    aggregate: bool = False  # about the file's distinct values together (every area present)
 
     def key_columns(self) -> tuple[str, ...] | None:
         if self.keys is None:
@@ -292,7 +330,8 @@ def build_checks(extract: Extract, period: Period, registry: Registry,
             checks.append(Check(
                 gxe.ExpectColumnDistinctValuesToContainSet(column="area",
                                                            value_set=list(registry.areas)),
-                rule.severity, "every area of the reference list should be present", ("area",)))
+                rule.severity, "every area of the reference list should be present", ("area",),
+                aggregate=True))
     return checks
 
 
@@ -327,182 +366,425 @@ def _share_static(docs: DocsTarget) -> None:
 KEY = "distinct_key"
 # Below this many rows one pass over the whole file is quicker than a pass per distinct set.
 DISTINCT_FROM_ROWS = 50_000
+# Columns with at most this many distinct values are checked together in one padded frame.
+PADDED_ROWS = 100_000
 
 
-def _groups(frame: pd.DataFrame, checks: list[Check]) -> list[tuple[pd.DataFrame, list[int]]]:
-    """Frames to validate and the checks each carries: for a large file, per set of key
-    columns, one row per distinct combination (tagged KEY), and for uniqueness the whole
-    column; for a small file the whole frame, KEY being the row number."""
+def _codes(series: pd.Series) -> pd.Series:
+    """Equal values, equal numbers (missing stays missing): what uniqueness needs, without
+    GX hashing and comparing millions of strings."""
+    import numpy as np
+    import pandas as pd
+
+    codes, _ = pd.factorize(series, use_na_sentinel=True)
+    return pd.Series(np.where(codes < 0, np.nan, codes.astype("float64")))
+
+
+NOT_NULL = "expect_column_values_to_not_be_null"
+PRESENT = "__present"  # a column padded with its own values, for the emptiness checks
+
+
+def _padded(distinct: dict[str, pd.DataFrame], present: dict[str, bool]) -> pd.DataFrame:
+    """Distinct values of several columns side by side, the shorter ones padded with missing
+    values (which the value rules skip, so each distinct value is checked once). Emptiness
+    checks run on `<column>__present`: missing in the first row if the column has an empty
+    cell, 0 everywhere else."""
+    import numpy as np
+    import pandas as pd
+
+    length = max([len(part) for part in distinct.values()] + [2])
+    columns = {}
+    for part in distinct.values():
+        padding = pd.DataFrame(index=range(length - len(part)), columns=part.columns)
+        padded = pd.concat([part, padding.astype(part.dtypes)], ignore_index=True) \
+            if length > len(part) else part.reset_index(drop=True)
+        columns |= {name: padded[name] for name in padded.columns}
+    for column, has_empty in present.items():
+        flags = np.zeros(length)
+        flags[0] = np.nan if has_empty else 0.0
+        columns[column + PRESENT] = pd.Series(flags)
+    frame = pd.DataFrame(columns)
+    frame[KEY] = np.arange(length)
+    return frame
+
+
+def _groups(frame: pd.DataFrame, checks: list[Check], numbers: list[int],
+            distinct: dict[str, pd.DataFrame] | None = None
+            ) -> list[tuple[pd.DataFrame, list[int]]]:
+    """Frames to validate and the checks (numbers) each carries: for a small file the whole
+    frame, KEY being the row number; for a large one, the distinct values of the columns the
+    single-column checks name (one frame), the distinct combinations for each multi-column
+    check, and exact codes of the column for uniqueness. `distinct`: what build_frame found."""
     import pandas as pd
 
     if len(frame) < DISTINCT_FROM_ROWS:
         whole = frame.copy()
         whole[KEY] = frame[ROW].to_numpy()
         whole.attrs["whole"] = True
-        return [(whole, list(range(len(checks))))]
+        return [(whole, numbers)]
+    distinct = dict(distinct or {})
     by_keys: dict[tuple[str, ...] | None, list[int]] = {}
-    for number, check in enumerate(checks):
-        keys = check.key_columns()
+    for number in numbers:
+        keys = checks[number].key_columns()
         by_keys.setdefault(keys if keys is None else tuple(sorted(keys)), []).append(number)
     groups = []
-    for keys, numbers in by_keys.items():
-        if keys is None:
-            columns = sorted({checks[n].expectation.column for n in numbers})
-            part = frame[columns].copy()
-            part[KEY] = frame[ROW].to_numpy()
-            groups.append((part, numbers))
+    single: dict[str, list[int]] = {}  # registry column -> checks on it (text or value)
+    for keys, group in by_keys.items():
+        if keys is not None and len(keys) == 1:
+            single.setdefault(keys[0].removesuffix(VALUE), []).extend(group)
+    few: dict[str, pd.DataFrame] = {}
+    few_numbers: list[int] = []
+    present: dict[str, bool] = {}
+    renamed: dict[int, str] = {}
+    for column, group in single.items():
+        for n in group:
+            if checks[n].expectation.expectation_type == NOT_NULL:
+                present[column] = bool(frame[column].isna().any())
+                renamed[n] = column + PRESENT
+                few_numbers.append(n)
+        group = [n for n in group if n not in renamed]
+        if not group:
+            continue  # an id: whether it is ever empty is all that is asked of it
+        if column not in distinct:
+            names = [c for c in (column, column + VALUE) if c in frame.columns]
+            distinct[column] = frame[names].drop_duplicates(ignore_index=True)
+        if len(distinct[column]) <= PADDED_ROWS:
+            few[column] = distinct[column]
+            few_numbers.extend(group)
         else:
-            distinct = frame[list(keys)].drop_duplicates(ignore_index=True)
-            distinct[KEY] = pd.RangeIndex(len(distinct))
-            groups.append((distinct, numbers))
+            part = distinct[column].copy()
+            part[KEY] = pd.RangeIndex(len(part))
+            groups.append((part, group))
+    if few or present:
+        padded = _padded(few, present)
+        padded.attrs["columns"] = renamed  # check -> the column it runs on here
+        groups.insert(0, (padded, few_numbers))
+    for keys, group in by_keys.items():
+        if keys is None:
+            columns = sorted({checks[n].expectation.column for n in group})
+            part = pd.DataFrame({c: _codes(frame[c]) for c in columns})
+            part[KEY] = frame[ROW].to_numpy()
+            part.attrs["whole"] = True
+            groups.append((part, group))
+        elif len(keys) > 1:
+            part = frame[list(keys)].drop_duplicates(ignore_index=True)
+            part[KEY] = pd.RangeIndex(len(part))
+            groups.append((part, group))
     return groups
 
 
-def _run_gx(extract: Extract, frame: pd.DataFrame, checks: list[Check],
-            docs: DocsTarget | None = None) -> tuple[list[tuple[Any, pd.DataFrame]], str | None]:
-    """Validate with GX Core; per check (in order) its result and the frame it ran on, and the
-    Data Docs page built for this validation (static HTML, no network), if asked for."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+class _Gx:
+    """One ephemeral GX context for a file: suites run on frames, results kept per check, and
+    (if asked for) Data Docs as static HTML, rebuilt with every validation of the file."""
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("deptstats")
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [KEY]}
-    definitions, frames, suites = [], [], []
-    for number, (part, numbers) in enumerate(_groups(frame, checks)):
-        batch_definition = source.add_dataframe_asset(f"{extract.code}_{number}") \
-            .add_batch_definition_whole_dataframe("whole file")
-        suite = gx.ExpectationSuite(name=f"{suite_name(extract)}.{number}")
-        for n in numbers:
-            checks[n].expectation.meta = {"check": n, "severity": checks[n].severity,
-                                          "rule": checks[n].rule}
-            suite.add_expectation(checks[n].expectation)
-        suites.append(context.suites.add(suite))
-        definitions.append(batch_definition)
-        frames.append(part)
-    results: dict[int, tuple[Any, pd.DataFrame]] = {}
-    page = None
-    if docs is None:
-        for batch_definition, suite, part in zip(definitions, suites, frames, strict=True):
-            batch = batch_definition.get_batch(batch_parameters={"dataframe": part})
-            # A quick pass says whether anything fails; only then are failing rows listed.
-            quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
-            if not quick.success:
-                quick = batch.validate(suite, result_format=result_format)
-            results |= {r.expectation_config.meta["check"]: (r, part) for r in quick.results}
-    else:
-        from great_expectations.checkpoint import UpdateDataDocsAction
+    def __init__(self, extract: Extract, docs: DocsTarget | None):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        context.add_data_docs_site(site_name="deptstats", site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(docs.folder.resolve())},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
-        for number, (batch_definition, suite, part) in enumerate(
-                zip(definitions, suites, frames, strict=True)):
-            definition = context.validation_definitions.add(gx.ValidationDefinition(
-                name=f"{docs.name} #{number}", data=batch_definition, suite=suite))
-            checkpoint = context.checkpoints.add(gx.Checkpoint(
-                name=suite.name, validation_definitions=[definition],
-                result_format=result_format,
+        self.extract, self.docs, self.runs, self.page = extract, docs, 0, None
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.source = self.context.data_sources.add_pandas("deptstats")
+        if docs is not None:
+            self.context.add_data_docs_site(site_name="deptstats", site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(docs.folder.resolve())},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+
+    def run(self, groups: list[tuple[pd.DataFrame, list[int]]], checks: list[Check]
+            ) -> dict[int, tuple[Any, pd.DataFrame]]:
+        """Per check number: its GX result and the frame it ran on."""
+        import great_expectations as gx
+
+        results: dict[int, tuple[Any, pd.DataFrame]] = {}
+        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [KEY]}
+        for part, numbers in groups:
+            self.runs += 1
+            name = f"{suite_name(self.extract)}.{self.runs}"
+            batch_definition = self.source.add_dataframe_asset(f"{self.extract.code}_{self.runs}") \
+                .add_batch_definition_whole_dataframe("whole file")
+            suite = gx.ExpectationSuite(name=name)
+            for n in numbers:
+                expectation = checks[n].expectation.copy(deep=True)
+                if n in part.attrs.get("columns", {}):
+                    expectation.column = part.attrs["columns"][n]
+                expectation.meta = {"check": n, "severity": checks[n].severity,
+                                    "rule": checks[n].rule}
+                suite.add_expectation(expectation)
+            suite = self.context.suites.add(suite)
+            if self.docs is None:
+                batch = batch_definition.get_batch(batch_parameters={"dataframe": part})
+                # A quick pass says whether anything fails; only then are failing rows listed.
+                run = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
+                if not run.success:
+                    run = batch.validate(suite, result_format=result_format)
+                results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
+                continue
+            from great_expectations.checkpoint import UpdateDataDocsAction
+
+            definition = self.context.validation_definitions.add(gx.ValidationDefinition(
+                name=f"{self.docs.name} #{self.runs}", data=batch_definition, suite=suite))
+            checkpoint = self.context.checkpoints.add(gx.Checkpoint(
+                name=name, validation_definitions=[definition], result_format=result_format,
                 actions=[UpdateDataDocsAction(name="data_docs", site_names=["deptstats"])]))
             run = next(iter(checkpoint.run(batch_parameters={"dataframe": part})
                             .run_results.values()))
             results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
-        urls = context.get_docs_sites_urls(site_names=["deptstats"])
-        page = urls[0]["site_url"] if urls else None
-        _share_static(docs)
-    return [results[number] for number in range(len(checks))], page
+            urls = self.context.get_docs_sites_urls(site_names=["deptstats"])
+            self.page = urls[0]["site_url"] if urls else None
+            _share_static(self.docs)
+        return results
 
 
-def _failing_rows(check: Check, result: Any, part: pd.DataFrame, frame: pd.DataFrame
-                  ) -> pd.DataFrame:
+def _failing_rows(check: Check, number: int, result: Any, part: pd.DataFrame,
+                  frame: pd.DataFrame) -> pd.DataFrame:
     """The file's rows (ROW and the check's first column) that the failing keys stand for."""
     failing = [entry[KEY] for entry in result.result.get("unexpected_index_list", [])]
     keys = check.key_columns()
-    if keys is None or part.attrs.get("whole"):
+    if number in part.attrs.get("columns", {}):  # an emptiness check: the empty cells
+        rows = frame[frame[check.expectation.column].isna()]
+    elif keys is None or part.attrs.get("whole"):
         rows = frame[frame[ROW].isin(failing)]
     else:
-        chosen = part[part[KEY].isin(failing)][list(keys)]
+        chosen = part[part[KEY].isin(failing)][list(keys)].drop_duplicates()
         rows = frame.merge(chosen, on=list(keys), how="inner")
     return rows.sort_values(ROW)
 
 
-def _problems_of(check: Check, result: Any, part: pd.DataFrame, frame: pd.DataFrame,
-                 table: RawTable) -> list[Problem]:
+def _failed_to_run(check: Check, result: Any) -> Problem | None:
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        return Problem("error", f"{check.rule} (the check itself failed: "
+                       f"{result.exception_info.get('exception_message')})", None, None, None)
+    return None
+
+
+def _missing_values(check: Check, result: Any) -> Problem:
+    details = result.result or {}
+    missing = set(details.get("missing_list") or details.get("partial_missing_list") or [])
+    missing = [a for a in check.expectation.value_set if a in missing]  # registry order
+    return Problem(check.severity, f"{check.rule}; missing: {'、'.join(missing)}", None,
+                   check.columns[0], None)
+
+
+def _problems_of(check: Check, number: int, result: Any, part: pd.DataFrame,
+                 frame: pd.DataFrame, table: RawTable) -> list[Problem]:
     if result.success:
         return []
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        return [Problem("error", f"{check.rule} (the check itself failed: "
-                        f"{result.exception_info.get('exception_message')})", None, None, None)]
-    details = result.result or {}
-    if "unexpected_index_list" not in details:
-        missing = set(details.get("missing_list") or details.get("partial_missing_list") or [])
-        missing = [a for a in check.expectation.value_set if a in missing]  # registry order
-        return [Problem(check.severity, f"{check.rule}; missing: {'、'.join(missing)}", None,
-                        check.columns[0], None)]
+    crashed = _failed_to_run(check, result)
+    if crashed is not None:
+        return [crashed]
+    if "unexpected_index_list" not in (result.result or {}):
+        return [_missing_values(check, result)]
     column = check.columns[0]
-    position = {row: index for index, row in enumerate(table.row_numbers)}
+    position = {int(row): index for index, row in enumerate(table.row_numbers)}
     return [Problem(check.severity, check.rule, int(row), column,
                     table.value(position[int(row)], column))
-            for row in _failing_rows(check, result, part, frame)[ROW]]
+            for row in _failing_rows(check, number, result, part, frame)[ROW]]
 
 
-def _total_problems(extract: Extract, table: RawTable) -> list[Problem]:
-    """A total row must equal the sum of the data rows in every numeric column it fills."""
-    if table.total_row is None:
-        return []
-    problems = []
-    for column in extract.columns:
-        if column.type not in ("count", "amount") or column.name not in table.columns:
-            continue
-        total_text = normalize_cell(column.type, table.total_row.get(column.name))
-        if total_text is None:
-            continue
-        try:
-            total = Decimal(total_text)
-            counts = _normalized(column.type, table.cells[column.name]).value_counts()
-            summed = sum((Decimal(v) * n for v, n in counts.items()), Decimal(0))
-        except ArithmeticError:
-            continue  # a malformed cell is reported by its own rule
-        if total != summed:
-            problems.append(Problem(
-                "error",
-                f"the total row gives {total} for {column.label} ({column.name}) but the data "
-                f"rows sum to {summed}",
-                table.total_row_number, column.name, table.total_row.get(column.name)))
-    return problems
+class FileValidation:
+    """The extract's suite over one file fed chunk by chunk (a file in one piece is one
+    chunk). Rules about single rows run on each chunk as it comes; rules about the file as a
+    whole (uniqueness, every area present) and the total row run in finish(), on what the
+    chunks left behind: exact codes of the unique columns and distinct values."""
+
+    def __init__(self, extract: Extract, period: Period, registry: Registry,
+                 reference_values: list[str] | None = None, docs: DocsTarget | None = None):
+        self.extract = extract
+        self.checks = build_checks(extract, period, registry, reference_values)
+        self.gx = _Gx(extract, docs)
+        self.rows = 0
+        self.chunks = 0
+        self.problems: list[Problem] = []
+        self.failed: set[int] = set()
+        self.unexpected: dict[int, int] = {}  # failing rows per check
+        self.warnings: list[str] = []
+        self.total_row: dict[str, str | None] | None = None
+        self.total_row_number: int | None = None
+        self.sums: dict[str, Decimal] = {}
+        self.unsummable: set[str] = set()
+        self._unique_values: dict[str, list[Any]] = {}
+        self._unique_rows: list[Any] = []
+        self._distinct: dict[int, pd.DataFrame] = {}
+        self._chunk_distinct: dict[str, pd.DataFrame] = {}
+        self._file_level = [n for n, c in enumerate(self.checks)
+                            if c.key_columns() is None or c.aggregate]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    def add(self, table: RawTable) -> pd.DataFrame:
+        """Validate one chunk; its frame, to be published if the whole file passes."""
+        frame = self.frame(table)
+        self.check(table, frame)
+        return frame
+
+    def frame(self, table: RawTable) -> pd.DataFrame:
+        """The chunk's frame (normalised text and parsed values); its rows are counted and
+        summed for the total row. check() runs the rules on it."""
+        self._chunk_distinct: dict[str, pd.DataFrame] = {}
+        frame = build_frame(self.extract, table, self._chunk_distinct)
+        self.chunks += 1
+        self.rows += len(frame)
+        if self.chunks == 1:
+            self.warnings = list(table.warnings)
+        if table.total_row is not None:
+            self.total_row, self.total_row_number = table.total_row, table.total_row_number
+        self._add_sums(table)
+        return frame
+
+    def check(self, table: RawTable, frame: pd.DataFrame) -> None:
+        """Run the rules on the chunk frame() made; a file in one piece gets the whole suite
+        in one pass."""
+        import pandas as pd
+
+        whole_file = self.chunks == 1 and table.final
+        numbers = (list(range(len(self.checks))) if whole_file else
+                   [n for n in range(len(self.checks)) if n not in self._file_level])
+        groups = _groups(frame, self.checks, numbers, self._chunk_distinct)
+        results = self.gx.run(groups, self.checks) if numbers and len(frame) else {}
+        for number, (result, part) in results.items():
+            if not result.success:
+                self.failed.add(number)
+            self._found(number, _problems_of(self.checks[number], number, result, part, frame,
+                                             table))
+        if not whole_file:
+            for number in self._file_level:
+                check = self.checks[number]
+                if check.aggregate:
+                    keys = list(check.key_columns())
+                    seen = pd.concat([self._distinct.get(number), frame[keys]])
+                    self._distinct[number] = seen.drop_duplicates(ignore_index=True)
+            self._keep_unique_columns(frame)
+
+    def _found(self, number: int, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
+        self.unexpected[number] = (self.unexpected.get(number, 0)
+                                   + sum(p.row is not None for p in problems))
+
+    def _keep_unique_columns(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        columns = {self.checks[n].expectation.column for n in self._file_level
+                   if self.checks[n].key_columns() is None}
+        for column in columns:
+            self._unique_values.setdefault(column, []).append(
+                pa.array(frame[column], type=pa.string(), from_pandas=True))
+        if columns:
+            self._unique_rows.append(frame[ROW].to_numpy())
+
+    def _add_sums(self, table: RawTable) -> None:
+        """Sums of the numeric columns, for the total row (kept exact: Decimal)."""
+        for column in self.extract.columns:
+            if column.type not in ("count", "amount") or column.name not in table.columns:
+                continue
+            try:
+                counts = _normalized(column.type, table.cells[column.name]).value_counts()
+                summed = sum((Decimal(v) * n for v, n in counts.items()), Decimal(0))
+            except ArithmeticError:
+                self.unsummable.add(column.name)  # a malformed cell is reported by its own rule
+                continue
+            self.sums[column.name] = self.sums.get(column.name, Decimal(0)) + summed
+
+    def _finish_file_level(self) -> None:
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        groups: list[tuple[pd.DataFrame, list[int]]] = []
+        for number, distinct in self._distinct.items():
+            distinct = distinct.copy()
+            distinct[KEY] = pd.RangeIndex(len(distinct))
+            groups.append((distinct, [number]))
+        unique = [n for n in self._file_level if self.checks[n].key_columns() is None]
+        values = {c: pa.chunked_array(arrays, type=pa.string()).combine_chunks()
+                  for c, arrays in self._unique_values.items()}
+        if unique and self._unique_rows:
+            rows = np.concatenate(self._unique_rows)
+            part = pd.DataFrame({c: _codes(pd.Series(v.to_pandas())) for c, v in values.items()})
+            part[KEY] = rows
+            groups.append((part, unique))
+        if not groups:
+            return
+        for number, (result, _part) in self.gx.run(groups, self.checks).items():
+            check = self.checks[number]
+            if result.success:
+                continue
+            self.failed.add(number)
+            crashed = _failed_to_run(check, result)
+            if crashed is not None:
+                self.problems.append(crashed)
+            elif "unexpected_index_list" not in (result.result or {}):
+                self.problems.append(_missing_values(check, result))
+            else:
+                failing = np.sort(np.array([e[KEY] for e in result.result["unexpected_index_list"]],
+                                           dtype=np.int64))
+                column = values[check.expectation.column]
+                at = np.searchsorted(rows, failing) if np.all(np.diff(rows) > 0) else \
+                    np.array([int(np.flatnonzero(rows == r)[0]) for r in failing])
+                self._found(number, [
+                    Problem(check.severity, check.rule, int(row), check.columns[0],
+                            column[int(i)].as_py()) for row, i in zip(failing, at, strict=True)])
+
+    def _total_problems(self) -> list[Problem]:
+        """A total row must equal the sum of the data rows in every numeric column it fills."""
+        if self.total_row is None:
+            return []
+        problems = []
+        for column in self.extract.columns:
+            if column.name not in self.sums or column.name in self.unsummable:
+                continue
+            total_text = normalize_cell(column.type, self.total_row.get(column.name))
+            if total_text is None:
+                continue
+            try:
+                total = Decimal(total_text)
+            except ArithmeticError:
+                continue
+            summed = self.sums[column.name]
+            if total != summed:
+                problems.append(Problem(
+                    "error",
+                    f"the total row gives {total} for {column.label} ({column.name}) but the "
+                    f"data rows sum to {summed}",
+                    self.total_row_number, column.name, self.total_row.get(column.name)))
+        return problems
+
+    def finish(self) -> ValidationReport:
+        """The file's report: every check's outcome and every problem, errors first."""
+        if self.chunks > 1:
+            self._finish_file_level()
+        report = ValidationReport(suite=suite_name(self.extract), docs_page=self.gx.page)
+        for number, check in enumerate(self.checks):
+            report.outcomes.append(ExpectationOutcome(
+                expectation=check.expectation.expectation_type,
+                column=check.columns[0] if check.columns else None,
+                severity=check.severity,
+                rule=check.rule,
+                success=number not in self.failed,
+                element_count=self.rows,  # rows of the file, however the check was evaluated
+                unexpected_count=self.unexpected.get(number, 0),
+            ))
+        report.problems.extend(self.problems)
+        report.problems.extend(self._total_problems())
+        report.problems.extend(
+            Problem("warning", warning.split(": ", 1)[-1], None, None, None)
+            for warning in self.warnings)
+        report.problems.sort(key=lambda p: (p.severity != "error", p.row or 0, p.column or ""))
+        return report
 
 
 def validate(extract: Extract, period: Period, table: RawTable, registry: Registry,
              reference_values: list[str] | None = None, docs: DocsTarget | None = None,
              ) -> tuple[ValidationReport, pd.DataFrame]:
-    """Run the extract's suite on one file; the report and the frame (for publishing).
-    `reference_values`: the ids of the referenced extract's publication for the same period
-    (None: not published, so the cross-extract rule is a warning)."""
-    frame = build_frame(extract, table)
-    checks = build_checks(extract, period, registry, reference_values)
-    results, page = _run_gx(extract, frame, checks, docs)
-    report = ValidationReport(suite=suite_name(extract), docs_page=page)
-    for check, (result, part) in zip(checks, results, strict=True):
-        problems = _problems_of(check, result, part, frame, table)
-        report.outcomes.append(ExpectationOutcome(
-            expectation=result.expectation_config.type,
-            column=check.columns[0] if check.columns else None,
-            severity=check.severity,
-            rule=check.rule,
-            success=bool(result.success),
-            element_count=len(frame),  # rows of the file, however the check was evaluated
-            unexpected_count=sum(p.row is not None for p in problems),
-        ))
-        report.problems.extend(problems)
-    report.problems.extend(_total_problems(extract, table))
-    report.problems.extend(
-        Problem("warning", warning.split(": ", 1)[-1], None, None, None)
-        for warning in table.warnings)
-    report.problems.sort(key=lambda p: (p.severity != "error", p.row or 0, p.column or ""))
-    return report, frame
+    """Run the extract's suite on one file read whole; the report and the frame (for
+    publishing). `reference_values`: the ids of the referenced extract's publication for the
+    same period (None: not published, so the cross-extract rule is a warning)."""
+    validation = FileValidation(extract, period, registry, reference_values, docs)
+    frame = validation.add(table)
+    return validation.finish(), frame
 
 
 # ------------------------------------------------------------------ period over period
