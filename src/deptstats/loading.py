@@ -162,6 +162,7 @@ def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None
                                          prepared.references, prepared.docs)
     try:
         if whole or prepared.data is not None:
+            prepared.hasher = None  # _whole_bytes checks the fingerprint
             chunks: Iterator[RawTable] = iter([read_file(delivery.path, delivery.extract,
                                                          _whole_bytes(prepared))])
         else:
@@ -208,6 +209,9 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
     delivery = prepared.delivery
     for attempt in ("stream", "whole"):
         validation = prepared.validation
+        # an inner savepoint: a COPY cut short leaves a PostgreSQL transaction unusable
+        # until rolled back to before it
+        this_attempt = conn.begin_nested()
         conn.execute(delete(target).where(target.c.period == delivery.period.code))
         try:
             with RowWriter(conn, target, delivery.extract, delivery.period.code,
@@ -224,20 +228,23 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
                     if not validation.has_errors:
                         writer.write(frame)
                     validation.check(chunk, frame)
-            if prepared.hasher is not None and prepared.hasher.hexdigest() != prepared.sha256:
-                raise FileChanged(delivery.relative)
-            return writer.written
         except IrregularCsv:
+            this_attempt.rollback()
             if attempt == "whole":
                 raise
             # a ragged row deep in a large CSV: start again with the row-by-row reader
-            conn.execute(delete(target).where(target.c.period == delivery.period.code))
             _start(prepared, registry, whole=True)
             if prepared.read_error is not None:
                 return 0
+            continue
         except ReadError as error:
+            this_attempt.rollback()
             prepared.read_error = str(error)
             return 0
+        if prepared.hasher is not None and prepared.hasher.hexdigest() != prepared.sha256:
+            raise FileChanged(delivery.relative)
+        this_attempt.commit()
+        return writer.written
     return 0
 
 

@@ -301,6 +301,7 @@ def _tabulate(
 
 FAST_CSV_BYTES = 4 * 1024 * 1024
 CHUNK_ROWS = 1_000_000
+BLOCK_BYTES = 16 << 20  # what pyarrow parses at a time
 TAIL_ROWS = 50
 HEAD_BYTES = 65536
 
@@ -372,7 +373,7 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
     try:
         reader = pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=16 << 20,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES,
                                            encoding=encoding),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
@@ -451,14 +452,14 @@ def _csv_chunk(table: Any, first_row: int, names: list[str], mapping: dict[int, 
 
 
 def iter_tables(path: Path, extract: Extract, data: bytes | None = None,
-                chunk_rows: int = CHUNK_ROWS, hasher: Any = None) -> Iterator[RawTable]:
+                chunk_rows: int | None = None, hasher: Any = None) -> Iterator[RawTable]:
     """The file's data rows, chunk_rows at a time for a large regular CSV (read as a stream)
     and in one piece otherwise; the last piece has final=True. `hasher` (e.g. sha256) is fed
     the bytes as they are read. Raises IrregularCsv, possibly after some chunks: start again
     with read_file."""
     if data is None and path.suffix.lower() == ".csv" \
             and path.stat().st_size >= FAST_CSV_BYTES:
-        yield from _csv_chunks(path, extract, chunk_rows, hasher)
+        yield from _csv_chunks(path, extract, chunk_rows or CHUNK_ROWS, hasher)
         return
     if data is None:
         data = path.read_bytes()

@@ -384,6 +384,17 @@ NOT_NULL = "expect_column_values_to_not_be_null"
 PRESENT = "__present"  # a column padded with its own values, for the emptiness checks
 
 
+def _chunked_codes(values: Any) -> Any:
+    """Exact codes of a chunked Arrow string array, one hash table over all chunks (equal
+    values, equal codes; missing values missing)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(values)  # the chunks share one growing dictionary
+    codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+    return np.concatenate(codes) if codes else np.array([], dtype=np.int32)
+
+
 def _padded(distinct: dict[str, pd.DataFrame], present: dict[str, bool]) -> pd.DataFrame:
     """Distinct values of several columns side by side, the shorter ones padded with missing
     values (which the value rules skip, so each distinct value is checked once). Emptiness
@@ -670,8 +681,9 @@ class FileValidation:
         columns = {self.checks[n].expectation.column for n in self._file_level
                    if self.checks[n].key_columns() is None}
         for column in columns:
-            self._unique_values.setdefault(column, []).append(
-                pa.array(frame[column], type=pa.string(), from_pandas=True))
+            values = pa.array(frame[column], type=pa.string(), from_pandas=True)
+            self._unique_values.setdefault(column, []).extend(
+                values.chunks if isinstance(values, pa.ChunkedArray) else [values])
         if columns:
             self._unique_rows.append(frame[ROW].to_numpy())
 
@@ -699,12 +711,14 @@ class FileValidation:
             distinct[KEY] = pd.RangeIndex(len(distinct))
             groups.append((distinct, [number]))
         unique = [n for n in self._file_level if self.checks[n].key_columns() is None]
-        values = {c: pa.chunked_array(arrays, type=pa.string()).combine_chunks()
+        values = {c: pa.chunked_array(arrays, type=pa.string())
                   for c, arrays in self._unique_values.items()}
         if unique and self._unique_rows:
             rows = np.concatenate(self._unique_rows)
-            part = pd.DataFrame({c: _codes(pd.Series(v.to_pandas())) for c, v in values.items()})
+            self._unique_rows = []
+            part = pd.DataFrame({c: _chunked_codes(v) for c, v in values.items()})
             part[KEY] = rows
+            part.attrs["whole"] = True
             groups.append((part, unique))
         if not groups:
             return

@@ -1,0 +1,207 @@
+"""A large CSV is read, checked and written in chunks. Whatever the chunking, a file gives the
+same findings as the file read whole (rules about single rows, uniqueness across chunks, every
+area present, the total row), and the warehouse ends the same: published whole, or, if any chunk
+fails, the earlier publication untouched."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from deptstats import readers, validation
+from deptstats.loading import ExtractRejected, load_extract
+from deptstats.periods import parse_period
+from deptstats.readers import iter_tables, read_file
+from deptstats.validation import FileValidation, validate
+from deptstats.warehouse import metadata_for, open_engine
+from tests.helpers import snapshot, table_counts, write_csv
+
+LOANS = "贷款编号,发放日期,镇街,子女数,贷款金额（万元）,是否上浮"
+CHECKS = "镇街,目标人群数,检查人数"
+
+
+def loan_lines(registry, rows: int, faults: dict[int, str] | None = None) -> list[str]:
+    """A multi_child_loans CSV body; `faults` replaces whole lines (by data row index)."""
+    rng = random.Random(rows)
+    areas = registry.areas
+    lines = [LOANS]
+    for i in range(rows):
+        lines.append(f"L{i:06d},2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
+                     f"{areas[i % 17]},{2 + (i % 5 == 0)},{rng.randint(200, 1500) / 100},"
+                     f"{'是' if i % 7 else '否'}")
+    for index, line in (faults or {}).items():
+        lines[index + 1] = line
+    return lines
+
+
+LOAN_FAULTS = {
+    3: "L000003,2023-02-30,浒山街道,2,10,是",        # not a date
+    40: ",2023-03-01,浒山街道,2,10,是",              # empty id
+    41: "L000041,2023-03-01,火星镇,2,10,是",          # unknown area
+    900: "L000900,2022-12-31,浒山街道,2,10,是",       # outside the period
+    1500: "L000010,2023-03-01,浒山街道,2,10,是",      # the id of row 12, in another chunk
+    2100: "L002100,2023-03-01,浒山街道,,10,是",       # empty count
+    2101: "L002101,2023-03-01,浒山街道,1,abc,Y",      # three faults in one row
+    2999: "L000003,2023-03-01,浒山街道,2,10,是",      # the id of row 5 again, last chunk
+}
+
+
+def findings(report):
+    problems = sorted((p.severity, p.rule, p.row or 0, p.column or "", p.value or "")
+                      for p in report.problems)
+    outcomes = [(o.rule, o.success, o.unexpected_count, o.element_count)
+                for o in report.outcomes]
+    return problems, outcomes
+
+
+def streamed(path, extract, period, registry, chunk_rows, monkeypatch):
+    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+    check = FileValidation(extract, period, registry)
+    chunks = 0
+    for chunk in iter_tables(path, extract, chunk_rows=chunk_rows):
+        check.add(chunk)
+        chunks += 1
+    return check.finish(), chunks
+
+
+@pytest.fixture(params=["whole frames", "distinct values"])
+def evaluation(request, monkeypatch):
+    """Each chunk checked both ways GX is fed (small chunks whole, large ones by distinct
+    values)."""
+    if request.param == "distinct values":
+        monkeypatch.setattr(validation, "DISTINCT_FROM_ROWS", 0)
+    return request.param
+
+
+def test_chunks_find_exactly_what_the_whole_file_finds(tmp_path, registry, evaluation,
+                                                       monkeypatch):
+    extract, period = registry.extract("multi_child_loans"), parse_period("2023")
+    lines = loan_lines(registry, 3000, LOAN_FAULTS)
+    lines[1500:1500] = [""]  # a blank line: later rows keep their numbers
+    path = write_csv(tmp_path, "housing_fund/multi_child_loans_2023.csv", lines)
+    whole, _ = validate(extract, period, read_file(path, extract), registry)
+    report, chunks = streamed(path, extract, period, registry, 700, monkeypatch)
+    assert chunks == 5
+    assert findings(report) == findings(whole)
+
+    problems = {(p.row, p.column, p.value) for p in report.errors}
+    # rows are the file's (header row 1; the blank line shifts everything after it)
+    assert (5, "issued_on", "2023-02-30") in problems
+    assert (42, "loan_id", None) in problems
+    assert (1503, "loan_id", "L000010") in problems and (12, "loan_id", "L000010") in problems
+    assert (3002, "loan_id", "L000003") in problems and (5, "loan_id", "L000003") in problems
+    assert (2104, "uplift", "Y") in problems and (2104, "amount_wan", "abc") in problems
+    assert len(report.errors) == 12
+
+
+def test_rules_about_the_whole_file_see_every_chunk(tmp_path, registry, evaluation,
+                                                    monkeypatch):
+    """Area once per file, every area present, and the total row, with 17 areas in 4 chunks."""
+    extract, period = registry.extract("prepregnancy_checks"), parse_period("2023")
+    monkeypatch.setattr(readers, "TAIL_ROWS", 2)  # where the total row is looked for
+    areas = list(registry.areas)
+    rows = [f"{area},100,{50 + i}" for i, area in enumerate(areas)]
+    total = 100 * 17, sum(50 + i for i in range(17))
+    clean = write_csv(tmp_path / "a", "health/prepregnancy_checks_2023.csv",
+                      [CHECKS, *rows, f"合计,{total[0]},{total[1]}"])
+    report, chunks = streamed(clean, extract, period, registry, 5, monkeypatch)
+    assert chunks == 4
+    assert report.problems == []
+
+    faulty = [*rows[:-1], rows[0].replace(",50", ",60")]  # the last area missing, the first twice
+    bad = write_csv(tmp_path / "b", "health/prepregnancy_checks_2023.csv",
+                    [CHECKS, *faulty, f"合计,{total[0]},{total[1]}"])
+    whole, _ = validate(extract, period, read_file(bad, extract), registry)
+    report, _ = streamed(bad, extract, period, registry, 5, monkeypatch)
+    assert findings(report) == findings(whole)
+    rules = {p.rule for p in report.problems}
+    assert any(r.startswith("every area of the reference list should be present; missing: "
+                            + areas[-1]) for r in rules)
+    assert any("may appear at most once" in r for r in rules)
+    assert any(r.startswith("the total row gives") for r in rules)
+
+
+@pytest.fixture
+def chunked(monkeypatch):
+    """Every CSV streamed, 400 rows a chunk."""
+    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 400)
+
+
+def test_a_streamed_load_publishes_what_a_whole_load_publishes(warehouse_url, registry,
+                                                               tmp_path, monkeypatch):
+    lines = loan_lines(registry, 1500)
+    write_csv(tmp_path / "whole", "housing_fund/multi_child_loans_2023.csv", lines)
+    # the same rows with other line ends: other bytes, so a re-delivery, not a skip
+    again = tmp_path / "streamed" / "housing_fund/multi_child_loans_2023.csv"
+    again.parent.mkdir(parents=True)
+    again.write_bytes("\n".join(lines).encode())
+    engine = open_engine(warehouse_url)
+    whole = load_extract(engine, tmp_path / "whole", "multi_child_loans", "r1", registry)[0]
+    expected = snapshot(engine, "housing_fund_multi_child_loans", registry, "2023")
+
+    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 400)
+    outcome = load_extract(engine, tmp_path / "streamed", "multi_child_loans", "r2",
+                           registry)[0]
+    assert (outcome.status, outcome.rows) == ("published", 1500)
+    assert outcome.sha256 != whole.sha256
+    published = snapshot(engine, "housing_fund_multi_child_loans", registry, "2023")
+    assert len(published) == 1500
+    # the same rows but for the batch that wrote them (period, source_row, batch_id, ...)
+    assert [r[:2] + r[3:] for r in published] == [r[:2] + r[3:] for r in expected]
+    assert {r[2] for r in published} == {outcome.batch_id}
+
+
+def test_a_fault_in_a_late_chunk_keeps_the_earlier_publication(warehouse_url, registry,
+                                                                tmp_path, chunked):
+    landing = tmp_path / "landing"
+    relative = "housing_fund/multi_child_loans_2023.csv"
+    write_csv(landing, relative, loan_lines(registry, 1000))
+    engine = open_engine(warehouse_url)
+    first = load_extract(engine, landing, "multi_child_loans", "r1", registry)[0]
+    before = snapshot(engine, "housing_fund_multi_child_loans", registry, "2023")
+    counts = table_counts(engine, registry)
+
+    # chunks 1-3 are clean and written before chunk 4 shows a fault: all of it is undone
+    write_csv(landing, relative, loan_lines(registry, 1500, {1450: "L000007,2023-03-01,浒山街道,2,10,是"}))
+    with pytest.raises(ExtractRejected) as rejected:
+        load_extract(engine, landing, "multi_child_loans", "r2", registry)
+    outcome = rejected.value.outcomes[0]
+    assert outcome.status == "rejected" and outcome.errors == 2
+    assert "row 9, column 贷款编号 (loan_id), value 'L000007'" in str(rejected.value)
+    assert "row 1452, column 贷款编号 (loan_id), value 'L000007'" in str(rejected.value)
+    assert snapshot(engine, "housing_fund_multi_child_loans", registry, "2023") == before
+    publication = metadata_for(registry).tables["publication"]
+    with engine.connect() as conn:
+        assert conn.execute(publication.select()).one().batch_id == first.batch_id
+    after = table_counts(engine, registry)
+    # the refusal is recorded (a delivery, a batch, its validation and two problems) ...
+    assert after["problem"] == counts["problem"] + 2
+    assert after["load_batch"] == counts["load_batch"] + 1
+    # ... and nothing else changed
+    for name in ("housing_fund_multi_child_loans", "publication", "indicator_value"):
+        assert after[name] == counts[name]
+
+
+def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(warehouse_url, registry,
+                                                                 tmp_path, chunked, monkeypatch):
+    """The column-wise reader gives up at row 1202, after chunks were written; the load starts
+    again with the row-by-row reader, and the result is the one that reader gives."""
+    from deptstats import loading
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 4096)  # so that chunks come before row 1202
+    starts = []
+    start = loading._start
+    monkeypatch.setattr(loading, "_start", lambda *a, **k: starts.append(k.get("whole", False))
+                        or start(*a, **k))
+    landing = tmp_path / "landing"
+    lines = loan_lines(registry, 1500, {1200: "L001200,2023-03-01,浒山街道,2,10,是,extra"})
+    write_csv(landing, "housing_fund/multi_child_loans_2023.csv", lines)
+    engine = open_engine(warehouse_url)
+    outcome = load_extract(engine, landing, "multi_child_loans", "r1", registry)[0]
+    assert (outcome.status, outcome.rows) == ("published", 1500)
+    published = snapshot(engine, "housing_fund_multi_child_loans", registry, "2023")
+    assert [r[1] for r in published] == list(range(2, 1502))  # source_row, once each
+    assert starts == [False, True]  # streamed first, then read again whole
