@@ -228,6 +228,8 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
                     if not validation.has_errors:
                         writer.write(frame)
                     validation.check(chunk, frame)
+                frame = chunk = None  # not held while the file-wide rules run
+                validation.check_file()  # while the server takes in the last rows
         except IrregularCsv:
             this_attempt.rollback()
             if attempt == "whole":

@@ -300,7 +300,7 @@ def _tabulate(
 
 
 FAST_CSV_BYTES = 4 * 1024 * 1024
-CHUNK_ROWS = 1_000_000
+CHUNK_ROWS = 500_000
 BLOCK_BYTES = 16 << 20  # what pyarrow parses at a time
 TAIL_ROWS = 50
 HEAD_BYTES = 65536

@@ -525,11 +525,19 @@ class _Gx:
                 suite.add_expectation(expectation)
             suite = self.context.suites.add(suite)
             if self.docs is None:
-                batch = batch_definition.get_batch(batch_parameters={"dataframe": part})
-                # A quick pass says whether anything fails; only then are failing rows listed.
-                run = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
+                # What Batch.validate does, without first getting the batch on its own (GX
+                # fingerprints the whole frame each time it makes a batch of it). A quick pass
+                # says whether anything fails; only then are failing rows listed.
+                from great_expectations.validator.v1_validator import Validator
+
+                run = Validator(batch_definition=batch_definition,
+                                batch_parameters={"dataframe": part},
+                                result_format={"result_format": "BOOLEAN_ONLY"}
+                                ).validate_expectation_suite(suite)
                 if not run.success:
-                    run = batch.validate(suite, result_format=result_format)
+                    run = Validator(batch_definition=batch_definition,
+                                    batch_parameters={"dataframe": part},
+                                    result_format=result_format).validate_expectation_suite(suite)
                 results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
                 continue
             from great_expectations.checkpoint import UpdateDataDocsAction
@@ -619,6 +627,7 @@ class FileValidation:
         self._unique_rows: list[Any] = []
         self._distinct: dict[int, pd.DataFrame] = {}
         self._chunk_distinct: dict[str, pd.DataFrame] = {}
+        self._file_checked = False
         self._file_level = [n for n, c in enumerate(self.checks)
                             if c.key_columns() is None or c.aggregate]
 
@@ -700,6 +709,13 @@ class FileValidation:
                 continue
             self.sums[column.name] = self.sums.get(column.name, Decimal(0)) + summed
 
+    def check_file(self) -> None:
+        """The rules about the file as a whole, once every chunk is in (finish() runs them if
+        they have not run yet)."""
+        if self.chunks > 1 and not self._file_checked:
+            self._file_checked = True
+            self._finish_file_level()
+
     def _finish_file_level(self) -> None:
         import numpy as np
         import pandas as pd
@@ -768,8 +784,7 @@ class FileValidation:
 
     def finish(self) -> ValidationReport:
         """The file's report: every check's outcome and every problem, errors first."""
-        if self.chunks > 1:
-            self._finish_file_level()
+        self.check_file()
         report = ValidationReport(suite=suite_name(self.extract), docs_page=self.gx.page)
         for number, check in enumerate(self.checks):
             report.outcomes.append(ExpectationOutcome(
