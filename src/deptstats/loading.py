@@ -198,7 +198,11 @@ def _whole_bytes(prepared: _Prepared) -> bytes:
 
 
 class FileChanged(RuntimeError):
-    """The file changed while it was loaded; nothing was written, the next run loads it."""
+    """The file changed while it was loaded: nothing is written (the task's retry loads it)."""
+
+    def __init__(self, file: str):
+        super().__init__(f"{file} changed while it was being loaded; nothing was written, and "
+                         "the next attempt loads it again")
 
 
 def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: int,
