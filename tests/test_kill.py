@@ -83,3 +83,40 @@ def test_sigkill_during_publish(warehouse_url, registry, tmp_path):
     again = load_extract(engine, landing, "kindergartens", "r3", registry)[0]
     assert again.status == "published"
     assert len(snapshot(engine, "education_kindergartens", registry, "2023")) == 2000
+
+
+def test_two_loads_of_one_period_at_once_leave_one_publication(warehouse_url, registry,
+                                                               tmp_path, monkeypatch):
+    """Load A has written its rows and holds on before its commit; load B of the same extract
+    and period, started then, waits for A and then replaces A's rows: never a mix of both."""
+    import threading
+
+    from deptstats import loading
+
+    relative = "education/kindergartens_2023.csv"
+    write_csv(tmp_path / "a", relative, [KG] + [f"A{i},园{i},龙山镇,公办,{i}" for i in range(300)])
+    write_csv(tmp_path / "b", relative, [KG] + [f"B{i},园{i},龙山镇,民办,{i}" for i in range(200)])
+    written, audit = threading.Event(), loading.audit_publication
+
+    def audit_and_hold(*args, **kwargs):
+        audit(*args, **kwargs)
+        if not written.is_set():  # load A only
+            written.set()
+            time.sleep(2)
+
+    monkeypatch.setattr(loading, "audit_publication", audit_and_hold)
+    first = threading.Thread(target=load_extract, args=(open_engine(warehouse_url),
+                                                        tmp_path / "a", "kindergartens", "ra",
+                                                        registry))
+    first.start()
+    assert written.wait(60)
+    second = load_extract(open_engine(warehouse_url), tmp_path / "b", "kindergartens", "rb",
+                          registry)[0]
+    first.join(60)
+    assert second.status == "published"
+    rows = snapshot(open_engine(warehouse_url), "education_kindergartens", registry, "2023")
+    assert len(rows) == 200 and {r[2] for r in rows} == {second.batch_id}
+    assert all(r[3].startswith("B") for r in rows)
+    publication = metadata_for(registry).tables["publication"]
+    with open_engine(warehouse_url).connect() as conn:
+        assert conn.execute(publication.select()).one().batch_id == second.batch_id

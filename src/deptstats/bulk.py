@@ -16,7 +16,6 @@ from deptstats.validation import VALUE, _per_distinct, _text_series
 if TYPE_CHECKING:
     import pandas as pd
 
-COPY_CHUNK_ROWS = 200_000
 BOOLEAN_TEXT = {"是": "true", "否": "false"}
 
 
@@ -49,20 +48,29 @@ def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> dict[str, list[Any]
     return columns
 
 
-def csv_columns(extract: Extract, frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame as the text PostgreSQL's COPY (FORMAT csv) reads; empty means NULL."""
-    import pandas as pd
+def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int) -> Any:
+    """The frame's rows as an Arrow table of the text PostgreSQL's COPY (FORMAT csv) reads:
+    period, batch_id, source_row, then the registry columns; missing values are empty (NULL)."""
+    import numpy as np
+    import pyarrow as pa
 
-    out = pd.DataFrame({"source_row": frame["source_row"]})
+    count = len(frame)
+    columns = {
+        "period": pa.array([period]).take(np.zeros(count, dtype=np.int64)),
+        "batch_id": pa.array(np.full(count, batch_id, dtype=np.int64)),
+        "source_row": pa.array(frame["source_row"].to_numpy(dtype=np.int64)),
+    }
     for column in extract.columns:
         texts = frame[column.name]
         if column.type in ("count", "integer"):
-            out[column.name] = frame[column.name + VALUE].astype("Int64")
+            values = pa.array(frame[column.name + VALUE].to_numpy(), from_pandas=True)
+            columns[column.name] = values.cast(pa.int64())  # whole numbers, validated
         elif column.type == "yesno":
-            out[column.name] = _text_series(*_per_distinct(texts, BOOLEAN_TEXT.get))
+            values = _text_series(*_per_distinct(texts, BOOLEAN_TEXT.get))
+            columns[column.name] = pa.array(values, type=pa.string(), from_pandas=True)
         else:  # amounts and dates are already canonical text (1234.5, 2023-05-01)
-            out[column.name] = texts
-    return out
+            columns[column.name] = pa.array(texts, type=pa.string(), from_pandas=True)
+    return pa.table(columns)
 
 
 class RowWriter:
@@ -75,7 +83,8 @@ class RowWriter:
         self.conn, self.target, self.extract = conn, target, extract
         self.period, self.batch_id = period, batch_id
         self.names = ["period", "batch_id", "source_row", *(c.name for c in extract.columns)]
-        self.written = 0
+        self.written = 0  # rows handed to the database
+        self.taken = 0  # rows the database says it took (known once the writer is closed)
         self._copy: Any = None
         self._copy_context: Any = None
         self._cursor: Any = None
@@ -101,11 +110,10 @@ class RowWriter:
         count = len(frame)
         rows = zip([self.period] * count, [self.batch_id] * count,
                    *(columns[n] for n in self.names[2:]), strict=True)
-        self.conn.exec_driver_sql(statement, list(rows))
+        self.taken += self.conn.exec_driver_sql(statement, list(rows)).rowcount
 
     def _copy_frame(self, frame: pd.DataFrame) -> None:
         """CSV written by pyarrow's C++ writer (pandas' to_csv took as long as the COPY)."""
-        import pyarrow as pa
         import pyarrow.csv as pacsv
 
         if self._copy is None:
@@ -119,22 +127,17 @@ class RowWriter:
             self._copy_context = self._cursor.copy(statement,
                                                    writer=QueuedLibpqWriter(self._cursor))
             self._copy = self._copy_context.__enter__()
-        text = csv_columns(self.extract, frame)
-        text.insert(0, "batch_id", self.batch_id)
-        text.insert(0, "period", self.period)
-        options = pacsv.WriteOptions(include_header=False)
-        for start in range(0, len(text), COPY_CHUNK_ROWS):
-            chunk = pa.Table.from_pandas(text.iloc[start:start + COPY_CHUNK_ROWS],
-                                         preserve_index=False)
-            buffer = io.BytesIO()
-            pacsv.write_csv(chunk, buffer, write_options=options)
-            self._copy.write(buffer.getvalue())
+        buffer = io.BytesIO()
+        pacsv.write_csv(csv_table(self.extract, frame, self.period, self.batch_id), buffer,
+                        write_options=pacsv.WriteOptions(include_header=False))
+        self._copy.write(buffer.getbuffer())
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         """Ends the COPY: waits until the server has every row (or, on an error, aborts it)."""
         if self._copy is not None:
             try:
                 self._copy_context.__exit__(kind, error, trace)
+                self.taken += max(self._cursor.rowcount, 0)  # from the server's "COPY n"
             finally:
                 self._cursor.close()
                 self._copy = self._copy_context = self._cursor = None

@@ -137,6 +137,7 @@ class _Prepared:
     reference_batch_id: int | None = None  # the referenced publication validated against
     references: list[str] | None = None
     docs: DocsTarget | None = None
+    taken: int = 0  # rows the database reports having taken
 
 
 def _prepare(delivery: Delivery, data: bytes | None, sha256: str, registry: Registry,
@@ -216,6 +217,7 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
         # an inner savepoint: a COPY cut short leaves a PostgreSQL transaction unusable
         # until rolled back to before it
         this_attempt = conn.begin_nested()
+        lock_period(conn, target, delivery.period.code)
         conn.execute(delete(target).where(target.c.period == delivery.period.code))
         try:
             with RowWriter(conn, target, delivery.extract, delivery.period.code,
@@ -250,6 +252,7 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
         if prepared.hasher is not None and prepared.hasher.hexdigest() != prepared.sha256:
             raise FileChanged(delivery.relative)
         this_attempt.commit()
+        prepared.taken = writer.taken
         return writer.written
     return 0
 
@@ -295,7 +298,7 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     if errors:
         savepoint.rollback()
     else:
-        audit_publication(conn, target, period.code, batch_id, rows)
+        audit_publication(conn, target, period.code, batch_id, rows, prepared.taken)
         savepoint.commit()
 
     conn.execute(update(tables["load_batch"]).where(
@@ -359,15 +362,24 @@ class AuditFailed(RuntimeError):
     """What was written is not what was validated; the transaction is rolled back."""
 
 
-def audit_publication(conn: Connection, target: Any, period: str, batch_id: int, expected: int
-                      ) -> None:
-    """Before the commit: the period holds exactly the validated rows of this batch."""
-    counts = conn.execute(
-        select(target.c.batch_id, func.count()).where(target.c.period == period)
-        .group_by(target.c.batch_id)).all()
-    if counts != ([(batch_id, expected)] if expected else []):
-        raise AuditFailed(f"{target.name} {period}: expected {expected} rows of batch {batch_id}, "
-                          f"found {counts}")
+def audit_publication(conn: Connection, target: Any, period: str, batch_id: int, expected: int,
+                      taken: int) -> None:
+    """Before the commit: the database took exactly the validated rows of this batch. Loads of
+    one extract and period are serialised (lock_period), and each deletes the period's rows
+    first, so no other batch's rows are there."""
+    if taken != expected:
+        raise AuditFailed(f"{target.name} {period}: batch {batch_id} validated {expected} rows "
+                          f"but the database took {taken}")
+
+
+def lock_period(conn: Connection, target: Any, period: str) -> None:
+    """Until the transaction ends, no other load replaces this table's rows of this period.
+    SQLite writers are serialised already (BEGIN IMMEDIATE); PostgreSQL takes a transaction
+    advisory lock keyed on table and period."""
+    if conn.dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{target.name}/{period}".encode(), digest_size=8).digest()
+    conn.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
 def _known(conn: Connection, tables: Any, delivery: Delivery, sha256: str) -> Any:

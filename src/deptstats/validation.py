@@ -621,8 +621,7 @@ class FileValidation:
         self.warnings: list[str] = []
         self.total_row: dict[str, str | None] | None = None
         self.total_row_number: int | None = None
-        self.sums: dict[str, Decimal] = {}
-        self.unsummable: set[str] = set()
+        self._tallies: dict[str, dict[str, int]] = {}  # numeric column -> text -> rows
         self._unique_values: dict[str, list[Any]] = {}
         self._unique_rows: list[Any] = []
         self._distinct: dict[int, pd.DataFrame] = {}
@@ -652,7 +651,7 @@ class FileValidation:
             self.warnings = list(table.warnings)
         if table.total_row is not None:
             self.total_row, self.total_row_number = table.total_row, table.total_row_number
-        self._add_sums(table)
+        self._tally(table, frame)
         return frame
 
     def check(self, table: RawTable, frame: pd.DataFrame) -> None:
@@ -696,18 +695,23 @@ class FileValidation:
         if columns:
             self._unique_rows.append(frame[ROW].to_numpy())
 
-    def _add_sums(self, table: RawTable) -> None:
-        """Sums of the numeric columns, for the total row (kept exact: Decimal)."""
+    def _tally(self, table: RawTable, frame: pd.DataFrame) -> None:
+        """How many rows hold each value of the numeric columns, for the total row (summed
+        exactly, and only if the file has one)."""
         for column in self.extract.columns:
-            if column.type not in ("count", "amount") or column.name not in table.columns:
-                continue
-            try:
-                counts = _normalized(column.type, table.cells[column.name]).value_counts()
-                summed = sum((Decimal(v) * n for v, n in counts.items()), Decimal(0))
-            except ArithmeticError:
-                self.unsummable.add(column.name)  # a malformed cell is reported by its own rule
-                continue
-            self.sums[column.name] = self.sums.get(column.name, Decimal(0)) + summed
+            if column.type in ("count", "amount") and column.name in table.columns:
+                tally = self._tallies.setdefault(column.name, {})
+                for text, rows in frame[column.name].value_counts().items():
+                    tally[text] = tally.get(text, 0) + int(rows)
+
+    def _sum(self, column: str) -> Decimal | None:
+        """The exact sum of a numeric column; None if a cell is no number (its own rule says
+        so)."""
+        try:
+            return sum((Decimal(text) * rows for text, rows in self._tallies[column].items()),
+                       Decimal(0))
+        except ArithmeticError:
+            return None
 
     def check_file(self) -> None:
         """The rules about the file as a whole, once every chunk is in (finish() runs them if
@@ -764,7 +768,7 @@ class FileValidation:
             return []
         problems = []
         for column in self.extract.columns:
-            if column.name not in self.sums or column.name in self.unsummable:
+            if column.name not in self._tallies:
                 continue
             total_text = normalize_cell(column.type, self.total_row.get(column.name))
             if total_text is None:
@@ -773,7 +777,9 @@ class FileValidation:
                 total = Decimal(total_text)
             except ArithmeticError:
                 continue
-            summed = self.sums[column.name]
+            summed = self._sum(column.name)
+            if summed is None:
+                continue
             if total != summed:
                 problems.append(Problem(
                     "error",
