@@ -279,7 +279,8 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     target = tables[extract.table]
     savepoint = conn.begin_nested()
     written = 0
-    if prepared.read_error is None:
+    checked_whole = prepared.first is None and prepared.hasher is None
+    if prepared.read_error is None and not (checked_whole and prepared.validation.has_errors):
         written = _write_rows(conn, prepared, target, batch_id, registry)
     report = ValidationReport(suite=suite_name(extract))
     if prepared.read_error is None:

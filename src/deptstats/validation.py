@@ -517,11 +517,12 @@ class _Gx:
                 .add_batch_definition_whole_dataframe("whole file")
             suite = gx.ExpectationSuite(name=name)
             for n in numbers:
-                expectation = checks[n].expectation.copy(deep=True)
+                # a shallow copy: a suite takes its own expectation objects
+                expectation = checks[n].expectation.copy(update={
+                    "meta": {"check": n, "severity": checks[n].severity,
+                             "rule": checks[n].rule}})
                 if n in part.attrs.get("columns", {}):
                     expectation.column = part.attrs["columns"][n]
-                expectation.meta = {"check": n, "severity": checks[n].severity,
-                                    "rule": checks[n].rule}
                 suite.add_expectation(expectation)
             suite = self.context.suites.add(suite)
             if self.docs is None:
