@@ -6,6 +6,7 @@ fails, the earlier publication untouched."""
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import pytest
 
@@ -205,3 +206,47 @@ def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(warehouse_url, 
     published = snapshot(engine, "housing_fund_multi_child_loans", registry, "2023")
     assert [r[1] for r in published] == list(range(2, 1502))  # source_row, once each
     assert starts == [False, True]  # streamed first, then read again whole
+
+
+def test_a_streamed_file_with_bad_cells_is_refused_with_every_fault(warehouse_url, registry,
+                                                                    tmp_path, chunked):
+    """Cells no writer could store (2.5 children, an amount 'abc', 2023-02-30) are found by the
+    checks before their chunk is written: a refusal naming them, not a crash."""
+    landing = tmp_path / "landing"
+    relative = "housing_fund/multi_child_loans_2023.csv"
+    write_csv(landing, relative, loan_lines(registry, 1000))
+    engine = open_engine(warehouse_url)
+    load_extract(engine, landing, "multi_child_loans", "r1", registry)
+    before = snapshot(engine, "housing_fund_multi_child_loans", registry, "2023")
+
+    faults = {**LOAN_FAULTS, 0: "L000000,2023-03-01,浒山街道,2.5,10,是"}
+    write_csv(landing, relative, loan_lines(registry, 3000, faults))
+    with pytest.raises(ExtractRejected) as rejected:
+        load_extract(engine, landing, "multi_child_loans", "r2", registry)
+    assert rejected.value.outcomes[0].errors == 13
+    message = str(rejected.value)
+    assert "row 2, column 子女数 (children), value '2.5'" in message
+    assert "row 5, column 发放日期 (issued_on), value '2023-02-30'" in message
+    assert snapshot(engine, "housing_fund_multi_child_loans", registry, "2023") == before
+
+
+def test_total_and_footer_rows_before_trailing_blank_lines_are_found(tmp_path, registry,
+                                                                      monkeypatch):
+    """Excel pads a sheet saved as CSV with comma-only lines; the total and footer rows above
+    them are still the tail, however many there are."""
+    extract = registry.extract("multi_child_loans")
+    lines = loan_lines(registry, 500)
+    amounts = sum(Decimal(line.split(",")[4]) for line in lines[1:])
+    lines += [f"合计,,,,{amounts},", "填报人：张三,,,,,"] + [",,,,,"] * 80
+    path = write_csv(tmp_path, "housing_fund/multi_child_loans_2023.csv", lines)
+    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 1 << 40)
+    whole = read_file(path, extract)
+    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+    chunks = list(iter_tables(path, extract, chunk_rows=100))
+    assert len(chunks) > 1
+    assert [n for c in chunks for n in c.row_numbers] == list(whole.row_numbers)
+    assert chunks[-1].total_row_number == whole.total_row_number == 502
+    check = FileValidation(extract, parse_period("2023"), registry)
+    for chunk in chunks:
+        check.add(chunk)
+    assert check.finish().errors == []

@@ -126,7 +126,12 @@ class RowWriter:
             self._cursor = self.conn.connection.dbapi_connection.cursor()
             self._copy_context = self._cursor.copy(statement,
                                                    writer=QueuedLibpqWriter(self._cursor))
-            self._copy = self._copy_context.__enter__()
+            try:
+                self._copy = self._copy_context.__enter__()
+            except BaseException:
+                self._cursor.close()
+                self._cursor = self._copy_context = None
+                raise
         buffer = io.BytesIO()
         pacsv.write_csv(csv_table(self.extract, frame, self.period, self.batch_id), buffer,
                         write_options=pacsv.WriteOptions(include_header=False))

@@ -129,8 +129,7 @@ class _Prepared:
     data: bytes | None = None  # None: a large CSV, read as a stream
     hasher: Any = None  # fed the streamed bytes, to check they are the bytes fingerprinted
     validation: FileValidation | None = None
-    first: RawTable | None = None  # the first chunk, when more follow (checked as written)
-    frame: pd.DataFrame | None = None  # the first chunk's frame
+    frame: pd.DataFrame | None = None  # the first chunk's frame, checked
     rest: Iterator[RawTable] = field(default_factory=lambda: iter(()))
     row_label: str = "row"
     read_error: str | None = None
@@ -156,8 +155,8 @@ def _prepare(delivery: Delivery, data: bytes | None, sha256: str, registry: Regi
 
 
 def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None:
-    """Read and validate the first chunk (`whole`: the file in one piece, row by row if
-    need be)."""
+    """Read and check the first chunk (`whole`: the file in one piece, row by row if need
+    be)."""
     delivery = prepared.delivery
     prepared.validation = FileValidation(delivery.extract, delivery.period, registry,
                                          prepared.references, prepared.docs)
@@ -179,13 +178,8 @@ def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None
         prepared.read_error = str(error)
         return
     prepared.row_label = first.row_label
-    prepared.first = first
     prepared.frame = prepared.validation.frame(first)
-    if first.final and prepared.hasher is None:
-        # a file read whole: its errors are known before any transaction. A streamed file's
-        # chunks are checked while the server takes in their rows (see _write_rows).
-        prepared.validation.check(first, prepared.frame)
-        prepared.first = None
+    prepared.validation.check(first, prepared.frame)
     prepared.rest = chunks
 
 
@@ -222,18 +216,16 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
         try:
             with RowWriter(conn, target, delivery.extract, delivery.period.code,
                            batch_id) as writer:
-                # A chunk is written before its rules run, so that the server takes in its
-                # rows while they are checked; a failing file is rolled back as a whole.
+                # A chunk is checked before it is written (the writers rely on valid cells);
+                # the server takes in a chunk's rows while the next one is read and checked.
                 if not validation.has_errors:
                     writer.write(prepared.frame)
-                if prepared.first is not None:
-                    validation.check(prepared.first, prepared.frame)
-                prepared.first = prepared.frame = None
+                prepared.frame = None
                 for chunk in prepared.rest:
                     frame = validation.frame(chunk)
+                    validation.check(chunk, frame)
                     if not validation.has_errors:
                         writer.write(frame)
-                    validation.check(chunk, frame)
                 frame = chunk = None  # not held while the file-wide rules run
                 validation.check_file()  # while the server takes in the last rows
         except IrregularCsv:
@@ -279,8 +271,8 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     target = tables[extract.table]
     savepoint = conn.begin_nested()
     written = 0
-    checked_whole = prepared.first is None and prepared.hasher is None
-    if prepared.read_error is None and not (checked_whole and prepared.validation.has_errors):
+    read_whole = prepared.hasher is None
+    if prepared.read_error is None and not (read_whole and prepared.validation.has_errors):
         written = _write_rows(conn, prepared, target, batch_id, registry)
     report = ValidationReport(suite=suite_name(extract))
     if prepared.read_error is None:

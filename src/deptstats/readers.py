@@ -352,6 +352,7 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
     pyarrow's streaming reader, chunk_rows data rows at a time, every cell as text. Total and
     footer rows are looked for among the last TAIL_ROWS rows, where departments put them;
     blank lines keep their row numbers."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -384,14 +385,19 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
         for batch in reader:
             pending.append(batch)
             pending_rows += batch.num_rows
-            # hold TAIL_ROWS back, so that the last chunk has the whole tail
+            # hold the last TAIL_ROWS rows that are not blank back, so that the last chunk
+            # has the whole tail
             while pending_rows >= chunk_rows + TAIL_ROWS:
                 table = pa.Table.from_batches(pending)
-                chunk = _csv_chunk(table.slice(0, chunk_rows), first_row, names, mapping,
-                                   columns, tail=False)
-                rest = table.slice(chunk_rows)
+                filled = np.flatnonzero(~_blank_rows(table, names))
+                if len(filled) <= TAIL_ROWS:
+                    break  # blank lines: read on
+                size = min(chunk_rows, int(filled[-TAIL_ROWS]))
+                chunk = _csv_chunk(table.slice(0, size), first_row, names, mapping, columns,
+                                   tail=False)
+                rest = table.slice(size)
                 pending, pending_rows = rest.to_batches(), rest.num_rows
-                first_row += chunk_rows
+                first_row += size
                 if chunk is not None:
                     chunk.warnings = warnings if not yielded else []
                     chunk.final = False
@@ -411,11 +417,8 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
     yield chunk
 
 
-def _csv_chunk(table: Any, first_row: int, names: list[str], mapping: dict[int, str],
-               columns: list[str], tail: bool) -> RawTable | None:
-    """One chunk of the streamed CSV: cells stripped (empty is None), blank rows dropped and,
-    for the file's last rows, footer and total rows taken out."""
-    import numpy as np
+def _stripped(table: Any, names: list[str]) -> dict[str, Any]:
+    """Each column's cells without surrounding white space; empty is None."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -423,16 +426,34 @@ def _csv_chunk(table: Any, first_row: int, names: list[str], mapping: dict[int, 
     for name in names:
         stripped = pc.utf8_trim_whitespace(table.column(name))
         cells[name] = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
-    row_numbers = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
+    return cells
+
+
+def _blank_rows(table: Any, names: list[str], cells: dict[str, Any] | None = None) -> Any:
+    """True for each row with nothing but white space in it."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    cells = cells or _stripped(table, names)
     blank = np.ones(table.num_rows, dtype=bool)
     for name in names:
         blank &= pc.is_null(cells[name]).to_numpy(zero_copy_only=False)
-    keep = ~blank
+    return blank
+
+
+def _csv_chunk(table: Any, first_row: int, names: list[str], mapping: dict[int, str],
+               columns: list[str], tail: bool) -> RawTable | None:
+    """One chunk of the streamed CSV: cells stripped (empty is None), blank rows dropped and,
+    for the file's last rows, footer and total rows taken out."""
+    import numpy as np
+    import pyarrow as pa
+
+    cells = _stripped(table, names)
+    row_numbers = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
+    keep = ~_blank_rows(table, names, cells)
     total_row = total_number = None
     if tail:
-        for index in range(max(0, table.num_rows - TAIL_ROWS), table.num_rows):
-            if not keep[index]:
-                continue
+        for index in np.flatnonzero(keep)[-TAIL_ROWS:]:
             row = [cells[n][index].as_py() for n in names]
             key = _compact(_first_text(row))
             filled = [c for c in row if c is not None]
