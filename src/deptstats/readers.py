@@ -301,6 +301,7 @@ def _tabulate(
 
 FAST_CSV_BYTES = 4 * 1024 * 1024
 CHUNK_ROWS = 500_000
+FIRST_CHUNK_ROWS = 100_000
 BLOCK_BYTES = 16 << 20  # what pyarrow parses at a time
 TAIL_ROWS = 50
 HEAD_BYTES = 65536
@@ -386,18 +387,20 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
             pending.append(batch)
             pending_rows += batch.num_rows
             # hold the last TAIL_ROWS rows that are not blank back, so that the last chunk
-            # has the whole tail
-            while pending_rows >= chunk_rows + TAIL_ROWS:
+            # has the whole tail; the first chunk is smaller, so that writing starts early
+            wanted = min(chunk_rows, FIRST_CHUNK_ROWS) if first_row == 2 else chunk_rows
+            while pending_rows >= wanted + TAIL_ROWS:
                 table = pa.Table.from_batches(pending)
                 filled = np.flatnonzero(~_blank_rows(table, names))
                 if len(filled) <= TAIL_ROWS:
                     break  # blank lines: read on
-                size = min(chunk_rows, int(filled[-TAIL_ROWS]))
+                size = min(wanted, int(filled[-TAIL_ROWS]))
                 chunk = _csv_chunk(table.slice(0, size), first_row, names, mapping, columns,
                                    tail=False)
                 rest = table.slice(size)
                 pending, pending_rows = rest.to_batches(), rest.num_rows
                 first_row += size
+                wanted = chunk_rows
                 if chunk is not None:
                     chunk.warnings = warnings if not yielded else []
                     chunk.final = False
