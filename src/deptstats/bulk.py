@@ -147,9 +147,3 @@ class RowWriter:
                 self._cursor.close()
                 self._copy = self._copy_context = self._cursor = None
 
-
-def write_rows(conn: Connection, target: Table, extract: Extract, frame: pd.DataFrame,
-               period: str, batch_id: int) -> int:
-    """Insert the frame's rows for (period, batch_id); returns the number written."""
-    with RowWriter(conn, target, extract, period, batch_id) as writer:
-        return writer.write(frame)

@@ -160,20 +160,19 @@ def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None
     delivery = prepared.delivery
     prepared.validation = FileValidation(delivery.extract, delivery.period, registry,
                                          prepared.references, prepared.docs)
+    chunks: Iterator[RawTable] | None = None
     try:
-        if whole or prepared.data is not None:
-            prepared.hasher = None  # _whole_bytes checks the fingerprint
-            chunks: Iterator[RawTable] = iter([read_file(delivery.path, delivery.extract,
-                                                         _whole_bytes(prepared))])
-        else:
+        if not whole and prepared.data is None:
             prepared.hasher = hashlib.sha256()
             chunks = iter_tables(delivery.path, delivery.extract, hasher=prepared.hasher)
-        try:
-            first = next(chunks)
-        except IrregularCsv:
-            prepared.hasher = None
-            chunks = iter([read_file(delivery.path, delivery.extract, _whole_bytes(prepared))])
-            first = next(chunks)
+            try:
+                first = next(chunks)
+            except IrregularCsv:  # not regular enough to stream: read it row by row
+                chunks = None
+        if chunks is None:
+            prepared.hasher = None  # _whole_bytes checks the fingerprint
+            first = read_file(delivery.path, delivery.extract, _whole_bytes(prepared))
+            chunks = iter(())
     except ReadError as error:
         prepared.read_error = str(error)
         return
@@ -450,7 +449,7 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
         return _refuse(engine, tables, delivery, (
             f"two files for {delivery.extract.code} {delivery.period.code}: also "
             f"{', '.join(others)}. Both are refused until one is removed."))
-    if _streamed(delivery):
+    if readers.streams(delivery.path):
         data, sha256 = None, sha256_of_file(delivery.path)
     else:
         data = delivery.path.read_bytes()
@@ -481,12 +480,6 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
         known = _known(conn, tables, delivery, prepared.sha256)
         return _record(conn, prepared, run_id, registry,
                        known.delivery_id if known is not None else None)
-
-
-def _streamed(delivery: Delivery) -> bool:
-    """Large CSV files are read as a stream, never held whole."""
-    return (delivery.path.suffix.lower() == ".csv"
-            and delivery.path.stat().st_size >= readers.FAST_CSV_BYTES)
 
 
 def _refuse(engine: Engine, tables: Any, delivery: Delivery, message: str) -> FileOutcome:

@@ -391,12 +391,13 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
             wanted = min(chunk_rows, FIRST_CHUNK_ROWS) if first_row == 2 else chunk_rows
             while pending_rows >= wanted + TAIL_ROWS:
                 table = pa.Table.from_batches(pending)
-                filled = np.flatnonzero(~_blank_rows(table, names))
+                cells = _stripped(table, names)
+                filled = np.flatnonzero(~_blank_rows(cells, table.num_rows))
                 if len(filled) <= TAIL_ROWS:
                     break  # blank lines: read on
                 size = min(wanted, int(filled[-TAIL_ROWS]))
-                chunk = _csv_chunk(table.slice(0, size), first_row, names, mapping, columns,
-                                   tail=False)
+                chunk = _csv_chunk({n: c.slice(0, size) for n, c in cells.items()}, size,
+                                   first_row, mapping, columns, tail=False)
                 rest = table.slice(size)
                 pending, pending_rows = rest.to_batches(), rest.num_rows
                 first_row += size
@@ -411,7 +412,8 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
         raise IrregularCsv(f"{path.name}: {error}") from error
     finally:
         source.close()
-    chunk = _csv_chunk(table, first_row, names, mapping, columns, tail=True)
+    chunk = _csv_chunk(_stripped(table, names), table.num_rows, first_row, mapping, columns,
+                       tail=True)
     if (chunk is None or not len(chunk)) and not yielded:
         raise ReadError(f"{path.name}: the file has a header but no data rows")
     if chunk is None:  # only blank or footer rows after the last full chunk
@@ -432,28 +434,27 @@ def _stripped(table: Any, names: list[str]) -> dict[str, Any]:
     return cells
 
 
-def _blank_rows(table: Any, names: list[str], cells: dict[str, Any] | None = None) -> Any:
-    """True for each row with nothing but white space in it."""
+def _blank_rows(cells: dict[str, Any], rows: int) -> Any:
+    """True for each row with nothing but white space in it (cells as _stripped gives them)."""
     import numpy as np
     import pyarrow.compute as pc
 
-    cells = cells or _stripped(table, names)
-    blank = np.ones(table.num_rows, dtype=bool)
-    for name in names:
-        blank &= pc.is_null(cells[name]).to_numpy(zero_copy_only=False)
+    blank = np.ones(rows, dtype=bool)
+    for column in cells.values():
+        blank &= pc.is_null(column).to_numpy(zero_copy_only=False)
     return blank
 
 
-def _csv_chunk(table: Any, first_row: int, names: list[str], mapping: dict[int, str],
+def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[int, str],
                columns: list[str], tail: bool) -> RawTable | None:
-    """One chunk of the streamed CSV: cells stripped (empty is None), blank rows dropped and,
-    for the file's last rows, footer and total rows taken out."""
+    """One chunk of the streamed CSV from its stripped cells: blank rows dropped and, for the
+    file's last rows, footer and total rows taken out."""
     import numpy as np
     import pyarrow as pa
 
-    cells = _stripped(table, names)
-    row_numbers = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
-    keep = ~_blank_rows(table, names, cells)
+    names = list(cells)
+    row_numbers = np.arange(first_row, first_row + rows, dtype=np.int64)
+    keep = ~_blank_rows(cells, rows)
     total_row = total_number = None
     if tail:
         for index in np.flatnonzero(keep)[-TAIL_ROWS:]:
@@ -466,13 +467,18 @@ def _csv_chunk(table: Any, first_row: int, names: list[str], mapping: dict[int, 
                 total_number = int(row_numbers[index])
                 total_row = {name: row[pos] for pos, name in mapping.items()}
                 keep[index] = False
-    by_name = {name: f"c{pos}" for pos, name in mapping.items()}
     kept_rows = row_numbers[keep]
     if not len(kept_rows) and total_row is None:
         return None
+    by_name = {name: f"c{pos}" for pos, name in mapping.items()}
     table_cells = {name: cells[by_name[name]].filter(pa.array(keep)).to_pandas() for name in columns}
     return RawTable(columns=columns, cells=table_cells, row_numbers=kept_rows,
                     total_row=total_row, total_row_number=total_number)
+
+
+def streams(path: Path) -> bool:
+    """Whether the file is read as a stream of chunks: a CSV of FAST_CSV_BYTES or more."""
+    return path.suffix.lower() == ".csv" and path.stat().st_size >= FAST_CSV_BYTES
 
 
 def iter_tables(path: Path, extract: Extract, data: bytes | None = None,
@@ -481,8 +487,7 @@ def iter_tables(path: Path, extract: Extract, data: bytes | None = None,
     and in one piece otherwise; the last piece has final=True. `hasher` (e.g. sha256) is fed
     the bytes as they are read. Raises IrregularCsv, possibly after some chunks: start again
     with read_file."""
-    if data is None and path.suffix.lower() == ".csv" \
-            and path.stat().st_size >= FAST_CSV_BYTES:
+    if data is None and streams(path):
         yield from _csv_chunks(path, extract, chunk_rows or CHUNK_ROWS, hasher)
         return
     if data is None:

@@ -116,8 +116,7 @@ def _text_series(codes: Any, texts: list[str | None]) -> pd.Series:
     import pyarrow as pa
 
     taken = pa.array(texts, type=pa.string()).take(pa.array(codes, mask=np.asarray(codes) < 0))
-    return pd.Series(pd.arrays.ArrowStringArray(taken) if hasattr(pd.arrays, "ArrowStringArray")
-                     else taken.to_pandas())
+    return pd.Series(pd.arrays.ArrowStringArray(taken))
 
 
 def _normalized(column_type: str, cells: Any) -> pd.Series:
@@ -154,20 +153,22 @@ def build_frame(extract: Extract, table: RawTable,
         codes, texts = _per_distinct(series, lambda value, kind=column.type:
                                      normalize_cell(kind, value))
         data[column.name] = _text_series(codes, texts)
-        if column.type in TYPED:
-            data[column.name + VALUE] = _parsed(column.type, codes, texts)
+        values = _parsed(column.type, texts) if column.type in TYPED else None
+        if values is not None:
+            data[column.name + VALUE] = pd.Series(values[codes])
         if distinct is not None:
             positions = np.arange(len(texts) + (1 if (codes < 0).any() else 0))
             positions[len(texts):] = -1  # the missing value, where there is one
             part = {column.name: _text_series(positions, texts)}
-            if column.type in TYPED:
-                part[column.name + VALUE] = _parsed(column.type, positions, texts)
+            if values is not None:
+                part[column.name + VALUE] = pd.Series(values[positions])
             distinct[column.name] = pd.DataFrame(part)
     return pd.DataFrame(data)
 
 
-def _parsed(column_type: str, codes: Any, texts: list[str | None]) -> pd.Series:
-    """Numbers or dates of the normalised distinct texts, taken by codes (-1: missing)."""
+def _parsed(column_type: str, texts: list[str | None]) -> Any:
+    """Numbers or dates of the normalised distinct texts, with a missing value appended:
+    indexing it with codes (-1: missing) gives a column's parsed values."""
     import numpy as np
     import pandas as pd
 
@@ -178,7 +179,7 @@ def _parsed(column_type: str, codes: Any, texts: list[str | None]) -> pd.Series:
     else:
         values = pd.to_numeric(distinct, errors="coerce").astype("float64").to_numpy()
         missing = np.nan
-    return pd.Series(np.append(values, np.array([missing], dtype=values.dtype))[codes])
+    return np.append(values, np.array([missing], dtype=values.dtype))
 
 
 # ------------------------------------------------------------------ the suite
@@ -370,29 +371,29 @@ DISTINCT_FROM_ROWS = 50_000
 PADDED_ROWS = 100_000
 
 
-def _codes(series: pd.Series) -> pd.Series:
-    """Equal values, equal numbers (missing stays missing): what uniqueness needs, without
-    GX hashing and comparing millions of strings."""
-    import numpy as np
-    import pandas as pd
-
-    codes, _ = pd.factorize(series, use_na_sentinel=True)
-    return pd.Series(np.where(codes < 0, np.nan, codes.astype("float64")))
-
-
 NOT_NULL = "expect_column_values_to_not_be_null"
 PRESENT = "__present"  # a column padded with its own values, for the emptiness checks
 
 
-def _chunked_codes(values: Any) -> Any:
-    """Exact codes of a chunked Arrow string array, one hash table over all chunks (equal
-    values, equal codes; missing values missing)."""
+def _codes(chunks: list[Any]) -> Any:
+    """Exact codes of a text column given as Arrow chunks, one hash table over all of them:
+    equal values, equal numbers, missing stays missing. What uniqueness needs, without GX
+    hashing and comparing millions of strings."""
     import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(values)  # the chunks share one growing dictionary
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.string()))
     codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
     return np.concatenate(codes) if codes else np.array([], dtype=np.int32)
+
+
+def _arrow_chunks(series: pd.Series) -> list[Any]:
+    """A text column as Arrow string arrays (no copy for an Arrow-backed one)."""
+    import pyarrow as pa
+
+    values = pa.array(series, type=pa.string(), from_pandas=True)
+    return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
 
 
 def _padded(distinct: dict[str, pd.DataFrame], present: dict[str, bool]) -> pd.DataFrame:
@@ -473,7 +474,7 @@ def _groups(frame: pd.DataFrame, checks: list[Check], numbers: list[int],
     for keys, group in by_keys.items():
         if keys is None:
             columns = sorted({checks[n].expectation.column for n in group})
-            part = pd.DataFrame({c: _codes(frame[c]) for c in columns})
+            part = pd.DataFrame({c: _codes(_arrow_chunks(frame[c])) for c in columns})
             part[KEY] = frame[ROW].to_numpy()
             part.attrs["whole"] = True
             groups.append((part, group))
@@ -572,13 +573,6 @@ def _failing_rows(check: Check, number: int, result: Any, part: pd.DataFrame,
     return rows.sort_values(ROW)
 
 
-def _failed_to_run(check: Check, result: Any) -> Problem | None:
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        return Problem("error", f"{check.rule} (the check itself failed: "
-                       f"{result.exception_info.get('exception_message')})", None, None, None)
-    return None
-
-
 def _missing_values(check: Check, result: Any) -> Problem:
     details = result.result or {}
     missing = set(details.get("missing_list") or details.get("partial_missing_list") or [])
@@ -587,15 +581,9 @@ def _missing_values(check: Check, result: Any) -> Problem:
                    check.columns[0], None)
 
 
-def _problems_of(check: Check, number: int, result: Any, part: pd.DataFrame,
-                 frame: pd.DataFrame, table: RawTable) -> list[Problem]:
-    if result.success:
-        return []
-    crashed = _failed_to_run(check, result)
-    if crashed is not None:
-        return [crashed]
-    if "unexpected_index_list" not in (result.result or {}):
-        return [_missing_values(check, result)]
+def _row_problems(check: Check, number: int, result: Any, part: pd.DataFrame,
+                  frame: pd.DataFrame, table: RawTable) -> list[Problem]:
+    """The failing rows of a check run on a chunk, with the cell as the file has it."""
     column = check.columns[0]
     position = {int(row): index for index, row in enumerate(table.row_numbers)}
     return [Problem(check.severity, check.rule, int(row), column,
@@ -663,13 +651,11 @@ class FileValidation:
         whole_file = self.chunks == 1 and table.final
         numbers = (list(range(len(self.checks))) if whole_file else
                    [n for n in range(len(self.checks)) if n not in self._file_level])
-        groups = _groups(frame, self.checks, numbers, self._chunk_distinct)
-        results = self.gx.run(groups, self.checks) if numbers and len(frame) else {}
-        for number, (result, part) in results.items():
-            if not result.success:
-                self.failed.add(number)
-            self._found(number, _problems_of(self.checks[number], number, result, part, frame,
-                                             table))
+        if numbers and len(frame):
+            results = self.gx.run(_groups(frame, self.checks, numbers, self._chunk_distinct),
+                                  self.checks)
+            self._results(results, lambda number, result, part: _row_problems(
+                self.checks[number], number, result, part, frame, table))
         if not whole_file:
             for number in self._file_level:
                 check = self.checks[number]
@@ -679,20 +665,33 @@ class FileValidation:
                     self._distinct[number] = seen.drop_duplicates(ignore_index=True)
             self._keep_unique_columns(frame)
 
-    def _found(self, number: int, problems: list[Problem]) -> None:
-        self.problems.extend(problems)
-        self.unexpected[number] = (self.unexpected.get(number, 0)
-                                   + sum(p.row is not None for p in problems))
+    def _results(self, results: dict[int, tuple[Any, pd.DataFrame]],
+                 failing_rows: Any) -> None:
+        """Record GX results per check: a check that could not run, values missing from the
+        file, or failing rows (failing_rows(number, result, part) says which)."""
+        for number, (result, part) in results.items():
+            if result.success:
+                continue
+            check = self.checks[number]
+            self.failed.add(number)
+            details = result.result or {}
+            if result.exception_info and result.exception_info.get("raised_exception"):
+                problems = [Problem("error", f"{check.rule} (the check itself failed: "
+                                    f"{result.exception_info.get('exception_message')})",
+                                    None, None, None)]
+            elif "unexpected_index_list" not in details:
+                problems = [_missing_values(check, result)]
+            else:
+                problems = failing_rows(number, result, part)
+            self.problems.extend(problems)
+            self.unexpected[number] = (self.unexpected.get(number, 0)
+                                       + sum(p.row is not None for p in problems))
 
     def _keep_unique_columns(self, frame: pd.DataFrame) -> None:
-        import pyarrow as pa
-
         columns = {self.checks[n].expectation.column for n in self._file_level
                    if self.checks[n].key_columns() is None}
         for column in columns:
-            values = pa.array(frame[column], type=pa.string(), from_pandas=True)
-            self._unique_values.setdefault(column, []).extend(
-                values.chunks if isinstance(values, pa.ChunkedArray) else [values])
+            self._unique_values.setdefault(column, []).extend(_arrow_chunks(frame[column]))
         if columns:
             self._unique_rows.append(frame[ROW].to_numpy())
 
@@ -735,33 +734,24 @@ class FileValidation:
         values = {c: pa.chunked_array(arrays, type=pa.string())
                   for c, arrays in self._unique_values.items()}
         if unique and self._unique_rows:
-            rows = np.concatenate(self._unique_rows)
+            rows = np.concatenate(self._unique_rows)  # increasing: chunks come in file order
             self._unique_rows = []
-            part = pd.DataFrame({c: _chunked_codes(v) for c, v in values.items()})
+            part = pd.DataFrame({c: _codes(v.chunks) for c, v in values.items()})
             part[KEY] = rows
             part.attrs["whole"] = True
             groups.append((part, unique))
         if not groups:
             return
-        for number, (result, _part) in self.gx.run(groups, self.checks).items():
+        def duplicates(number: int, result: Any, _part: pd.DataFrame) -> list[Problem]:
             check = self.checks[number]
-            if result.success:
-                continue
-            self.failed.add(number)
-            crashed = _failed_to_run(check, result)
-            if crashed is not None:
-                self.problems.append(crashed)
-            elif "unexpected_index_list" not in (result.result or {}):
-                self.problems.append(_missing_values(check, result))
-            else:
-                failing = np.sort(np.array([e[KEY] for e in result.result["unexpected_index_list"]],
-                                           dtype=np.int64))
-                column = values[check.expectation.column]
-                at = np.searchsorted(rows, failing) if np.all(np.diff(rows) > 0) else \
-                    np.array([int(np.flatnonzero(rows == r)[0]) for r in failing])
-                self._found(number, [
-                    Problem(check.severity, check.rule, int(row), check.columns[0],
-                            column[int(i)].as_py()) for row, i in zip(failing, at, strict=True)])
+            failing = np.sort(np.array([e[KEY] for e in result.result["unexpected_index_list"]],
+                                       dtype=np.int64))
+            column = values[check.expectation.column]
+            return [Problem(check.severity, check.rule, int(row), check.columns[0],
+                            column[int(i)].as_py())
+                    for row, i in zip(failing, np.searchsorted(rows, failing), strict=True)]
+
+        self._results(self.gx.run(groups, self.checks), duplicates)
 
     def _total_problems(self) -> list[Problem]:
         """A total row must equal the sum of the data rows in every numeric column it fills."""
