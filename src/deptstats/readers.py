@@ -302,7 +302,7 @@ def _tabulate(
 FAST_CSV_BYTES = 4 * 1024 * 1024
 CHUNK_ROWS = 500_000
 FIRST_CHUNK_ROWS = 100_000
-BLOCK_BYTES = 16 << 20  # what pyarrow parses at a time
+BLOCK_BYTES = 1 << 20  # what pyarrow parses at a time: small, so the first chunk comes soon
 TAIL_ROWS = 50
 HEAD_BYTES = 65536
 
@@ -381,25 +381,24 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False))
-        pending: list[Any] = []
-        pending_rows, first_row, yielded = 0, 2, 0  # the header is row 1
+        # Each parsed block is stripped once; pending holds stripped blocks not yet yielded.
+        pending: list[tuple[dict[str, Any], Any]] = []  # (cells, blank rows) per block
+        filled_rows, first_row, yielded = 0, 2, 0  # the header is row 1
         for batch in reader:
-            pending.append(batch)
-            pending_rows += batch.num_rows
+            cells = _stripped(batch, names)
+            blank = _blank_rows(cells, batch.num_rows)
+            pending.append((cells, blank))
+            filled_rows += batch.num_rows - int(blank.sum())
             # hold the last TAIL_ROWS rows that are not blank back, so that the last chunk
             # has the whole tail; the first chunk is smaller, so that writing starts early
             wanted = min(chunk_rows, FIRST_CHUNK_ROWS) if first_row == 2 else chunk_rows
-            while pending_rows >= wanted + TAIL_ROWS:
-                table = pa.Table.from_batches(pending)
-                cells = _stripped(table, names)
-                filled = np.flatnonzero(~_blank_rows(cells, table.num_rows))
-                if len(filled) <= TAIL_ROWS:
-                    break  # blank lines: read on
-                size = min(wanted, int(filled[-TAIL_ROWS]))
+            while filled_rows > wanted + TAIL_ROWS:
+                cells, blank = _joined(pending, names)
+                size = min(wanted, int(np.flatnonzero(~blank)[-TAIL_ROWS]))
                 chunk = _csv_chunk({n: c.slice(0, size) for n, c in cells.items()}, size,
-                                   first_row, mapping, columns, tail=False)
-                rest = table.slice(size)
-                pending, pending_rows = rest.to_batches(), rest.num_rows
+                                   first_row, mapping, columns, tail=False, blank=blank[:size])
+                pending = [({n: c.slice(size) for n, c in cells.items()}, blank[size:])]
+                filled_rows -= size - int(blank[:size].sum())
                 first_row += size
                 wanted = chunk_rows
                 if chunk is not None:
@@ -407,13 +406,12 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
                     chunk.final = False
                     yielded += 1
                     yield chunk
-        table = pa.Table.from_batches(pending, schema=reader.schema)
+        cells, blank = _joined(pending, names, reader.schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as error:
         raise IrregularCsv(f"{path.name}: {error}") from error
     finally:
         source.close()
-    chunk = _csv_chunk(_stripped(table, names), table.num_rows, first_row, mapping, columns,
-                       tail=True)
+    chunk = _csv_chunk(cells, len(blank), first_row, mapping, columns, tail=True, blank=blank)
     if (chunk is None or not len(chunk)) and not yielded:
         raise ReadError(f"{path.name}: the file has a header but no data rows")
     if chunk is None:  # only blank or footer rows after the last full chunk
@@ -422,14 +420,14 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
     yield chunk
 
 
-def _stripped(table: Any, names: list[str]) -> dict[str, Any]:
+def _stripped(batch: Any, names: list[str]) -> dict[str, Any]:
     """Each column's cells without surrounding white space; empty is None."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     cells = {}
     for name in names:
-        stripped = pc.utf8_trim_whitespace(table.column(name))
+        stripped = pc.utf8_trim_whitespace(batch.column(name))
         cells[name] = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
     return cells
 
@@ -445,8 +443,25 @@ def _blank_rows(cells: dict[str, Any], rows: int) -> Any:
     return blank
 
 
+def _joined(pending: list[tuple[dict[str, Any], Any]], names: list[str], schema: Any = None
+            ) -> tuple[dict[str, Any], Any]:
+    """Stripped blocks as one: chunked columns (no copy) and their blank rows."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not pending:
+        return {n: pa.chunked_array([], schema.field(n).type) for n in names}, np.zeros(0, bool)
+    cells = {n: pa.chunked_array([c for block, _ in pending for c in _chunks(block[n])])
+             for n in names}
+    return cells, np.concatenate([blank for _, blank in pending])
+
+
+def _chunks(column: Any) -> list[Any]:
+    return column.chunks if hasattr(column, "chunks") else [column]
+
+
 def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[int, str],
-               columns: list[str], tail: bool) -> RawTable | None:
+               columns: list[str], tail: bool, blank: Any) -> RawTable | None:
     """One chunk of the streamed CSV from its stripped cells: blank rows dropped and, for the
     file's last rows, footer and total rows taken out."""
     import numpy as np
@@ -454,7 +469,7 @@ def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[i
 
     names = list(cells)
     row_numbers = np.arange(first_row, first_row + rows, dtype=np.int64)
-    keep = ~_blank_rows(cells, rows)
+    keep = ~blank
     total_row = total_number = None
     if tail:
         for index in np.flatnonzero(keep)[-TAIL_ROWS:]:
