@@ -1,4 +1,4 @@
-"""Bulk writes of a validated frame into an extract's table, inside the caller's transaction:
+"""Bulk writes of a frame into an extract's table, inside the caller's transaction:
 PostgreSQL COPY (CSV text made by pyarrow), SQLite one executemany of plain tuples per chunk. Never a
 round trip per row, never DataFrame.to_sql."""
 
@@ -10,13 +10,39 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table
 
-from deptstats.registry import Extract
+from deptstats.registry import Column, Extract
 from deptstats.validation import VALUE, _per_distinct, _text_series
 
 if TYPE_CHECKING:
     import pandas as pd
 
 BOOLEAN_TEXT = {"是": "true", "否": "false"}
+LARGEST_INTEGER = 2.0 ** 63
+
+
+def writable(column: Column, frame: pd.DataFrame) -> Any:
+    """Per row, whether the column's cell can be stored as its warehouse type (an empty cell
+    can: it is NULL). A chunk may be written before it is checked; a cell that cannot is
+    written as NULL and counted, and the file is refused by its checks anyway."""
+    import numpy as np
+
+    present = frame[column.name].notna().to_numpy()
+    if column.type in ("count", "integer"):
+        values = frame[column.name + VALUE].to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(values) & (values == np.floor(values)) \
+                & (np.abs(values) < LARGEST_INTEGER)
+        return ~present | whole
+    if column.type in ("amount", "date"):
+        parsed = frame[column.name + VALUE]
+        if column.type == "amount":
+            valid = np.isfinite(parsed.to_numpy(dtype="float64", na_value=np.nan))
+        else:
+            valid = parsed.notna().to_numpy()
+        return ~present | valid
+    if column.type == "yesno":
+        return ~present | frame[column.name].isin(list(BOOLEAN_TEXT)).to_numpy()
+    return np.ones(len(frame), dtype=bool)
 
 
 def _per_row(texts: pd.Series, convert: Any) -> list[Any]:
@@ -29,30 +55,41 @@ def _per_row(texts: pd.Series, convert: Any) -> list[Any]:
     return lookup[codes].tolist()
 
 
-def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> dict[str, list[Any]]:
+def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> tuple[dict[str, list[Any]], int]:
     """Each registry column as a list of values as SQLAlchemy stores them in SQLite (None for
     empty): amounts as REAL (SQLite has no decimal; sums are made exact again by
-    indicators.exact), dates as ISO text, 是/否 as 1/0."""
+    indicators.exact), dates as ISO text, 是/否 as 1/0. Also how many cells could not be
+    stored (see writable) and are None instead."""
+    import numpy as np
+
     columns: dict[str, list[Any]] = {"source_row": frame["source_row"].tolist()}
+    unwritable = 0
     for column in extract.columns:
-        texts = frame[column.name]
+        ok = writable(column, frame)
+        unwritable += int((~ok).sum())
+        texts = frame[column.name].where(ok, None) if not ok.all() else frame[column.name]
         if column.type in ("count", "integer"):
-            values = frame[column.name + VALUE].astype("Int64").astype(object)
-            columns[column.name] = values.where(values.notna(), None).tolist()
+            values = frame[column.name + VALUE].to_numpy(dtype="float64")
+            integers = np.where(ok & ~np.isnan(values), values, 0).astype(np.int64)
+            cells = np.where(ok & ~np.isnan(values), integers.astype(object), None)
+            columns[column.name] = cells.tolist()
         elif column.type == "amount":
             columns[column.name] = _per_row(texts, lambda text: float(Decimal(text)))
         elif column.type == "yesno":
             columns[column.name] = _per_row(texts, {"是": 1, "否": 0}.get)
         else:  # dates are ISO text already
             columns[column.name] = _per_row(texts, lambda text: text)
-    return columns
+    return columns, unwritable
 
 
-def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int) -> Any:
+def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int
+              ) -> tuple[Any, int]:
     """The frame's rows as an Arrow table of the text PostgreSQL's COPY (FORMAT csv) reads:
-    period, batch_id, source_row, then the registry columns; missing values are empty (NULL)."""
+    period, batch_id, source_row, then the registry columns; missing values are empty (NULL).
+    Also how many cells could not be stored (see writable) and are NULL instead."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     count = len(frame)
     columns = {
@@ -60,23 +97,56 @@ def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int)
         "batch_id": pa.array(np.full(count, batch_id, dtype=np.int64)),
         "source_row": pa.array(frame["source_row"].to_numpy(dtype=np.int64)),
     }
+    unwritable = 0
     for column in extract.columns:
+        ok = writable(column, frame)
+        unwritable += int((~ok).sum())
         texts = frame[column.name]
         if column.type in ("count", "integer"):
-            values = pa.array(frame[column.name + VALUE].to_numpy(), from_pandas=True)
-            columns[column.name] = values.cast(pa.int64())  # whole numbers, validated
+            values = frame[column.name + VALUE].to_numpy(dtype="float64")
+            stored = ok & ~np.isnan(values)
+            columns[column.name] = pa.array(np.where(stored, values, 0).astype(np.int64),
+                                            mask=~stored)
         elif column.type == "yesno":
             values = _text_series(*_per_distinct(texts, BOOLEAN_TEXT.get))
-            columns[column.name] = pa.array(values, type=pa.string(), from_pandas=True)
-        else:  # amounts and dates are already canonical text (1234.5, 2023-05-01)
-            columns[column.name] = pa.array(texts, type=pa.string(), from_pandas=True)
-    return pa.table(columns)
+            columns[column.name] = pa.array(values, type=pa.large_string(), from_pandas=True)
+        else:  # amounts and dates are canonical text (1234.5, 2023-05-01) where they are valid
+            text = pa.array(texts, type=pa.large_string(), from_pandas=True)
+            if not ok.all():
+                text = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.large_string()))
+            columns[column.name] = text
+    return pa.table(columns), unwritable
+
+
+def copy_text(table: Any) -> memoryview:
+    """The table as COPY (FORMAT csv) text. Unquoted where it can be: the server parses that
+    faster. pyarrow refuses to leave a delimiter, quote or line break unquoted, and an
+    unquoted empty string would read as NULL; either way the text is quoted."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    text = [c for c in table.columns if pa.types.is_large_string(c.type) or pa.types.is_string(c.type)]
+    empty_text = any(pc.any(pc.equal(column, "")).as_py() for column in text)
+    buffer = io.BytesIO()
+    if not empty_text:
+        try:
+            pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(
+                include_header=False, quoting_style="none"))
+            return buffer.getbuffer()
+        except pa.ArrowInvalid:  # a cell with a delimiter, quote or line break
+            buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
+    return buffer.getbuffer()
 
 
 class RowWriter:
-    """Writes validated frames of one batch into an extract's table, inside the caller's
+    """Writes the frames of one batch into an extract's table, inside the caller's
     transaction. On PostgreSQL one COPY spans every frame written, fed from a queue by a
-    thread, so the server parses a chunk while the next one is read and validated."""
+    thread, so the server parses a chunk while the next one is read and checked. A frame may
+    be written before it is checked: cells that cannot be stored are written empty and
+    counted (`unwritable`); the caller publishes nothing unless the checks pass and that
+    count is 0."""
 
     def __init__(self, conn: Connection, target: Table, extract: Extract, period: str,
                  batch_id: int):
@@ -85,6 +155,7 @@ class RowWriter:
         self.names = ["period", "batch_id", "source_row", *(c.name for c in extract.columns)]
         self.written = 0  # rows handed to the database
         self.taken = 0  # rows the database says it took (known once the writer is closed)
+        self.unwritable = 0  # cells written empty because they could not be stored
         self._copy: Any = None
         self._copy_context: Any = None
         self._cursor: Any = None
@@ -106,7 +177,8 @@ class RowWriter:
         quote = self.conn.dialect.identifier_preparer.quote
         statement = (f"insert into {quote(self.target.name)} ({', '.join(map(quote, self.names))}) "
                      f"values ({', '.join('?' for _ in self.names)})")
-        columns = sqlite_columns(self.extract, frame)
+        columns, unwritable = sqlite_columns(self.extract, frame)
+        self.unwritable += unwritable
         count = len(frame)
         rows = zip([self.period] * count, [self.batch_id] * count,
                    *(columns[n] for n in self.names[2:]), strict=True)
@@ -114,8 +186,6 @@ class RowWriter:
 
     def _copy_frame(self, frame: pd.DataFrame) -> None:
         """CSV written by pyarrow's C++ writer (pandas' to_csv took as long as the COPY)."""
-        import pyarrow.csv as pacsv
-
         if self._copy is None:
             from psycopg import sql
             from psycopg.copy import QueuedLibpqWriter
@@ -132,10 +202,9 @@ class RowWriter:
                 self._cursor.close()
                 self._cursor = self._copy_context = None
                 raise
-        buffer = io.BytesIO()
-        pacsv.write_csv(csv_table(self.extract, frame, self.period, self.batch_id), buffer,
-                        write_options=pacsv.WriteOptions(include_header=False))
-        self._copy.write(buffer.getbuffer())
+        table, unwritable = csv_table(self.extract, frame, self.period, self.batch_id)
+        self.unwritable += unwritable
+        self._copy.write(copy_text(table))
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         """Ends the COPY: waits until the server has every row (or, on an error, aborts it)."""

@@ -53,7 +53,7 @@ class RawTable:
         if cells is None:
             return None
         value = cells[index]
-        return None if value is None or value != value else value  # NaN from pandas: empty
+        return value if isinstance(value, str) else None  # None, NaN or pd.NA: empty
 
     @property
     def rows(self) -> list[dict[str, str | None]]:
@@ -300,8 +300,7 @@ def _tabulate(
 
 
 FAST_CSV_BYTES = 4 * 1024 * 1024
-CHUNK_ROWS = 500_000
-FIRST_CHUNK_ROWS = 100_000
+CHUNK_ROWS = 100_000  # rows written at a time: small, so the server starts early
 BLOCK_BYTES = 1 << 20  # what pyarrow parses at a time: small, so the first chunk comes soon
 TAIL_ROWS = 50
 HEAD_BYTES = 65536
@@ -379,7 +378,7 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
                                            encoding=encoding),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                column_types={n: pa.large_string() for n in names}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False))
         # Each parsed block is stripped once; pending holds stripped blocks not yet yielded.
         pending: list[tuple[dict[str, Any], Any]] = []  # (cells, blank rows) per block
@@ -390,17 +389,15 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
             pending.append((cells, blank))
             filled_rows += batch.num_rows - int(blank.sum())
             # hold the last TAIL_ROWS rows that are not blank back, so that the last chunk
-            # has the whole tail; the first chunk is smaller, so that writing starts early
-            wanted = min(chunk_rows, FIRST_CHUNK_ROWS) if first_row == 2 else chunk_rows
-            while filled_rows > wanted + TAIL_ROWS:
+            # has the whole tail
+            while filled_rows > chunk_rows + TAIL_ROWS:
                 cells, blank = _joined(pending, names)
-                size = min(wanted, int(np.flatnonzero(~blank)[-TAIL_ROWS]))
+                size = min(chunk_rows, int(np.flatnonzero(~blank)[-TAIL_ROWS]))
                 chunk = _csv_chunk({n: c.slice(0, size) for n, c in cells.items()}, size,
                                    first_row, mapping, columns, tail=False, blank=blank[:size])
                 pending = [({n: c.slice(size) for n, c in cells.items()}, blank[size:])]
                 filled_rows -= size - int(blank[:size].sum())
                 first_row += size
-                wanted = chunk_rows
                 if chunk is not None:
                     chunk.warnings = warnings if not yielded else []
                     chunk.final = False
@@ -428,7 +425,7 @@ def _stripped(batch: Any, names: list[str]) -> dict[str, Any]:
     cells = {}
     for name in names:
         stripped = pc.utf8_trim_whitespace(batch.column(name))
-        cells[name] = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+        cells[name] = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.large_string()), stripped)
     return cells
 
 
@@ -465,6 +462,7 @@ def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[i
     """One chunk of the streamed CSV from its stripped cells: blank rows dropped and, for the
     file's last rows, footer and total rows taken out."""
     import numpy as np
+    import pandas as pd
     import pyarrow as pa
 
     names = list(cells)
@@ -486,7 +484,11 @@ def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[i
     if not len(kept_rows) and total_row is None:
         return None
     by_name = {name: f"c{pos}" for pos, name in mapping.items()}
-    table_cells = {name: cells[by_name[name]].filter(pa.array(keep)).to_pandas() for name in columns}
+    everything = bool(keep.all())
+    # Arrow-backed text columns: no Python string per cell, and hashing stays in Arrow
+    table_cells = {name: pd.Series(pd.arrays.ArrowStringArray(
+        cells[by_name[name]] if everything else cells[by_name[name]].filter(pa.array(keep))))
+        for name in columns}
     return RawTable(columns=columns, cells=table_cells, row_numbers=kept_rows,
                     total_row=total_row, total_row_number=total_number)
 

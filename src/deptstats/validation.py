@@ -103,10 +103,30 @@ def suite_name(extract: Extract) -> str:
 
 def _per_distinct(series: pd.Series, convert: Any) -> tuple[Any, list[Any]]:
     """Codes of the series' values (-1: missing) and convert() of each distinct value."""
-    import pandas as pd
-
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = _factorized(series)
     return codes, [convert(value) for value in uniques]
+
+
+def _factorized(series: pd.Series) -> tuple[Any, list[Any]]:
+    """Codes of the series' values (-1: missing) and its distinct values. Arrow-backed text
+    is encoded by Arrow (pandas would make a Python string of every distinct value twice)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(series.array, pd.arrays.ArrowExtensionArray):
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        return codes, list(uniques)
+    values = pa.array(series, from_pandas=True)
+    chunks = pc.dictionary_encode(values).chunks if isinstance(values, pa.ChunkedArray) \
+        else [pc.dictionary_encode(values)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), []
+    # one hash table over the chunks: the last chunk's dictionary has every value
+    codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                            for c in chunks])
+    return codes, chunks[-1].dictionary.to_pylist()
 
 
 def _text_series(codes: Any, texts: list[str | None]) -> pd.Series:
@@ -115,7 +135,8 @@ def _text_series(codes: Any, texts: list[str | None]) -> pd.Series:
     import pandas as pd
     import pyarrow as pa
 
-    taken = pa.array(texts, type=pa.string()).take(pa.array(codes, mask=np.asarray(codes) < 0))
+    taken = pa.array(texts, type=pa.large_string()).take(
+        pa.array(codes, mask=np.asarray(codes) < 0))
     return pd.Series(pd.arrays.ArrowStringArray(taken))
 
 
@@ -134,11 +155,15 @@ def _normalized(column_type: str, cells: Any) -> pd.Series:
 
 
 def build_frame(extract: Extract, table: RawTable,
-                distinct: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+                distinct: dict[str, pd.DataFrame] | None = None,
+                tallies: dict[str, dict[str, int]] | None = None,
+                normal: dict[str, dict[str, str | None]] | None = None) -> pd.DataFrame:
     """Normalised text and parsed values of every registry column (absent optional ones empty),
     each computed once per distinct value. `distinct`, if given, receives for each column but
     ids and free text its distinct values (text and parsed value; missing as a row of its own
-    if there is any), so the checks need not look for them again."""
+    if there is any), so the checks need not look for them again. `tallies`, if given, counts
+    the rows of each value of the numeric columns the file has (for its total row).
+    `normal`, if given, remembers normalised values per column from chunk to chunk."""
     import numpy as np
     import pandas as pd
 
@@ -150,12 +175,23 @@ def build_frame(extract: Extract, table: RawTable,
             data[column.name] = _normalized(column.type, cells)
             continue
         series = cells if isinstance(cells, pd.Series) else pd.Series(cells, dtype="object")
-        codes, texts = _per_distinct(series, lambda value, kind=column.type:
-                                     normalize_cell(kind, value))
-        data[column.name] = _text_series(codes, texts)
+        codes, uniques = _factorized(series)
+        texts = _normal_texts(column.type, uniques,
+                              normal.setdefault(column.name, {}) if normal is not None else {})
+        if texts == uniques and isinstance(series.array, pd.arrays.ArrowExtensionArray):
+            data[column.name] = series  # already normal: no copy
+        else:
+            data[column.name] = _text_series(codes, texts)
         values = _parsed(column.type, texts) if column.type in TYPED else None
         if values is not None:
             data[column.name + VALUE] = pd.Series(values[codes])
+        if tallies is not None and column.type in ("count", "amount") \
+                and column.name in table.columns:
+            tally = tallies.setdefault(column.name, {})
+            rows = np.bincount(codes[codes >= 0], minlength=len(texts))
+            for text, count in zip(texts, rows.tolist(), strict=True):
+                if text is not None and count:
+                    tally[text] = tally.get(text, 0) + count
         if distinct is not None:
             positions = np.arange(len(texts) + (1 if (codes < 0).any() else 0))
             positions[len(texts):] = -1  # the missing value, where there is one
@@ -164,6 +200,24 @@ def build_frame(extract: Extract, table: RawTable,
                 part[column.name + VALUE] = pd.Series(values[positions])
             distinct[column.name] = pd.DataFrame(part)
     return pd.DataFrame(data)
+
+
+NORMAL_MEMORY = 100_000  # values remembered per column
+
+
+def _normal_texts(column_type: str, values: list[Any], memory: dict[str, str | None]
+                  ) -> list[str | None]:
+    """normalize_cell of each value, remembering up to NORMAL_MEMORY of them (a value is
+    normalised once per file, not once per chunk)."""
+    texts = []
+    for value in values:
+        text = memory.get(value, memory)  # memory itself: not remembered
+        if text is memory:
+            text = normalize_cell(column_type, value)
+            if len(memory) < NORMAL_MEMORY:
+                memory[value] = text
+        texts.append(text)
+    return texts
 
 
 def _parsed(column_type: str, texts: list[str | None]) -> Any:
@@ -383,7 +437,7 @@ def _codes(chunks: list[Any]) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.string()))
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
     codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
     return np.concatenate(codes) if codes else np.array([], dtype=np.int32)
 
@@ -392,7 +446,7 @@ def _arrow_chunks(series: pd.Series) -> list[Any]:
     """A text column as Arrow string arrays (no copy for an Arrow-backed one)."""
     import pyarrow as pa
 
-    values = pa.array(series, type=pa.string(), from_pandas=True)
+    values = pa.array(series, type=pa.large_string(), from_pandas=True)
     return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
 
 
@@ -558,6 +612,27 @@ class _Gx:
         return results
 
 
+def _together(held: list[tuple[RawTable, pd.DataFrame, dict[str, pd.DataFrame]]]
+              ) -> tuple[RawTable, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Consecutive chunks of a file as one: their rows, frames and distinct values."""
+    import numpy as np
+    import pandas as pd
+
+    tables = [table for table, _, _ in held]
+    last = tables[-1]
+    table = RawTable(
+        columns=last.columns,
+        cells={c: pd.concat([pd.Series(t.cells[c]) for t in tables], ignore_index=True)
+               for c in last.columns},
+        row_numbers=np.concatenate([np.asarray(t.row_numbers, dtype=np.int64) for t in tables]),
+        total_row=last.total_row, total_row_number=last.total_row_number,
+        warnings=tables[0].warnings, row_label=last.row_label, final=last.final)
+    frame = pd.concat([frame for _, frame, _ in held], ignore_index=True)
+    distinct = {column: pd.concat([d[column] for _, _, d in held], ignore_index=True)
+                .drop_duplicates(ignore_index=True) for column in held[0][2]}
+    return table, frame, distinct
+
+
 def _failing_rows(check: Check, number: int, result: Any, part: pd.DataFrame,
                   frame: pd.DataFrame) -> pd.DataFrame:
     """The file's rows (ROW and the check's first column) that the failing keys stand for."""
@@ -593,9 +668,12 @@ def _row_problems(check: Check, number: int, result: Any, part: pd.DataFrame,
 
 class FileValidation:
     """The extract's suite over one file fed chunk by chunk (a file in one piece is one
-    chunk). Rules about single rows run on each chunk as it comes; rules about the file as a
-    whole (uniqueness, every area present) and the total row run in finish(), on what the
-    chunks left behind: exact codes of the unique columns and distinct values."""
+    chunk). frame() makes each chunk's frame; check() runs the rules about single rows on the
+    chunks framed since the last check, together (a GX run costs much the same for 10,000 or
+    a million rows, so chunks are written as they come and checked in groups). Rules about
+    the file as a whole (uniqueness, every area present) and the total row run in
+    check_file(), on what the chunks left behind: exact codes of the unique columns and
+    distinct values."""
 
     def __init__(self, extract: Extract, period: Period, registry: Registry,
                  reference_values: list[str] | None = None, docs: DocsTarget | None = None):
@@ -611,10 +689,12 @@ class FileValidation:
         self.total_row: dict[str, str | None] | None = None
         self.total_row_number: int | None = None
         self._tallies: dict[str, dict[str, int]] = {}  # numeric column -> text -> rows
+        self._normal: dict[str, dict[str, str | None]] = {}  # column -> value -> normalised
         self._unique_values: dict[str, list[Any]] = {}
         self._unique_rows: list[Any] = []
         self._distinct: dict[int, pd.DataFrame] = {}
-        self._chunk_distinct: dict[str, pd.DataFrame] = {}
+        # chunks framed but not checked yet: (table, frame, distinct values per column)
+        self._held: list[tuple[RawTable, pd.DataFrame, dict[str, pd.DataFrame]]] = []
         self._file_checked = False
         self._file_level = [n for n, c in enumerate(self.checks)
                             if c.key_columns() is None or c.aggregate]
@@ -623,37 +703,47 @@ class FileValidation:
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems)
 
+    @property
+    def unchecked_rows(self) -> int:
+        """Rows framed but not checked yet."""
+        return sum(len(frame) for _, frame, _ in self._held)
+
     def add(self, table: RawTable) -> pd.DataFrame:
         """Validate one chunk; its frame, to be published if the whole file passes."""
         frame = self.frame(table)
-        self.check(table, frame)
+        self.check()
         return frame
 
     def frame(self, table: RawTable) -> pd.DataFrame:
-        """The chunk's frame (normalised text and parsed values); its rows are counted and
-        summed for the total row. check() runs the rules on it."""
-        self._chunk_distinct: dict[str, pd.DataFrame] = {}
-        frame = build_frame(self.extract, table, self._chunk_distinct)
+        """The chunk's frame (normalised text and parsed values), held for check(); its rows
+        are counted and summed for the total row."""
+        distinct: dict[str, pd.DataFrame] = {}
+        frame = build_frame(self.extract, table, distinct, self._tallies, self._normal)
         self.chunks += 1
         self.rows += len(frame)
         if self.chunks == 1:
             self.warnings = list(table.warnings)
         if table.total_row is not None:
             self.total_row, self.total_row_number = table.total_row, table.total_row_number
-        self._tally(table, frame)
+        self._held.append((table, frame, distinct))
+        self._keep_unique_columns(frame)
         return frame
 
-    def check(self, table: RawTable, frame: pd.DataFrame) -> None:
-        """Run the rules on the chunk frame() made; a file in one piece gets the whole suite
-        in one pass."""
+    def check(self) -> None:
+        """Run the rules on the chunks framed since the last check, in one pass; a file in
+        one piece gets the whole suite in one pass."""
         import pandas as pd
 
+        if not self._held:
+            return
+        held, self._held = self._held, []
+        table, frame, distinct = held[0] if len(held) == 1 else _together(held)
+        held = None
         whole_file = self.chunks == 1 and table.final
         numbers = (list(range(len(self.checks))) if whole_file else
                    [n for n in range(len(self.checks)) if n not in self._file_level])
         if numbers and len(frame):
-            results = self.gx.run(_groups(frame, self.checks, numbers, self._chunk_distinct),
-                                  self.checks)
+            results = self.gx.run(_groups(frame, self.checks, numbers, distinct), self.checks)
             self._results(results, lambda number, result, part: _row_problems(
                 self.checks[number], number, result, part, frame, table))
         if not whole_file:
@@ -663,7 +753,6 @@ class FileValidation:
                     keys = list(check.key_columns())
                     seen = pd.concat([self._distinct.get(number), frame[keys]])
                     self._distinct[number] = seen.drop_duplicates(ignore_index=True)
-            self._keep_unique_columns(frame)
 
     def _results(self, results: dict[int, tuple[Any, pd.DataFrame]],
                  failing_rows: Any) -> None:
@@ -695,15 +784,6 @@ class FileValidation:
         if columns:
             self._unique_rows.append(frame[ROW].to_numpy())
 
-    def _tally(self, table: RawTable, frame: pd.DataFrame) -> None:
-        """How many rows hold each value of the numeric columns, for the total row (summed
-        exactly, and only if the file has one)."""
-        for column in self.extract.columns:
-            if column.type in ("count", "amount") and column.name in table.columns:
-                tally = self._tallies.setdefault(column.name, {})
-                for text, rows in frame[column.name].value_counts().items():
-                    tally[text] = tally.get(text, 0) + int(rows)
-
     def _sum(self, column: str) -> Decimal | None:
         """The exact sum of a numeric column; None if a cell is no number (its own rule says
         so)."""
@@ -714,13 +794,26 @@ class FileValidation:
             return None
 
     def check_file(self) -> None:
-        """The rules about the file as a whole, once every chunk is in (finish() runs them if
-        they have not run yet)."""
-        if self.chunks > 1 and not self._file_checked:
-            self._file_checked = True
-            self._finish_file_level()
+        """Every chunk is in: check the chunks still held, then the rules about the file as a
+        whole (finish() runs this if it has not run yet)."""
+        if self._file_checked:
+            return
+        self._file_checked = True
+        if self.chunks <= 1:
+            self.check()
+            return
+        from concurrent.futures import ThreadPoolExecutor
 
-    def _finish_file_level(self) -> None:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # Arrow hashes the unique columns (without the GIL) while GX checks the last chunks
+            codes = pool.submit(self._unique_codes)
+            self.check()
+            self._finish_file_level(codes.result())
+
+    def _unique_codes(self) -> dict[str, Any]:
+        return {column: _codes(arrays) for column, arrays in self._unique_values.items()}
+
+    def _finish_file_level(self, codes: dict[str, Any]) -> None:
         import numpy as np
         import pandas as pd
         import pyarrow as pa
@@ -731,12 +824,12 @@ class FileValidation:
             distinct[KEY] = pd.RangeIndex(len(distinct))
             groups.append((distinct, [number]))
         unique = [n for n in self._file_level if self.checks[n].key_columns() is None]
-        values = {c: pa.chunked_array(arrays, type=pa.string())
+        values = {c: pa.chunked_array(arrays, type=pa.large_string())
                   for c, arrays in self._unique_values.items()}
         if unique and self._unique_rows:
             rows = np.concatenate(self._unique_rows)  # increasing: chunks come in file order
             self._unique_rows = []
-            part = pd.DataFrame({c: _codes(v.chunks) for c, v in values.items()})
+            part = pd.DataFrame(codes)
             part[KEY] = rows
             part.attrs["whole"] = True
             groups.append((part, unique))
