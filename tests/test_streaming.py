@@ -56,13 +56,16 @@ def findings(report):
     return problems, outcomes
 
 
-def streamed(path, extract, period, registry, chunk_rows, monkeypatch):
+def streamed(path, extract, period, registry, chunk_rows, monkeypatch, together=1):
+    """The file's report, its chunks checked `together` at a time (0: all at the end)."""
     monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
     check = FileValidation(extract, period, registry)
     chunks = 0
     for chunk in iter_tables(path, extract, chunk_rows=chunk_rows):
-        check.add(chunk)
+        check.frame(chunk)
         chunks += 1
+        if together and chunks % together == 0:
+            check.check()
     return check.finish(), chunks
 
 
@@ -75,14 +78,16 @@ def evaluation(request, monkeypatch):
     return request.param
 
 
+@pytest.mark.parametrize("together", [1, 2, 0], ids=["each", "in twos", "all at the end"])
 def test_chunks_find_exactly_what_the_whole_file_finds(tmp_path, registry, evaluation,
-                                                       monkeypatch):
+                                                       monkeypatch, together):
+    """Chunks checked one by one or in groups (see loading.CHECK_ROWS)."""
     extract, period = registry.extract("multi_child_loans"), parse_period("2023")
     lines = loan_lines(registry, 3000, LOAN_FAULTS)
     lines[1500:1500] = [""]  # a blank line: later rows keep their numbers
     path = write_csv(tmp_path, "housing_fund/multi_child_loans_2023.csv", lines)
     whole, _ = validate(extract, period, read_file(path, extract), registry)
-    report, chunks = streamed(path, extract, period, registry, 700, monkeypatch)
+    report, chunks = streamed(path, extract, period, registry, 700, monkeypatch, together)
     assert chunks == 5
     assert findings(report) == findings(whole)
 
@@ -125,9 +130,12 @@ def test_rules_about_the_whole_file_see_every_chunk(tmp_path, registry, evaluati
 
 @pytest.fixture
 def chunked(monkeypatch):
-    """Every CSV streamed, 400 rows a chunk."""
+    """Every CSV streamed, 400 rows a chunk, checked 800 rows at a time."""
+    from deptstats import loading
+
     monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
     monkeypatch.setattr(readers, "CHUNK_ROWS", 400)
+    monkeypatch.setattr(loading, "CHECK_ROWS", 800)
 
 
 def test_a_streamed_load_publishes_what_a_whole_load_publishes(warehouse_url, registry,
@@ -210,8 +218,8 @@ def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(warehouse_url, 
 
 def test_a_streamed_file_with_bad_cells_is_refused_with_every_fault(warehouse_url, registry,
                                                                     tmp_path, chunked):
-    """Cells no writer could store (2.5 children, an amount 'abc', 2023-02-30) are found by the
-    checks before their chunk is written: a refusal naming them, not a crash."""
+    """Cells no writer can store (2.5 children, an amount 'abc', 2023-02-30) are written empty
+    until the checks catch up with them: a refusal naming them, not a crash."""
     landing = tmp_path / "landing"
     relative = "housing_fund/multi_child_loans_2023.csv"
     write_csv(landing, relative, loan_lines(registry, 1000))
@@ -250,3 +258,25 @@ def test_total_and_footer_rows_before_trailing_blank_lines_are_found(tmp_path, r
     for chunk in chunks:
         check.add(chunk)
     assert check.finish().errors == []
+
+
+def test_a_cell_the_checks_let_through_but_no_writer_can_store_publishes_nothing(
+        warehouse_url, registry, tmp_path, chunked, monkeypatch):
+    """Chunks are written before they are checked, a cell the database cannot take as NULL.
+    Should a rule ever let such a cell through, the audit refuses to publish."""
+    from deptstats.loading import AuditFailed
+
+    lenient = validation.build_checks
+
+    def without_amount_rules(*args, **kwargs):
+        return [c for c in lenient(*args, **kwargs) if c.columns != ("amount_wan",)]
+
+    monkeypatch.setattr(validation, "build_checks", without_amount_rules)
+    landing = tmp_path / "landing"
+    write_csv(landing, "housing_fund/multi_child_loans_2023.csv",
+              loan_lines(registry, 1000, {600: "L000600,2023-03-01,浒山街道,2,abc,是"}))
+    engine = open_engine(warehouse_url)
+    with pytest.raises(AuditFailed, match="1 cell"):
+        load_extract(engine, landing, "multi_child_loans", "r1", registry)
+    counts = table_counts(engine, registry)
+    assert counts["housing_fund_multi_child_loans"] == counts["publication"] == 0

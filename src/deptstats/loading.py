@@ -461,6 +461,7 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
             f"two files for {delivery.extract.code} {delivery.period.code}: also "
             f"{', '.join(others)}. Both are refused until one is removed."))
     if readers.streams(delivery.path):
+        readers.reuse_arrow_memory()
         data, sha256 = None, sha256_of_file(delivery.path)
     else:
         data = delivery.path.read_bytes()

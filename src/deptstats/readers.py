@@ -7,9 +7,11 @@ headers to the registry's canonical column names.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -304,6 +306,19 @@ CHUNK_ROWS = 100_000  # rows written at a time: small, so the server starts earl
 BLOCK_BYTES = 1 << 20  # what pyarrow parses at a time: small, so the first chunk comes soon
 TAIL_ROWS = 50
 HEAD_BYTES = 65536
+
+
+def reuse_arrow_memory() -> None:
+    """Have Arrow keep freed memory for reuse (jemalloc). Its default allocator (mimalloc)
+    hands freed memory back to the system at once, so every chunk of a stream paid again for
+    fresh zeroed pages: a fifth of a large load's CPU time. An operator's
+    ARROW_DEFAULT_MEMORY_POOL wins."""
+    import pyarrow as pa
+
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
 
 
 class IrregularCsv(Exception):
