@@ -429,17 +429,80 @@ NOT_NULL = "expect_column_values_to_not_be_null"
 PRESENT = "__present"  # a column padded with its own values, for the emptiness checks
 
 
+# From this many values on, uniqueness codes are made by parts (see _codes).
+PARTS_FROM = 2_000_000
+PARTS = 64
+
+
 def _codes(chunks: list[Any]) -> Any:
-    """Exact codes of a text column given as Arrow chunks, one hash table over all of them:
-    equal values, equal numbers, missing stays missing. What uniqueness needs, without GX
-    hashing and comparing millions of strings."""
+    """Exact codes of a text column given as Arrow chunks: equal values get equal numbers,
+    missing stays missing (NaN). What uniqueness needs, without GX hashing and comparing
+    millions of strings. From PARTS_FROM values on, the values are dealt into PARTS parts by
+    their last characters and each part is encoded on its own, two at a time: one hash table
+    over ten million values spends its time waiting for memory (2.4 s here, against 0.15 s
+    for a million), small ones stay in the cache."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
-    codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
-    return np.concatenate(codes) if codes else np.array([], dtype=np.int32)
+    if sum(len(chunk) for chunk in chunks) < PARTS_FROM:
+        encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
+        codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+        return np.concatenate(codes) if codes else np.array([], dtype=np.int32)
+    from concurrent.futures import ThreadPoolExecutor
+    from itertools import pairwise
+
+    chunks = _regrouped(chunks, 250_000)  # Arrow's 1 MB blocks are too small to deal one by one
+    starts = np.cumsum([0] + [len(chunk) for chunk in chunks])
+
+    def deal(index: int) -> list[tuple[Any, Any]]:
+        """One chunk's values by part, with their positions in the column; the last part
+        holds the missing values."""
+        chunk = chunks[index]
+        endings = pc.dictionary_encode(pc.utf8_slice_codeunits(chunk, -3))
+        # hash() of the endings: equal values land in the same part (within this process)
+        part_of = np.array([hash(e) % PARTS for e in endings.dictionary.to_pylist()] + [PARTS],
+                           dtype=np.int64)
+        parts = part_of[endings.indices.fill_null(-1).to_numpy()]  # -1: missing
+        order = np.argsort(parts, kind="stable")
+        bounds = np.searchsorted(parts[order], np.arange(PARTS + 2))
+        values = chunk.take(pa.array(order))
+        positions = order + starts[index]
+        return [(values.slice(a, b - a), positions[a:b])
+                for a, b in pairwise(bounds)]
+
+    def encode(part: int) -> tuple[Any, Any, int]:
+        values = [dealt[part][0] for dealt in deals if len(dealt[part][0])]
+        if not values:
+            return np.array([], dtype=np.int64), np.array([], dtype=np.int64), 0
+        encoded = pc.dictionary_encode(pa.chunked_array(values, type=pa.large_string()))
+        local = np.concatenate([c.indices.to_numpy() for c in encoded.chunks])
+        positions = np.concatenate([dealt[part][1] for dealt in deals if len(dealt[part][0])])
+        return positions, local, len(encoded.chunks[-1].dictionary)
+
+    codes = np.full(int(starts[-1]), -1, dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow's kernels run without the GIL
+        deals = list(pool.map(deal, range(len(chunks))))
+        offset = 0
+        for positions, local, distinct in pool.map(encode, range(PARTS)):
+            codes[positions] = local + offset
+            offset += distinct
+    # whole numbers hash and compare faster; floats only if NaN must mark missing values
+    if (codes < 0).any():
+        return np.where(codes < 0, np.nan, codes)
+    return codes.astype(np.int32) if offset < 2**31 else codes
+
+
+def _regrouped(chunks: list[Any], rows: int) -> list[Any]:
+    """Consecutive Arrow arrays joined into arrays of at least `rows` rows (the last fewer)."""
+    import pyarrow as pa
+
+    groups: list[list[Any]] = [[]]
+    for chunk in chunks:
+        if sum(len(c) for c in groups[-1]) >= rows:
+            groups.append([])
+        groups[-1].append(chunk.cast(pa.large_string()))
+    return [pa.concat_arrays(group) if len(group) > 1 else group[0] for group in groups if group]
 
 
 def _arrow_chunks(series: pd.Series) -> list[Any]:
@@ -586,8 +649,9 @@ class _Gx:
                 # says whether anything fails; only then are failing rows listed.
                 from great_expectations.validator.v1_validator import Validator
 
+                # (GX fingerprints every column of the frame: the quick pass does without KEY)
                 run = Validator(batch_definition=batch_definition,
-                                batch_parameters={"dataframe": part},
+                                batch_parameters={"dataframe": part.drop(columns=[KEY])},
                                 result_format={"result_format": "BOOLEAN_ONLY"}
                                 ).validate_expectation_suite(suite)
                 if not run.success:
