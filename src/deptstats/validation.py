@@ -437,10 +437,10 @@ PARTS = 64
 def _codes(chunks: list[Any]) -> Any:
     """Exact codes of a text column given as Arrow chunks: equal values get equal numbers,
     missing stays missing (NaN). What uniqueness needs, without GX hashing and comparing
-    millions of strings. From PARTS_FROM values on, the values are dealt into PARTS parts by
-    their last characters and each part is encoded on its own, two at a time: one hash table
-    over ten million values spends its time waiting for memory (2.4 s here, against 0.15 s
-    for a million), small ones stay in the cache."""
+    millions of strings. From PARTS_FROM values on, the values are dealt into parts (_deal)
+    and each part is encoded on its own (_encode_parts): one hash table over ten million
+    values spends its time waiting for memory (2.4 s here, against 0.15 s for a million),
+    small ones stay in the cache."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -449,42 +449,56 @@ def _codes(chunks: list[Any]) -> Any:
         encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
         codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
         return np.concatenate(codes) if codes else np.array([], dtype=np.int32)
-    from concurrent.futures import ThreadPoolExecutor
-    from itertools import pairwise
-
     chunks = _regrouped(chunks, 250_000)  # Arrow's 1 MB blocks are too small to deal one by one
     starts = np.cumsum([0] + [len(chunk) for chunk in chunks])
+    return _encode_parts([_deal(chunk, int(start))
+                          for chunk, start in zip(chunks, starts, strict=False)], int(starts[-1]))
 
-    def deal(index: int) -> list[tuple[Any, Any]]:
-        """One chunk's values by part, with their positions in the column; the last part
-        holds the missing values."""
-        chunk = chunks[index]
-        endings = pc.dictionary_encode(pc.utf8_slice_codeunits(chunk, -3))
-        # hash() of the endings: equal values land in the same part (within this process)
-        part_of = np.array([hash(e) % PARTS for e in endings.dictionary.to_pylist()] + [PARTS],
-                           dtype=np.int64)
-        parts = part_of[endings.indices.fill_null(-1).to_numpy()]  # -1: missing
-        order = np.argsort(parts, kind="stable")
-        bounds = np.searchsorted(parts[order], np.arange(PARTS + 2))
-        values = chunk.take(pa.array(order))
-        positions = order + starts[index]
-        return [(values.slice(a, b - a), positions[a:b])
-                for a, b in pairwise(bounds)]
+
+def _deal(chunk: Any, start: int) -> list[tuple[Any, Any]]:
+    """A text column's values (an Arrow array whose first value is the column's `start`-th)
+    dealt into PARTS parts by their last characters, each with the values' positions in the
+    column; one more part holds the missing values. Equal values land in the same part."""
+    from itertools import pairwise
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    endings = pc.dictionary_encode(pc.utf8_slice_codeunits(chunk, -3))
+    # hash() of the endings: the same part for the same ending within this process
+    part_of = np.array([hash(e) % PARTS for e in endings.dictionary.to_pylist()] + [PARTS],
+                       dtype=np.int64)
+    parts = part_of[endings.indices.fill_null(-1).to_numpy()]  # -1: missing
+    order = np.argsort(parts, kind="stable")
+    bounds = np.searchsorted(parts[order], np.arange(PARTS + 2))
+    values = chunk.take(pa.array(order))
+    positions = order + start
+    return [(values.slice(a, b - a), positions[a:b]) for a, b in pairwise(bounds)]
+
+
+def _encode_parts(deals: list[list[tuple[Any, Any]]], total: int) -> Any:
+    """Codes of a column of `total` values from its dealt chunks: each part encoded on its own,
+    two at a time (Arrow's kernels run without the GIL), numbered one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     def encode(part: int) -> tuple[Any, Any, int]:
-        values = [dealt[part][0] for dealt in deals if len(dealt[part][0])]
-        if not values:
+        held = [dealt[part] for dealt in deals if len(dealt[part][0])]
+        if not held:
             return np.array([], dtype=np.int64), np.array([], dtype=np.int64), 0
-        encoded = pc.dictionary_encode(pa.chunked_array(values, type=pa.large_string()))
+        encoded = pc.dictionary_encode(pa.chunked_array([v for v, _ in held],
+                                                        type=pa.large_string()))
         local = np.concatenate([c.indices.to_numpy() for c in encoded.chunks])
-        positions = np.concatenate([dealt[part][1] for dealt in deals if len(dealt[part][0])])
-        return positions, local, len(encoded.chunks[-1].dictionary)
+        return np.concatenate([p for _, p in held]), local, len(encoded.chunks[-1].dictionary)
 
-    codes = np.full(int(starts[-1]), -1, dtype=np.int64)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow's kernels run without the GIL
-        deals = list(pool.map(deal, range(len(chunks))))
-        offset = 0
-        for positions, local, distinct in pool.map(encode, range(PARTS)):
+    codes = np.full(total, -1, dtype=np.int64)
+    offset = 0
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for positions, local, distinct in pool.map(encode, range(PARTS)):  # not the missing
             codes[positions] = local + offset
             offset += distinct
     # whole numbers hash and compare faster; floats only if NaN must mark missing values
@@ -756,6 +770,8 @@ class FileValidation:
         self._normal: dict[str, dict[str, str | None]] = {}  # column -> value -> normalised
         self._unique_values: dict[str, list[Any]] = {}
         self._unique_rows: list[Any] = []
+        self._dealt: dict[str, list[Any]] = {}  # unique column -> its values dealt (see _codes)
+        self._dealt_arrays: dict[str, int] = {}  # unique column -> arrays dealt so far
         self._distinct: dict[int, pd.DataFrame] = {}
         # chunks framed but not checked yet: (table, frame, distinct values per column)
         self._held: list[tuple[RawTable, pd.DataFrame, dict[str, pd.DataFrame]]] = []
@@ -790,7 +806,8 @@ class FileValidation:
         if table.total_row is not None:
             self.total_row, self.total_row_number = table.total_row, table.total_row_number
         self._held.append((table, frame, distinct))
-        self._keep_unique_columns(frame)
+        if not (self.chunks == 1 and table.final):  # a file in one piece: checked whole
+            self._keep_unique_columns(frame)
         return frame
 
     def check(self) -> None:
@@ -807,7 +824,15 @@ class FileValidation:
         numbers = (list(range(len(self.checks))) if whole_file else
                    [n for n in range(len(self.checks)) if n not in self._file_level])
         if numbers and len(frame):
-            results = self.gx.run(_groups(frame, self.checks, numbers, distinct), self.checks)
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                # Arrow deals the new values of the unique columns (without the GIL) while
+                # GX checks the rows
+                dealt = pool.submit(self._deal_unique_values)
+                results = self.gx.run(_groups(frame, self.checks, numbers, distinct),
+                                      self.checks)
+                dealt.result()
             self._results(results, lambda number, result, part: _row_problems(
                 self.checks[number], number, result, part, frame, table))
         if not whole_file:
@@ -848,6 +873,18 @@ class FileValidation:
         if columns:
             self._unique_rows.append(frame[ROW].to_numpy())
 
+    def _deal_unique_values(self) -> None:
+        """Deal the values of the unique columns that came since the last time (see _codes)."""
+        import numpy as np
+
+        for column, arrays in self._unique_values.items():
+            dealt = self._dealt.setdefault(column, [])
+            done = sum(len(a) for a in arrays[:self._dealt_arrays.get(column, 0)])
+            fresh = _regrouped(arrays[self._dealt_arrays.get(column, 0):], 250_000)
+            starts = done + np.cumsum([0] + [len(a) for a in fresh])
+            dealt.extend(_deal(a, int(start)) for a, start in zip(fresh, starts, strict=False))
+            self._dealt_arrays[column] = len(arrays)
+
     def _sum(self, column: str) -> Decimal | None:
         """The exact sum of a numeric column; None if a cell is no number (its own rule says
         so)."""
@@ -863,19 +900,12 @@ class FileValidation:
         if self._file_checked:
             return
         self._file_checked = True
-        if self.chunks <= 1:
-            self.check()
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # Arrow hashes the unique columns (without the GIL) while GX checks the last chunks
-            codes = pool.submit(self._unique_codes)
-            self.check()
-            self._finish_file_level(codes.result())
-
-    def _unique_codes(self) -> dict[str, Any]:
-        return {column: _codes(arrays) for column, arrays in self._unique_values.items()}
+        self.check()  # deals the last values of the unique columns too
+        if self.chunks > 1:
+            self._deal_unique_values()  # if the last check had no rows to run on
+            rows = sum(len(r) for r in self._unique_rows)
+            self._finish_file_level({column: _encode_parts(dealt, rows)
+                                     for column, dealt in self._dealt.items()})
 
     def _finish_file_level(self, codes: dict[str, Any]) -> None:
         import numpy as np
