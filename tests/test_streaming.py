@@ -294,7 +294,7 @@ def test_uniqueness_codes_are_equal_exactly_for_equal_values(monkeypatch, parts_
     monkeypatch.setattr(validation, "PARTS", 4)
     rng = random.Random(7)
     pool = ["L1", "L2", "a", "贷款001", "贷款002", "x" * 40, "ab", "b"] + [f"GJJ{i}" for i in range(50)]
-    values = [rng.choice(pool + [None]) for _ in range(3000)]
+    values = [rng.choice([*pool, None]) for _ in range(3000)]
     chunks = [pa.array(values[i:i + 700], pa.large_string()) for i in range(0, 3000, 700)]
     codes = validation._codes(chunks)
     assert len(codes) == len(values)
