@@ -308,3 +308,21 @@ def test_uniqueness_codes_are_equal_exactly_for_equal_values(monkeypatch, parts_
     assert all(len(c) == 1 for c in code_of.values())
     assert all(len(v) == 1 for v in value_of.values())
     assert len(code_of) == len({v for v in values if v is not None})
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1.5E+20", "1234567890123456789"])
+def test_an_amount_too_large_for_the_warehouse_is_refused_not_a_crash(
+        warehouse_url, registry, tmp_path, chunked, amount):
+    """NUMERIC(24, 6) holds 18 digits before the point: a larger amount, in any notation, is
+    a refusal naming the cell (its chunk is written before it is checked, so the writer must
+    not hand the database a value it cannot take)."""
+    landing = tmp_path / "landing"
+    write_csv(landing, "housing_fund/multi_child_loans_2023.csv",
+              loan_lines(registry, 1000, {600: f"L000600,2023-03-01,浒山街道,2,{amount},是"}))
+    engine = open_engine(warehouse_url)
+    with pytest.raises(ExtractRejected) as rejected:
+        load_extract(engine, landing, "multi_child_loans", "r1", registry)
+    assert rejected.value.outcomes[0].errors == 1
+    assert f"row 602, column 贷款金额（万元） (amount_wan), value '{amount}'" in str(rejected.value)
+    assert "at most 18 digits before the point" in str(rejected.value)
+    assert table_counts(engine, registry)["housing_fund_multi_child_loans"] == 0

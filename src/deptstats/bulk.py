@@ -12,12 +12,14 @@ from sqlalchemy import Connection, Table
 
 from deptstats.registry import Column, Extract
 from deptstats.validation import VALUE, _per_distinct, _text_series
+from deptstats.warehouse import AMOUNT
 
 if TYPE_CHECKING:
     import pandas as pd
 
 BOOLEAN_TEXT = {"是": "true", "否": "false"}
 LARGEST_INTEGER = 2.0 ** 63
+LARGEST_AMOUNT = 10.0 ** (AMOUNT.precision - AMOUNT.scale)  # what NUMERIC(24, 6) holds
 
 
 def writable(column: Column, frame: pd.DataFrame) -> Any:
@@ -36,7 +38,9 @@ def writable(column: Column, frame: pd.DataFrame) -> Any:
     if column.type in ("amount", "date"):
         parsed = frame[column.name + VALUE]
         if column.type == "amount":
-            valid = np.isfinite(parsed.to_numpy(dtype="float64", na_value=np.nan))
+            values = parsed.to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                valid = np.isfinite(values) & (np.abs(values) < LARGEST_AMOUNT)
         else:
             valid = parsed.notna().to_numpy()
         return ~present | valid

@@ -309,10 +309,10 @@ HEAD_BYTES = 65536
 
 
 def reuse_arrow_memory() -> None:
-    """Have Arrow keep freed memory for reuse (jemalloc). Its default allocator (mimalloc)
-    hands freed memory back to the system at once, so every chunk of a stream paid again for
-    fresh zeroed pages: a quarter of a large load's time. An operator's
-    ARROW_DEFAULT_MEMORY_POOL wins."""
+    """Have Arrow keep freed memory for reuse (jemalloc), for the rest of the process. Its
+    default allocator (mimalloc) hands freed memory back to the system at once, so every chunk
+    of a stream paid again for fresh zeroed pages: a quarter of a large load's time. An
+    operator's ARROW_DEFAULT_MEMORY_POOL wins."""
     import pyarrow as pa
 
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):

@@ -29,7 +29,9 @@ TYPED = {"count", "integer", "amount", "date"}
 PATTERNS = {
     "count": (r"^\d{1,15}$", "must be a whole number >= 0"),
     "integer": (r"^-?\d{1,15}$", "must be a whole number"),
-    "amount": (r"^\d+(?:\.\d{1,6})?$", "must be a decimal amount >= 0 (at most 6 decimals)"),
+    # the warehouse keeps amounts as NUMERIC(24, 6): 18 digits before the point, 6 after
+    "amount": (r"^\d{1,18}(?:\.\d{1,6})?$",
+               "must be a decimal amount >= 0 (at most 18 digits before the point, 6 after)"),
 }
 DATE_WORDING = "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date"
 
@@ -735,10 +737,13 @@ def _missing_values(check: Check, result: Any) -> Problem:
 
 
 def _row_problems(check: Check, number: int, result: Any, part: pd.DataFrame,
-                  frame: pd.DataFrame, table: RawTable) -> list[Problem]:
-    """The failing rows of a check run on a chunk, with the cell as the file has it."""
+                  frame: pd.DataFrame, table: RawTable, position: dict[int, int]
+                  ) -> list[Problem]:
+    """The failing rows of a check run on a chunk, with the cell as the file has it
+    (`position`: row number -> index in the table, filled here once for all checks)."""
     column = check.columns[0]
-    position = {int(row): index for index, row in enumerate(table.row_numbers)}
+    if not position:
+        position.update({int(row): index for index, row in enumerate(table.row_numbers)})
     return [Problem(check.severity, check.rule, int(row), column,
                     table.value(position[int(row)], column))
             for row in _failing_rows(check, number, result, part, frame)[ROW]]
@@ -833,8 +838,9 @@ class FileValidation:
                 results = self.gx.run(_groups(frame, self.checks, numbers, distinct),
                                       self.checks)
                 dealt.result()
+            position: dict[int, int] = {}
             self._results(results, lambda number, result, part: _row_problems(
-                self.checks[number], number, result, part, frame, table))
+                self.checks[number], number, result, part, frame, table, position))
         if not whole_file:
             for number in self._file_level:
                 check = self.checks[number]
