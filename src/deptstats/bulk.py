@@ -49,6 +49,16 @@ def writable(column: Column, frame: pd.DataFrame) -> Any:
     return np.ones(len(frame), dtype=bool)
 
 
+def _whole_numbers(column: Column, frame: pd.DataFrame, ok: Any) -> tuple[Any, Any]:
+    """A count or integer column as int64 (0 where nothing is stored) and where a value is
+    stored (present and writable)."""
+    import numpy as np
+
+    values = frame[column.name + VALUE].to_numpy(dtype="float64")
+    stored = ok & ~np.isnan(values)
+    return np.where(stored, values, 0).astype(np.int64), stored
+
+
 def _per_row(texts: pd.Series, convert: Any) -> list[Any]:
     """convert() once per distinct value, as a list with one entry per row; missing is None."""
     import numpy as np
@@ -73,10 +83,8 @@ def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> tuple[dict[str, lis
         unwritable += int((~ok).sum())
         texts = frame[column.name].where(ok, None) if not ok.all() else frame[column.name]
         if column.type in ("count", "integer"):
-            values = frame[column.name + VALUE].to_numpy(dtype="float64")
-            integers = np.where(ok & ~np.isnan(values), values, 0).astype(np.int64)
-            cells = np.where(ok & ~np.isnan(values), integers.astype(object), None)
-            columns[column.name] = cells.tolist()
+            integers, stored = _whole_numbers(column, frame, ok)
+            columns[column.name] = np.where(stored, integers.astype(object), None).tolist()
         elif column.type == "amount":
             columns[column.name] = _per_row(texts, lambda text: float(Decimal(text)))
         elif column.type == "yesno":
@@ -107,10 +115,8 @@ def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int
         unwritable += int((~ok).sum())
         texts = frame[column.name]
         if column.type in ("count", "integer"):
-            values = frame[column.name + VALUE].to_numpy(dtype="float64")
-            stored = ok & ~np.isnan(values)
-            columns[column.name] = pa.array(np.where(stored, values, 0).astype(np.int64),
-                                            mask=~stored)
+            integers, stored = _whole_numbers(column, frame, ok)
+            columns[column.name] = pa.array(integers, mask=~stored)
         elif column.type == "yesno":
             values = _text_series(*_per_distinct(texts, BOOLEAN_TEXT.get))
             columns[column.name] = pa.array(values, type=pa.large_string(), from_pandas=True)

@@ -131,7 +131,7 @@ class _Prepared:
     data: bytes | None = None  # None: a large CSV, read as a stream
     hasher: Any = None  # fed the streamed bytes, to check they are the bytes fingerprinted
     validation: FileValidation | None = None
-    frame: pd.DataFrame | None = None  # the first chunk's frame, checked
+    frame: pd.DataFrame | None = None  # the first chunk's frame (checked if the file is whole)
     rest: Iterator[RawTable] = field(default_factory=lambda: iter(()))
     row_label: str = "row"
     read_error: str | None = None
@@ -297,7 +297,7 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     if errors:
         savepoint.rollback()
     else:
-        audit_publication(conn, target, period.code, batch_id, rows, prepared.taken,
+        audit_publication(target, period.code, batch_id, rows, prepared.taken,
                           prepared.unwritable)
         savepoint.commit()
 
@@ -362,8 +362,8 @@ class AuditFailed(RuntimeError):
     """What was written is not what was validated; the transaction is rolled back."""
 
 
-def audit_publication(conn: Connection, target: Any, period: str, batch_id: int, expected: int,
-                      taken: int, unwritable: int = 0) -> None:
+def audit_publication(target: Any, period: str, batch_id: int, expected: int, taken: int,
+                      unwritable: int = 0) -> None:
     """Before the commit: the database took exactly the validated rows of this batch, every
     cell as the file has it. Loads of one extract and period are serialised (lock_period), and
     each deletes the period's rows first, so no other batch's rows are there."""

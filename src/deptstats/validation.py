@@ -451,10 +451,16 @@ def _codes(chunks: list[Any]) -> Any:
         encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
         codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
         return np.concatenate(codes) if codes else np.array([], dtype=np.int32)
-    chunks = _regrouped(chunks, 250_000)  # Arrow's 1 MB blocks are too small to deal one by one
-    starts = np.cumsum([0] + [len(chunk) for chunk in chunks])
-    return _encode_parts([_deal(chunk, int(start))
-                          for chunk, start in zip(chunks, starts, strict=False)], int(starts[-1]))
+    return _encode_parts(_deal_all(chunks, 0), sum(len(chunk) for chunk in chunks))
+
+
+def _deal_all(arrays: list[Any], start: int) -> list[list[tuple[Any, Any]]]:
+    """_deal of consecutive arrays of a column, the first value being its `start`-th."""
+    import numpy as np
+
+    arrays = _regrouped(arrays, 250_000)  # Arrow's 1 MB blocks are too small to deal one by one
+    starts = start + np.cumsum([0] + [len(array) for array in arrays])
+    return [_deal(array, int(at)) for array, at in zip(arrays, starts, strict=False)]
 
 
 def _deal(chunk: Any, start: int) -> list[tuple[Any, Any]]:
@@ -514,10 +520,13 @@ def _regrouped(chunks: list[Any], rows: int) -> list[Any]:
     import pyarrow as pa
 
     groups: list[list[Any]] = [[]]
+    held = 0  # rows in the last group
     for chunk in chunks:
-        if sum(len(c) for c in groups[-1]) >= rows:
+        if held >= rows:
             groups.append([])
+            held = 0
         groups[-1].append(chunk.cast(pa.large_string()))
+        held += len(chunk)
     return [pa.concat_arrays(group) if len(group) > 1 else group[0] for group in groups if group]
 
 
@@ -881,14 +890,10 @@ class FileValidation:
 
     def _deal_unique_values(self) -> None:
         """Deal the values of the unique columns that came since the last time (see _codes)."""
-        import numpy as np
-
         for column, arrays in self._unique_values.items():
-            dealt = self._dealt.setdefault(column, [])
-            done = sum(len(a) for a in arrays[:self._dealt_arrays.get(column, 0)])
-            fresh = _regrouped(arrays[self._dealt_arrays.get(column, 0):], 250_000)
-            starts = done + np.cumsum([0] + [len(a) for a in fresh])
-            dealt.extend(_deal(a, int(start)) for a, start in zip(fresh, starts, strict=False))
+            done = self._dealt_arrays.get(column, 0)
+            self._dealt.setdefault(column, []).extend(
+                _deal_all(arrays[done:], sum(len(a) for a in arrays[:done])))
             self._dealt_arrays[column] = len(arrays)
 
     def _sum(self, column: str) -> Decimal | None:
