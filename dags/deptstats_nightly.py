@@ -52,10 +52,10 @@ def deptstats_nightly() -> None:
         return airflow_tasks.prepare_warehouse()
 
     @task
-    def report_unrecognised_files(params: dict | None = None) -> dict:
+    def report_unrecognised_files(params: dict | None = None, run_id: str | None = None) -> dict:
         from deptstats import airflow_tasks
 
-        return airflow_tasks.report_unrecognised_files(params or {})
+        return airflow_tasks.report_unrecognised_files(params or {}, run_id or "")
 
     @task(trigger_rule="all_done")
     def compute_indicators() -> dict:

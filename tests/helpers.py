@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
 
 from deptstats.loading import ExtractRejected, FileOutcome, load_extract
 from deptstats.registry import Registry
@@ -19,11 +19,13 @@ def write_csv(landing: Path, relative: str, lines: list[str], encoding: str = "u
 
 
 def table_counts(engine: Engine, registry: Registry, dimensions: bool = True) -> dict[str, int]:
-    """Rows in every warehouse table (without the dim_* tables if asked)."""
+    """Rows in every warehouse table the schema has (without the dim_* tables if asked); an
+    older revision lacks the newer tables."""
+    present = set(inspect(engine).get_table_names())
     with engine.connect() as conn:
         return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                 for name, table in metadata_for(registry).tables.items()
-                if dimensions or not name.startswith("dim_")}
+                if name in present and (dimensions or not name.startswith("dim_"))}
 
 
 def load_all(engine: Engine, landing: Path, registry: Registry, run_id: str = "test"

@@ -42,7 +42,7 @@ def steps(engine, landing: Path, out: Path, registry) -> dict[str, callable]:
 
     tasks = {"prepare_warehouse": lambda: nightly.prepare_warehouse(engine, registry),
              "report_unrecognised_files":
-                 lambda: nightly.report_unrecognised_files(engine, landing, registry)}
+                 lambda: nightly.report_unrecognised_files(engine, landing, RUN, registry)}
     tasks |= {e.task_id: load(e.code) for e in registry.extracts}
     tasks |= {"compute_indicators": lambda: nightly.compute_indicators(engine, registry),
               "draft_reply": lambda: nightly.draft(engine, out, registry=registry)}

@@ -53,11 +53,11 @@ def prepare_warehouse() -> str:
     return revision
 
 
-def report_unrecognised_files(params: dict[str, Any]) -> dict[str, Any]:
+def report_unrecognised_files(params: dict[str, Any], run_id: str) -> dict[str, Any]:
     from deptstats import nightly
 
     landing = _setting(params, "landing", "DEPTSTATS_LANDING")
-    outcomes = nightly.report_unrecognised_files(open_engine(warehouse_url()), landing)
+    outcomes = nightly.report_unrecognised_files(open_engine(warehouse_url()), landing, run_id)
     for outcome in outcomes:
         log.warning("%s: %s", outcome.file, outcome.message)
     return {"unrecognised": len(outcomes)}

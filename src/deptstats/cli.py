@@ -70,7 +70,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     upgrade(engine)
     nightly.prepare_warehouse(engine)
     landing, failed = Path(args.landing), 0
-    for outcome in nightly.report_unrecognised_files(engine, landing):
+    for outcome in nightly.report_unrecognised_files(engine, landing, args.run_id):
         print(f"REJECTED  {outcome.file}: {outcome.message}")
         failed += 1
     docs = Path(args.data_docs) if args.data_docs else None
@@ -94,6 +94,26 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     return run_nightly(landing=Path(args.landing), warehouse=_warehouse(args),
                        out=Path(args.out), airflow_home=Path(args.airflow_home))
+
+
+def cmd_airflow_up(args: argparse.Namespace) -> int:
+    from deptstats.airflow_services import Settings, up
+
+    home = Path(args.home).resolve()
+    return up(Settings(
+        home=home,
+        landing=Path(args.landing or os.environ.get("DEPTSTATS_LANDING") or home / "landing"
+                     ).resolve(),
+        warehouse=_warehouse_or(args, home / "warehouse.db"),
+        out=Path(args.out or home / "out").resolve(),
+        port=args.port, host=args.host, metadata_db=args.metadata_db))
+
+
+def _warehouse_or(args: argparse.Namespace, default: Path) -> str:
+    from deptstats.warehouse import normalize_url
+
+    given = args.warehouse or os.environ.get("DEPTSTATS_WAREHOUSE")
+    return normalize_url(given) if given else f"sqlite:///{default}"
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
@@ -180,6 +200,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--airflow-home", default=".airflow",
                    help="AIRFLOW_HOME with its own metadata database (default .airflow)")
     p.set_defaults(func=cmd_run)
+
+    airflow = sub.add_parser("airflow", help="Airflow as its users run it").add_subparsers(
+        dest="airflow_command", required=True)
+    p = with_warehouse(airflow.add_parser(
+        "up", help="start api-server, scheduler, dag-processor and triggerer; Ctrl-C stops them"))
+    p.add_argument("--home", default=".airflow", help="AIRFLOW_HOME (default .airflow)")
+    p.add_argument("--landing", help="landing folder (default $DEPTSTATS_LANDING, else "
+                   "HOME/landing, filled with the sample deliveries if missing)")
+    p.add_argument("--out", help="folder for drafts and Data Docs (default HOME/out)")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--host", default="127.0.0.1", help="address the UI listens on")
+    p.add_argument("--metadata-db", help="Airflow metadata database URL, e.g. "
+                   "postgresql+psycopg2://user@host/airflow (default SQLite in HOME)")
+    p.set_defaults(func=cmd_airflow_up)
 
     p = with_format(with_warehouse(sub.add_parser("figures", help="every indicator value")))
     p.add_argument("--citywide", action="store_true", help="citywide values only")

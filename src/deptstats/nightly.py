@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from deptstats.drafting import Draft, draft_reply
-from deptstats.loading import FileOutcome, load_extract, record_unmatched
+from deptstats.loading import ExtractRejected, FileOutcome, load_extract, record_unmatched
+from deptstats.outcomes import record_outcomes
 from deptstats.registry import Registry, load_registry
 from deptstats.schema import check_schema, sync_dimensions
 
@@ -20,16 +21,25 @@ def prepare_warehouse(engine: Engine, registry: Registry | None = None) -> str:
     return revision
 
 
-def report_unrecognised_files(engine: Engine, landing: Path,
+def report_unrecognised_files(engine: Engine, landing: Path, run_id: str = "cli",
                               registry: Registry | None = None) -> list[FileOutcome]:
-    return record_unmatched(engine, landing, registry)
+    outcomes = record_unmatched(engine, landing, registry)
+    record_outcomes(engine, run_id, outcomes)
+    return outcomes
 
 
 def load(engine: Engine, landing: Path, extract_code: str, run_id: str,
          docs_dir: Path | None = None, registry: Registry | None = None) -> list[FileOutcome]:
-    """One extract's files; raises ExtractRejected when any is refused."""
-    return load_extract(engine, landing, extract_code, run_id, registry or load_registry(),
-                        docs_dir)
+    """One extract's files; raises ExtractRejected when any is refused. What became of each
+    file is recorded against the run either way."""
+    try:
+        outcomes = load_extract(engine, landing, extract_code, run_id,
+                                registry or load_registry(), docs_dir)
+    except ExtractRejected as rejected:
+        record_outcomes(engine, run_id, rejected.outcomes)
+        raise
+    record_outcomes(engine, run_id, outcomes)
+    return outcomes
 
 
 def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:

@@ -169,6 +169,18 @@ def _bookkeeping(metadata: MetaData) -> None:
         comment="quarantine: every failing row (or file-level rule) of a validation",
     )
     Table(
+        "delivery_outcome", metadata,
+        Column("run_id", String(250), primary_key=True, comment="the Airflow run (or CLI run)"),
+        Column("delivery_id", ForeignKey("delivery.delivery_id"), primary_key=True),
+        Column("status", String(16), nullable=False,
+               comment="published, rejected or skipped in that run"),
+        Column("batch_id", ForeignKey("load_batch.batch_id"),
+               comment="the batch of that outcome; null for a file refused unread"),
+        Column("message", Text),
+        Column("recorded_at", String(26), nullable=False),
+        comment="what each run last did with each file it saw (a cleared task replaces it)",
+    )
+    Table(
         "publication", metadata,
         Column("extract", String(64), primary_key=True),
         Column("period", String(7), primary_key=True),

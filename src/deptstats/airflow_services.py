@@ -1,0 +1,236 @@
+"""`deptstats airflow up`: the real Airflow components (api-server, scheduler, dag-processor,
+triggerer) as the nightly job and the stewards use them, started together, stopped together.
+
+Each component runs in its own process group, so stopping one also stops what it forked (the
+LocalExecutor's workers, a task's supervisor). Output goes to <home>/logs/components/."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deptstats.airflow_local import airflow_environment
+from deptstats.airflow_logins import Logins, ensure_logins, jwt_secret
+
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+HEALTH_PATH = "/api/v2/monitor/health"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing: Path
+    warehouse: str
+    out: Path
+    port: int = 8080
+    host: str = "127.0.0.1"
+    metadata_db: str | None = None  # SQLAlchemy URL; None: SQLite in the home folder
+    parallelism: int = 4  # LocalExecutor forks this many workers at start
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def services_environment(settings: Settings, logins: Logins) -> dict[str, str]:
+    env = airflow_environment(settings.home, settings.landing, settings.warehouse, settings.out)
+    env.update({
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": str(settings.parallelism),
+        "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret(settings.home),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{settings.url}/execution/",
+        "AIRFLOW__API__BASE_URL": settings.url,
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple."
+                                       "simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": logins.users_setting(),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(logins.passwords_file),
+        # plugins load when the api-server starts, so a broken plugin shows at once
+        "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
+    })
+    if settings.metadata_db:
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = settings.metadata_db
+    return env
+
+
+def component_command(name: str, settings: Settings) -> list[str]:
+    command = [sys.executable, "-m", "airflow", name]
+    if name == "api-server":
+        command += ["--host", settings.host, "--port", str(settings.port)]
+    return command
+
+
+@dataclass
+class Services:
+    """The running components of one Airflow home."""
+
+    settings: Settings
+    env: dict[str, str]
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.settings.home / "logs" / "components"
+
+    def start(self, names: tuple[str, ...] = COMPONENTS) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            log = (self.log_dir / f"{name}.log").open("ab")
+            self.processes[name] = subprocess.Popen(
+                component_command(name, self.settings), env=self.env, stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            log.close()
+
+    def exited(self) -> dict[str, int]:
+        return {name: p.returncode for name, p in self.processes.items()
+                if p.poll() is not None}
+
+    def health(self) -> dict[str, str]:
+        """Component -> status as the api-server reports it; {} while it is not answering."""
+        try:
+            with urllib.request.urlopen(self.settings.url + HEALTH_PATH, timeout=5) as response:
+                body = json.load(response)
+        except (urllib.error.URLError, OSError, ValueError):
+            return {}
+        return {name: (part or {}).get("status") or "unknown" for name, part in body.items()}
+
+    def wait_healthy(self, timeout: float = 180.0,
+                     cancelled: Callable[[], bool] = lambda: False
+                     ) -> bool:
+        """True once every component reports healthy; False if `cancelled()` came first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if cancelled():
+                return False
+            if self.exited():
+                raise RuntimeError(self.exit_report())
+            status = self.health()
+            if status and all(value == "healthy" for value in status.values()):
+                return True
+            time.sleep(1)
+        raise RuntimeError(f"not healthy after {timeout:.0f} s: {self.health() or 'no answer'}"
+                           f"; logs in {self.log_dir}")
+
+    def exit_report(self) -> str:
+        lines = []
+        for name, code in self.exited().items():
+            tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
+            lines.append(f"airflow {name} exited with code {code}; end of its log:\n{tail}")
+        return "\n".join(lines)
+
+    def stop(self, grace: float = 20.0) -> None:
+        """SIGTERM every component's process group, then SIGKILL what is left after `grace`."""
+        for process in self.processes.values():
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(max(0.1, deadline - time.monotonic()))
+        for process in self.processes.values():
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+def migrate(settings: Settings, env: dict[str, str]) -> None:
+    """Airflow's metadata database and the warehouse schema, both to their newest revision."""
+    result = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env,
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}"
+                           f"\n{result.stderr[-3000:]}")
+    from deptstats.schema import upgrade
+    from deptstats.warehouse import open_engine
+
+    upgrade(open_engine(settings.warehouse))
+
+
+def prepare(settings: Settings) -> tuple[Logins, dict[str, str]]:
+    """Folders, logins, sample deliveries where the landing folder is missing, migrations."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.out.mkdir(parents=True, exist_ok=True)
+    if not settings.landing.exists():
+        from deptstats.sample import write_sample
+
+        write_sample(settings.landing)
+        print(f"landing folder {settings.landing}: wrote the sample deliveries")
+    logins = ensure_logins(settings.home)
+    env = services_environment(settings, logins)
+    migrate(settings, env)
+    return logins, env
+
+
+def describe(settings: Settings, logins: Logins) -> str:
+    from deptstats.warehouse import redact
+
+    lines = [f"Airflow UI: {settings.url}/", "logins (SimpleAuthManager):"]
+    for user, role in (("admin", "admin"), ("steward", "op: may clear tasks"),
+                       ("analyst", "viewer")):
+        password = logins.passwords[user] if user in logins.created else "(unchanged)"
+        lines.append(f"  {user:8} {password:18} {role}")
+    lines += [f"passwords file: {logins.passwords_file}",
+              f"landing folder: {settings.landing}",
+              f"warehouse:      {redact(settings.warehouse)}",
+              f"out:            {settings.out}",
+              f"component logs: {settings.home / 'logs' / 'components'}",
+              "Ctrl-C stops every component."]
+    return "\n".join(lines)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def up(settings: Settings) -> int:
+    """Start the components, print the URL and logins, run until SIGINT or SIGTERM."""
+    if port_in_use(settings.host, settings.port):
+        # the health check would otherwise be answered by whatever holds the port
+        print(f"{settings.host}:{settings.port} is in use: choose another --port",
+              file=sys.stderr)
+        return 1
+    logins, env = prepare(settings)
+    services = Services(settings, env)
+    stopping: list[int] = []
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        services.start()
+        if services.wait_healthy(cancelled=lambda: bool(stopping)):
+            print(describe(settings, logins), flush=True)
+        while not stopping:
+            if services.exited():
+                print(services.exit_report(), file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        print("stopping every component", flush=True)
+        return 0
+    except RuntimeError as failure:
+        print(failure, file=sys.stderr)
+        return 1
+    finally:
+        services.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
