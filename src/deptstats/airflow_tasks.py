@@ -15,6 +15,10 @@ from deptstats.connections import CONN_ID, url_from_connection
 from deptstats.warehouse import open_engine, redact
 
 log = logging.getLogger(__name__)
+# Great Expectations logs hundreds of INFO lines while it starts; the steward reads this log to
+# find why a file was refused, and that message must be the first thing the task says.
+for noisy in ("great_expectations", "py.warnings"):
+    logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _setting(params: dict[str, Any], key: str, env: str) -> Path:

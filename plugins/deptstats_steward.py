@@ -1,0 +1,46 @@
+"""The data stewards' pages inside the Airflow UI: "Deliveries" in the navigation, and a tab on
+each run of the nightly DAG listing the files it refused, each problem and the task to clear.
+
+The app (deptstats.steward_web) is served by the api-server under /deptstats; every route
+requires Airflow's own authentication (Bearer token or the UI's cookie), and a run's page read
+access to its DAG's runs."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from airflow.plugins_manager import AirflowPlugin
+
+
+@cache
+def _engine():
+    from airflow.models.connection import Connection
+
+    from deptstats.connections import CONN_ID, url_from_connection
+    from deptstats.warehouse import open_engine
+
+    conn = Connection.get_connection_from_secrets(CONN_ID)
+    return open_engine(url_from_connection(conn.conn_type, conn.host, conn.login, conn.password,
+                                           conn.port, conn.schema, conn.extra_dejson),
+                       write=False)
+
+
+def _app():
+    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+    from airflow.api_fastapi.core_api.security import requires_access_dag, requires_authenticated
+
+    from deptstats.steward_web import create_app
+
+    return create_app(_engine, requires_authenticated(),
+                      requires_access_dag("GET", DagAccessEntity.RUN))
+
+
+class DeptstatsStewardPlugin(AirflowPlugin):
+    name = "deptstats_steward"
+    fastapi_apps = [{"app": _app(), "url_prefix": "/deptstats", "name": "deptstats steward"}]
+    external_views = [
+        {"name": "Deliveries", "href": "/deptstats/deliveries", "destination": "nav",
+         "url_route": "deptstats-deliveries", "category": "browse"},
+        {"name": "Refused files", "href": "/deptstats/runs/{DAG_ID}/{RUN_ID}",
+         "destination": "dag_run", "url_route": "deptstats-refused-files"},
+    ]
