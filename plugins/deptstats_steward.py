@@ -8,6 +8,7 @@ access to its DAG's runs."""
 from __future__ import annotations
 
 from functools import cache
+from typing import ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
 
@@ -37,8 +38,9 @@ def _app():
 
 class DeptstatsStewardPlugin(AirflowPlugin):
     name = "deptstats_steward"
-    fastapi_apps = [{"app": _app(), "url_prefix": "/deptstats", "name": "deptstats steward"}]
-    external_views = [
+    fastapi_apps: ClassVar[list[dict]] = [
+        {"app": _app(), "url_prefix": "/deptstats", "name": "deptstats steward"}]
+    external_views: ClassVar[list[dict]] = [
         {"name": "Deliveries", "href": "/deptstats/deliveries", "destination": "nav",
          "url_route": "deptstats-deliveries", "category": "browse"},
         {"name": "Refused files", "href": "/deptstats/runs/{DAG_ID}/{RUN_ID}",
