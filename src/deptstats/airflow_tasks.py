@@ -15,10 +15,18 @@ from deptstats.connections import CONN_ID, url_from_connection
 from deptstats.warehouse import open_engine, redact
 
 log = logging.getLogger(__name__)
-# Great Expectations logs hundreds of INFO lines while it starts; the steward reads this log to
-# find why a file was refused, and that message must be the first thing the task says.
-for noisy in ("great_expectations", "py.warnings"):
-    logging.getLogger(noisy).setLevel(logging.WARNING)
+# Great Expectations logs hundreds of INFO lines while it starts (one of its modules sets its own
+# logger to INFO); the steward reads this log to find why a file was refused, and that message
+# must be the first thing the task says.
+NOISY = ("great_expectations", "py.warnings")
+
+
+def _quiet(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith(NOISY)
+
+
+for _handler in logging.getLogger().handlers:
+    _handler.addFilter(_quiet)
 
 
 def _setting(params: dict[str, Any], key: str, env: str) -> Path:

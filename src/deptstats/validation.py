@@ -45,11 +45,15 @@ class Problem:
     row: int | None
     column: str | None
     value: str | None
+    key: str | None = None  # the row's id or area, where the rule compares two columns
+    detail: str | None = None  # both values of a rule between two columns
 
     def describe(self, file: str, extract: Extract, row_label: str = "row") -> str:
         where = [file]
         if self.row is not None:
-            where.append(f"{row_label} {self.row}")
+            where.append(f"{row_label} {self.row}" + (f" ({self.key})" if self.key else ""))
+        if self.detail is not None:
+            return ", ".join(where) + f": {self.detail} (rule: {self.rule})"
         if self.column is not None:
             where.append(f"column {_column_title(extract, self.column)}")
         if self.row is not None:
@@ -253,6 +257,9 @@ class Check:
     columns: tuple[str, ...]
     keys: tuple[str, ...] | None = ()
     aggregate: bool = False  # about the file's distinct values together (every area present)
+    # a rule between two columns: their labels, and the column that names the row (id or area)
+    pair_labels: tuple[str, str] | None = None
+    row_key: str | None = None
 
     def key_columns(self) -> tuple[str, ...] | None:
         if self.keys is None:
@@ -333,6 +340,13 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
     return checks
 
 
+def _row_key(extract: Extract) -> str | None:
+    """The column a steward names a row by: its id, else its area."""
+    if extract.id_column is not None:
+        return extract.id_column.name
+    return next((c.name for c in extract.columns if c.type == "area"), None)
+
+
 def build_checks(extract: Extract, period: Period, registry: Registry,
                  reference_values: list[str] | None = None) -> list[Check]:
     """The extract's suite: every rule of the data dictionary about one file, and the
@@ -365,7 +379,9 @@ def build_checks(extract: Extract, period: Period, registry: Registry,
                     ignore_row_if="either_value_is_missing"),
                 rule.severity,
                 f"{title} must not exceed {_column_title(extract, rule.other)}",
-                (rule.column, rule.other)))
+                (rule.column, rule.other),
+                pair_labels=(extract.column(rule.column).label, extract.column(rule.other).label),
+                row_key=_row_key(extract)))
         elif rule.rule == "unique":
             checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=rule.column),
                                 rule.severity, f"{title} may appear at most once in the file",
@@ -750,12 +766,21 @@ def _row_problems(check: Check, number: int, result: Any, part: pd.DataFrame,
                   ) -> list[Problem]:
     """The failing rows of a check run on a chunk, with the cell as the file has it
     (`position`: row number -> index in the table, filled here once for all checks)."""
-    column = check.columns[0]
     if not position:
         position.update({int(row): index for index, row in enumerate(table.row_numbers)})
-    return [Problem(check.severity, check.rule, int(row), column,
-                    table.value(position[int(row)], column))
+    return [_row_problem(check, int(row), table, position[int(row)])
             for row in _failing_rows(check, number, result, part, frame)[ROW]]
+
+
+def _row_problem(check: Check, row: int, table: RawTable, index: int) -> Problem:
+    column = check.columns[0]
+    value = table.value(index, column)
+    if check.pair_labels is None:
+        return Problem(check.severity, check.rule, row, column, value)
+    other = table.value(index, check.columns[1])
+    return Problem(check.severity, check.rule, row, column, value,
+                   key=table.value(index, check.row_key) if check.row_key else None,
+                   detail=f"{check.pair_labels[0]} {value} exceeds {check.pair_labels[1]} {other}")
 
 
 class FileValidation:

@@ -1,0 +1,163 @@
+"""Airflow as its users run it: `deptstats airflow up` on free ports, for the whole session.
+
+The landing folder is the sample with one bad row in the health extract. Unpausing the DAG makes
+the real scheduler create the nightly run of the last 01:30 (catchup is off): that run is the
+first nightly of the tests, and it must fail on that file alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.live.rest import Airflow
+
+DAG_ID = "deptstats_nightly"
+BAD_FILE = "health/prepregnancy_checks_2023.csv"
+READY_LINE = "Ctrl-C stops every component."
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """A sample delivery's text and its encoding (the sample uses UTF-8 and GB18030)."""
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise ValueError(f"{path}: neither UTF-8 nor GB18030")
+
+
+def set_cell(path: Path, row: int, column: int, value: str) -> str:
+    """Set one cell of a sample CSV (row as the steward counts it, header = 1); the old value."""
+    text, encoding = read_text(path)
+    lines = text.split("\r\n") if "\r\n" in text else text.split("\n")
+    cells = lines[row - 1].split(",")
+    old, cells[column] = cells[column], value
+    lines[row - 1] = ",".join(cells)
+    path.write_bytes(("\r\n" if "\r\n" in text else "\n").join(lines).encode(encoding))
+    return old
+
+
+def processes_of(home: Path) -> list[int]:
+    """Processes whose AIRFLOW_HOME is `home` (every component and what it forked)."""
+    marker = f"AIRFLOW_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class LiveAirflow:
+    url: str
+    home: Path
+    landing: Path
+    warehouse: str
+    out: Path
+    process: subprocess.Popen
+    scheduled_run: str = ""
+
+    @property
+    def passwords(self) -> dict[str, str]:
+        return json.loads((self.home / "simple_auth_manager_passwords.json.generated")
+                          .read_text(encoding="utf-8"))
+
+    def client(self, user: str | None = None) -> Airflow:
+        return Airflow(self.url, user, self.passwords[user] if user else None)
+
+
+def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int
+           ) -> tuple[subprocess.Popen, list[str]]:
+    command = [sys.executable, "-m", "deptstats.cli", "airflow", "up", "--home", str(home),
+               "--landing", str(landing), "--warehouse", warehouse, "--out", str(out),
+               "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, stdin=subprocess.DEVNULL)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
+                     daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if process.poll() is not None:
+                break
+            continue
+        seen.append(line.rstrip("\n"))
+        if line.strip() == READY_LINE:
+            return process, seen
+    process.send_signal(signal.SIGTERM)
+    logs = "".join((home / "logs" / "components" / f"{name}.log").read_text(errors="replace")[-2000:]
+                   for name in ("api-server", "scheduler") if (home / "logs" / "components"
+                                                                / f"{name}.log").exists())
+    pytest.fail("deptstats airflow up did not come up:\n" + "\n".join(seen) + "\n" + logs)
+
+
+def _wait_scheduled_run(client: Airflow, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = client.get(f"/api/v2/dags/{DAG_ID}/dagRuns", run_type="scheduled")["dag_runs"]
+        if runs:
+            return runs[0]["dag_run_id"]
+        time.sleep(1)
+    raise TimeoutError("the scheduler created no nightly run after the DAG was unpaused")
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator[LiveAirflow]:
+    root = tmp_path_factory.mktemp("live")
+    home, landing, out = root / "airflow", root / "landing", root / "out"
+    shutil.copytree(sample_dir, landing)
+    # row 4 of the health extract checks more people than it targets
+    set_cell(landing / BAD_FILE, 4, 1, "636")
+    set_cell(landing / BAD_FILE, 4, 2, "641")
+    warehouse = f"sqlite:///{root / 'warehouse.db'}"
+    port = free_port()
+    process, _ = _start(home, landing, warehouse, out, port)
+    airflow = LiveAirflow(f"http://127.0.0.1:{port}", home, landing, warehouse, out, process)
+    try:
+        admin = airflow.client("admin")
+        admin.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
+        airflow.scheduled_run = _wait_scheduled_run(admin)
+        admin.wait_run(DAG_ID, airflow.scheduled_run)
+        yield airflow
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = None
+        left = processes_of(home)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        assert code == 0, f"deptstats airflow up ended with {code} on SIGTERM"
+        assert not left, f"processes left running after SIGTERM: {left}"

@@ -1,0 +1,136 @@
+"""The nightly DAG under the real scheduler, and the steward's fix-and-clear, through the REST
+API exactly as the UI calls it (see conftest: the first nightly runs over one bad row)."""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select, text
+
+from deptstats import steward
+from deptstats.warehouse import metadata_for, open_engine
+from tests.live.conftest import BAD_FILE, DAG_ID, set_cell
+from tests.live.rest import ApiError
+
+pytestmark = pytest.mark.live
+BAD_TASK = "health.prepregnancy_checks"
+
+
+def _q(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
+
+
+def publications(warehouse: str) -> dict[tuple[str, str], int]:
+    with open_engine(warehouse, write=False).connect() as conn:
+        rows = conn.execute(text("select extract, period, batch_id from publication")).all()
+    return {(r.extract, r.period): r.batch_id for r in rows}
+
+
+def test_the_nightly_is_scheduled_at_0130_in_shanghai(live):
+    dag = live.client("analyst").get(f"/api/v2/dags/{DAG_ID}")
+    next_run = datetime.fromisoformat(dag["next_dagrun_run_after"].replace("Z", "+00:00"))
+    local = next_run.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (local.hour, local.minute) == (1, 30)
+    assert live.scheduled_run.startswith("scheduled__")
+
+
+def test_a_bad_row_turns_exactly_its_task_red(live, registry):
+    admin = live.client("admin")
+    assert admin.run_state(DAG_ID, live.scheduled_run) == "failed"
+    states = admin.task_states(DAG_ID, live.scheduled_run)
+    red = {task for task, state in states.items() if state == "failed"}
+    assert red == {BAD_TASK, "report_failures"}
+    loads = {e.task_id for e in registry.extracts}
+    assert all(states[t] == "success" for t in loads - {BAD_TASK})
+    assert states["compute_indicators"] == states["draft_reply"] == "success"
+    assert (live.out / "reply-2024-147.md").is_file()
+    published = publications(live.warehouse)
+    assert ("prepregnancy_checks", "2023") not in published
+    assert {extract for extract, _ in published} == {e.code for e in registry.extracts}
+
+
+def test_the_log_starts_with_what_to_fix(live):
+    log = live.client("steward").get(
+        f"/api/v2/dags/{DAG_ID}/dagRuns/{_q(live.scheduled_run)}/taskInstances/{BAD_TASK}"
+        "/logs/1", full_content="true")["content"]
+    ours = [line for line in log if line.get("logger")
+            and line["logger"] != "task" and not line["logger"].startswith("airflow.")]
+    first = ours[0]["event"]
+    assert first.startswith(f"REJECTED {BAD_FILE}"), first
+    assert "row 4 (古塘街道): 检查人数 641 exceeds 目标人群数 636" in first
+    assert "clear this task" in first
+
+
+def test_the_steward_api_lists_the_refusal_and_needs_a_login(live):
+    with pytest.raises(ApiError) as anonymous:
+        live.client().get("/deptstats/api/deliveries", run_id=live.scheduled_run)
+    assert anonymous.value.status in (401, 403)
+    with pytest.raises(ApiError) as forged:
+        live.client().call("GET", "/deptstats/deliveries", token="not-a-token", raw=True)
+    assert forged.value.status in (401, 403)
+    files = live.client("analyst").get("/deptstats/api/deliveries", run_id=live.scheduled_run)
+    refused = [f for f in files if f["status"] == "rejected"]
+    assert [f["file"] for f in refused] == [BAD_FILE]
+    [problem] = refused[0]["problems"]
+    assert (problem["row"], problem["column"], problem["value"]) == (4, "checked_people", "641")
+    assert refused[0]["task_id"] == BAD_TASK
+    page = live.client("steward").call(
+        "GET", f"/deptstats/runs/{DAG_ID}/{_q(live.scheduled_run)}", raw=True)
+    assert BAD_FILE in page and BAD_TASK in page
+
+
+def test_fix_and_clear_publishes_the_file_once(live, registry):
+    before = publications(live.warehouse)
+    set_cell(live.landing / BAD_FILE, 4, 2, "600")
+    clear = {"dag_run_id": live.scheduled_run, "dry_run": False, "only_failed": False,
+             "include_downstream": True, "prevent_running_task": True,
+             "task_ids": [[BAD_TASK, -1]]}
+    with pytest.raises(ApiError) as viewer:
+        live.client("analyst").call("POST", f"/api/v2/dags/{DAG_ID}/clearTaskInstances", clear)
+    assert viewer.value.status == 403
+    steward_client = live.client("steward")
+    cleared = steward_client.call("POST", f"/api/v2/dags/{DAG_ID}/clearTaskInstances", clear)
+    assert {t["task_id"] for t in cleared["task_instances"]} >= {BAD_TASK, "report_failures"}
+    time.sleep(2)
+    assert steward_client.wait_run(DAG_ID, live.scheduled_run) == "success"
+    after = publications(live.warehouse)
+    assert set(after) - set(before) == {("prepregnancy_checks", "2023")}
+    assert {k: after[k] for k in before} == before  # every other extract keeps its batch
+    engine = open_engine(live.warehouse, write=False)
+    tables = metadata_for(registry).tables
+    with engine.connect() as conn:
+        batches = conn.execute(select(func.count()).select_from(tables["load_batch"]).where(
+            tables["load_batch"].c.extract == "prepregnancy_checks",
+            tables["load_batch"].c.period == "2023",
+            tables["load_batch"].c.outcome == "published")).scalar_one()
+        assert batches == 1
+        for extract in registry.extracts:
+            table = tables[extract.table]
+            rows = conn.execute(select(table.c.period, table.c.batch_id, func.count(),
+                                       func.count(func.distinct(table.c.source_row)))
+                                .group_by(table.c.period, table.c.batch_id)).all()
+            for period, batch_id, count, distinct in rows:
+                assert batch_id == after[(extract.code, period)], "rows of an old batch stay"
+                assert count == distinct, f"{extract.code} {period} holds a row twice"
+    report = {f["sha256"]: f["status"] for f in steward.run_report(engine, live.scheduled_run)
+              if f["file"] == BAD_FILE}
+    assert sorted(report.values()) == ["published", "rejected"]
+
+
+def test_an_unchanged_nightly_skips_every_load(live, registry):
+    admin = live.client("admin")
+    engine = open_engine(live.warehouse, write=False)
+    tables = metadata_for(registry).tables
+    with engine.connect() as conn:
+        batches = conn.execute(select(func.count()).select_from(tables["load_batch"])).scalar_one()
+    run = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})
+    assert admin.wait_run(DAG_ID, run["dag_run_id"]) == "success"
+    files = steward.run_report(engine, run["dag_run_id"])
+    assert files and {f["status"] for f in files} == {"skipped"}
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tables["load_batch"])
+                            ).scalar_one() == batches

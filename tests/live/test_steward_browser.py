@@ -1,0 +1,116 @@
+"""The steward's fix-and-clear in the Airflow UI itself, in headless Chromium (Debian's package,
+driven by Playwright): the Refused files tab shows the problem, Clear then Confirm reruns the
+task, the run turns green; the analyst cannot clear. Screenshots of the steward's pages go to
+docs/ (README shows them)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tests.live.conftest import DAG_ID, set_cell
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+BAD_FILE = "education/kindergartens_2023.csv"
+BAD_TASK = "education.kindergartens"
+# A closed network: no background fetches, no sandbox as root (see README, Testing)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("DEPTSTATS_CHROMIUM") or shutil.which("chromium") or ""
+    if not path:
+        message = ("Chromium not found: `make test` installs Debian's chromium (as root), or "
+                   "set DEPTSTATS_CHROMIUM to a Chromium binary")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def login(browser, live, user: str):
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.set_default_timeout(60_000)
+    page.goto(live.url + "/")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(live.passwords[user])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live.url + "/")
+    return page
+
+
+@pytest.fixture(scope="module")
+def failed_run(live):
+    """A run refusing one kindergartens file (an ownership that is not in the dictionary)."""
+    path = live.landing / BAD_FILE
+    original = path.read_bytes()
+    ownership = set_cell(path, 3, 3, "公私合办")
+    admin = live.client("admin")
+    run_id = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})[
+        "dag_run_id"]
+    assert admin.wait_run(DAG_ID, run_id) == "failed"
+    assert admin.task_states(DAG_ID, run_id)[BAD_TASK] == "failed"
+    return run_id, original, ownership
+
+
+def clear_dialog(page, live, run_id: str):
+    page.goto(f"{live.url}/dags/{DAG_ID}/runs/{urllib.parse.quote(run_id, safe='')}")
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("link", name=BAD_TASK, exact=True))
+    row.get_by_role("button", name="Clear Task Instance").click()
+    return page.get_by_role("dialog")
+
+
+def test_the_analyst_may_not_clear(browser, live, failed_run):
+    run_id, _, _ = failed_run
+    page = login(browser, live, "analyst")
+    dialog = clear_dialog(page, live, run_id)
+    confirm = dialog.get_by_role("button", name="Confirm")
+    dialog.get_by_text("Affected Tasks: 0").wait_for()
+    assert confirm.is_disabled()
+    page.context.close()
+
+
+def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_run):
+    run_id, _, ownership = failed_run
+    page = login(browser, live, "steward")
+    page.goto(f"{live.url}/plugin/deptstats-deliveries")
+    page.frame_locator("iframe").get_by_text(BAD_FILE).first.wait_for()
+    page.screenshot(path=str(DOCS / "steward-deliveries.png"))
+
+    page.goto(f"{live.url}/dags/{DAG_ID}/runs/{urllib.parse.quote(run_id, safe='')}")
+    page.get_by_role("link", name="Refused files").click()
+    frame = page.frame_locator("iframe")
+    problem = frame.get_by_role("row").filter(has_text="公私合办")
+    problem.wait_for()
+    assert "办园性质" in problem.inner_text() and "must be one of" in problem.inner_text()
+    assert BAD_TASK in frame.locator("body").inner_text()
+    page.screenshot(path=str(DOCS / "steward-refused-files.png"))
+
+    set_cell(live.landing / BAD_FILE, 3, 3, ownership)  # the steward's fix
+    dialog = clear_dialog(page, live, run_id)
+    dialog.get_by_text(BAD_TASK).first.wait_for()
+    page.screenshot(path=str(DOCS / "steward-clear-dialog.png"))
+    dialog.get_by_role("button", name="Confirm").click()
+    assert live.client("admin").wait_run(DAG_ID, run_id) == "success"
+    page.reload()
+    page.get_by_text("Success", exact=True).first.wait_for()
+    assert page.get_by_text("Failed", exact=True).count() == 0
+    states = live.client("admin").task_states(DAG_ID, run_id)
+    assert states[BAD_TASK] == "success" and states["report_failures"] == "skipped"
+    page.context.close()

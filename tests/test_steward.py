@@ -1,0 +1,134 @@
+"""The steward's view of a run (deptstats.steward) and its pages (deptstats.steward_web), on
+both backends, with a stand-in for Airflow's authentication; the live tests check the real one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi import Header, HTTPException
+from fastapi.testclient import TestClient
+
+from deptstats import nightly, steward
+from deptstats.loading import ExtractRejected
+from deptstats.steward_web import create_app, site_files
+from deptstats.warehouse import open_engine
+from tests.helpers import write_csv
+
+RUN = "scheduled__2024-06-01T01:30:00+08:00"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _user(x_test_user: str | None = Header(default=None)) -> str:
+    if x_test_user is None:
+        raise HTTPException(status_code=401, detail="Not authenticated")
+    return x_test_user
+
+
+def _run_reader(x_test_user: str | None = Header(default=None)) -> None:
+    if x_test_user == "outsider":
+        raise HTTPException(status_code=403, detail="Forbidden")
+
+
+def _refuse_kindergartens(landing: Path, engine, run_id: str) -> None:
+    bad = landing / "education" / "kindergartens_2023.csv"
+    bad.write_bytes(bad.read_bytes().replace("民办".encode(), HOSTILE.encode(), 1))
+    with pytest.raises(ExtractRejected):
+        nightly.load(engine, landing, "kindergartens", run_id)
+
+
+@pytest.fixture
+def refused(warehouse_url, landing, tmp_path):
+    """A run that published the health extract and refused a kindergartens file."""
+    engine = open_engine(warehouse_url)
+    nightly.load(engine, landing, "prepregnancy_checks", RUN)
+    _refuse_kindergartens(landing, engine, RUN)
+    write_csv(landing, "health/notes_2023.csv", ["a", "1"])
+    nightly.report_unrecognised_files(engine, landing, RUN)
+    return engine
+
+
+def test_run_report_lists_refusals_first_with_each_problem(refused):
+    files = steward.run_report(refused, RUN)
+    assert [f["status"] for f in files[:2]] == ["rejected", "rejected"]
+    kindergartens = next(f for f in files if f["file"] == "education/kindergartens_2023.csv")
+    assert kindergartens["task_id"] == "education.kindergartens"
+    [problem] = kindergartens["problems"]
+    assert problem["value"] == HOSTILE and problem["severity"] == "error"
+    assert problem["title"] == "办园性质" and problem["row"] > 1
+    assert f"row {problem['row']}, column 办园性质" in problem["advice"]
+    unrecognised = next(f for f in files if f["file"] == "health/notes_2023.csv")
+    assert unrecognised["task_id"] is None and "not recognised" in unrecognised["problems"][0]["rule"]
+    published = [f for f in files if f["status"] == "published"]
+    # the health extract's two periods and the kindergartens file of the other year
+    assert sorted(f["extract"] for f in published) == [
+        "kindergartens", "prepregnancy_checks", "prepregnancy_checks"]
+    assert not any(f["problems"] for f in published)
+
+
+def test_a_run_keeps_its_refusal_after_the_fix(refused, landing):
+    """The run that refused a file still lists it once a later run published the fix."""
+    fixed = landing / "education" / "kindergartens_2023.csv"
+    fixed.write_bytes(fixed.read_bytes().replace(HOSTILE.encode(), "民办".encode()))
+    nightly.load(refused, landing, "kindergartens", "manual__later")
+    first = {f["file"]: f["status"] for f in steward.run_report(refused, RUN)
+             if f["extract"] == "kindergartens"}
+    later = {f["file"]: f["status"] for f in steward.run_report(refused, "manual__later")}
+    assert first["education/kindergartens_2023.csv"] == "rejected"
+    assert later["education/kindergartens_2023.csv"] == "published"
+
+
+def test_a_task_cleared_within_its_run_replaces_what_it_said(refused, landing):
+    fixed = landing / "education" / "kindergartens_2023.csv"
+    fixed.write_bytes(fixed.read_bytes().replace(HOSTILE.encode(), "民办".encode()))
+    nightly.load(refused, landing, "kindergartens", RUN)
+    rows = [f for f in steward.run_report(refused, RUN)
+            if f["file"] == "education/kindergartens_2023.csv"]
+    # the refused content and the corrected content, each once
+    assert sorted(f["status"] for f in rows) == ["published", "rejected"]
+    assert rows[0]["sha256"] != rows[1]["sha256"]
+
+
+def test_pages_escape_delivered_values_and_need_a_login(refused):
+    client = TestClient(create_app(lambda: refused, _user, _run_reader))
+    assert client.get("/api/deliveries").status_code == 401
+    assert client.get("/deliveries").status_code == 401
+    assert client.get(f"/runs/deptstats_nightly/{RUN}").status_code == 401
+    headers = {"X-Test-User": "steward"}
+    page = client.get(f"/runs/deptstats_nightly/{RUN}", headers=headers)
+    assert page.status_code == 200
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.text and HOSTILE not in page.text
+    assert "education.kindergartens" in page.text
+    assert client.get(f"/runs/deptstats_nightly/{RUN}",
+                      headers={"X-Test-User": "outsider"}).status_code == 403
+    listing = client.get("/deliveries", headers=headers)
+    assert "education/kindergartens_2023.csv" in listing.text and "<script" not in listing.text
+    body = client.get("/api/deliveries", params={"run_id": RUN}, headers=headers).json()
+    refused_file = next(f for f in body if f["file"] == "education/kindergartens_2023.csv")
+    assert {"file", "extract", "period", "status", "message", "problems"} <= set(refused_file)
+    assert set(refused_file["problems"][0]) >= {"row", "column", "value", "rule", "severity"}
+    assert client.get("/api/deliveries", params={"run_id": "no-such-run"},
+                      headers=headers).json() == []
+
+
+def test_long_values_are_cut_before_they_are_shown():
+    value = "x" * 100_000
+    assert len(steward.shown(value)) < 300 and steward.shown(value).endswith("(100000 characters)")
+    assert steward.shown("公办") == "公办"
+
+
+def test_data_docs_files_are_listed_never_joined(tmp_path):
+    docs = tmp_path / "data_docs"
+    site = docs / "education" / "kindergartens" / "0123456789abcdef"
+    (site / "validations").mkdir(parents=True)
+    (site / "index.html").write_text("<html></html>")
+    (site / "validations" / "run.html").write_text("<html></html>")
+    (docs / "static").mkdir()
+    (docs / "static" / "style.css").write_text("body {}")
+    (site / "static").symlink_to("../../../static", target_is_directory=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the browser")
+    (site / "leak.txt").symlink_to(secret)
+    files = site_files((site / "index.html").as_uri())
+    assert set(files) == {"index.html", "validations/run.html", "static/style.css"}
+    assert site_files(None) == {}
