@@ -57,6 +57,16 @@ def set_cell(path: Path, row: int, column: int, value: str) -> str:
     return old
 
 
+def break_health_row(landing: Path) -> None:
+    """Row 4 of the health extract checks more people than it targets."""
+    set_cell(landing / BAD_FILE, 4, 1, "636")
+    set_cell(landing / BAD_FILE, 4, 2, "641")
+
+
+def fix_health_row(landing: Path) -> None:
+    set_cell(landing / BAD_FILE, 4, 2, "600")
+
+
 def processes_of(home: Path) -> list[int]:
     """Processes whose AIRFLOW_HOME is `home` (every component and what it forked)."""
     marker = f"AIRFLOW_HOME={home}".encode()
@@ -136,9 +146,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
     root = tmp_path_factory.mktemp("live")
     home, landing, out = root / "airflow", root / "landing", root / "out"
     shutil.copytree(sample_dir, landing)
-    # row 4 of the health extract checks more people than it targets
-    set_cell(landing / BAD_FILE, 4, 1, "636")
-    set_cell(landing / BAD_FILE, 4, 2, "641")
+    break_health_row(landing)
     warehouse = f"sqlite:///{root / 'warehouse.db'}"
     port = free_port()
     process, _ = _start(home, landing, warehouse, out, port)

@@ -66,5 +66,15 @@ class Airflow:
                            f"{self.task_states(dag_id, run_id)}")
 
 
+    def wait_rerun(self, dag_id: str, run_id: str, timeout: float = 300.0) -> str:
+        """After a clear: the final state of the run once it has left the one it ended in."""
+        deadline = time.monotonic() + 60
+        while self.run_state(dag_id, run_id) in ("success", "failed"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{run_id} was not rerun within 60 s of the clear")
+            time.sleep(0.5)
+        return self.wait_run(dag_id, run_id, timeout)
+
+
 def _q(value: str) -> str:
     return urllib.parse.quote(value, safe="")

@@ -3,7 +3,6 @@ API exactly as the UI calls it (see conftest: the first nightly runs over one ba
 
 from __future__ import annotations
 
-import time
 import urllib.parse
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from deptstats import steward
 from deptstats.warehouse import metadata_for, open_engine
-from tests.live.conftest import BAD_FILE, DAG_ID, set_cell
+from tests.live.conftest import BAD_FILE, DAG_ID, fix_health_row
 from tests.live.rest import ApiError
 
 pytestmark = pytest.mark.live
@@ -85,7 +84,7 @@ def test_the_steward_api_lists_the_refusal_and_needs_a_login(live):
 
 def test_fix_and_clear_publishes_the_file_once(live, registry):
     before = publications(live.warehouse)
-    set_cell(live.landing / BAD_FILE, 4, 2, "600")
+    fix_health_row(live.landing)
     clear = {"dag_run_id": live.scheduled_run, "dry_run": False, "only_failed": False,
              "include_downstream": True, "prevent_running_task": True,
              "task_ids": [[BAD_TASK, -1]]}
@@ -95,8 +94,7 @@ def test_fix_and_clear_publishes_the_file_once(live, registry):
     steward_client = live.client("steward")
     cleared = steward_client.call("POST", f"/api/v2/dags/{DAG_ID}/clearTaskInstances", clear)
     assert {t["task_id"] for t in cleared["task_instances"]} >= {BAD_TASK, "report_failures"}
-    time.sleep(2)
-    assert steward_client.wait_run(DAG_ID, live.scheduled_run) == "success"
+    assert steward_client.wait_rerun(DAG_ID, live.scheduled_run) == "success"
     after = publications(live.warehouse)
     assert set(after) - set(before) == {("prepregnancy_checks", "2023")}
     assert {k: after[k] for k in before} == before  # every other extract keeps its batch

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live.conftest import DAG_ID, set_cell
+from tests.live.conftest import DAG_ID, fix_health_row, set_cell
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -57,6 +57,7 @@ def login(browser, live, user: str):
 @pytest.fixture(scope="module")
 def failed_run(live):
     """A run refusing one kindergartens file (an ownership that is not in the dictionary)."""
+    fix_health_row(live.landing)  # this run refuses the kindergartens file alone
     path = live.landing / BAD_FILE
     original = path.read_bytes()
     ownership = set_cell(path, 3, 3, "公私合办")
@@ -105,9 +106,13 @@ def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_ru
     set_cell(live.landing / BAD_FILE, 3, 3, ownership)  # the steward's fix
     dialog = clear_dialog(page, live, run_id)
     dialog.get_by_text(BAD_TASK).first.wait_for()
+    page.wait_for_timeout(1000)  # the dialog fades in
     page.screenshot(path=str(DOCS / "steward-clear-dialog.png"))
     dialog.get_by_role("button", name="Confirm").click()
-    assert live.client("admin").wait_run(DAG_ID, run_id) == "success"
+    admin = live.client("admin")
+    assert admin.wait_rerun(DAG_ID, run_id) == "success", (
+        admin.task_states(DAG_ID, run_id),
+        admin.get("/deptstats/api/deliveries", run_id=run_id))
     page.reload()
     page.get_by_text("Success", exact=True).first.wait_for()
     assert page.get_by_text("Failed", exact=True).count() == 0
