@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := demo
 
-.PHONY: demo test lint lock clean
+.PHONY: demo test lint lock clean airflow
 
 # The virtual environment with exactly the locked versions (constraints.txt).
 $(STAMP): pyproject.toml constraints.txt
@@ -25,7 +25,20 @@ demo: $(STAMP)
 	@echo "warehouse:      $(DEMO)/warehouse.db   (try: $(BIN)/deptstats figures --warehouse $(DEMO)/warehouse.db --citywide)"
 	@echo "draft:          $(DEMO)/out/reply-2024-147.md"
 
-test: $(STAMP)
+# The Airflow UI with the real scheduler over the sample deliveries (Ctrl-C stops it).
+airflow: $(STAMP)
+	$(BIN)/deptstats airflow up --home .airflow --port 8080
+
+# Debian's Chromium for the browser tests (Playwright drives it and downloads no browser).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "chromium is missing: 'sudo apt-get install chromium' (browser tests skip without it)"; \
+	fi
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
