@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import shutil
 import subprocess
@@ -35,18 +34,9 @@ PG_ADMIN = os.environ.get("DEPTSTATS_TEST_PG", "postgresql+psycopg://root@127.0.
 
 def generate(path: Path, rows: int) -> None:
     """A valid multi_child_loans CSV with `rows` loans (deterministic)."""
-    from deptstats.registry import load_registry
+    from deptstats.sample_large import write_loans
 
-    registry = load_registry()
-    extract = registry.extract(EXTRACT)
-    areas = registry.areas
-    rng = random.Random(rows)
-    with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(",".join(c.label for c in extract.columns) + "\r\n")
-        for i in range(rows):
-            out.write(f"GJJ{i:010d},2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
-                      f"{areas[i % 17]},{2 + (i % 6 == 0)},{rng.randint(2000, 15000) / 100},"
-                      f"{'是' if i % 9 else '否'}\r\n")
+    write_loans(path, rows)
 
 
 # ------------------------------------------------------------------ the three contenders

@@ -9,6 +9,7 @@ the run failed if any load failed.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
@@ -22,7 +23,8 @@ DEFAULT_ARGS = {
     # Retries cover the infrastructure (a locked or restarting database); data errors raise
     # AirflowFailException and are never retried.
     "retries": 2,
-    "retry_delay": timedelta(minutes=2),
+    # DEPTSTATS_RETRY_DELAY_SECONDS: shorter in tests that kill a worker
+    "retry_delay": timedelta(seconds=int(os.environ.get("DEPTSTATS_RETRY_DELAY_SECONDS", "120"))),
 }
 
 

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from deptstats.airflow_local import airflow_environment
 from deptstats.airflow_logins import Logins, ensure_logins, jwt_secret
 
@@ -37,6 +39,9 @@ class Settings:
     host: str = "127.0.0.1"
     metadata_db: str | None = None  # SQLAlchemy URL; None: SQLite in the home folder
     parallelism: int = 4  # LocalExecutor forks this many workers at start
+    executor: str = "local"  # or "celery": tasks go to Celery workers through the broker
+    workers: int = 0  # Celery workers started here (other machines may run more)
+    broker: str = "redis://127.0.0.1:6379/0"
 
     @property
     def url(self) -> str:
@@ -59,15 +64,46 @@ def services_environment(settings: Settings, logins: Logins) -> dict[str, str]:
         "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
     })
     if settings.metadata_db:
-        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = settings.metadata_db
+        sync, asynchronous = metadata_urls(settings.metadata_db)
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sync
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = asynchronous
+    if settings.executor == "celery":
+        from deptstats.airflow_celery import celery_environment
+
+        env.update(celery_environment(settings))
     return env
 
 
-def component_command(name: str, settings: Settings) -> list[str]:
-    command = [sys.executable, "-m", "airflow", name]
-    if name == "api-server":
-        command += ["--host", settings.host, "--port", str(settings.port)]
-    return command
+def metadata_urls(url: str) -> tuple[str, str]:
+    """Airflow's metadata database URL and its asynchronous twin. PostgreSQL goes through
+    psycopg 3 (installed with deptstats) both ways: Airflow would otherwise look for asyncpg."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return url, url
+    sync = parsed.set(drivername="postgresql+psycopg")
+    return (sync.render_as_string(hide_password=False),
+            sync.set(drivername="postgresql+psycopg_async").render_as_string(hide_password=False))
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    command: list[str]
+    env: dict[str, str] = field(default_factory=dict)  # on top of the shared environment
+
+
+def components(settings: Settings) -> list[Component]:
+    found = []
+    for name in COMPONENTS:
+        command = [sys.executable, "-m", "airflow", name]
+        if name == "api-server":
+            command += ["--host", settings.host, "--port", str(settings.port)]
+        found.append(Component(name, command))
+    if settings.executor == "celery":
+        from deptstats.airflow_celery import workers
+
+        found += workers(settings)
+    return found
 
 
 @dataclass
@@ -82,18 +118,21 @@ class Services:
     def log_dir(self) -> Path:
         return self.settings.home / "logs" / "components"
 
-    def start(self, names: tuple[str, ...] = COMPONENTS) -> None:
+    def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            log = (self.log_dir / f"{name}.log").open("ab")
-            self.processes[name] = subprocess.Popen(
-                component_command(name, self.settings), env=self.env, stdout=log,
+        for component in components(self.settings):
+            log = (self.log_dir / f"{component.name}.log").open("ab")
+            self.processes[component.name] = subprocess.Popen(
+                component.command, env=self.env | component.env, stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
             log.close()
 
-    def exited(self) -> dict[str, int]:
+    def exited(self, essential: bool = True) -> dict[str, int]:
+        """Components that have ended (`essential`: only those the others cannot do without;
+        a Celery worker is not one: the others go on, as they would when a worker machine is
+        lost)."""
         return {name: p.returncode for name, p in self.processes.items()
-                if p.poll() is not None}
+                if p.poll() is not None and (not essential or name in COMPONENTS)}
 
     def health(self) -> dict[str, str]:
         """Component -> status as the api-server reports it; {} while it is not answering."""
@@ -123,7 +162,7 @@ class Services:
 
     def exit_report(self) -> str:
         lines = []
-        for name, code in self.exited().items():
+        for name, code in self.exited(essential=False).items():
             tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
             lines.append(f"airflow {name} exited with code {code}; end of its log:\n{tail}")
         return "\n".join(lines)
@@ -187,6 +226,8 @@ def describe(settings: Settings, logins: Logins) -> str:
               f"warehouse:      {redact(settings.warehouse)}",
               f"out:            {settings.out}",
               f"component logs: {settings.home / 'logs' / 'components'}",
+              *([f"executor:       Celery, {settings.workers} worker(s) here, broker "
+                 f"{redact(settings.broker)}"] if settings.executor == "celery" else []),
               "Ctrl-C stops every component."]
     return "\n".join(lines)
 
@@ -208,7 +249,11 @@ def up(settings: Settings) -> int:
         print(f"{settings.host}:{settings.port} is in use: choose another --port",
               file=sys.stderr)
         return 1
-    logins, env = prepare(settings)
+    try:
+        logins, env = prepare(settings)
+    except (RuntimeError, ValueError) as failure:
+        print(failure, file=sys.stderr)
+        return 1
     services = Services(settings, env)
     stopping: list[int] = []
 
@@ -220,10 +265,16 @@ def up(settings: Settings) -> int:
         services.start()
         if services.wait_healthy(cancelled=lambda: bool(stopping)):
             print(describe(settings, logins), flush=True)
+        reported: set[str] = set()
         while not stopping:
             if services.exited():
                 print(services.exit_report(), file=sys.stderr)
                 return 1
+            for name, code in services.exited(essential=False).items():
+                if name not in reported:
+                    reported.add(name)
+                    print(f"{name} exited with code {code}; the other components go on",
+                          file=sys.stderr, flush=True)
             time.sleep(0.5)
         print("stopping every component", flush=True)
         return 0

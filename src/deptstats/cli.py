@@ -106,7 +106,8 @@ def cmd_airflow_up(args: argparse.Namespace) -> int:
                      ).resolve(),
         warehouse=_warehouse_or(args, home / "warehouse.db"),
         out=Path(args.out or home / "out").resolve(),
-        port=args.port, host=args.host, metadata_db=args.metadata_db))
+        port=args.port, host=args.host, metadata_db=args.metadata_db, executor=args.executor,
+        workers=args.workers, broker=args.broker))
 
 
 def _warehouse_or(args: argparse.Namespace, default: Path) -> str:
@@ -212,7 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--host", default="127.0.0.1", help="address the UI listens on")
     p.add_argument("--metadata-db", help="Airflow metadata database URL, e.g. "
-                   "postgresql+psycopg2://user@host/airflow (default SQLite in HOME)")
+                   "postgresql://user@host/airflow (default SQLite in HOME)")
+    p.add_argument("--executor", choices=("local", "celery"), default="local",
+                   help="celery: tasks go through the broker to Celery workers "
+                   "(needs a PostgreSQL --metadata-db)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="Celery workers to start on this machine (with --executor celery)")
+    p.add_argument("--broker", default="redis://127.0.0.1:6379/0", help="Celery broker URL")
     p.set_defaults(func=cmd_airflow_up)
 
     p = with_format(with_warehouse(sub.add_parser("figures", help="every indicator value")))

@@ -67,20 +67,34 @@ def fix_health_row(landing: Path) -> None:
     set_cell(landing / BAD_FILE, 4, 2, "600")
 
 
-def processes_of(home: Path) -> list[int]:
-    """Processes whose AIRFLOW_HOME is `home` (every component and what it forked)."""
-    marker = f"AIRFLOW_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if marker in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
+def _stat(pid: str) -> tuple[int, int] | None:
+    """(parent pid, process group) of a process, None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), int(fields[2])
+
+
+def component_groups(parent: int) -> list[int]:
+    """The process groups `deptstats airflow up` (pid `parent`) started: one per component."""
+    return [int(pid) for pid in os.listdir("/proc")
+            if pid.isdigit() and (_stat(pid) or (0, 0))[0] == parent]
+
+
+def processes_in(groups: list[int]) -> list[int]:
+    """Processes of these process groups (the components and everything they forked; their
+    command lines and environments may have been rewritten by setproctitle)."""
+    wanted = set(groups)
+    return [int(pid) for pid in os.listdir("/proc")
+            if pid.isdigit() and (_stat(pid) or (0, 0))[1] in wanted]
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 @dataclass
@@ -92,6 +106,7 @@ class LiveAirflow:
     out: Path
     process: subprocess.Popen
     scheduled_run: str = ""
+    groups: tuple[int, ...] = ()
 
     @property
     def passwords(self) -> dict[str, str]:
@@ -131,6 +146,16 @@ def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int
     pytest.fail("deptstats airflow up did not come up:\n" + "\n".join(seen) + "\n" + logs)
 
 
+def stop(airflow: LiveAirflow) -> int | None:
+    """SIGTERM to `deptstats airflow up`, as Ctrl-C or a service manager would; its exit code."""
+    airflow.process.send_signal(signal.SIGTERM)
+    try:
+        return airflow.process.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        airflow.process.kill()
+        return None
+
+
 def _wait_scheduled_run(client: Airflow, timeout: float = 120) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -150,7 +175,9 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
     warehouse = f"sqlite:///{root / 'warehouse.db'}"
     port = free_port()
     process, _ = _start(home, landing, warehouse, out, port)
-    airflow = LiveAirflow(f"http://127.0.0.1:{port}", home, landing, warehouse, out, process)
+    airflow = LiveAirflow(f"http://127.0.0.1:{port}", home, landing, warehouse, out, process,
+                          groups=tuple(component_groups(process.pid)))
+    assert len(airflow.groups) == 4  # api-server, scheduler, dag-processor, triggerer
     try:
         admin = airflow.client("admin")
         admin.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
@@ -158,13 +185,8 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
         admin.wait_run(DAG_ID, airflow.scheduled_run)
         yield airflow
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = None
-        left = processes_of(home)
+        code = stop(airflow)
+        left = processes_in(list(airflow.groups))
         for pid in left:
             os.kill(pid, signal.SIGKILL)
         assert code == 0, f"deptstats airflow up ended with {code} on SIGTERM"
