@@ -11,7 +11,7 @@ DEMO := demo
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "pip==26.3"
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,celery]"
 	touch $@
 
 # Sample deliveries -> the nightly DAG through Airflow -> warehouse and draft.
@@ -29,16 +29,18 @@ demo: $(STAMP)
 airflow: $(STAMP)
 	$(BIN)/deptstats airflow up --home .airflow --port 8080
 
-# Debian's Chromium for the browser tests (Playwright drives it and downloads no browser).
-CHROMIUM := /usr/bin/chromium
-$(CHROMIUM):
+# Debian's packages some tests drive: Chromium for the browser tests (Playwright drives it and
+# downloads no browser), docker-compose to check docker-compose.yaml (no Docker engine needed).
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/docker-compose
+$(SYSTEM_TOOLS):
 	@if [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium docker-compose >/dev/null; \
 	else \
-	  echo "chromium is missing: 'sudo apt-get install chromium' (browser tests skip without it)"; \
+	  echo "$@ is missing: 'sudo apt-get install chromium docker-compose' (its tests skip)"; \
 	fi
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(SYSTEM_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
