@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from deptstats.periods import Period, parse_period
 from deptstats.registry import Extract, Registry
@@ -36,28 +39,71 @@ class Delivery:
     period: Period | None
     problem: str | None = None  # why the file cannot be taken, if it cannot
     unreadable: bool = False  # refused before reading: never open it
+    identity: tuple[int, int] | None = None  # (device, inode) the scan saw
 
     def fingerprint(self) -> str:
         """sha256 of the content; for a file refused before reading, of what was seen of it
-        without opening it (link target or size and time), so a change shows."""
+        without opening it (link target, or kind, size and time), so a change shows."""
         if not self.unreadable:
-            return sha256_of_file(self.path)
-        if self.path.is_symlink():
+            with self.open() as source:
+                return hashlib.file_digest(source, "sha256").hexdigest()
+        if not os.path.lexists(self.path):
+            seen = "missing"
+        elif self.path.is_symlink():
             seen = f"link:{os.readlink(self.path)}"
         else:
-            stat = self.path.stat()
-            seen = f"size:{stat.st_size}:mtime:{stat.st_mtime_ns}"
+            seen_stat = self.path.lstat()
+            seen = (f"mode:{stat.S_IFMT(seen_stat.st_mode)}:size:{seen_stat.st_size}"
+                    f":mtime:{seen_stat.st_mtime_ns}")
         return sha256_of(seen.encode())
+
+    def open(self) -> BinaryIO:
+        """The delivered file as the scan saw it, opened without following any link on the way
+        (each folder and the file itself O_NOFOLLOW), without blocking on a pipe (O_NONBLOCK),
+        and only if it is still that regular file (same device and inode). Raises
+        FileReplaced otherwise, FileNotFoundError if it is gone."""
+        parts = self.relative.split("/")
+        root = self.path.parents[len(parts) - 1]
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+        folder = os.open(root, flags | os.O_DIRECTORY)
+        try:
+            for part in parts[:-1]:
+                inner = _open_or_refuse(self, part, flags | os.O_DIRECTORY, folder)
+                os.close(folder)
+                folder = inner
+            handle = _open_or_refuse(self, parts[-1], flags | os.O_NONBLOCK, folder)
+        finally:
+            os.close(folder)
+        seen = os.fstat(handle)
+        if not stat.S_ISREG(seen.st_mode) or (
+                self.identity is not None and (seen.st_dev, seen.st_ino) != self.identity):
+            os.close(handle)
+            raise FileReplaced(f"{self.relative} was replaced after the landing folder was "
+                               "scanned; refused, not read: deliver it again")
+        os.set_blocking(handle, True)
+        return os.fdopen(handle, "rb")
+
+    def read(self) -> bytes:
+        with self.open() as source:
+            return source.read()
+
+
+class FileReplaced(OSError):
+    """A delivered file is no longer the regular file the scan saw (a link or pipe now)."""
+
+
+def _open_or_refuse(delivery: Delivery, name: str, flags: int, folder: int) -> int:
+    try:
+        return os.open(name, flags, dir_fd=folder)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise FileReplaced(f"{delivery.relative} became a symbolic link after the landing "
+                               "folder was scanned; refused, not read") from None
+        raise
 
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_of_file(path: Path) -> str:
-    """sha256 of a file read in blocks (never held whole)."""
-    with path.open("rb") as source:
-        return hashlib.file_digest(source, "sha256").hexdigest()
 
 
 def _outside(landing: Path, path: Path) -> str | None:
@@ -102,13 +148,25 @@ def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | Non
     unsafe = _outside(landing, path)
     if unsafe is not None:
         return Delivery(path, relative, extract, period, unsafe, unreadable=True)
-    limit = max_file_bytes() if max_bytes is None else max_bytes
-    size = path.stat().st_size
-    if size > limit:
+    seen = path.lstat()
+    if not stat.S_ISREG(seen.st_mode):
+        # a named pipe would block the reader forever, a device never ends
         return Delivery(path, relative, extract, period,
-                        f"is {size} bytes, over the limit of {limit} bytes "
+                        f"is not a regular file ({_kind(seen.st_mode)}); refused, not read: "
+                        "deliver the file itself", unreadable=True)
+    limit = max_file_bytes() if max_bytes is None else max_bytes
+    if seen.st_size > limit:
+        return Delivery(path, relative, extract, period,
+                        f"is {seen.st_size} bytes, over the limit of {limit} bytes "
                         "(DEPTSTATS_MAX_FILE_BYTES); refused, not read", unreadable=True)
-    return Delivery(path, relative, extract, period, problem)
+    return Delivery(path, relative, extract, period, problem,
+                    identity=(seen.st_dev, seen.st_ino))
+
+
+def _kind(mode: int) -> str:
+    kinds = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR:
+             "a character device", stat.S_IFBLK: "a block device", stat.S_IFDIR: "a folder"}
+    return kinds.get(stat.S_IFMT(mode), "not a plain file")
 
 
 def scan(landing: Path, registry: Registry, max_bytes: int | None = None) -> Iterator[Delivery]:

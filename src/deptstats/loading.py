@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from deptstats import readers
 from deptstats.bulk import RowWriter
-from deptstats.landing import Delivery, deliveries_of, sha256_of, sha256_of_file
+from deptstats.landing import Delivery, FileReplaced, deliveries_of, sha256_of
 from deptstats.readers import IrregularCsv, RawTable, ReadError, iter_tables, read_file
 from deptstats.registry import Extract, Registry, load_registry
 from deptstats.validation import (
@@ -167,7 +168,8 @@ def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None
     try:
         if not whole and prepared.data is None:
             prepared.hasher = hashlib.sha256()
-            chunks = iter_tables(delivery.path, delivery.extract, hasher=prepared.hasher)
+            chunks = iter_tables(delivery.path, delivery.extract, hasher=prepared.hasher,
+                                 opener=delivery.open)
             try:
                 first = next(chunks)
             except IrregularCsv:  # not regular enough to stream: read it row by row
@@ -179,6 +181,9 @@ def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None
     except ReadError as error:
         prepared.read_error = str(error)
         return
+    except (FileReplaced, FileNotFoundError) as gone:
+        prepared.read_error = _unread(delivery, gone)
+        return
     prepared.row_label = first.row_label
     prepared.frame = prepared.validation.frame(first)
     if first.final:  # a file in one piece is checked before the transaction opens
@@ -188,7 +193,7 @@ def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None
 
 def _whole_bytes(prepared: _Prepared) -> bytes:
     if prepared.data is None:
-        data = prepared.delivery.path.read_bytes()
+        data = prepared.delivery.read()
         if sha256_of(data) != prepared.sha256:
             raise FileChanged(prepared.delivery.relative)
         prepared.data = data
@@ -460,12 +465,15 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
         return _refuse(engine, tables, delivery, (
             f"two files for {delivery.extract.code} {delivery.period.code}: also "
             f"{', '.join(others)}. Both are refused until one is removed."))
-    if readers.streams(delivery.path):
-        readers.reuse_arrow_memory()
-        data, sha256 = None, sha256_of_file(delivery.path)
-    else:
-        data = delivery.path.read_bytes()
-        sha256 = sha256_of(data)
+    try:
+        if readers.streams(delivery.path):
+            readers.reuse_arrow_memory()
+            data, sha256 = None, delivery.fingerprint()
+        else:
+            data = delivery.read()
+            sha256 = sha256_of(data)
+    except (FileReplaced, FileNotFoundError) as gone:
+        return _refuse(engine, tables, replace(delivery, unreadable=True), _unread(delivery, gone))
     with engine.begin() as conn:
         reference = reference_state(conn, delivery.extract, delivery.period.code, registry)
         known = _known(conn, tables, delivery, sha256)
@@ -494,10 +502,17 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
                        known.delivery_id if known is not None else None)
 
 
+def _unread(delivery: Delivery, error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return (f"{delivery.relative} disappeared between the scan of the landing folder and "
+                "its reading; deliver it again")
+    return str(error)
+
+
 def _refuse(engine: Engine, tables: Any, delivery: Delivery, message: str) -> FileOutcome:
     """Record a file refused as a whole (never read if it must not be) as rejected."""
     sha256 = delivery.fingerprint()
-    size = delivery.path.lstat().st_size
+    size = delivery.path.lstat().st_size if os.path.lexists(delivery.path) else 0
     now = utcnow().isoformat()
     values = {"status": "rejected", "errors": 1, "warnings": 0, "message": message,
               "last_seen_at": now}

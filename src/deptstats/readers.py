@@ -14,13 +14,19 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from deptstats.registry import Extract
+
+Opener = Callable[[], BinaryIO]
+
+
+def _binary(path: Path) -> Opener:
+    return lambda: path.open("rb")
 
 ENCODINGS = ("utf-8", "gb18030")
 TOTAL_MARKERS = ("合计", "总计")
@@ -345,8 +351,8 @@ class _HashingFile:
     """A binary file that feeds what it reads to a hash, so the bytes read are the bytes
     fingerprinted (the file is never held whole in memory)."""
 
-    def __init__(self, path: Path, hasher: Any):
-        self._file = path.open("rb")
+    def __init__(self, source: BinaryIO, hasher: Any):
+        self._file = source
         self._hasher = hasher
         self.closed = False
 
@@ -362,7 +368,8 @@ class _HashingFile:
 
 
 def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None,
-                data: bytes | None = None) -> Iterator[RawTable]:
+                data: bytes | None = None, opener: Opener | None = None
+                ) -> Iterator[RawTable]:
     """A regular CSV (the header on the first line, as the data dictionary has it) through
     pyarrow's streaming reader, chunk_rows data rows at a time, every cell as text. Total and
     footer rows are looked for among the last TAIL_ROWS rows, where departments put them;
@@ -374,7 +381,7 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
     if data is not None:
         encoding, header = _csv_header(data[:HEAD_BYTES])
     else:
-        with path.open("rb") as source:
+        with (opener or _binary(path))() as source:
             encoding, header = _csv_header(source.read(HEAD_BYTES))
     mapping = _match_headers(extract, header)
     required = {c.name for c in extract.columns if c.required}
@@ -385,7 +392,8 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
     warnings = [f"{path.name}: unknown column {str(h).strip()!r} ignored"
                 for position, h in enumerate(header)
                 if _cell_text(h) is not None and position not in mapping]
-    source = _HashingFile(path, hasher) if data is None else pa.BufferReader(data)
+    source = (_HashingFile((opener or _binary(path))(), hasher) if data is None
+              else pa.BufferReader(data))
     try:
         reader = pacsv.open_csv(
             source,
@@ -514,16 +522,19 @@ def streams(path: Path) -> bool:
 
 
 def iter_tables(path: Path, extract: Extract, data: bytes | None = None,
-                chunk_rows: int | None = None, hasher: Any = None) -> Iterator[RawTable]:
+                chunk_rows: int | None = None, hasher: Any = None,
+                opener: Opener | None = None) -> Iterator[RawTable]:
     """The file's data rows, chunk_rows at a time for a large regular CSV (read as a stream)
     and in one piece otherwise; the last piece has final=True. `hasher` (e.g. sha256) is fed
-    the bytes as they are read. Raises IrregularCsv, possibly after some chunks: start again
+    the bytes as they are read; `opener` opens the file (landing.Delivery.open: no links, no
+    pipes). Raises IrregularCsv, possibly after some chunks: start again
     with read_file."""
     if data is None and streams(path):
-        yield from _csv_chunks(path, extract, chunk_rows or CHUNK_ROWS, hasher)
+        yield from _csv_chunks(path, extract, chunk_rows or CHUNK_ROWS, hasher, opener=opener)
         return
     if data is None:
-        data = path.read_bytes()
+        with (opener or _binary(path))() as source:
+            data = source.read()
         if hasher is not None:
             hasher.update(data)
     yield read_file(path, extract, data)

@@ -1,0 +1,119 @@
+"""Files sent by careless or hostile hands: each ends as a refusal of that one file, never a
+hang, a crash or a read outside the landing folder; the other extracts still load. Both
+backends (warehouse_url)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from deptstats import loading
+from deptstats.landing import FileReplaced, deliveries_of, scan
+from deptstats.loading import ExtractRejected, load_extract, record_unmatched
+from deptstats.warehouse import open_engine
+from tests.helpers import snapshot
+
+SECRET = "镇街,目标人群数,检查人数\n浒山街道,1,1\n"
+HEALTH = "health/prepregnancy_checks_2023.csv"
+
+
+def _load(engine, landing: Path, code: str, registry):
+    try:
+        return load_extract(engine, landing, code, "hostile", registry)
+    except ExtractRejected as rejected:
+        return rejected.outcomes
+
+
+def _in_time(target, seconds: float = 60):
+    """Run `target` in a thread; fail (instead of hanging the suite) if it blocks."""
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(target()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "blocked: a file was opened that never ends"
+    return result[0]
+
+
+def test_a_named_pipe_is_refused_unopened_and_the_rest_loads(warehouse_url, landing, registry):
+    engine = open_engine(warehouse_url)
+    (landing / HEALTH).unlink()
+    os.mkfifo(landing / HEALTH)
+    os.mkfifo(landing / "health" / "notes_2023.csv")  # a name no extract takes, also a pipe
+    unmatched = _in_time(lambda: record_unmatched(engine, landing, registry))
+    assert [o.file for o in unmatched] == ["health/notes_2023.csv"]
+    assert "not a regular file (a named pipe)" in unmatched[0].message
+    outcomes = {o.file: o for o in _in_time(
+        lambda: _load(engine, landing, "prepregnancy_checks", registry))}
+    assert outcomes[HEALTH].status == "rejected"
+    assert "is not a regular file (a named pipe); refused, not read" in outcomes[HEALTH].message
+    assert outcomes["health/prepregnancy_checks_2022.csv"].status == "published"
+    assert {o.status for o in _load(engine, landing, "kindergartens", registry)} == {"published"}
+
+
+def _swap_after_scan(monkeypatch, landing: Path, registry, code: str, swap) -> None:
+    """The landing folder as scanned, then `swap` changes a file before it is read."""
+    scanned = deliveries_of(landing, registry, code)
+    swap()
+    monkeypatch.setattr(loading, "deliveries_of", lambda *_args, **_kw: scanned)
+
+
+def test_a_link_swapped_in_after_the_scan_is_never_followed(warehouse_url, landing, registry,
+                                                            tmp_path, monkeypatch):
+    engine = open_engine(warehouse_url)
+    secret = tmp_path / "secret.csv"
+    secret.write_text(SECRET, encoding="utf-8")
+
+    def swap() -> None:
+        (landing / HEALTH).unlink()
+        (landing / HEALTH).symlink_to(secret)
+
+    _swap_after_scan(monkeypatch, landing, registry, "prepregnancy_checks", swap)
+    outcomes = {o.file: o for o in _load(engine, landing, "prepregnancy_checks", registry)}
+    refused = outcomes[HEALTH]
+    assert refused.status == "rejected"
+    assert "became a symbolic link after the landing folder was scanned" in refused.message
+    assert "浒山街道,1,1" not in refused.message and str(secret) not in refused.message
+    assert snapshot(engine, "health_prepregnancy_checks", registry, "2023") == []
+    assert outcomes["health/prepregnancy_checks_2022.csv"].status == "published"
+
+
+def test_a_folder_swapped_for_a_link_is_never_followed(warehouse_url, landing, registry,
+                                                       tmp_path, monkeypatch):
+    engine = open_engine(warehouse_url)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "prepregnancy_checks_2023.csv").write_text(SECRET, encoding="utf-8")
+
+    def swap() -> None:
+        (landing / "health").rename(tmp_path / "health_moved")
+        (landing / "health").symlink_to(elsewhere, target_is_directory=True)
+
+    _swap_after_scan(monkeypatch, landing, registry, "prepregnancy_checks", swap)
+    outcomes = _load(engine, landing, "prepregnancy_checks", registry)
+    assert {o.status for o in outcomes} == {"rejected"}
+    assert snapshot(engine, "health_prepregnancy_checks", registry, "2023") == []
+
+
+def test_a_file_replaced_by_another_after_the_scan_is_refused(landing, registry):
+    [delivery] = [d for d in scan(landing, registry) if d.relative == HEALTH]
+    path = landing / HEALTH
+    other = path.with_name("incoming.tmp")
+    other.write_bytes(path.read_bytes())
+    os.replace(other, path)  # same bytes, another inode: not the file the scan saw
+    with pytest.raises(FileReplaced, match="was replaced after the landing folder was scanned"):
+        delivery.read()
+
+
+def test_a_file_deleted_between_scan_and_read_is_refused(warehouse_url, landing, registry,
+                                                         monkeypatch):
+    engine = open_engine(warehouse_url)
+    _swap_after_scan(monkeypatch, landing, registry, "prepregnancy_checks",
+                     lambda: (landing / HEALTH).unlink())
+    outcomes = {o.file: o for o in _load(engine, landing, "prepregnancy_checks", registry)}
+    assert outcomes[HEALTH].status == "rejected"
+    assert "disappeared between the scan of the landing folder and its reading" in \
+        outcomes[HEALTH].message
+    assert outcomes["health/prepregnancy_checks_2022.csv"].status == "published"
