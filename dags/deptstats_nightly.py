@@ -25,6 +25,8 @@ DEFAULT_ARGS = {
     "retries": 2,
     # DEPTSTATS_RETRY_DELAY_SECONDS: shorter in tests that kill a worker
     "retry_delay": timedelta(seconds=int(os.environ.get("DEPTSTATS_RETRY_DELAY_SECONDS", "120"))),
+    # No task may hang the night: the largest file taken (200 MiB) loads in minutes.
+    "execution_timeout": timedelta(minutes=30),
 }
 
 

@@ -27,6 +27,8 @@ print(json.dumps({
         "schedule": str(dag.timetable.expression),
         "timezone": str(dag.timezone),
         "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries,
+                              "timeout": t.execution_timeout and
+                              t.execution_timeout.total_seconds(),
                               "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule)}
                   for t in dag.tasks},
     } for dag_id, dag in bag.dags.items()},
@@ -51,7 +53,8 @@ def test_dag_folder(tmp_path, registry):
         assert dag["tags"], dag_id
         for task_id, task in dag["tasks"].items():
             assert task["owner"] == "deptstats", task_id
-            assert task["retries"] is not None and task["retries"] >= 0, task_id
+            assert task["retries"] == (0 if task_id == "report_failures" else 2), task_id
+            assert task["timeout"] and task["timeout"] <= 3600, f"{task_id} may hang forever"
     nightly = parsed["dags"]["deptstats_nightly"]
     assert nightly["timezone"] == "Asia/Shanghai"
     assert "30 1 * * *" in nightly["schedule"]
