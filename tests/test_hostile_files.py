@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from deptstats import loading
 from deptstats.landing import FileReplaced, deliveries_of, scan
@@ -117,3 +118,56 @@ def test_a_file_deleted_between_scan_and_read_is_refused(warehouse_url, landing,
     assert "disappeared between the scan of the landing folder and its reading" in \
         outcomes[HEALTH].message
     assert outcomes["health/prepregnancy_checks_2022.csv"].status == "published"
+
+
+@pytest.mark.parametrize("body, says", [
+    ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
+    ('[{"镇街": "浒山街道", "活产数": ' + "7" * 5000 + "}]", "JSON holds a value no column can take"),
+    ('{"records": [{"镇街": ' + "[" * 50_000 + "]" * 50_000 + "}]}", "JSON nested too deeply"),
+])
+def test_hostile_json_is_refused_not_a_crash(warehouse_url, landing, registry, body, says):
+    engine = open_engine(warehouse_url)
+    target = landing / "health" / "newborn_screening_2022.json"
+    before = snapshot(engine, "health_newborn_screening", registry, "2022")
+    target.write_text(body, encoding="utf-8")
+    outcomes = {o.file: o for o in _load(engine, landing, "newborn_screening", registry)}
+    refused = outcomes["health/newborn_screening_2022.json"]
+    assert refused.status == "rejected" and says in refused.message
+    assert len(refused.message) < 400
+    assert outcomes["health/newborn_screening_2023.xlsx"].status == "published"
+    assert snapshot(engine, "health_newborn_screening", registry, "2022") == before
+
+
+def test_full_width_digits_in_a_name_are_the_same_period(warehouse_url, landing, registry):
+    engine = open_engine(warehouse_url)
+    original = landing / "education" / "kindergartens_2023.csv"
+    (landing / "education" / "kindergartens_２０２３.csv").write_bytes(original.read_bytes())
+    outcomes = _load(engine, landing, "kindergartens", registry)
+    refused = {o.file: o.message for o in outcomes if o.status == "rejected"}
+    assert set(refused) == {"education/kindergartens_2023.csv",
+                            "education/kindergartens_２０２３.csv"}
+    assert all("two files for kindergartens 2023" in m for m in refused.values())
+    with engine.connect() as conn:
+        periods = {r[0] for r in conn.execute(text(
+            "select distinct period from education_kindergartens"))}
+    assert periods == {"2022"}  # no bogus period beside the real one
+
+
+def test_arabic_indic_digits_are_not_numbers(warehouse_url, landing, registry):
+    engine = open_engine(warehouse_url)
+    unmatched_name = landing / "education" / "kindergartens_٢٠٢١.csv"
+    unmatched_name.write_bytes((landing / "education" / "kindergartens_2023.csv").read_bytes())
+    assert "name does not follow" in next(
+        o.message for o in record_unmatched(engine, landing, registry)
+        if o.file.endswith("٢٠٢١.csv"))
+    unmatched_name.unlink()
+    target = landing / "education" / "kindergartens_2023.csv"
+    text_ = target.read_bytes().decode("utf-8-sig").split("\r\n")
+    cells = text_[1].split(",")
+    cells[4] = "٧٤٣"
+    text_[1] = ",".join(cells)
+    target.write_bytes("\r\n".join(text_).encode("utf-8"))
+    outcomes = {o.file: o for o in _load(engine, landing, "kindergartens", registry)}
+    refused = outcomes["education/kindergartens_2023.csv"]
+    assert refused.status == "rejected"
+    assert any("row 2" in e and "'٧٤٣'" in e and "whole number" in e for e in refused.examples)

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import BinaryIO
 from deptstats.periods import Period, parse_period
 from deptstats.registry import Extract, Registry
 
+# Digits are ASCII 0-9 wherever a rule or a name reads them (Python's \d matches any script's).
 FILE_NAME = re.compile(
-    r"^(?P<extract>[a-z][a-z0-9_]*?)_(?P<period>\d{4}(?:-\d{2})?)\.(?P<ext>csv|xlsx|json)$",
+    r"^(?P<extract>[a-z][a-z0-9_]*?)_(?P<period>[0-9]{4}(?:-[0-9]{2})?)\.(?P<ext>csv|xlsx|json)$",
     re.IGNORECASE,
 )
 
@@ -121,7 +123,9 @@ def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | Non
              ) -> Delivery:
     relative = path.relative_to(landing).as_posix()
     parts = path.relative_to(landing).parts
-    match = FILE_NAME.match(path.name)
+    # full-width digits and letters read as ASCII (２０２３ is 2023), so one period has one name;
+    # other digits (٢٠٢٣) match no period
+    match = FILE_NAME.match(unicodedata.normalize("NFKC", path.name))
     extract: Extract | None = None
     period: Period | None = None
     problem: str | None = None

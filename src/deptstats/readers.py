@@ -159,6 +159,12 @@ def _json_rows(data: bytes, path: Path, extract: Extract
         document = json.loads(_decode(data, path))
     except json.JSONDecodeError as error:
         raise ReadError(f"{path.name}: not valid JSON ({error})") from error
+    except RecursionError:
+        raise ReadError(f"{path.name}: JSON nested too deeply to be a list of records; "
+                        "send an array of flat objects") from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise ReadError(f"{path.name}: JSON holds a value no column can take "
+                        f"({str(error)[:120]})") from None
     records = document.get("records") if isinstance(document, dict) else document
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ReadError(
@@ -572,13 +578,13 @@ def _csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | None:
 
 # ------------------------------------------------------------------ cell normalisation
 
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 _DATE_FORMS = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$"),
+    re.compile(r"^([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})$"),
+    re.compile(r"^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日$"),
 )
-_EXCEL_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
+_EXCEL_SERIAL = re.compile(r"^[0-9]{5}(\.0+)?$")
 
 
 def normalize_number(text: str) -> str:

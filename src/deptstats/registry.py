@@ -14,7 +14,7 @@ from deptstats.paths import include_dir
 
 COLUMN_TYPES = {"id", "text", "area", "count", "amount", "integer", "enum", "yesno", "date"}
 RULES = {"not_greater", "unique", "required_when", "empty_when", "all_areas"}
-PERIOD_RE = {"year": re.compile(r"^\d{4}$"), "month": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")}
+PERIOD_RE = {"year": re.compile(r"^[0-9]{4}$"), "month": re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")}
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ ROW = "source_row"
 VALUE = "__value"
 TYPED = {"count", "integer", "amount", "date"}
 PATTERNS = {
-    "count": (r"^\d{1,15}$", "must be a whole number >= 0"),
-    "integer": (r"^-?\d{1,15}$", "must be a whole number"),
+    "count": (r"^[0-9]{1,15}$", "must be a whole number >= 0"),
+    "integer": (r"^-?[0-9]{1,15}$", "must be a whole number"),
     # the warehouse keeps amounts as NUMERIC(24, 6): 18 digits before the point, 6 after
-    "amount": (r"^\d{1,18}(?:\.\d{1,6})?$",
+    "amount": (r"^[0-9]{1,18}(?:\.[0-9]{1,6})?$",
                "must be a decimal amount >= 0 (at most 18 digits before the point, 6 after)"),
 }
 DATE_WORDING = "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date"

@@ -42,6 +42,7 @@ SLOW_ROWS = 1_500_000
 # how long a failed try waits; short here so the test ends in minutes.
 HEARTBEAT_TIMEOUT = 20
 RETRY_DELAY = 3
+QUEUED_TIMEOUT = 30
 
 
 def _worker_groups(cluster: LiveAirflow) -> dict[str, int]:
@@ -66,6 +67,8 @@ def cluster(tmp_path_factory, sample_dir, postgres_admin) -> Iterator[LiveAirflo
     env = dict(os.environ,
                AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT),
                AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL="5",
+               # a task the killed worker had taken from the queue but not started
+               AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT=str(QUEUED_TIMEOUT),
                DEPTSTATS_RETRY_DELAY_SECONDS=str(RETRY_DELAY))
     process = subprocess.Popen(
         [sys.executable, "-m", "deptstats.cli", "airflow", "up", "--home", str(home),
