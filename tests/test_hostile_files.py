@@ -171,3 +171,94 @@ def test_arabic_indic_digits_are_not_numbers(warehouse_url, landing, registry):
     refused = outcomes["education/kindergartens_2023.csv"]
     assert refused.status == "rejected"
     assert any("row 2" in e and "'٧٤٣'" in e and "whole number" in e for e in refused.examples)
+
+
+def _workbook(rows: list[list[object]]) -> bytes:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_sheet(data: bytes, sheet_xml: bytes) -> bytes:
+    """The workbook with its first sheet's XML replaced (as a hostile sender would write it)."""
+    import io
+    import zipfile
+
+    source, target = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for part in source.infolist():
+            body = sheet_xml if part.filename == "xl/worksheets/sheet1.xml" else source.read(part)
+            out.writestr(part.filename, body)
+    return target.getvalue()
+
+
+def test_a_workbook_that_unpacks_to_a_huge_string_is_refused_unpacked(warehouse_url, landing,
+                                                                      registry):
+    engine = open_engine(warehouse_url)
+    huge = b"x" * (100 * 2**20)
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>' + huge +
+             b"</t></is></c></row></sheetData></worksheet>")
+    data = _with_sheet(_workbook([["镇街", "活产数"]]), sheet)
+    assert len(data) < 300_000
+    target = landing / "health" / "newborn_screening_2023.xlsx"
+    target.write_bytes(data)
+    outcomes = {o.file: o for o in _in_time(
+        lambda: _load(engine, landing, "newborn_screening", registry), seconds=30)}
+    refused = outcomes["health/newborn_screening_2023.xlsx"]
+    assert refused.status == "rejected" and "unpacks to more than 64 MiB" in refused.message
+    assert "xxxx" not in refused.message
+    assert outcomes["health/newborn_screening_2022.json"].status == "published"
+
+
+def test_a_cell_in_the_last_column_does_not_pad_every_row(landing, registry):
+    import time
+
+    from deptstats.readers import read_file
+
+    rows = [["镇街", "目标人群数", "检查人数"]] + [["浒山街道", 10, 5]] * 3000
+    data = _workbook(rows)
+    import io
+
+    import openpyxl  # the same workbook with a cell in column XFD on every row
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    for row in range(1, 3002):
+        workbook.active.cell(row=row, column=16384, value="x")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    path = landing / "health" / "prepregnancy_checks_2023.xlsx"
+    path.write_bytes(buffer.getvalue())
+    started = time.perf_counter()
+    table = read_file(path, registry.extract("prepregnancy_checks"))
+    assert len(table) == 3000 and len(table.columns) == 3
+    assert time.perf_counter() - started < 20
+
+
+def test_control_characters_are_shown_escaped(warehouse_url, landing, registry, capsys, tmp_path):
+    from deptstats.cli import main
+
+    engine = open_engine(warehouse_url)
+    forged = "民办\x1b[2J\nREJECTED  nothing: all is well"
+    target = landing / "education" / "kindergartens_2023.csv"
+    target.write_bytes(target.read_bytes().replace("民办".encode(), f'"{forged}"'.encode(), 1))
+    strange = landing / "health" / "notes\x1b[31m\n2023.csv"
+    strange.write_text("a\n1\n", encoding="utf-8")
+    assert main(["load", "--landing", str(landing), "--warehouse", warehouse_url,
+                 "--out", str(tmp_path / "out")]) == 1
+    loaded = capsys.readouterr().out
+    assert "\x1b" not in loaded and "\\x1b[31m\\n2023.csv" in loaded
+    assert not any(line.startswith("REJECTED  nothing") for line in loaded.splitlines())
+    assert (tmp_path / "out" / "reply-2024-147.md").is_file()
+    assert main(["problems", "--warehouse", warehouse_url, "--format", "table"]) == 0
+    table = capsys.readouterr().out
+    assert "\x1b" not in table and "\\x1b[2J\\nREJECTED  nothing" in table
+    assert not any(line.startswith("REJECTED") for line in table.splitlines())
+    del engine
