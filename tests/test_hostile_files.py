@@ -262,3 +262,34 @@ def test_control_characters_are_shown_escaped(warehouse_url, landing, registry, 
     assert "\x1b" not in table and "\\x1b[2J\\nREJECTED  nothing" in table
     assert not any(line.startswith("REJECTED") for line in table.splitlines())
     del engine
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("cell, says", [
+    ("慈溪市\x00幼儿园", "must not contain a NUL character"),
+    ("园" * 5000, "must be at most 1000 characters long"),
+])
+def test_a_cell_no_column_may_hold_is_a_cell_problem(warehouse_url, landing, registry,
+                                                     monkeypatch, stream, cell, says):
+    from deptstats import readers
+
+    if stream:
+        monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+    engine = open_engine(warehouse_url)
+    target = landing / "education" / "kindergartens_2023.csv"
+    lines = target.read_bytes().decode("utf-8-sig").split("\r\n")
+    cells = lines[2].split(",")
+    cells[1] = cell
+    lines[2] = ",".join(cells)
+    target.write_bytes("\r\n".join(lines).encode("utf-8"))
+    outcomes = {o.file: o for o in _load(engine, landing, "kindergartens", registry)}
+    refused = outcomes["education/kindergartens_2023.csv"]
+    assert refused.status == "rejected", refused.message
+    [example] = [e for e in refused.examples if says in e]
+    assert "row 3" in example and "幼儿园名称" in example and len(example) < 600
+    assert "\x00" not in example
+    with engine.connect() as conn:
+        stored = conn.execute(text("select value from problem where rule like :rule"),
+                              {"rule": f"%{says}%"}).scalars().all()
+    assert len(stored) == 1 and "\x00" not in stored[0] and len(stored[0]) < 300
+    assert snapshot(engine, "education_kindergartens", registry, "2023") == []

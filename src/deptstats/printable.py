@@ -1,6 +1,6 @@
-"""Delivered text as a terminal or a log may show it: control characters (ANSI escapes, line
-breaks, NUL) written as escapes, so a cell or a file name cannot forge an output line or
-recolour the screen."""
+"""Delivered text as a terminal, a log or a message may show it: control characters (ANSI
+escapes, line breaks, NUL) written as escapes, so a cell or a file name cannot forge an output
+line or recolour the screen; long values cut."""
 
 from __future__ import annotations
 
@@ -21,3 +21,12 @@ def _escape(match: re.Match[str]) -> str:
     if char in _NAMED:
         return _NAMED[char]
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+SHOWN_CHARACTERS = 200
+
+
+def cut(text: str, limit: int = SHOWN_CHARACTERS) -> str:
+    """A delivered string as a message, a log or the problem table may quote it: at most
+    `limit` characters, with its full length said (a cell may be megabytes long)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from deptstats.printable import cut
 from deptstats.registry import Extract
 
 Opener = Callable[[], BinaryIO]
@@ -40,15 +41,6 @@ XLSX_COLUMNS = 64
 XLSX_PART_BYTES = 64 * 1024 * 1024
 XLSX_TOTAL_BYTES = 256 * 1024 * 1024
 EXCEL_EPOCH = date(1899, 12, 30)
-
-
-SHOWN_CHARACTERS = 200
-
-
-def _shown(text: str) -> str:
-    """A delivered string as a message may quote it: cut, with its length."""
-    return text if len(text) <= SHOWN_CHARACTERS else (
-        f"{text[:SHOWN_CHARACTERS]}… ({len(text)} characters)")
 
 
 class ReadError(ValueError):
@@ -179,7 +171,7 @@ def _check_parts(archive: Any, path: Path) -> None:
             limit = XLSX_PART_BYTES if part.file_size > XLSX_PART_BYTES else XLSX_TOTAL_BYTES
             raise ReadError(
                 f"{path.name}: the workbook unpacks to more than {limit // 2**20} MiB "
-                f"({_shown(part.filename)} alone is {part.file_size // 2**20} MiB); refused: "
+                f"({cut(part.filename)} alone is {part.file_size // 2**20} MiB); refused: "
                 "save it again without the oversized content, or send CSV")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deptstats.periods import Period
+from deptstats.printable import cut
 from deptstats.readers import RawTable, normalize_cell
 from deptstats.registry import Column, Extract, Registry
 
@@ -33,6 +34,7 @@ PATTERNS = {
     "amount": (r"^[0-9]{1,18}(?:\.[0-9]{1,6})?$",
                "must be a decimal amount >= 0 (at most 18 digits before the point, 6 after)"),
 }
+CELL_CHARACTERS = 1000  # no cell of the data dictionary comes near this
 DATE_WORDING = "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date"
 
 
@@ -47,6 +49,14 @@ class Problem:
     value: str | None
     key: str | None = None  # the row's id or area, where the rule compares two columns
     detail: str | None = None  # both values of a rule between two columns
+
+    def __post_init__(self) -> None:
+        # what reaches a message, a log or the problem table: cut, and no NUL (PostgreSQL
+        # text cannot hold one)
+        for name in ("value", "key"):
+            text = getattr(self, name)
+            if isinstance(text, str):
+                object.__setattr__(self, name, cut(text).replace("\x00", "\\x00"))
 
     def describe(self, file: str, extract: Extract, row_label: str = "row") -> str:
         where = [file]
@@ -338,6 +348,26 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
                 f"{title} must be on or before the period's last day, {period.last_day}",
                 (column.name,)))
     return checks
+
+
+def cell_problems(extract: Extract, table: RawTable) -> list[Problem]:
+    """Cells no column may hold, whatever its type: a NUL character (PostgreSQL cannot store
+    it; nothing a department types has one), or more than CELL_CHARACTERS characters."""
+    problems = []
+    for column, cells in table.cells.items():
+        if isinstance(cells, list):
+            found = [i for i, cell in enumerate(cells) if isinstance(cell, str)
+                     and ("\x00" in cell or len(cell) > CELL_CHARACTERS)]
+        else:  # Arrow-backed text of a streamed chunk
+            suspect = cells.str.contains("\x00", regex=False) | (cells.str.len() > CELL_CHARACTERS)
+            found = suspect.fillna(False).to_numpy().nonzero()[0].tolist()
+        title = _column_title(extract, column)
+        for index in found:
+            value = table.value(index, column) or ""
+            rule = (f"{title} must not contain a NUL character (\\x00)" if "\x00" in value
+                    else f"{title} must be at most {CELL_CHARACTERS} characters long")
+            problems.append(Problem("error", rule, int(table.row_numbers[index]), column, value))
+    return problems
 
 
 def _row_key(extract: Extract) -> str | None:
@@ -844,6 +874,7 @@ class FileValidation:
             self.warnings = list(table.warnings)
         if table.total_row is not None:
             self.total_row, self.total_row_number = table.total_row, table.total_row_number
+        self.problems += cell_problems(self.extract, table)
         self._held.append((table, frame, distinct))
         if not (self.chunks == 1 and table.final):  # a file in one piece: checked whole
             self._keep_unique_columns(frame)
