@@ -293,3 +293,30 @@ def test_a_cell_no_column_may_hold_is_a_cell_problem(warehouse_url, landing, reg
                               {"rule": f"%{says}%"}).scalars().all()
     assert len(stored) == 1 and "\x00" not in stored[0] and len(stored[0]) < 300
     assert snapshot(engine, "education_kindergartens", registry, "2023") == []
+
+
+def test_amounts_stay_exact_or_are_refused(warehouse_url, landing, registry):
+    """16 significant digits: PostgreSQL keeps them exactly; SQLite (a double) cannot, so the
+    embedded warehouse refuses the file instead of publishing a different figure."""
+    from sqlalchemy import make_url
+
+    engine = open_engine(warehouse_url)
+    target = landing / "housing_fund" / "multi_child_loans_2022.csv"
+    lines = target.read_bytes().decode("utf-8-sig").split("\r\n")
+    cells = lines[1].split(",")
+    cells[4] = "1234567890.123456"
+    lines[1] = ",".join(cells)
+    target.write_bytes("\r\n".join(lines).encode("utf-8"))
+    outcomes = {o.file: o for o in _load(engine, landing, "multi_child_loans", registry)}
+    outcome = outcomes["housing_fund/multi_child_loans_2022.csv"]
+    if make_url(warehouse_url).get_backend_name() == "sqlite":
+        assert outcome.status == "rejected"
+        assert any("row 2" in e and "more than 15 significant digits" in e
+                   for e in outcome.examples)
+        return
+    assert outcome.status == "published"
+    with engine.connect() as conn:
+        stored = conn.execute(text(
+            "select amount_wan from housing_fund_multi_child_loans where period = '2022' "
+            "and source_row = 2")).scalar_one()
+    assert str(stored).rstrip("0") == "1234567890.123456"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from deptstats.periods import Period
 from deptstats.printable import cut
-from deptstats.readers import RawTable, normalize_cell
+from deptstats.readers import RawTable, normalize_cell, normalize_number
 from deptstats.registry import Column, Extract, Registry
 
 if TYPE_CHECKING:
@@ -367,6 +367,36 @@ def cell_problems(extract: Extract, table: RawTable) -> list[Problem]:
             rule = (f"{title} must not contain a NUL character (\\x00)" if "\x00" in value
                     else f"{title} must be at most {CELL_CHARACTERS} characters long")
             problems.append(Problem("error", rule, int(table.row_numbers[index]), column, value))
+    return problems
+
+
+def significant_digits(amount: str) -> int:
+    """Significant digits of a decimal amount as written (1,234.50 has 5)."""
+    whole, _, fraction = normalize_number(amount).lstrip("+-").partition(".")
+    return len((whole + fraction.rstrip("0")).lstrip("0"))
+
+
+def inexact_amounts(extract: Extract, table: RawTable, digits: int) -> list[Problem]:
+    """Amounts the warehouse could not keep exactly (SQLite keeps 15 significant digits)."""
+    problems = []
+    for column in (c for c in extract.columns if c.type == "amount"):
+        cells = table.cells.get(column.name)
+        if cells is None:
+            continue
+        # only a cell longer than `digits` characters can hold more digits
+        if isinstance(cells, list):
+            longer = [i for i, cell in enumerate(cells) if isinstance(cell, str)
+                      and len(cell) > digits]
+        else:
+            longer = (cells.str.len() > digits).fillna(False).to_numpy().nonzero()[0].tolist()
+        for index in longer:
+            value = table.value(index, column.name)
+            if value is not None and significant_digits(value) > digits:
+                problems.append(Problem(
+                    "error", f"{_column_title(extract, column.name)} has more than {digits} "
+                    "significant digits, more than the embedded (SQLite) warehouse keeps "
+                    "exactly: round it, or load into PostgreSQL", int(table.row_numbers[index]),
+                    column.name, value))
     return problems
 
 
@@ -823,8 +853,10 @@ class FileValidation:
     distinct values."""
 
     def __init__(self, extract: Extract, period: Period, registry: Registry,
-                 reference_values: list[str] | None = None, docs: DocsTarget | None = None):
+                 reference_values: list[str] | None = None, docs: DocsTarget | None = None,
+                 exact_digits: int | None = None):
         self.extract = extract
+        self.exact_digits = exact_digits
         self.checks = build_checks(extract, period, registry, reference_values)
         self.gx = _Gx(extract, docs)
         self.rows = 0
@@ -875,6 +907,8 @@ class FileValidation:
         if table.total_row is not None:
             self.total_row, self.total_row_number = table.total_row, table.total_row_number
         self.problems += cell_problems(self.extract, table)
+        if self.exact_digits is not None:
+            self.problems += inexact_amounts(self.extract, table, self.exact_digits)
         self._held.append((table, frame, distinct))
         if not (self.chunks == 1 and table.final):  # a file in one piece: checked whole
             self._keep_unique_columns(frame)
