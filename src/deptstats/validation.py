@@ -766,15 +766,39 @@ class _Gx:
             definition = self.context.validation_definitions.add(gx.ValidationDefinition(
                 name=f"{self.docs.name} #{self.runs}", data=batch_definition, suite=suite))
             checkpoint = self.context.checkpoints.add(gx.Checkpoint(
-                name=name, validation_definitions=[definition], result_format=result_format,
-                actions=[UpdateDataDocsAction(name="data_docs", site_names=["deptstats"])]))
-            run = next(iter(checkpoint.run(batch_parameters={"dataframe": part})
-                            .run_results.values()))
+                name=name, validation_definitions=[definition], result_format=result_format))
+            outcome = checkpoint.run(batch_parameters={"dataframe": part})
+            run = next(iter(outcome.run_results.values()))
+            # GX renders delivered values into the pages as HTML: the stored copy the pages are
+            # built from gets them escaped (a cell may be <img src=x onerror=...>)
+            for key, result in outcome.run_results.items():
+                self.context.validation_results_store.set(key, _escaped(result))
+            UpdateDataDocsAction(name="data_docs", site_names=["deptstats"]).run(outcome)
             results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
             urls = self.context.get_docs_sites_urls(site_names=["deptstats"])
             self.page = urls[0]["site_url"] if urls else None
             _share_static(self.docs)
         return results
+
+
+def _escaped(result: Any) -> Any:
+    """A copy of a GX suite result with every string in its results HTML-escaped."""
+    import copy
+    import html
+
+    def escape(value: Any) -> Any:
+        if isinstance(value, str):
+            return html.escape(value)
+        if isinstance(value, dict):
+            return {key: escape(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(escape(item) for item in value)
+        return value
+
+    copied = copy.deepcopy(result)
+    for expectation in copied.results:
+        expectation.result = escape(expectation.result)
+    return copied
 
 
 def _together(held: list[tuple[RawTable, pd.DataFrame, dict[str, pd.DataFrame]]]
