@@ -171,3 +171,168 @@ def test_arabic_indic_digits_are_not_numbers(warehouse_url, landing, registry):
     refused = outcomes["education/kindergartens_2023.csv"]
     assert refused.status == "rejected"
     assert any("row 2" in e and "'٧٤٣'" in e and "whole number" in e for e in refused.examples)
+
+
+def _workbook(rows: list[list[object]]) -> bytes:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_sheet(data: bytes, sheet_xml: bytes) -> bytes:
+    """The workbook with its first sheet's XML replaced (as a hostile sender would write it)."""
+    import io
+    import zipfile
+
+    source, target = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for part in source.infolist():
+            body = sheet_xml if part.filename == "xl/worksheets/sheet1.xml" else source.read(part)
+            out.writestr(part.filename, body)
+    return target.getvalue()
+
+
+def test_a_workbook_that_unpacks_to_a_huge_string_is_refused_unpacked(warehouse_url, landing,
+                                                                      registry):
+    engine = open_engine(warehouse_url)
+    huge = b"x" * (100 * 2**20)
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>' + huge +
+             b"</t></is></c></row></sheetData></worksheet>")
+    data = _with_sheet(_workbook([["镇街", "活产数"]]), sheet)
+    assert len(data) < 300_000
+    target = landing / "health" / "newborn_screening_2023.xlsx"
+    target.write_bytes(data)
+    outcomes = {o.file: o for o in _in_time(
+        lambda: _load(engine, landing, "newborn_screening", registry), seconds=30)}
+    refused = outcomes["health/newborn_screening_2023.xlsx"]
+    assert refused.status == "rejected" and "unpacks to more than 64 MiB" in refused.message
+    assert "xxxx" not in refused.message
+    assert outcomes["health/newborn_screening_2022.json"].status == "published"
+
+
+def test_a_cell_in_the_last_column_does_not_pad_every_row(landing, registry):
+    import time
+
+    from deptstats.readers import read_file
+
+    rows = [["镇街", "目标人群数", "检查人数"]] + [["浒山街道", 10, 5]] * 3000
+    data = _workbook(rows)
+    import io
+
+    import openpyxl  # the same workbook with a cell in column XFD on every row
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    for row in range(1, 3002):
+        workbook.active.cell(row=row, column=16384, value="x")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    path = landing / "health" / "prepregnancy_checks_2023.xlsx"
+    path.write_bytes(buffer.getvalue())
+    started = time.perf_counter()
+    table = read_file(path, registry.extract("prepregnancy_checks"))
+    assert len(table) == 3000 and len(table.columns) == 3
+    assert time.perf_counter() - started < 20
+
+
+def test_control_characters_are_shown_escaped(warehouse_url, landing, registry, capsys, tmp_path):
+    from deptstats.cli import main
+
+    engine = open_engine(warehouse_url)
+    forged = "民办\x1b[2J\nREJECTED  nothing: all is well"
+    target = landing / "education" / "kindergartens_2023.csv"
+    target.write_bytes(target.read_bytes().replace("民办".encode(), f'"{forged}"'.encode(), 1))
+    strange = landing / "health" / "notes\x1b[31m\n2023.csv"
+    strange.write_text("a\n1\n", encoding="utf-8")
+    assert main(["load", "--landing", str(landing), "--warehouse", warehouse_url,
+                 "--out", str(tmp_path / "out")]) == 1
+    loaded = capsys.readouterr().out
+    assert "\x1b" not in loaded and "\\x1b[31m\\n2023.csv" in loaded
+    assert not any(line.startswith("REJECTED  nothing") for line in loaded.splitlines())
+    assert (tmp_path / "out" / "reply-2024-147.md").is_file()
+    assert main(["problems", "--warehouse", warehouse_url, "--format", "table"]) == 0
+    table = capsys.readouterr().out
+    assert "\x1b" not in table and "\\x1b[2J\\nREJECTED  nothing" in table
+    assert not any(line.startswith("REJECTED") for line in table.splitlines())
+    del engine
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("cell, says", [
+    ("慈溪市\x00幼儿园", "must not contain a NUL character"),
+    ("园" * 5000, "must be at most 1000 characters long"),
+])
+def test_a_cell_no_column_may_hold_is_a_cell_problem(warehouse_url, landing, registry,
+                                                     monkeypatch, stream, cell, says):
+    from deptstats import readers
+
+    if stream:
+        monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+    engine = open_engine(warehouse_url)
+    target = landing / "education" / "kindergartens_2023.csv"
+    lines = target.read_bytes().decode("utf-8-sig").split("\r\n")
+    cells = lines[2].split(",")
+    cells[1] = cell
+    lines[2] = ",".join(cells)
+    target.write_bytes("\r\n".join(lines).encode("utf-8"))
+    outcomes = {o.file: o for o in _load(engine, landing, "kindergartens", registry)}
+    refused = outcomes["education/kindergartens_2023.csv"]
+    assert refused.status == "rejected", refused.message
+    [example] = [e for e in refused.examples if says in e]
+    assert "row 3" in example and "幼儿园名称" in example and len(example) < 600
+    assert "\x00" not in example
+    with engine.connect() as conn:
+        stored = conn.execute(text("select value from problem where rule like :rule"),
+                              {"rule": f"%{says}%"}).scalars().all()
+    assert len(stored) == 1 and "\x00" not in stored[0] and len(stored[0]) < 300
+    assert snapshot(engine, "education_kindergartens", registry, "2023") == []
+
+
+def test_amounts_stay_exact_or_are_refused(warehouse_url, landing, registry):
+    """16 significant digits: PostgreSQL keeps them exactly; SQLite (a double) cannot, so the
+    embedded warehouse refuses the file instead of publishing a different figure."""
+    from sqlalchemy import make_url
+
+    engine = open_engine(warehouse_url)
+    target = landing / "housing_fund" / "multi_child_loans_2022.csv"
+    lines = target.read_bytes().decode("utf-8-sig").split("\r\n")
+    cells = lines[1].split(",")
+    cells[4] = "1234567890.123456"
+    lines[1] = ",".join(cells)
+    target.write_bytes("\r\n".join(lines).encode("utf-8"))
+    outcomes = {o.file: o for o in _load(engine, landing, "multi_child_loans", registry)}
+    outcome = outcomes["housing_fund/multi_child_loans_2022.csv"]
+    if make_url(warehouse_url).get_backend_name() == "sqlite":
+        assert outcome.status == "rejected"
+        assert any("row 2" in e and "more than 15 significant digits" in e
+                   for e in outcome.examples)
+        return
+    assert outcome.status == "published"
+    with engine.connect() as conn:
+        stored = conn.execute(text(
+            "select amount_wan from housing_fund_multi_child_loans where period = '2022' "
+            "and source_row = 2")).scalar_one()
+    assert str(stored).rstrip("0") == "1234567890.123456"
+
+
+def test_data_docs_show_a_hostile_cell_as_text(warehouse_url, landing, registry, tmp_path):
+    engine = open_engine(warehouse_url)
+    hostile = "<img src=x onerror=alert(1)>"
+    target = landing / "education" / "kindergartens_2023.csv"
+    target.write_bytes(target.read_bytes().replace("民办".encode(), hostile.encode(), 1))
+    docs = tmp_path / "docs"
+    try:
+        load_extract(engine, landing, "kindergartens", "hostile", registry, docs)
+    except ExtractRejected as rejected:
+        [refused] = [o for o in rejected.outcomes if o.status == "rejected"]
+    assert refused.docs_page
+    pages = [p.read_text(encoding="utf-8") for p in docs.rglob("*.html")]
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in page for page in pages)
+    assert not any(hostile in page for page in pages)

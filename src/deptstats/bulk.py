@@ -46,7 +46,9 @@ def writable(column: Column, frame: pd.DataFrame) -> Any:
         return ~present | valid
     if column.type == "yesno":
         return ~present | frame[column.name].isin(list(BOOLEAN_TEXT)).to_numpy()
-    return np.ones(len(frame), dtype=bool)
+    # text: anything but a NUL character, which PostgreSQL cannot store
+    nul = frame[column.name].str.contains("\x00", regex=False)
+    return ~present | ~nul.fillna(False).to_numpy(dtype=bool)
 
 
 def _whole_numbers(column: Column, frame: pd.DataFrame, ok: Any) -> tuple[Any, Any]:

@@ -62,6 +62,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
     from deptstats import nightly
     from deptstats.loading import ExtractRejected
+    from deptstats.printable import printable
     from deptstats.registry import load_registry
     from deptstats.schema import upgrade
     from deptstats.warehouse import open_engine
@@ -71,7 +72,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     nightly.prepare_warehouse(engine)
     landing, failed = Path(args.landing), 0
     for outcome in nightly.report_unrecognised_files(engine, landing, args.run_id):
-        print(f"REJECTED  {outcome.file}: {outcome.message}")
+        print(printable(f"REJECTED  {outcome.file}: {outcome.message}"))
         failed += 1
     docs = Path(args.data_docs) if args.data_docs else None
     for extract in load_registry().extracts:
@@ -79,10 +80,14 @@ def cmd_load(args: argparse.Namespace) -> int:
             outcomes = nightly.load(engine, landing, extract.code, args.run_id, docs)
         except ExtractRejected as rejected:
             outcomes, failed = rejected.outcomes, failed + 1
+        except Exception as crash:  # not a file's fault: the other extracts and the draft go on
+            print(printable(f"FAILED    {extract.task_id}: {crash.__class__.__name__}: {crash}"),
+                  file=sys.stderr)
+            outcomes, failed = [], failed + 1
         for outcome in outcomes:
-            print(f"{outcome.status.upper():9} {outcome.file}: {outcome.message}")
+            print(printable(f"{outcome.status.upper():9} {outcome.file}: {outcome.message}"))
             for example in outcome.examples:
-                print(f"          - {example}")
+                print(f"          - {printable(example)}")
     nightly.compute_indicators(engine)
     if args.out:
         print(f"draft: {nightly.draft(engine, Path(args.out)).path}")

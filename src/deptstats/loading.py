@@ -141,14 +141,20 @@ class _Prepared:
     docs: DocsTarget | None = None
     taken: int = 0  # rows the database reports having taken
     unwritable: int = 0  # cells written empty because they could not be stored
+    exact_digits: int | None = None  # significant digits the warehouse keeps exactly
+
+
+# SQLite keeps a decimal amount as a double: 15 significant digits survive exactly.
+EXACT_DIGITS = {"sqlite": 15}
 
 
 def _prepare(delivery: Delivery, data: bytes | None, sha256: str, registry: Registry,
-             reference: tuple[int | None, list[str] | None], docs_dir: Path | None) -> _Prepared:
+             reference: tuple[int | None, list[str] | None], docs_dir: Path | None,
+             exact_digits: int | None = None) -> _Prepared:
     reference_batch_id, references = reference
     size = len(data) if data is not None else delivery.path.stat().st_size
     prepared = _Prepared(delivery, size, sha256, data, reference_batch_id=reference_batch_id,
-                         references=references)
+                         references=references, exact_digits=exact_digits)
     if docs_dir is not None:
         # one small site per delivered content: GX rewrites a site whole on every build
         extract = delivery.extract
@@ -163,7 +169,8 @@ def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None
     be)."""
     delivery = prepared.delivery
     prepared.validation = FileValidation(delivery.extract, delivery.period, registry,
-                                         prepared.references, prepared.docs)
+                                         prepared.references, prepared.docs,
+                                         exact_digits=prepared.exact_digits)
     chunks: Iterator[RawTable] | None = None
     try:
         if not whole and prepared.data is None:
@@ -495,7 +502,8 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
                                "unchanged: already published")
     # New or changed bytes: the first chunk (for most files the whole file) is read and
     # validated outside any transaction; a large file's other chunks inside the publishing one.
-    prepared = _prepare(delivery, data, sha256, registry, reference, docs_dir)
+    prepared = _prepare(delivery, data, sha256, registry, reference, docs_dir,
+                        EXACT_DIGITS.get(engine.dialect.name))
     with engine.begin() as conn:
         known = _known(conn, tables, delivery, prepared.sha256)
         return _record(conn, prepared, run_id, registry,

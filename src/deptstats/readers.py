@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from deptstats.printable import cut
 from deptstats.registry import Extract
 
 Opener = Callable[[], BinaryIO]
@@ -32,6 +33,13 @@ ENCODINGS = ("utf-8", "gb18030")
 TOTAL_MARKERS = ("合计", "总计")
 FOOTER_PREFIXES = ("填报单位", "填报人", "填报日期", "注:", "制表", "审核", "联系电话", "单位负责人")
 HEADER_SEARCH_ROWS = 30
+# A worksheet is read up to this column: a stray cell in column XFD would otherwise pad every
+# row to 16,384 cells. Extracts have a dozen columns at most.
+XLSX_COLUMNS = 64
+# Uncompressed size of any one part of a workbook, and of all parts together: a 200 KB file can
+# unpack to gigabytes.
+XLSX_PART_BYTES = 64 * 1024 * 1024
+XLSX_TOTAL_BYTES = 256 * 1024 * 1024
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -131,6 +139,7 @@ def _xlsx_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
     import openpyxl
 
     try:
+        _check_parts(zipfile.ZipFile(io.BytesIO(data)), path)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise ReadError(
@@ -140,7 +149,8 @@ def _xlsx_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # the stored size may be wrong; read every row there is
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(values_only=True, max_col=XLSX_COLUMNS)
+        for number, cells in enumerate(rows, start=1):
             yield number, list(cells)
     except ReadError:
         raise
@@ -149,6 +159,20 @@ def _xlsx_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
                         f"({error.__class__.__name__}: {error})") from error
     finally:
         workbook.close()
+
+
+def _check_parts(archive: Any, path: Path) -> None:
+    """Refuse a workbook whose parts unpack too large, before any is unpacked (the sizes are
+    the archive's own: zipfile reads no more than a part declares)."""
+    total = 0
+    for part in archive.infolist():
+        total += part.file_size
+        if part.file_size > XLSX_PART_BYTES or total > XLSX_TOTAL_BYTES:
+            limit = XLSX_PART_BYTES if part.file_size > XLSX_PART_BYTES else XLSX_TOTAL_BYTES
+            raise ReadError(
+                f"{path.name}: the workbook unpacks to more than {limit // 2**20} MiB "
+                f"({cut(part.filename)} alone is {part.file_size // 2**20} MiB); refused: "
+                "save it again without the oversized content, or send CSV")
 
 
 def _json_rows(data: bytes, path: Path, extract: Extract

@@ -53,6 +53,10 @@ def render(rows: list[dict[str, Any]], fmt: str, columns: list[str] | None = Non
         return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
     from tabulate import tabulate
 
+    from deptstats.printable import printable
+
     columns = columns or (list(rows[0]) if rows else [])
-    return tabulate([[row.get(c) for c in columns] for row in rows], headers=columns,
-                    tablefmt="simple", disable_numparse=True)
+    # a delivered cell or file name must not forge a line of the table or recolour the screen
+    return tabulate([[None if row.get(c) is None else printable(row.get(c)) for c in columns]
+                     for row in rows], headers=columns, tablefmt="simple",
+                    disable_numparse=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from deptstats.printable import cut
 from deptstats.registry import Registry, load_registry
 from deptstats.reports import query
 
@@ -36,9 +37,7 @@ def column_title(extract_code: str | None, column: str | None, registry: Registr
 
 
 def shown(value: str | None) -> str | None:
-    if value is None or len(value) <= VALUE_SHOWN:
-        return value
-    return f"{value[:VALUE_SHOWN]}… ({len(value)} characters)"
+    return None if value is None else cut(value, VALUE_SHOWN)
 
 
 def advice(file: str, problem: dict[str, Any]) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deptstats.periods import Period
-from deptstats.readers import RawTable, normalize_cell
+from deptstats.printable import cut
+from deptstats.readers import RawTable, normalize_cell, normalize_number
 from deptstats.registry import Column, Extract, Registry
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ PATTERNS = {
     "amount": (r"^[0-9]{1,18}(?:\.[0-9]{1,6})?$",
                "must be a decimal amount >= 0 (at most 18 digits before the point, 6 after)"),
 }
+CELL_CHARACTERS = 1000  # no cell of the data dictionary comes near this
 DATE_WORDING = "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date"
 
 
@@ -47,6 +49,14 @@ class Problem:
     value: str | None
     key: str | None = None  # the row's id or area, where the rule compares two columns
     detail: str | None = None  # both values of a rule between two columns
+
+    def __post_init__(self) -> None:
+        # what reaches a message, a log or the problem table: cut, and no NUL (PostgreSQL
+        # text cannot hold one)
+        for name in ("value", "key"):
+            text = getattr(self, name)
+            if isinstance(text, str):
+                object.__setattr__(self, name, cut(text).replace("\x00", "\\x00"))
 
     def describe(self, file: str, extract: Extract, row_label: str = "row") -> str:
         where = [file]
@@ -338,6 +348,56 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
                 f"{title} must be on or before the period's last day, {period.last_day}",
                 (column.name,)))
     return checks
+
+
+def cell_problems(extract: Extract, table: RawTable) -> list[Problem]:
+    """Cells no column may hold, whatever its type: a NUL character (PostgreSQL cannot store
+    it; nothing a department types has one), or more than CELL_CHARACTERS characters."""
+    problems = []
+    for column, cells in table.cells.items():
+        if isinstance(cells, list):
+            found = [i for i, cell in enumerate(cells) if isinstance(cell, str)
+                     and ("\x00" in cell or len(cell) > CELL_CHARACTERS)]
+        else:  # Arrow-backed text of a streamed chunk
+            suspect = cells.str.contains("\x00", regex=False) | (cells.str.len() > CELL_CHARACTERS)
+            found = suspect.fillna(False).to_numpy().nonzero()[0].tolist()
+        title = _column_title(extract, column)
+        for index in found:
+            value = table.value(index, column) or ""
+            rule = (f"{title} must not contain a NUL character (\\x00)" if "\x00" in value
+                    else f"{title} must be at most {CELL_CHARACTERS} characters long")
+            problems.append(Problem("error", rule, int(table.row_numbers[index]), column, value))
+    return problems
+
+
+def significant_digits(amount: str) -> int:
+    """Significant digits of a decimal amount as written (1,234.50 has 5)."""
+    whole, _, fraction = normalize_number(amount).lstrip("+-").partition(".")
+    return len((whole + fraction.rstrip("0")).lstrip("0"))
+
+
+def inexact_amounts(extract: Extract, table: RawTable, digits: int) -> list[Problem]:
+    """Amounts the warehouse could not keep exactly (SQLite keeps 15 significant digits)."""
+    problems = []
+    for column in (c for c in extract.columns if c.type == "amount"):
+        cells = table.cells.get(column.name)
+        if cells is None:
+            continue
+        # only a cell longer than `digits` characters can hold more digits
+        if isinstance(cells, list):
+            longer = [i for i, cell in enumerate(cells) if isinstance(cell, str)
+                      and len(cell) > digits]
+        else:
+            longer = (cells.str.len() > digits).fillna(False).to_numpy().nonzero()[0].tolist()
+        for index in longer:
+            value = table.value(index, column.name)
+            if value is not None and significant_digits(value) > digits:
+                problems.append(Problem(
+                    "error", f"{_column_title(extract, column.name)} has more than {digits} "
+                    "significant digits, more than the embedded (SQLite) warehouse keeps "
+                    "exactly: round it, or load into PostgreSQL", int(table.row_numbers[index]),
+                    column.name, value))
+    return problems
 
 
 def _row_key(extract: Extract) -> str | None:
@@ -706,15 +766,39 @@ class _Gx:
             definition = self.context.validation_definitions.add(gx.ValidationDefinition(
                 name=f"{self.docs.name} #{self.runs}", data=batch_definition, suite=suite))
             checkpoint = self.context.checkpoints.add(gx.Checkpoint(
-                name=name, validation_definitions=[definition], result_format=result_format,
-                actions=[UpdateDataDocsAction(name="data_docs", site_names=["deptstats"])]))
-            run = next(iter(checkpoint.run(batch_parameters={"dataframe": part})
-                            .run_results.values()))
+                name=name, validation_definitions=[definition], result_format=result_format))
+            outcome = checkpoint.run(batch_parameters={"dataframe": part})
+            run = next(iter(outcome.run_results.values()))
+            # GX renders delivered values into the pages as HTML: the stored copy the pages are
+            # built from gets them escaped (a cell may be <img src=x onerror=...>)
+            for key, result in outcome.run_results.items():
+                self.context.validation_results_store.set(key, _escaped(result))
+            UpdateDataDocsAction(name="data_docs", site_names=["deptstats"]).run(outcome)
             results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
             urls = self.context.get_docs_sites_urls(site_names=["deptstats"])
             self.page = urls[0]["site_url"] if urls else None
             _share_static(self.docs)
         return results
+
+
+def _escaped(result: Any) -> Any:
+    """A copy of a GX suite result with every string in its results HTML-escaped."""
+    import copy
+    import html
+
+    def escape(value: Any) -> Any:
+        if isinstance(value, str):
+            return html.escape(value)
+        if isinstance(value, dict):
+            return {key: escape(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(escape(item) for item in value)
+        return value
+
+    copied = copy.deepcopy(result)
+    for expectation in copied.results:
+        expectation.result = escape(expectation.result)
+    return copied
 
 
 def _together(held: list[tuple[RawTable, pd.DataFrame, dict[str, pd.DataFrame]]]
@@ -793,8 +877,10 @@ class FileValidation:
     distinct values."""
 
     def __init__(self, extract: Extract, period: Period, registry: Registry,
-                 reference_values: list[str] | None = None, docs: DocsTarget | None = None):
+                 reference_values: list[str] | None = None, docs: DocsTarget | None = None,
+                 exact_digits: int | None = None):
         self.extract = extract
+        self.exact_digits = exact_digits
         self.checks = build_checks(extract, period, registry, reference_values)
         self.gx = _Gx(extract, docs)
         self.rows = 0
@@ -844,6 +930,9 @@ class FileValidation:
             self.warnings = list(table.warnings)
         if table.total_row is not None:
             self.total_row, self.total_row_number = table.total_row, table.total_row_number
+        self.problems += cell_problems(self.extract, table)
+        if self.exact_digits is not None:
+            self.problems += inexact_amounts(self.extract, table, self.exact_digits)
         self._held.append((table, frame, distinct))
         if not (self.chunks == 1 and table.final):  # a file in one piece: checked whole
             self._keep_unique_columns(frame)
