@@ -14,6 +14,7 @@ from sqlalchemy import text
 from deptstats import loading
 from deptstats.landing import FileReplaced, deliveries_of, scan
 from deptstats.loading import ExtractRejected, load_extract, record_unmatched
+from deptstats.settings import TUNING
 from deptstats.warehouse import open_engine
 from tests.helpers import snapshot
 
@@ -271,10 +272,9 @@ def test_control_characters_are_shown_escaped(warehouse_url, landing, registry, 
 ])
 def test_a_cell_no_column_may_hold_is_a_cell_problem(warehouse_url, landing, registry,
                                                      monkeypatch, stream, cell, says):
-    from deptstats import readers
 
     if stream:
-        monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+        monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
     engine = open_engine(warehouse_url)
     target = landing / "education" / "kindergartens_2023.csv"
     lines = target.read_bytes().decode("utf-8-sig").split("\r\n")

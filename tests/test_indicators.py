@@ -99,8 +99,7 @@ def test_per_area_values_add_up_to_citywide(warehouse_url, registry, landing):
 
 
 def test_a_move_of_exactly_30_percent_is_not_flagged(registry):
-    from deptstats.indicators import Move
-    from deptstats.validation import large_moves
+    from deptstats.indicators import Move, large_moves
 
     slots = registry.indicator("health.childcare_slots")
     moves = [Move(slots, "2023", Decimal(130), "2022", Decimal(100)),

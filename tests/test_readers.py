@@ -18,6 +18,7 @@ from deptstats.readers import (
     normalize_number,
     read_file,
 )
+from deptstats.settings import TUNING
 
 HEADER = "镇街,目标人群数,检查人数\r\n"
 ROWS = "浒山街道,100,90\r\n白沙路街道,200,150\r\n"
@@ -231,9 +232,8 @@ def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path, registry):
 @pytest.fixture
 def columnar(monkeypatch):
     """Every CSV through the column-wise reader that large files take."""
-    from deptstats import readers
 
-    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+    monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
@@ -251,9 +251,9 @@ def test_column_wise_reader_gives_what_the_row_reader_gives(tmp_path, registry, 
         pad = "," * (len(extract.columns) - 1)  # Excel pads every CSV row to the width
         data = (data + f"\u3000{pad}\r\n{pad}\r\n合  计{pad}\r\n填报单位：市卫生健康局{pad}\r\n"
                 ).encode(encoding)
-        monkeypatch.setattr(readers, "FAST_CSV_BYTES", 1 << 40)
+        monkeypatch.setattr(TUNING, "fast_csv_bytes", 1 << 40)
         slow = read_file(write(tmp_path, path.name, data), extract)
-        monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+        monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
         used.clear()
         fast = read_file(write(tmp_path, path.name, data), extract)
         assert used and used[-1] is not None, f"{path.name}: the column-wise reader declined"

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 import pytest
 
-from deptstats import readers, validation
 from deptstats.loading import ExtractRejected, load_extract
 from deptstats.periods import parse_period
 from deptstats.readers import iter_tables, read_file
+from deptstats.settings import TUNING
 from deptstats.validation import FileValidation, validate
+from deptstats.validation.uniqueness import exact_codes
 from deptstats.warehouse import metadata_for, open_engine
 from tests.helpers import snapshot, table_counts, write_csv
 
@@ -58,7 +59,7 @@ def findings(report):
 
 def streamed(path, extract, period, registry, chunk_rows, monkeypatch, together=1):
     """The file's report, its chunks checked `together` at a time (0: all at the end)."""
-    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+    monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
     check = FileValidation(extract, period, registry)
     chunks = 0
     for chunk in iter_tables(path, extract, chunk_rows=chunk_rows):
@@ -74,15 +75,15 @@ def evaluation(request, monkeypatch):
     """Each chunk checked both ways GX is fed (small chunks whole, large ones by distinct
     values)."""
     if request.param == "distinct values":
-        monkeypatch.setattr(validation, "DISTINCT_FROM_ROWS", 0)
-        monkeypatch.setattr(validation, "PARTS_FROM", 0)  # uniqueness codes made by parts
+        monkeypatch.setattr(TUNING, "distinct_from_rows", 0)
+        monkeypatch.setattr(TUNING, "parts_from", 0)  # uniqueness codes made by parts
     return request.param
 
 
 @pytest.mark.parametrize("together", [1, 2, 0], ids=["each", "in twos", "all at the end"])
 def test_chunks_find_exactly_what_the_whole_file_finds(tmp_path, registry, evaluation,
                                                        monkeypatch, together):
-    """Chunks checked one by one or in groups (see loading.CHECK_ROWS)."""
+    """Chunks checked one by one or in groups (see TUNING.check_rows)."""
     extract, period = registry.extract("multi_child_loans"), parse_period("2023")
     lines = loan_lines(registry, 3000, LOAN_FAULTS)
     lines[1500:1500] = [""]  # a blank line: later rows keep their numbers
@@ -106,7 +107,7 @@ def test_rules_about_the_whole_file_see_every_chunk(tmp_path, registry, evaluati
                                                     monkeypatch):
     """Area once per file, every area present, and the total row, with 17 areas in 4 chunks."""
     extract, period = registry.extract("prepregnancy_checks"), parse_period("2023")
-    monkeypatch.setattr(readers, "TAIL_ROWS", 2)  # where the total row is looked for
+    monkeypatch.setattr(TUNING, "tail_rows", 2)  # where the total row is looked for
     areas = list(registry.areas)
     rows = [f"{area},100,{50 + i}" for i, area in enumerate(areas)]
     total = 100 * 17, sum(50 + i for i in range(17))
@@ -132,11 +133,10 @@ def test_rules_about_the_whole_file_see_every_chunk(tmp_path, registry, evaluati
 @pytest.fixture
 def chunked(monkeypatch):
     """Every CSV streamed, 400 rows a chunk, checked 800 rows at a time."""
-    from deptstats import loading
 
-    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
-    monkeypatch.setattr(readers, "CHUNK_ROWS", 400)
-    monkeypatch.setattr(loading, "CHECK_ROWS", 800)
+    monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
+    monkeypatch.setattr(TUNING, "chunk_rows", 400)
+    monkeypatch.setattr(TUNING, "check_rows", 800)
 
 
 def test_a_streamed_load_publishes_what_a_whole_load_publishes(warehouse_url, registry,
@@ -151,8 +151,8 @@ def test_a_streamed_load_publishes_what_a_whole_load_publishes(warehouse_url, re
     whole = load_extract(engine, tmp_path / "whole", "multi_child_loans", "r1", registry)[0]
     expected = snapshot(engine, "housing_fund_multi_child_loans", registry, "2023")
 
-    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
-    monkeypatch.setattr(readers, "CHUNK_ROWS", 400)
+    monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
+    monkeypatch.setattr(TUNING, "chunk_rows", 400)
     outcome = load_extract(engine, tmp_path / "streamed", "multi_child_loans", "r2",
                            registry)[0]
     assert (outcome.status, outcome.rows) == ("published", 1500)
@@ -201,7 +201,7 @@ def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(warehouse_url, 
     again with the row-by-row reader, and the result is the one that reader gives."""
     from deptstats import loading
 
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 4096)  # so that chunks come before row 1202
+    monkeypatch.setattr(TUNING, "block_bytes", 4096)  # so that chunks come before row 1202
     starts = []
     start = loading._start
     monkeypatch.setattr(loading, "_start", lambda *a, **k: starts.append(k.get("whole", False))
@@ -248,9 +248,9 @@ def test_total_and_footer_rows_before_trailing_blank_lines_are_found(tmp_path, r
     amounts = sum(Decimal(line.split(",")[4]) for line in lines[1:])
     lines += [f"合计,,,,{amounts},", "填报人：张三,,,,,"] + [",,,,,"] * 80
     path = write_csv(tmp_path, "housing_fund/multi_child_loans_2023.csv", lines)
-    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 1 << 40)
+    monkeypatch.setattr(TUNING, "fast_csv_bytes", 1 << 40)
     whole = read_file(path, extract)
-    monkeypatch.setattr(readers, "FAST_CSV_BYTES", 0)
+    monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
     chunks = list(iter_tables(path, extract, chunk_rows=100))
     assert len(chunks) > 1
     assert [n for c in chunks for n in c.row_numbers] == list(whole.row_numbers)
@@ -266,13 +266,14 @@ def test_a_cell_the_checks_let_through_but_no_writer_can_store_publishes_nothing
     """Chunks are written before they are checked, a cell the database cannot take as NULL.
     Should a rule ever let such a cell through, the audit refuses to publish."""
     from deptstats.loading import AuditFailed
+    from deptstats.validation import file_validation
 
-    lenient = validation.build_checks
+    lenient = file_validation.build_checks
 
     def without_amount_rules(*args, **kwargs):
         return [c for c in lenient(*args, **kwargs) if c.columns != ("amount_wan",)]
 
-    monkeypatch.setattr(validation, "build_checks", without_amount_rules)
+    monkeypatch.setattr(file_validation, "build_checks", without_amount_rules)
     landing = tmp_path / "landing"
     write_csv(landing, "housing_fund/multi_child_loans_2023.csv",
               loan_lines(registry, 1000, {600: "L000600,2023-03-01,浒山街道,2,abc,是"}))
@@ -290,13 +291,13 @@ def test_uniqueness_codes_are_equal_exactly_for_equal_values(monkeypatch, parts_
     import numpy as np
     import pyarrow as pa
 
-    monkeypatch.setattr(validation, "PARTS_FROM", parts_from)
-    monkeypatch.setattr(validation, "PARTS", 4)
+    monkeypatch.setattr(TUNING, "parts_from", parts_from)
+    monkeypatch.setattr(TUNING, "parts", 4)
     rng = random.Random(7)
     pool = ["L1", "L2", "a", "贷款001", "贷款002", "x" * 40, "ab", "b"] + [f"GJJ{i}" for i in range(50)]
     values = [rng.choice([*pool, None]) for _ in range(3000)]
     chunks = [pa.array(values[i:i + 700], pa.large_string()) for i in range(0, 3000, 700)]
-    codes = validation._codes(chunks)
+    codes = exact_codes(chunks)
     assert len(codes) == len(values)
     assert [v is None for v in values] == np.isnan(np.asarray(codes, dtype=float)).tolist()
     code_of: dict[str, set] = {}

@@ -9,6 +9,7 @@ import pytest
 
 from deptstats.periods import parse_period
 from deptstats.readers import read_file
+from deptstats.settings import TUNING
 from deptstats.validation import validate
 
 CURRENT = {"year": "2023", "month": "2024-03"}
@@ -18,10 +19,9 @@ CURRENT = {"year": "2023", "month": "2024-03"}
 def evaluation(request, monkeypatch):
     """Every test runs both ways GX is fed: the whole frame (small files) and one row per
     distinct key (large files); the findings must be the same."""
-    from deptstats import validation
 
     if request.param == "distinct values":
-        monkeypatch.setattr(validation, "DISTINCT_FROM_ROWS", 0)
+        monkeypatch.setattr(TUNING, "distinct_from_rows", 0)
     return request.param
 
 

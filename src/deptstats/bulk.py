@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Table
 
 from deptstats.registry import Column, Extract
-from deptstats.validation import VALUE, _per_distinct, _text_series
+from deptstats.validation import VALUE
+from deptstats.validation.frames import per_distinct, text_series
 from deptstats.warehouse import AMOUNT
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def _per_row(texts: pd.Series, convert: Any) -> list[Any]:
     """convert() once per distinct value, as a list with one entry per row; missing is None."""
     import numpy as np
 
-    codes, values = _per_distinct(texts, convert)
+    codes, values = per_distinct(texts, convert)
     lookup = np.empty(len(values) + 1, dtype=object)
     lookup[:len(values)] = values  # the extra last entry (None) is where code -1 points
     return lookup[codes].tolist()
@@ -120,7 +121,7 @@ def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int
             integers, stored = _whole_numbers(column, frame, ok)
             columns[column.name] = pa.array(integers, mask=~stored)
         elif column.type == "yesno":
-            values = _text_series(*_per_distinct(texts, BOOLEAN_TEXT.get))
+            values = text_series(*per_distinct(texts, BOOLEAN_TEXT.get))
             columns[column.name] = pa.array(values, type=pa.large_string(), from_pandas=True)
         else:  # amounts and dates are canonical text (1234.5, 2023-05-01) where they are valid
             text = pa.array(texts, type=pa.large_string(), from_pandas=True)

@@ -14,7 +14,6 @@ from sqlalchemy import Connection, Date, Engine, bindparam, delete, insert, sele
 from deptstats.paths import read_sql
 from deptstats.periods import parse_period
 from deptstats.registry import Indicator, Registry, load_registry
-from deptstats.validation import large_moves
 from deptstats.warehouse import metadata_for, utcnow
 
 PEOPLE_UNITS = ("人", "人次")
@@ -170,3 +169,33 @@ def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
         if records:
             conn.execute(insert(values), records)
     return len(records)
+
+
+# ------------------------------------------------------------------ period over period
+
+MOVE_LIMIT = 0.30  # extracts.md: a citywide indicator moving more than 30% is a warning
+
+
+def large_moves(moves: list[Any]) -> list[Any]:
+    """The moves (indicators.Move) beyond +-30%, found by a GX suite over all of them."""
+    import pandas as pd
+
+    if not moves:
+        return []
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    frame = pd.DataFrame({"move": range(len(moves)),
+                          "change": [float(m.change) for m in moves]})
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (context.data_sources.add_pandas("deptstats").add_dataframe_asset("indicator_moves")
+             .add_batch_definition_whole_dataframe("all").get_batch(
+                 batch_parameters={"dataframe": frame}))
+    result = batch.validate(
+        gxe.ExpectColumnValuesToBeBetween(column="change", min_value=-MOVE_LIMIT,
+                                          max_value=MOVE_LIMIT,
+                                          meta={"severity": "warning"}),
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["move"]})
+    return [moves[int(entry["move"])] for entry in result.result.get("unexpected_index_list", [])]

@@ -24,6 +24,7 @@ from deptstats.bulk import RowWriter
 from deptstats.landing import Delivery, FileReplaced, deliveries_of, sha256_of
 from deptstats.readers import IrregularCsv, RawTable, ReadError, iter_tables, read_file
 from deptstats.registry import Extract, Registry, load_registry
+from deptstats.settings import TUNING
 from deptstats.validation import (
     DocsTarget,
     FileValidation,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 EXAMPLES_IN_MESSAGE = 5
 # Rows of a streamed file checked together: GX costs about 0.2 s a run, whatever its size.
-CHECK_ROWS = 1_000_000
 log = logging.getLogger(__name__)
 
 
@@ -232,7 +232,7 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
             with RowWriter(conn, target, delivery.extract, delivery.period.code,
                            batch_id) as writer:
                 # Chunks are written as they are read, so the server takes in rows from the
-                # start, and checked CHECK_ROWS at a time while it does (a GX run costs
+                # start, and checked TUNING.check_rows at a time while it does (a GX run costs
                 # about the same for any number of rows). Once a check fails nothing more
                 # is written; the caller rolls back what was.
                 if not validation.has_errors:
@@ -242,7 +242,7 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
                     frame = validation.frame(chunk)
                     if not validation.has_errors:
                         writer.write(frame)
-                    if validation.unchecked_rows >= CHECK_ROWS and not chunk.final:
+                    if validation.unchecked_rows >= TUNING.check_rows and not chunk.final:
                         validation.check()
                 frame = chunk = None  # not held while the last rules run
                 validation.check_file()  # the last chunks too, while the server takes them in

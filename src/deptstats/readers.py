@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 from deptstats.printable import cut
 from deptstats.registry import Extract
+from deptstats.settings import TUNING
 
 Opener = Callable[[], BinaryIO]
 
@@ -337,10 +338,6 @@ def _tabulate(
     return table
 
 
-FAST_CSV_BYTES = 4 * 1024 * 1024
-CHUNK_ROWS = 100_000  # rows written at a time: small, so the server starts early
-BLOCK_BYTES = 1 << 20  # what pyarrow parses at a time: small, so the first chunk comes soon
-TAIL_ROWS = 50
 HEAD_BYTES = 65536
 
 
@@ -402,7 +399,7 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
                 ) -> Iterator[RawTable]:
     """A regular CSV (the header on the first line, as the data dictionary has it) through
     pyarrow's streaming reader, chunk_rows data rows at a time, every cell as text. Total and
-    footer rows are looked for among the last TAIL_ROWS rows, where departments put them;
+    footer rows are looked for among the last TUNING.tail_rows rows, where departments put them;
     blank lines keep their row numbers."""
     import numpy as np
     import pyarrow as pa
@@ -427,7 +424,7 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
     try:
         reader = pacsv.open_csv(
             source,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=TUNING.block_bytes,
                                            encoding=encoding),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
@@ -441,11 +438,11 @@ def _csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = Non
             blank = _blank_rows(cells, batch.num_rows)
             pending.append((cells, blank))
             filled_rows += batch.num_rows - int(blank.sum())
-            # hold the last TAIL_ROWS rows that are not blank back, so that the last chunk
+            # hold the last TUNING.tail_rows rows that are not blank back, so that the last chunk
             # has the whole tail
-            while filled_rows > chunk_rows + TAIL_ROWS:
+            while filled_rows > chunk_rows + TUNING.tail_rows:
                 cells, blank = _joined(pending, names)
-                size = min(chunk_rows, int(np.flatnonzero(~blank)[-TAIL_ROWS]))
+                size = min(chunk_rows, int(np.flatnonzero(~blank)[-TUNING.tail_rows]))
                 chunk = _csv_chunk({n: c.slice(0, size) for n, c in cells.items()}, size,
                                    first_row, mapping, columns, tail=False, blank=blank[:size])
                 pending = [({n: c.slice(size) for n, c in cells.items()}, blank[size:])]
@@ -523,7 +520,7 @@ def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[i
     keep = ~blank
     total_row = total_number = None
     if tail:
-        for index in np.flatnonzero(keep)[-TAIL_ROWS:]:
+        for index in np.flatnonzero(keep)[-TUNING.tail_rows:]:
             row = [cells[n][index].as_py() for n in names]
             key = _compact(_first_text(row))
             filled = [c for c in row if c is not None]
@@ -547,8 +544,8 @@ def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[i
 
 
 def streams(path: Path) -> bool:
-    """Whether the file is read as a stream of chunks: a CSV of FAST_CSV_BYTES or more."""
-    return path.suffix.lower() == ".csv" and path.stat().st_size >= FAST_CSV_BYTES
+    """Whether the file is read as a stream of chunks: a CSV of TUNING.fast_csv_bytes or more."""
+    return path.suffix.lower() == ".csv" and path.stat().st_size >= TUNING.fast_csv_bytes
 
 
 def iter_tables(path: Path, extract: Extract, data: bytes | None = None,
@@ -560,7 +557,7 @@ def iter_tables(path: Path, extract: Extract, data: bytes | None = None,
     pipes). Raises IrregularCsv, possibly after some chunks: start again
     with read_file."""
     if data is None and streams(path):
-        yield from _csv_chunks(path, extract, chunk_rows or CHUNK_ROWS, hasher, opener=opener)
+        yield from _csv_chunks(path, extract, chunk_rows or TUNING.chunk_rows, hasher, opener=opener)
         return
     if data is None:
         with (opener or _binary(path))() as source:
@@ -578,7 +575,7 @@ def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTab
         raise ReadError(f"{path.name}: the file is empty")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        if len(data) >= FAST_CSV_BYTES:
+        if len(data) >= TUNING.fast_csv_bytes:
             table = _csv_columnar(data, path, extract)
             if table is not None:
                 return table

@@ -1,0 +1,27 @@
+"""Tuning of the loader in one place (sizes measured on a 2-core machine; see README,
+Benchmark). Tests and the benchmark change these on TUNING, never on the modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Tuning:
+    # readers: a CSV of this size or more streams in chunks instead of being read whole
+    fast_csv_bytes: int = 4 * 1024 * 1024
+    chunk_rows: int = 100_000  # rows written at a time: small, so the server starts early
+    block_bytes: int = 1 << 20  # what pyarrow parses at a time: the first chunk comes soon
+    tail_rows: int = 50  # total and footer rows are looked for among the last rows
+    # loading: rows of a streamed file checked together (a GX run costs ~0.2 s, any size)
+    check_rows: int = 1_000_000
+    # validation: below this many rows one pass over the whole file beats a pass per
+    # distinct set; columns with at most padded_rows distinct values share one padded frame
+    distinct_from_rows: int = 50_000
+    padded_rows: int = 100_000
+    # uniqueness codes are made by parts from this many values on, in this many parts
+    parts_from: int = 2_000_000
+    parts: int = 64
+
+
+TUNING = Tuning()

@@ -1,0 +1,97 @@
+"""Running a suite with Great Expectations (an ephemeral context per file), with or without
+Data Docs."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from deptstats.registry import Extract
+from deptstats.validation.docs import DocsTarget, _escaped, _share_static
+from deptstats.validation.groups import KEY
+from deptstats.validation.results import suite_name
+from deptstats.validation.suite import Check
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+
+class _Gx:
+    """One ephemeral GX context for a file: suites run on frames, results kept per check, and
+    (if asked for) Data Docs as static HTML, rebuilt with every validation of the file."""
+
+    def __init__(self, extract: Extract, docs: DocsTarget | None):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.extract, self.docs, self.runs, self.page = extract, docs, 0, None
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.source = self.context.data_sources.add_pandas("deptstats")
+        if docs is not None:
+            self.context.add_data_docs_site(site_name="deptstats", site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(docs.folder.resolve())},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+
+    def run(self, groups: list[tuple[pd.DataFrame, list[int]]], checks: list[Check]
+            ) -> dict[int, tuple[Any, pd.DataFrame]]:
+        """Per check number: its GX result and the frame it ran on."""
+        import great_expectations as gx
+
+        results: dict[int, tuple[Any, pd.DataFrame]] = {}
+        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [KEY]}
+        for part, numbers in groups:
+            self.runs += 1
+            name = f"{suite_name(self.extract)}.{self.runs}"
+            batch_definition = self.source.add_dataframe_asset(f"{self.extract.code}_{self.runs}") \
+                .add_batch_definition_whole_dataframe("whole file")
+            suite = gx.ExpectationSuite(name=name)
+            for n in numbers:
+                # a shallow copy: a suite takes its own expectation objects
+                expectation = checks[n].expectation.copy(update={
+                    "meta": {"check": n, "severity": checks[n].severity,
+                             "rule": checks[n].rule}})
+                if n in part.attrs.get("columns", {}):
+                    expectation.column = part.attrs["columns"][n]
+                suite.add_expectation(expectation)
+            suite = self.context.suites.add(suite)
+            if self.docs is None:
+                # What Batch.validate does, without first getting the batch on its own (GX
+                # fingerprints the whole frame each time it makes a batch of it). A quick pass
+                # says whether anything fails; only then are failing rows listed.
+                from great_expectations.validator.v1_validator import Validator
+
+                # (GX fingerprints every column of the frame: the quick pass does without KEY)
+                run = Validator(batch_definition=batch_definition,
+                                batch_parameters={"dataframe": part.drop(columns=[KEY])},
+                                result_format={"result_format": "BOOLEAN_ONLY"}
+                                ).validate_expectation_suite(suite)
+                if not run.success:
+                    run = Validator(batch_definition=batch_definition,
+                                    batch_parameters={"dataframe": part},
+                                    result_format=result_format).validate_expectation_suite(suite)
+                results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
+                continue
+            from great_expectations.checkpoint import UpdateDataDocsAction
+
+            definition = self.context.validation_definitions.add(gx.ValidationDefinition(
+                name=f"{self.docs.name} #{self.runs}", data=batch_definition, suite=suite))
+            checkpoint = self.context.checkpoints.add(gx.Checkpoint(
+                name=name, validation_definitions=[definition], result_format=result_format))
+            outcome = checkpoint.run(batch_parameters={"dataframe": part})
+            run = next(iter(outcome.run_results.values()))
+            # GX renders delivered values into the pages as HTML: the stored copy the pages are
+            # built from gets them escaped (a cell may be <img src=x onerror=...>)
+            for key, result in outcome.run_results.items():
+                self.context.validation_results_store.set(key, _escaped(result))
+            UpdateDataDocsAction(name="data_docs", site_names=["deptstats"]).run(outcome)
+            results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
+            urls = self.context.get_docs_sites_urls(site_names=["deptstats"])
+            self.page = urls[0]["site_url"] if urls else None
+            _share_static(self.docs)
+        return results

@@ -1,0 +1,179 @@
+"""The extract's suite: every rule of the data dictionary as a Great Expectations expectation,
+with the steward's wording of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from deptstats.periods import Period
+from deptstats.registry import Column, Extract, Registry
+from deptstats.validation.results import DATE_WORDING, PATTERNS, VALUE, _column_title
+
+if TYPE_CHECKING:
+    pass
+
+
+
+@dataclass(frozen=True)
+class Check:
+    """An expectation with the steward's wording of its rule and the columns it names.
+    `keys`: the frame columns that decide its outcome for a row, so it can be run once per
+    distinct combination of them; None when it needs the whole column (uniqueness)."""
+
+    expectation: Any
+    severity: str
+    rule: str
+    columns: tuple[str, ...]
+    keys: tuple[str, ...] | None = ()
+    aggregate: bool = False  # about the file's distinct values together (every area present)
+    # a rule between two columns: their labels, and the column that names the row (id or area)
+    pair_labels: tuple[str, str] | None = None
+    row_key: str | None = None
+
+    def key_columns(self) -> tuple[str, ...] | None:
+        if self.keys is None:
+            return None
+        if self.keys:
+            return self.keys
+        config = self.expectation
+        found = [getattr(config, name, None) for name in ("column", "column_A", "column_B")]
+        return tuple(name for name in found if name)
+
+
+def _column_checks(column: Column, extract: Extract, period: Period, registry: Registry,
+                   gxe: Any) -> list[Check]:
+    import pandas as pd
+
+    title = f"{column.label} ({column.name})"
+    checks: list[Check] = []
+    if column.required and column.type != "text":
+        checks.append(Check(gxe.ExpectColumnValuesToNotBeNull(column=column.name), "error",
+                            f"{title} must not be empty", (column.name,)))
+    if column.type == "id":
+        checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=column.name), "error",
+                            f"{title} must be unique in the file", (column.name,), keys=None))
+    if column.type in PATTERNS:
+        regex, wording = PATTERNS[column.type]
+        checks.append(Check(gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex),
+                            "error", f"{title} {wording}", (column.name,)))
+    if column.type == "date":
+        # strptime, not a regex: 2023-02-30 has the shape of a date but is none
+        checks.append(Check(
+            gxe.ExpectColumnValuesToMatchStrftimeFormat(column=column.name,
+                                                        strftime_format="%Y-%m-%d"),
+            "error", f"{title} {DATE_WORDING}", (column.name,)))
+    if column.type == "integer" and (column.min is not None or column.max is not None):
+        bounds = []
+        if column.min is not None:
+            bounds.append(f">= {column.min}")
+        if column.max is not None:
+            bounds.append(f"<= {column.max}")
+        checks.append(Check(
+            gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=column.min,
+                                              max_value=column.max),
+            "error", f"{title} must be " + " and ".join(bounds), (column.name,)))
+    if column.type == "amount" and column.min_exclusive:
+        checks.append(Check(
+            gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=0,
+                                              strict_min=True),
+            "error", f"{title} must be greater than 0", (column.name,)))
+    if column.type in ("enum", "yesno", "area"):
+        if column.type == "enum":
+            allowed = list(column.values)
+        elif column.type == "yesno":
+            allowed = ["是", "否"]
+        else:
+            allowed = list(registry.areas) + ([registry.citywide] if column.citywide else [])
+        shown = "、".join(allowed) if column.type != "area" else "the 17 areas of the reference list"
+        if column.type == "area" and column.citywide:
+            shown += f" or {registry.citywide}"
+        checks.append(Check(gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed),
+                            "error", f"{title} must be one of {shown}", (column.name,)))
+    if column.type == "date":
+        last = pd.Timestamp(period.last_day)
+        if extract.kind == "flow":
+            first = pd.Timestamp(period.first_day)
+            checks.append(Check(
+                gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=first,
+                                                  max_value=last),
+                "error",
+                f"{title} must fall inside the period {period.code} "
+                f"({period.first_day} to {period.last_day})",
+                (column.name,)))
+        else:
+            checks.append(Check(
+                gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, max_value=last),
+                "error",
+                f"{title} must be on or before the period's last day, {period.last_day}",
+                (column.name,)))
+    return checks
+
+
+
+def _row_key(extract: Extract) -> str | None:
+    """The column a steward names a row by: its id, else its area."""
+    if extract.id_column is not None:
+        return extract.id_column.name
+    return next((c.name for c in extract.columns if c.type == "area"), None)
+
+
+def build_checks(extract: Extract, period: Period, registry: Registry,
+                 reference_values: list[str] | None = None) -> list[Check]:
+    """The extract's suite: every rule of the data dictionary about one file, and the
+    cross-extract rule when the referenced extract is published."""
+    import great_expectations.expectations as gxe
+
+    checks: list[Check] = []
+    reference = extract.references
+    if reference is not None:
+        column = extract.column(reference.column)
+        checks.append(Check(gxe.ExpectColumnValuesToNotBeNull(column=column.name), "error",
+                            f"{column.label} ({column.name}) must not be empty", (column.name,)))
+    if reference is not None and reference_values is not None:
+        other = registry.extract(reference.extract)
+        column = extract.column(reference.column)
+        checks.append(Check(
+            gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=sorted(reference_values)),
+            "error",
+            f"{column.label} ({column.name}) must name an institution in the published "
+            f"{other.name} ({other.code}) of {period.code}",
+            (column.name,)))
+    for column in extract.columns:
+        checks.extend(_column_checks(column, extract, period, registry, gxe))
+    for rule in extract.rules:
+        title = _column_title(extract, rule.column) if rule.column else ""
+        if rule.rule == "not_greater":
+            checks.append(Check(
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=rule.other + VALUE, column_B=rule.column + VALUE, or_equal=True,
+                    ignore_row_if="either_value_is_missing"),
+                rule.severity,
+                f"{title} must not exceed {_column_title(extract, rule.other)}",
+                (rule.column, rule.other),
+                pair_labels=(extract.column(rule.column).label, extract.column(rule.other).label),
+                row_key=_row_key(extract)))
+        elif rule.rule == "unique":
+            checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=rule.column),
+                                rule.severity, f"{title} may appear at most once in the file",
+                                (rule.column,), keys=None))
+        elif rule.rule in ("required_when", "empty_when"):
+            condition = f'{rule.when_column}=="{rule.when_value}"'
+            when = f"when {_column_title(extract, rule.when_column)} is {rule.when_value}"
+            if rule.rule == "required_when":
+                expectation = gxe.ExpectColumnValuesToNotBeNull(
+                    column=rule.column, row_condition=condition, condition_parser="pandas")
+                wording = f"{title} is required {when}"
+            else:
+                expectation = gxe.ExpectColumnValuesToBeNull(
+                    column=rule.column, row_condition=condition, condition_parser="pandas")
+                wording = f"{title} must be empty {when}"
+            checks.append(Check(expectation, rule.severity, wording, (rule.column,),
+                                keys=(rule.column, rule.when_column)))
+        elif rule.rule == "all_areas":
+            checks.append(Check(
+                gxe.ExpectColumnDistinctValuesToContainSet(column="area",
+                                                           value_set=list(registry.areas)),
+                rule.severity, "every area of the reference list should be present", ("area",),
+                aggregate=True))
+    return checks
