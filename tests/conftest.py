@@ -84,7 +84,7 @@ def postgres_admin() -> str:
     return PG_ADMIN_URL
 
 
-def _create_pg_database(admin_url: str) -> tuple[str, str]:
+def create_pg_database(admin_url: str) -> tuple[str, str]:
     import psycopg
 
     name = f"deptstats_test_{uuid.uuid4().hex[:12]}"
@@ -93,7 +93,7 @@ def _create_pg_database(admin_url: str) -> tuple[str, str]:
     return name, admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def _drop_pg_database(admin_url: str, name: str) -> None:
+def drop_pg_database(admin_url: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_url.replace("+psycopg", ""), autocommit=True) as conn:
@@ -109,11 +109,20 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         yield url
         return
     admin = request.getfixturevalue("postgres_admin")
-    name, url = _create_pg_database(admin)
+    name, url = create_pg_database(admin)
     try:
         engine = open_engine(url)
         ensure_schema(engine)
         yield url
         engine.dispose()
     finally:
-        _drop_pg_database(admin, name)
+        drop_pg_database(admin, name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The `postgres` marker on every test that needs the server (`-m "not postgres"` runs the
+    rest): those asking for postgres_admin, and the postgres half of backend-parametrised ones."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "postgres_admin" in getattr(item, "fixturenames", ()) or "postgres" in params.values():
+            item.add_marker(pytest.mark.postgres)

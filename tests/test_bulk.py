@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from deptstats.bulk import copy_text
-from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.conftest import create_pg_database, drop_pg_database
 
 PLAIN = {"code": ["GJJ1", "GJJ2", None], "n": [1, None, 3]}
 AWKWARD = {"code": ["a,b", 'say "hi"', "two\nlines"], "n": [1, 2, 3]}
@@ -22,13 +22,13 @@ def _table(columns: dict) -> pa.Table:
 
 @pytest.fixture
 def pg(postgres_admin):
-    name, url = _create_pg_database(postgres_admin)
+    name, url = create_pg_database(postgres_admin)
     try:
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute("create table t (code text, n bigint)")
             yield conn
     finally:
-        _drop_pg_database(postgres_admin, name)
+        drop_pg_database(postgres_admin, name)
 
 
 @pytest.mark.parametrize("columns", [PLAIN, AWKWARD, EMPTY], ids=["plain", "awkward", "empty"])

@@ -25,7 +25,7 @@ def deptstats(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """Sample deliveries, a local AIRFLOW_HOME and an empty warehouse on each backend."""
-    from tests.conftest import _create_pg_database, _drop_pg_database
+    from tests.conftest import create_pg_database, drop_pg_database
 
     root = tmp_path_factory.mktemp(f"e2e-{request.param}")
     assert deptstats("sample", "--out", str(root / "landing")).returncode == 0
@@ -35,11 +35,11 @@ def workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         yield space
         return
     admin = request.getfixturevalue("postgres_admin")
-    name, space["warehouse"] = _create_pg_database(admin)
+    name, space["warehouse"] = create_pg_database(admin)
     try:
         yield space
     finally:
-        _drop_pg_database(admin, name)
+        drop_pg_database(admin, name)
 
 
 def run(workspace: dict) -> subprocess.CompletedProcess:

@@ -96,3 +96,15 @@ def test_inconsistent_registry_is_refused(mutation, message):
     assert mutation[0] in text
     with pytest.raises(RegistryError, match=message):
         parse_registry(text.replace(mutation[0], mutation[1], 1))
+
+
+def test_the_warehouse_metadata_is_built_once_per_registry(registry, monkeypatch):
+    from deptstats import warehouse
+
+    built = []
+    real = warehouse.build_metadata
+    monkeypatch.setattr(warehouse, "build_metadata", lambda r: built.append(r) or real(r))
+    monkeypatch.setattr(warehouse, "_METADATA", {})
+    first = warehouse.metadata_for(registry)
+    assert warehouse.metadata_for(registry) is first and warehouse.metadata_for() is first
+    assert built == [registry]

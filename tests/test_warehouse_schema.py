@@ -32,17 +32,17 @@ def empty_url(request, tmp_path):
 
 
 def _empty(request, tmp_path):
-    from tests.conftest import _create_pg_database, _drop_pg_database
+    from tests.conftest import create_pg_database, drop_pg_database
 
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     admin = request.getfixturevalue("postgres_admin")
-    name, url = _create_pg_database(admin)
+    name, url = create_pg_database(admin)
     try:
         yield url
     finally:
-        _drop_pg_database(admin, name)
+        drop_pg_database(admin, name)
 
 
 parametrize_backends = pytest.mark.parametrize("empty_url", ["sqlite", "postgres"],
@@ -91,9 +91,9 @@ def test_downgrade_and_upgrade_again(empty_url):
     upgrade(engine)
     from alembic import command
 
-    from deptstats.schema import _config
+    from deptstats.schema import alembic_config
 
-    config = _config()
+    config = alembic_config()
     with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "base")

@@ -333,7 +333,7 @@ def write_json(extract: Extract, records: list[Record], wrapped: bool) -> bytes:
 _MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
 
 
-def _deterministic_zip(data: bytes) -> bytes:
+def deterministic_zip(data: bytes) -> bytes:
     """Rewrite a workbook with fixed zip timestamps and a fixed modification time (openpyxl
     stamps the time of saving), so the same workbook gives the same bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -394,7 +394,7 @@ def write_xlsx(extract: Extract, records: list[Record], title: str, department: 
     sheet.append(["注：本表由部门业务系统导出，数据截至报告期末。"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _deterministic_zip(buffer.getvalue())
+    return deterministic_zip(buffer.getvalue())
 
 
 # ------------------------------------------------------------------ the delivery plan

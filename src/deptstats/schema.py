@@ -22,14 +22,14 @@ class SchemaBehind(RuntimeError):
     """The warehouse is not at the revision this code writes."""
 
 
-def _config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -39,7 +39,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine, revision: str = "head", registry: Registry | None = None) -> None:
     """Migrate the warehouse to `revision` (default: the newest) and refresh the dimensions."""
-    config = _config()
+    config = alembic_config()
     with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)

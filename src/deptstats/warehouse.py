@@ -251,12 +251,16 @@ def build_metadata(registry: Registry) -> MetaData:
     return metadata
 
 
-_METADATA: dict[int, MetaData] = {}
+# registry id -> (the registry, kept so its id is never reused, and its metadata)
+_METADATA: dict[int, tuple[Registry, MetaData]] = {}
 
 
 def metadata_for(registry: Registry | None = None) -> MetaData:
+    """The warehouse's tables for a registry, built once per registry."""
     registry = registry or load_registry()
-    return _METADATA.setdefault(id(registry), build_metadata(registry))
+    if id(registry) not in _METADATA:
+        _METADATA[id(registry)] = (registry, build_metadata(registry))
+    return _METADATA[id(registry)][1]
 
 
 def normalize_url(url: str) -> str:

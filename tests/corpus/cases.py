@@ -52,7 +52,7 @@ def csv(*lines: str, encoding: str = "utf-8") -> bytes:
 def xlsx(rows: list[list[object]], merge: str | None = None) -> bytes:
     import openpyxl
 
-    from deptstats.sample import _deterministic_zip
+    from deptstats.sample import deterministic_zip
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -63,7 +63,7 @@ def xlsx(rows: list[list[object]], merge: str | None = None) -> bytes:
     workbook.properties.created = datetime(2024, 1, 1)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _deterministic_zip(buffer.getvalue())
+    return deterministic_zip(buffer.getvalue())
 
 
 P23 = "health/prepregnancy_checks_2023"

@@ -22,7 +22,7 @@ from deptstats.reports import figures
 from deptstats.sample_large import write_loans
 from deptstats.schema import upgrade
 from deptstats.warehouse import metadata_for, open_engine
-from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.conftest import create_pg_database, drop_pg_database
 from tests.live.conftest import (
     DAG_ID,
     READY_LINE,
@@ -61,8 +61,8 @@ def cluster(tmp_path_factory, sample_dir, postgres_admin) -> Iterator[LiveAirflo
     root = tmp_path_factory.mktemp("celery")
     home, landing, out = root / "airflow", root / "landing", root / "out"
     subprocess.run(["cp", "-r", str(sample_dir), str(landing)], check=True)
-    metadata_name, metadata_url = _create_pg_database(postgres_admin)
-    warehouse_name, warehouse_url = _create_pg_database(postgres_admin)
+    metadata_name, metadata_url = create_pg_database(postgres_admin)
+    warehouse_name, warehouse_url = create_pg_database(postgres_admin)
     port = free_port()
     env = dict(os.environ,
                AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT),
@@ -93,8 +93,8 @@ def cluster(tmp_path_factory, sample_dir, postgres_admin) -> Iterator[LiveAirflo
         for pid in left:
             os.kill(pid, signal.SIGKILL)
         open_engine(warehouse_url).dispose()
-        _drop_pg_database(postgres_admin, metadata_name)
-        _drop_pg_database(postgres_admin, warehouse_name)
+        drop_pg_database(postgres_admin, metadata_name)
+        drop_pg_database(postgres_admin, warehouse_name)
     assert code == 0 and not left, f"exit {code}; left running: {left}"
 
 
