@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from deptstats.file_outcome import steward_message
 from deptstats.landing import scan
-from deptstats.loading import ExtractRejected, FileOutcome, load_extract, record_unmatched, steward_message
+from deptstats.loading import ExtractRejected, FileOutcome, load_extract, record_unmatched
 from deptstats.reports import problems
 from deptstats.schema import ensure_schema
 from deptstats.warehouse import metadata_for, open_engine

@@ -265,7 +265,7 @@ def test_a_cell_the_checks_let_through_but_no_writer_can_store_publishes_nothing
         warehouse_url, registry, tmp_path, chunked, monkeypatch):
     """Chunks are written before they are checked, a cell the database cannot take as NULL.
     Should a rule ever let such a cell through, the audit refuses to publish."""
-    from deptstats.loading import AuditFailed
+    from deptstats.bookkeeping import AuditFailed
     from deptstats.validation import file_validation
 
     lenient = file_validation.build_checks

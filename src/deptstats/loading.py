@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from deptstats import readers
+from deptstats.bookkeeping import (
+    Batch,
+    audit_publication,
+    finish_delivery,
+    publish,
+    record_validation,
+    start_batch,
+)
 from deptstats.bulk import RowWriter
+from deptstats.file_outcome import ExtractRejected, FileOutcome
 from deptstats.landing import Delivery, FileReplaced, deliveries_of, sha256_of
 from deptstats.readers import IrregularCsv, RawTable, ReadError, iter_tables, read_file
 from deptstats.registry import Extract, Registry, load_registry
@@ -40,56 +49,6 @@ if TYPE_CHECKING:
 EXAMPLES_IN_MESSAGE = 5
 # Rows of a streamed file checked together: GX costs about 0.2 s a run, whatever its size.
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class FileOutcome:
-    """What happened to one delivered file; small enough for XCom."""
-
-    file: str
-    extract: str
-    period: str
-    sha256: str
-    status: str  # published, rejected or skipped
-    rows: int = 0
-    errors: int = 0
-    warnings: int = 0
-    batch_id: int | None = None
-    message: str = ""
-    examples: list[str] = field(default_factory=list)
-    docs_page: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-class ExtractRejected(Exception):
-    """One or more files of an extract were refused; the message is for the steward."""
-
-    def __init__(self, outcomes: list[FileOutcome]):
-        self.outcomes = outcomes
-        super().__init__(steward_message([o for o in outcomes if o.status == "rejected"]))
-
-
-def steward_message(rejected: list[FileOutcome]) -> str:
-    lines = []
-    for outcome in rejected:
-        lines.append(f"REJECTED {outcome.file} (sha256 {outcome.sha256[:12]}): {outcome.message}")
-        lines.extend(f"  - {example}" for example in outcome.examples)
-        if outcome.errors > len(outcome.examples):
-            lines.append(f"  ... {outcome.errors - len(outcome.examples)} more")
-        if outcome.batch_id is not None:
-            lines.append(
-                f"  Full list: deptstats problems --file {outcome.file}  "
-                f"(warehouse table problem, batch_id {outcome.batch_id})")
-        if outcome.docs_page:
-            lines.append(f"  Validation report: {outcome.docs_page}")
-    lines.append("Earlier publications of these extracts are unchanged. Fix the file in the "
-                 "landing folder, then clear this task to load it again.")
-    return "\n".join(lines)
-
-
-# ------------------------------------------------------------------ rows to publish
 
 
 def reference_state(conn: Connection, extract: Extract, period: str, registry: Registry
@@ -272,26 +231,37 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     """Write the file's delivery, batch, validation and (if it passes) publication."""
     tables = metadata_for(registry).tables
     delivery, extract, period = prepared.delivery, prepared.delivery.extract, prepared.delivery.period
-    now = utcnow().isoformat()
-    if delivery_id is None:
-        delivery_id = conn.execute(insert(tables["delivery"]).values(
-            file=delivery.relative, sha256=prepared.sha256, extract=extract.code,
-            period=period.code, size_bytes=prepared.size, status="loading",
-            first_seen_at=now, last_seen_at=now)).inserted_primary_key[0]
-    batch_id = conn.execute(insert(tables["load_batch"]).values(
-        delivery_id=delivery_id, extract=extract.code, period=period.code, run_id=run_id,
-        outcome="loading", reference_batch_id=prepared.reference_batch_id,
-        started_at=now, finished_at=now,
-    )).inserted_primary_key[0]
+    batch = start_batch(conn, tables, delivery.relative, prepared.sha256, extract.code,
+                        period.code, prepared.size, run_id, prepared.reference_batch_id,
+                        delivery_id)
+    report, problems, rows = _write_audit(conn, prepared, tables[extract.table], batch, registry)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = len(problems) - len(errors)
+    status = "rejected" if errors else "published"
+    row_count = prepared.validation.rows if prepared.read_error is None else None
+    record_validation(conn, tables, batch, report, problems, status, row_count)
+    if not errors:
+        publish(conn, tables, batch, rows, warnings)
+    message = _message(extract, period.code, errors, rows, warnings)
+    finish_delivery(conn, tables, batch, status, row_count, len(errors), warnings, message)
+    examples = [p.describe(delivery.relative, extract, prepared.row_label)
+                for p in errors[:EXAMPLES_IN_MESSAGE]]
+    return FileOutcome(delivery.relative, extract.code, period.code, prepared.sha256, status,
+                       rows, len(errors), warnings, batch.batch_id, message, examples,
+                       report.docs_page)
 
-    # Write-audit-publish inside this transaction: readers keep seeing the earlier
-    # publication until the commit, and a crash before it leaves that publication whole.
-    target = tables[extract.table]
+
+def _write_audit(conn: Connection, prepared: _Prepared, target: Any, batch: Batch,
+                 registry: Registry) -> tuple[ValidationReport, list[Problem], int]:
+    """Write-audit under a savepoint of the publishing transaction: readers keep seeing the
+    earlier publication until the commit, and a crash before it leaves that one whole. The
+    report, every problem and the rows published (0 when refused)."""
+    extract, period = prepared.delivery.extract, prepared.delivery.period
     savepoint = conn.begin_nested()
     written = 0
     read_whole = prepared.hasher is None
     if prepared.read_error is None and not (read_whole and prepared.validation.has_errors):
-        written = _write_rows(conn, prepared, target, batch_id, registry)
+        written = _write_rows(conn, prepared, target, batch.batch_id, registry)
     report = ValidationReport(suite=suite_name(extract))
     if prepared.read_error is None:
         report = prepared.validation.finish()
@@ -301,90 +271,25 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     if prepared.read_error:
         problems.insert(0, Problem("error", prepared.read_error.split(": ", 1)[-1], None, None,
                                    None))
-    errors = [p for p in problems if p.severity == "error"]
-    warnings = [p for p in problems if p.severity == "warning"]
-    status = "rejected" if errors else "published"
-    rows = 0 if errors else written
-    row_count = prepared.validation.rows if prepared.read_error is None else None
-    if errors:
+    if any(p.severity == "error" for p in problems):
         savepoint.rollback()
-    else:
-        audit_publication(target, period.code, batch_id, rows, prepared.taken,
-                          prepared.unwritable)
-        savepoint.commit()
-
-    conn.execute(update(tables["load_batch"]).where(
-        tables["load_batch"].c.batch_id == batch_id).values(
-        outcome=status, row_count=row_count, finished_at=utcnow().isoformat()))
-    validation_id = conn.execute(insert(tables["validation_run"]).values(
-        batch_id=batch_id, suite=report.suite, success=not errors,
-        expectations=len(report.outcomes),
-        failed_expectations=sum(not o.success for o in report.outcomes),
-        errors=len(errors), warnings=len(warnings), docs_page=report.docs_page,
-        validated_at=now,
-    )).inserted_primary_key[0]
-    if report.outcomes:
-        conn.execute(insert(tables["validation_outcome"]), [
-            {"validation_id": validation_id, "seq": seq, "expectation": o.expectation,
-             "column_name": o.column, "severity": o.severity, "rule": o.rule,
-             "success": o.success, "element_count": o.element_count,
-             "unexpected_count": o.unexpected_count}
-            for seq, o in enumerate(report.outcomes)])
-    if problems:
-        conn.execute(insert(tables["problem"]), [
-            {"batch_id": batch_id, "delivery_id": delivery_id, "file": delivery.relative,
-             "sha256": prepared.sha256, "row_number": p.row, "column_name": p.column,
-             "value": p.value, "rule": p.rule, "severity": p.severity}
-            for p in problems])
-
-    examples = [p.describe(delivery.relative, extract, prepared.row_label)
-                for p in errors[:EXAMPLES_IN_MESSAGE]]
-    if errors:
-        rules = defaultdict(int)
-        for p in errors:
-            rules[p.rule] += 1
-        message = (f"{len(errors)} error(s) in {extract.name} ({extract.code}) {period.code}: "
-                   + "; ".join(f"{n} x {rule}" for rule, n in rules.items()))
-    else:
-        publication = tables["publication"]
-        conn.execute(delete(publication).where(publication.c.extract == extract.code,
-                                               publication.c.period == period.code))
-        conn.execute(insert(publication).values(
-            extract=extract.code, period=period.code, batch_id=batch_id,
-            delivery_id=delivery_id, row_count=rows, warnings=len(warnings),
-            published_at=now))
-        # earlier deliveries of this extract and period no longer stand behind any figure
-        delivery_table = tables["delivery"]
-        conn.execute(update(delivery_table).where(
-            delivery_table.c.extract == extract.code, delivery_table.c.period == period.code,
-            delivery_table.c.delivery_id != delivery_id,
-            delivery_table.c.status.in_(("published", "skipped"))).values(status="superseded"))
-        message = f"published {rows} rows" + (
-            f" with {len(warnings)} warning(s)" if warnings else "")
-    conn.execute(update(tables["delivery"]).where(
-        tables["delivery"].c.delivery_id == delivery_id).values(
-        status=status, row_count=row_count, errors=len(errors), warnings=len(warnings),
-        message=message, batch_id=batch_id, last_seen_at=now))
-    return FileOutcome(delivery.relative, extract.code, period.code, prepared.sha256, status,
-                       rows, len(errors), len(warnings), batch_id, message, examples,
-                       report.docs_page)
+        return report, problems, 0
+    audit_publication(target, period.code, batch.batch_id, written, prepared.taken,
+                      prepared.unwritable)
+    savepoint.commit()
+    return report, problems, written
 
 
-class AuditFailed(RuntimeError):
-    """What was written is not what was validated; the transaction is rolled back."""
-
-
-def audit_publication(target: Any, period: str, batch_id: int, expected: int, taken: int,
-                      unwritable: int = 0) -> None:
-    """Before the commit: the database took exactly the validated rows of this batch, every
-    cell as the file has it. Loads of one extract and period are serialised (lock_period), and
-    each deletes the period's rows first, so no other batch's rows are there."""
-    if taken != expected:
-        raise AuditFailed(f"{target.name} {period}: batch {batch_id} validated {expected} rows "
-                          f"but the database took {taken}")
-    if unwritable:
-        raise AuditFailed(f"{target.name} {period}: batch {batch_id} passed its checks but "
-                          f"{unwritable} cell(s) could not be stored as their column's type")
+def _message(extract: Extract, period: str, errors: list[Problem], rows: int,
+             warnings: int) -> str:
+    """The outcome in one line: each rule broken and how often, or what was published."""
+    if not errors:
+        return f"published {rows} rows" + (f" with {warnings} warning(s)" if warnings else "")
+    rules: dict[str, int] = defaultdict(int)
+    for problem in errors:
+        rules[problem.rule] += 1
+    return (f"{len(errors)} error(s) in {extract.name} ({extract.code}) {period}: "
+            + "; ".join(f"{n} x {rule}" for rule, n in rules.items()))
 
 
 def lock_period(conn: Connection, target: Any, period: str) -> None:
