@@ -242,8 +242,8 @@ def test_column_wise_reader_gives_what_the_row_reader_gives(tmp_path, registry, 
     from deptstats import readers
 
     used: list = []
-    real = readers._csv_columnar
-    monkeypatch.setattr(readers, "_csv_columnar", lambda *a: used.append(real(*a)) or used[-1])
+    real = readers.read_csv_columnar
+    monkeypatch.setattr(readers, "read_csv_columnar", lambda *a: used.append(real(*a)) or used[-1])
     for path in sorted(sample_dir.rglob("*.csv")):
         extract = registry.extract(path.stem.rsplit("_", 1)[0])
         data = path.read_bytes().decode("utf-8-sig" if path.read_bytes()[:3] == b"\xef\xbb\xbf"
