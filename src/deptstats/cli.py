@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 DEFAULT_WAREHOUSE = "warehouse.db"
 
@@ -164,52 +165,50 @@ def cmd_draft(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="deptstats", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+def _with_warehouse(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--warehouse", help="SQLAlchemy URL or SQLite file path "
+                   "(default $DEPTSTATS_WAREHOUSE, else warehouse.db)")
+    return p
 
-    def with_warehouse(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--warehouse", help="SQLAlchemy URL or SQLite file path "
-                       "(default $DEPTSTATS_WAREHOUSE, else warehouse.db)")
-        return p
 
-    def with_format(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--format", choices=("json", "table"), default="table")
-        return p
+def _with_format(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--format", choices=("json", "table"), default="table")
+    return p
 
-    p = sub.add_parser("sample", help="write the sample deliveries")
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_sample)
 
+def _add_db_commands(sub: Any) -> None:
     db = sub.add_parser("db", help="the warehouse schema").add_subparsers(dest="db_command",
                                                                            required=True)
-    p = with_warehouse(db.add_parser("upgrade", help="migrate to the newest schema revision"))
+    p = _with_warehouse(db.add_parser("upgrade", help="migrate to the newest schema revision"))
     p.add_argument("--revision", default="head")
     p.set_defaults(func=cmd_db_upgrade)
-    p = with_warehouse(db.add_parser("current", help="the schema revision; exit 1 if behind"))
+    p = _with_warehouse(db.add_parser("current", help="the schema revision; exit 1 if behind"))
     p.set_defaults(func=cmd_db_current)
-    p = with_warehouse(db.add_parser(
+    p = _with_warehouse(db.add_parser(
         "grant-analyst", help="PostgreSQL: the read-only role deptstats_analyst (mart_* only)"))
     p.add_argument("--member", help="a login role to make a member of deptstats_analyst")
     p.set_defaults(func=cmd_db_grant_analyst)
 
-    p = with_warehouse(sub.add_parser("load", help="load, compute and draft without Airflow"))
+
+def _add_run_commands(sub: Any) -> None:
+    p = _with_warehouse(sub.add_parser("load", help="load, compute and draft without Airflow"))
     p.add_argument("--landing", required=True)
     p.add_argument("--out")
     p.add_argument("--run-id", default="cli")
     p.add_argument("--data-docs", help="build GX Data Docs of every validation in this folder")
     p.set_defaults(func=cmd_load)
-
-    p = with_warehouse(sub.add_parser("run", help="run the nightly DAG once through Airflow"))
+    p = _with_warehouse(sub.add_parser("run", help="run the nightly DAG once through Airflow"))
     p.add_argument("--landing", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--airflow-home", default=".airflow",
                    help="AIRFLOW_HOME with its own metadata database (default .airflow)")
     p.set_defaults(func=cmd_run)
 
+
+def _add_airflow_commands(sub: Any) -> None:
     airflow = sub.add_parser("airflow", help="Airflow as its users run it").add_subparsers(
         dest="airflow_command", required=True)
-    p = with_warehouse(airflow.add_parser(
+    p = _with_warehouse(airflow.add_parser(
         "up", help="start api-server, scheduler, dag-processor and triggerer; Ctrl-C stops them"))
     p.add_argument("--home", default=".airflow", help="AIRFLOW_HOME (default .airflow)")
     p.add_argument("--landing", help="landing folder (default $DEPTSTATS_LANDING, else "
@@ -227,21 +226,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--broker", default="redis://127.0.0.1:6379/0", help="Celery broker URL")
     p.set_defaults(func=cmd_airflow_up)
 
-    p = with_format(with_warehouse(sub.add_parser("figures", help="every indicator value")))
+
+def _add_report_commands(sub: Any) -> None:
+    p = _with_format(_with_warehouse(sub.add_parser("figures", help="every indicator value")))
     p.add_argument("--citywide", action="store_true", help="citywide values only")
     p.set_defaults(func=cmd_figures)
-
-    p = with_format(with_warehouse(sub.add_parser("loads", help="every delivered file")))
+    p = _with_format(_with_warehouse(sub.add_parser("loads", help="every delivered file")))
     p.set_defaults(func=cmd_loads)
-
-    p = with_format(with_warehouse(sub.add_parser("problems", help="failing rows kept")))
+    p = _with_format(_with_warehouse(sub.add_parser("problems", help="failing rows kept")))
     p.add_argument("--file", help="one delivered file, as listed by `deptstats loads`")
     p.set_defaults(func=cmd_problems)
-
-    p = with_warehouse(sub.add_parser("draft", help="draft a reply from the warehouse"))
+    p = _with_warehouse(sub.add_parser("draft", help="draft a reply from the warehouse"))
     p.add_argument("--out", required=True)
     p.add_argument("--reply", default="reply-2024-147")
     p.set_defaults(func=cmd_draft)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deptstats", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("sample", help="write the sample deliveries")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_sample)
+    for add in (_add_db_commands, _add_run_commands, _add_airflow_commands,
+                _add_report_commands):
+        add(sub)
     return parser
 
 

@@ -83,7 +83,6 @@ def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None
     blank lines keep their row numbers."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     if data is not None:
         encoding, header = _csv_header(data[:HEAD_BYTES])
@@ -99,14 +98,7 @@ def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None
     source = (_HashingFile((opener or binary_opener(path))(), hasher) if data is None
               else pa.BufferReader(data))
     try:
-        reader = pacsv.open_csv(
-            source,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=TUNING.block_bytes,
-                                           encoding=encoding),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
+        reader = _open_reader(source, names, encoding)
         # Each parsed block is stripped once; pending holds stripped blocks not yet yielded.
         pending: list[tuple[dict[str, Any], Any]] = []  # (cells, blank rows) per block
         filled_rows, first_row, yielded = 0, 2, 0  # the header is row 1
@@ -142,6 +134,21 @@ def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None
         chunk = RawTable(columns=columns, cells={n: [] for n in columns}, row_numbers=[])
     chunk.warnings = warnings if not yielded else []
     yield chunk
+
+
+def _open_reader(source: Any, names: list[str], encoding: str) -> Any:
+    """pyarrow's streaming CSV reader, every cell as text, blank lines kept (row numbers)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    return pacsv.open_csv(
+        source,
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                       block_size=TUNING.block_bytes, encoding=encoding),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.large_string() for n in names}, strings_can_be_null=False,
+            quoted_strings_can_be_null=False))
 
 
 def _stripped(batch: Any, names: list[str]) -> dict[str, Any]:

@@ -91,6 +91,7 @@ def _dimensions(metadata: MetaData) -> None:
 
 
 def _bookkeeping(metadata: MetaData) -> None:
+    """Each delivered content of a file and each attempt to load it."""
     Table(
         "delivery", metadata,
         Column("delivery_id", Integer, primary_key=True),
@@ -126,6 +127,10 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("finished_at", String(26), nullable=False),
         comment="one attempt to load a delivered file",
     )
+
+
+def _validations(metadata: MetaData) -> None:
+    """Each GX run of a batch, each expectation's outcome, every failing row."""
     Table(
         "validation_run", metadata,
         Column("validation_id", Integer, primary_key=True),
@@ -168,6 +173,10 @@ def _bookkeeping(metadata: MetaData) -> None:
         Index("ix_problem_batch", "batch_id"),
         comment="quarantine: every failing row (or file-level rule) of a validation",
     )
+
+
+def _publications(metadata: MetaData) -> None:
+    """What each run did with each file, what is published, and the indicators."""
     Table(
         "delivery_outcome", metadata,
         Column("run_id", String(250), primary_key=True, comment="the Airflow run (or CLI run)"),
@@ -245,6 +254,8 @@ def _extract_table(metadata: MetaData, extract: Extract) -> Table:
 def build_metadata(registry: Registry) -> MetaData:
     metadata = MetaData()
     _bookkeeping(metadata)
+    _validations(metadata)
+    _publications(metadata)
     _dimensions(metadata)
     for extract in registry.extracts:
         _extract_table(metadata, extract)

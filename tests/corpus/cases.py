@@ -52,7 +52,7 @@ def csv(*lines: str, encoding: str = "utf-8") -> bytes:
 def xlsx(rows: list[list[object]], merge: str | None = None) -> bytes:
     import openpyxl
 
-    from deptstats.sample import deterministic_zip
+    from deptstats.sample_files import deterministic_zip
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active

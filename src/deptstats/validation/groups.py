@@ -100,6 +100,17 @@ def _groups(frame: pd.DataFrame, checks: list[Check], numbers: list[int],
         padded = _padded(few, present)
         padded.attrs["columns"] = renamed  # check -> the column it runs on here
         groups.insert(0, (padded, few_numbers))
+    return groups + _whole_column_groups(frame, checks, by_keys)
+
+
+def _whole_column_groups(frame: pd.DataFrame, checks: list[Check],
+                         by_keys: dict[tuple[str, ...] | None, list[int]]
+                         ) -> list[tuple[pd.DataFrame, list[int]]]:
+    """Uniqueness on exact codes of whole columns, and each multi-column check on the
+    distinct combinations of its columns."""
+    import pandas as pd
+
+    groups = []
     for keys, group in by_keys.items():
         if keys is None:
             columns = sorted({checks[n].expectation.column for n in group})

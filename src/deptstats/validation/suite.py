@@ -43,8 +43,6 @@ class Check:
 
 def _column_checks(column: Column, extract: Extract, period: Period, registry: Registry,
                    gxe: Any) -> list[Check]:
-    import pandas as pd
-
     title = f"{column.label} ({column.name})"
     checks: list[Check] = []
     if column.required and column.type != "text":
@@ -79,36 +77,47 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
                                               strict_min=True),
             "error", f"{title} must be greater than 0", (column.name,)))
     if column.type in ("enum", "yesno", "area"):
-        if column.type == "enum":
-            allowed = list(column.values)
-        elif column.type == "yesno":
-            allowed = ["是", "否"]
-        else:
-            allowed = list(registry.areas) + ([registry.citywide] if column.citywide else [])
-        shown = "、".join(allowed) if column.type != "area" else "the 17 areas of the reference list"
-        if column.type == "area" and column.citywide:
-            shown += f" or {registry.citywide}"
-        checks.append(Check(gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed),
-                            "error", f"{title} must be one of {shown}", (column.name,)))
+        checks.append(_value_set_check(column, registry, gxe, title))
     if column.type == "date":
-        last = pd.Timestamp(period.last_day)
-        if extract.kind == "flow":
-            first = pd.Timestamp(period.first_day)
-            checks.append(Check(
-                gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=first,
-                                                  max_value=last),
-                "error",
-                f"{title} must fall inside the period {period.code} "
-                f"({period.first_day} to {period.last_day})",
-                (column.name,)))
-        else:
-            checks.append(Check(
-                gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, max_value=last),
-                "error",
-                f"{title} must be on or before the period's last day, {period.last_day}",
-                (column.name,)))
+        checks.append(_period_check(column, extract, period, gxe, title))
     return checks
 
+
+
+def _value_set_check(column: Column, registry: Registry, gxe: Any, title: str) -> Check:
+    """An enum, a yes/no or an area column: one of its values."""
+    if column.type == "enum":
+        allowed = list(column.values)
+    elif column.type == "yesno":
+        allowed = ["是", "否"]
+    else:
+        allowed = list(registry.areas) + ([registry.citywide] if column.citywide else [])
+    shown = "、".join(allowed) if column.type != "area" else "the 17 areas of the reference list"
+    if column.type == "area" and column.citywide:
+        shown += f" or {registry.citywide}"
+    return Check(gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed),
+                 "error", f"{title} must be one of {shown}", (column.name,))
+
+
+def _period_check(column: Column, extract: Extract, period: Period, gxe: Any,
+                  title: str) -> Check:
+    """A date inside the period (a flow extract) or not after its end (a snapshot)."""
+    import pandas as pd
+
+    last = pd.Timestamp(period.last_day)
+    if extract.kind == "flow":
+        return Check(
+            gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE,
+                                              min_value=pd.Timestamp(period.first_day),
+                                              max_value=last),
+            "error",
+            f"{title} must fall inside the period {period.code} "
+            f"({period.first_day} to {period.last_day})",
+            (column.name,))
+    return Check(
+        gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, max_value=last),
+        "error", f"{title} must be on or before the period's last day, {period.last_day}",
+        (column.name,))
 
 
 def _row_key(extract: Extract) -> str | None:

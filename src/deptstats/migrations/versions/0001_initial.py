@@ -15,6 +15,16 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _bookkeeping_tables()
+    _civil_affairs_and_education_tables()
+    _health_tables()
+    _more_extract_tables()
+    _publication_tables()
+    _validation_tables()
+
+
+def _bookkeeping_tables() -> None:
+    """Delivery and load_batch."""
     op.create_table('delivery',
     sa.Column('delivery_id', sa.Integer(), nullable=False),
     sa.Column('file', sa.Text(), nullable=False, comment='path under the landing folder'),
@@ -47,6 +57,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['delivery_id'], ['delivery.delivery_id'], ),
     sa.PrimaryKeyConstraint('batch_id')
     )
+
+
+def _civil_affairs_and_education_tables() -> None:
+    """The civil affairs and education extracts."""
     op.create_table('civil_affairs_elderly_care_institutions',
     sa.Column('period', sa.String(length=7), nullable=False),
     sa.Column('source_row', sa.Integer(), nullable=False, comment='row number in the source file'),
@@ -98,6 +112,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('period', 'source_row'),
     comment='幼儿园及在园幼儿: one row per kindergarten'
     )
+
+
+def _health_tables() -> None:
+    """The first health extracts."""
     op.create_table('health_childcare_institutions',
     sa.Column('period', sa.String(length=7), nullable=False),
     sa.Column('source_row', sa.Integer(), nullable=False, comment='row number in the source file'),
@@ -155,6 +173,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('period', 'source_row'),
     comment='新生儿疾病筛查: one row per area'
     )
+
+
+def _more_extract_tables() -> None:
+    """The other extracts."""
     op.create_table('health_prepregnancy_checks',
     sa.Column('period', sa.String(length=7), nullable=False),
     sa.Column('source_row', sa.Integer(), nullable=False, comment='row number in the source file'),
@@ -207,6 +229,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('period', 'source_row'),
     comment='女职工劳动争议仲裁案件: one row per case'
     )
+
+
+def _publication_tables() -> None:
+    """Indicator values, problems, publications."""
     op.create_table('indicator_value',
     sa.Column('indicator', sa.String(length=64), nullable=False),
     sa.Column('period', sa.String(length=7), nullable=False),
@@ -252,6 +278,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['delivery_id'], ['delivery.delivery_id'], ),
     sa.PrimaryKeyConstraint('extract', 'period')
     )
+
+
+def _validation_tables() -> None:
+    """Validation runs and outcomes."""
     op.create_table('validation_run',
     sa.Column('validation_id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
