@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table
 
+from deptstats.column_types import AMOUNT_SQL as AMOUNT
+from deptstats.column_types import TYPES
 from deptstats.registry import Column, Extract
 from deptstats.validation import VALUE
 from deptstats.validation.frames import per_distinct, text_series
-from deptstats.warehouse import AMOUNT
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,22 +31,23 @@ def writable(column: Column, frame: pd.DataFrame) -> Any:
     import numpy as np
 
     present = frame[column.name].notna().to_numpy()
-    if column.type in ("count", "integer"):
+    stored = TYPES[column.type].stored
+    if stored == "integer":
         values = frame[column.name + VALUE].to_numpy(dtype="float64")
         with np.errstate(invalid="ignore"):
             whole = np.isfinite(values) & (values == np.floor(values)) \
                 & (np.abs(values) < LARGEST_INTEGER)
         return ~present | whole
-    if column.type in ("amount", "date"):
+    if stored in ("decimal", "date"):
         parsed = frame[column.name + VALUE]
-        if column.type == "amount":
+        if stored == "decimal":
             values = parsed.to_numpy(dtype="float64", na_value=np.nan)
             with np.errstate(invalid="ignore"):
                 valid = np.isfinite(values) & (np.abs(values) < LARGEST_AMOUNT)
         else:
             valid = parsed.notna().to_numpy()
         return ~present | valid
-    if column.type == "yesno":
+    if stored == "boolean":
         return ~present | frame[column.name].isin(list(BOOLEAN_TEXT)).to_numpy()
     # text: anything but a NUL character, which PostgreSQL cannot store
     nul = frame[column.name].str.contains("\x00", regex=False)
@@ -85,12 +87,13 @@ def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> tuple[dict[str, lis
         ok = writable(column, frame)
         unwritable += int((~ok).sum())
         texts = frame[column.name].where(ok, None) if not ok.all() else frame[column.name]
-        if column.type in ("count", "integer"):
+        kind = TYPES[column.type].stored
+        if kind == "integer":
             integers, stored = _whole_numbers(column, frame, ok)
             columns[column.name] = np.where(stored, integers.astype(object), None).tolist()
-        elif column.type == "amount":
+        elif kind == "decimal":
             columns[column.name] = _per_row(texts, lambda text: float(Decimal(text)))
-        elif column.type == "yesno":
+        elif kind == "boolean":
             columns[column.name] = _per_row(texts, {"是": 1, "否": 0}.get)
         else:  # dates are ISO text already
             columns[column.name] = _per_row(texts, lambda text: text)
@@ -117,10 +120,11 @@ def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int
         ok = writable(column, frame)
         unwritable += int((~ok).sum())
         texts = frame[column.name]
-        if column.type in ("count", "integer"):
+        kind = TYPES[column.type].stored
+        if kind == "integer":
             integers, stored = _whole_numbers(column, frame, ok)
             columns[column.name] = pa.array(integers, mask=~stored)
-        elif column.type == "yesno":
+        elif kind == "boolean":
             values = text_series(*per_distinct(texts, BOOLEAN_TEXT.get))
             columns[column.name] = pa.array(values, type=pa.large_string(), from_pandas=True)
         else:  # amounts and dates are canonical text (1234.5, 2023-05-01) where they are valid

@@ -10,14 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from deptstats.column_types import normalize_cell
 from deptstats.csv_stream import csv_chunks, reuse_arrow_memory
+from deptstats.normalize import normalize_date, normalize_number
 from deptstats.printable import cut
 from deptstats.registry import Extract
 from deptstats.tables import (
@@ -46,7 +45,6 @@ XLSX_COLUMNS = 64
 # unpack to gigabytes.
 XLSX_PART_BYTES = 64 * 1024 * 1024
 XLSX_TOTAL_BYTES = 256 * 1024 * 1024
-EXCEL_EPOCH = date(1899, 12, 30)
 
 
 # ------------------------------------------------------------------ physical readers
@@ -290,46 +288,3 @@ def read_csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | N
 
 
 # ------------------------------------------------------------------ cell normalisation
-
-_THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
-_DATE_FORMS = (
-    re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$"),
-    re.compile(r"^([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})$"),
-    re.compile(r"^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日$"),
-)
-_EXCEL_SERIAL = re.compile(r"^[0-9]{5}(\.0+)?$")
-
-
-def normalize_number(text: str) -> str:
-    """Full-width digits folded, thousands separators removed; anything else left as given."""
-    folded = unicodedata.normalize("NFKC", text).strip()
-    if _THOUSANDS.match(folded):
-        folded = folded.replace(",", "")
-    return folded
-
-
-def normalize_date(text: str) -> str:
-    """ISO date for the accepted date forms of a real calendar date; else the text unchanged."""
-    folded = unicodedata.normalize("NFKC", text).strip()
-    for form in _DATE_FORMS:
-        match = form.match(folded)
-        if match:
-            try:
-                return date(*(int(g) for g in match.groups())).isoformat()
-            except ValueError:
-                return text
-    if _EXCEL_SERIAL.match(folded):
-        return (EXCEL_EPOCH + timedelta(days=int(float(folded)))).isoformat()
-    return text
-
-
-def normalize_cell(column_type: str, text: str | None) -> str | None:
-    if text is None:
-        return None
-    if column_type in ("count", "integer", "amount"):
-        return normalize_number(text)
-    if column_type == "date":
-        return normalize_date(text)
-    if column_type in ("enum", "yesno"):
-        return unicodedata.normalize("NFKC", text).strip()
-    return text.strip()

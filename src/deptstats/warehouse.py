@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     Date,
@@ -26,11 +25,11 @@ from sqlalchemy import (
     make_url,
 )
 
+from deptstats.column_types import TYPES
 from deptstats.registry import Extract, Registry, load_registry
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
-AMOUNT = Numeric(24, 6)
 EXACT = Numeric(30, 10)
 
 
@@ -220,18 +219,6 @@ def _publications(metadata: MetaData) -> None:
     )
 
 
-# Text and BigInteger: whatever passed validation fits, on every backend.
-_SQL_TYPES = {
-    "id": lambda: Text(),
-    "text": lambda: Text(),
-    "area": lambda: Text(),
-    "enum": lambda: Text(),
-    "yesno": lambda: Boolean(),
-    "count": lambda: BigInteger(),
-    "integer": lambda: BigInteger(),
-    "amount": lambda: AMOUNT,
-    "date": lambda: Date(),
-}
 
 
 def _extract_table(metadata: MetaData, extract: Extract) -> Table:
@@ -245,7 +232,7 @@ def _extract_table(metadata: MetaData, extract: Extract) -> Table:
         Column("source_row", Integer, nullable=False, comment="row number in the source file"),
         Column("batch_id", Integer, nullable=False, comment="load_batch of the publication"),
     ]
-    columns += [Column(c.name, _SQL_TYPES[c.type](), comment=c.label) for c in extract.columns]
+    columns += [Column(c.name, TYPES[c.type].sql(), comment=c.label) for c in extract.columns]
     return Table(extract.table, metadata, *columns,
                  Index(f"ix_{extract.table}_period", "period", postgresql_using="brin"),
                  comment=f"{extract.name}: {extract.grain}")

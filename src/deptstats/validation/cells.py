@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from deptstats.column_types import TYPES
 from deptstats.readers import RawTable, normalize_number
 from deptstats.registry import Extract
 from deptstats.validation.results import CELL_CHARACTERS, PATTERNS, Problem, _column_title
@@ -47,7 +48,7 @@ def significant_digits(amount: str) -> int:
 def inexact_amounts(extract: Extract, table: RawTable, digits: int) -> list[Problem]:
     """Amounts the warehouse could not keep exactly (SQLite keeps 15 significant digits)."""
     problems = []
-    for column in (c for c in extract.columns if c.type == "amount"):
+    for column in (c for c in extract.columns if TYPES[c.type].stored == "decimal"):
         cells = table.cells.get(column.name)
         if cells is None:
             continue

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from deptstats.column_types import TYPES
 from deptstats.readers import RawTable, normalize_cell
 from deptstats.registry import Extract
-from deptstats.validation.results import ROW, TYPED, VALUE
+from deptstats.validation.results import ROW, VALUE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,7 +61,7 @@ def _normalized(column_type: str, cells: Any) -> pd.Series:
     import pandas as pd
 
     series = cells if isinstance(cells, pd.Series) else pd.Series(cells, dtype="object")
-    if column_type in ("id", "text", "area"):
+    if TYPES[column_type].strip_only:
         if str(series.dtype) != "object":
             return series.str.strip()
         return series.where(series.isna(), series.str.strip())
@@ -85,7 +86,8 @@ def build_frame(extract: Extract, table: RawTable,
     empty = [None] * len(table)
     for column in extract.columns:
         cells = table.cells.get(column.name, empty)
-        if column.type in ("id", "text"):
+        spec = TYPES[column.type]
+        if spec.free_text:
             data[column.name] = _normalized(column.type, cells)
             continue
         series = cells if isinstance(cells, pd.Series) else pd.Series(cells, dtype="object")
@@ -96,10 +98,10 @@ def build_frame(extract: Extract, table: RawTable,
             data[column.name] = series  # already normal: no copy
         else:
             data[column.name] = text_series(codes, texts)
-        values = _parsed(column.type, texts) if column.type in TYPED else None
+        values = _parsed(column.type, texts) if spec.parsed else None
         if values is not None:
             data[column.name + VALUE] = pd.Series(values[codes])
-        if tallies is not None and column.type in ("count", "amount") \
+        if tallies is not None and spec.summed \
                 and column.name in table.columns:
             tally = tallies.setdefault(column.name, {})
             rows = np.bincount(codes[codes >= 0], minlength=len(texts))
@@ -141,7 +143,7 @@ def _parsed(column_type: str, texts: list[str | None]) -> Any:
     import pandas as pd
 
     distinct = pd.Series(texts, dtype="object")
-    if column_type == "date":
+    if TYPES[column_type].stored == "date":
         values = pd.to_datetime(distinct, format="%Y-%m-%d", errors="coerce").to_numpy()
         missing = np.datetime64("NaT")
     else:

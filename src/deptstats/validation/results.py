@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from deptstats.column_types import TYPES
 from deptstats.printable import cut
 from deptstats.registry import Extract
 
@@ -16,14 +17,8 @@ if TYPE_CHECKING:
 
 ROW = "source_row"
 VALUE = "__value"
-TYPED = {"count", "integer", "amount", "date"}
-PATTERNS = {
-    "count": (r"^[0-9]{1,15}$", "must be a whole number >= 0"),
-    "integer": (r"^-?[0-9]{1,15}$", "must be a whole number"),
-    # the warehouse keeps amounts as NUMERIC(24, 6): 18 digits before the point, 6 after
-    "amount": (r"^[0-9]{1,18}(?:\.[0-9]{1,6})?$",
-               "must be a decimal amount >= 0 (at most 18 digits before the point, 6 after)"),
-}
+# the value rule of each type that has one (deptstats.column_types)
+PATTERNS = {name: spec.pattern for name, spec in TYPES.items() if spec.pattern}
 CELL_CHARACTERS = 1000  # no cell of the data dictionary comes near this
 DATE_WORDING = "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date"
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from deptstats.column_types import TYPES
 from deptstats.periods import Period
 from deptstats.registry import Column, Extract, Registry
-from deptstats.validation.results import DATE_WORDING, PATTERNS, VALUE, _column_title
+from deptstats.validation.results import DATE_WORDING, VALUE, _column_title
 
 if TYPE_CHECKING:
     pass
@@ -45,23 +46,24 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
                    gxe: Any) -> list[Check]:
     title = f"{column.label} ({column.name})"
     checks: list[Check] = []
-    if column.required and column.type != "text":
+    spec = TYPES[column.type]
+    if column.required and spec.emptiness_checked:
         checks.append(Check(gxe.ExpectColumnValuesToNotBeNull(column=column.name), "error",
                             f"{title} must not be empty", (column.name,)))
-    if column.type == "id":
+    if spec.unique:
         checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=column.name), "error",
                             f"{title} must be unique in the file", (column.name,), keys=None))
-    if column.type in PATTERNS:
-        regex, wording = PATTERNS[column.type]
+    if spec.pattern is not None:
+        regex, wording = spec.pattern
         checks.append(Check(gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex),
                             "error", f"{title} {wording}", (column.name,)))
-    if column.type == "date":
+    if spec.stored == "date":
         # strptime, not a regex: 2023-02-30 has the shape of a date but is none
         checks.append(Check(
             gxe.ExpectColumnValuesToMatchStrftimeFormat(column=column.name,
                                                         strftime_format="%Y-%m-%d"),
             "error", f"{title} {DATE_WORDING}", (column.name,)))
-    if column.type == "integer" and (column.min is not None or column.max is not None):
+    if spec.bounded and (column.min is not None or column.max is not None):
         bounds = []
         if column.min is not None:
             bounds.append(f">= {column.min}")
@@ -71,14 +73,14 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
             gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=column.min,
                                               max_value=column.max),
             "error", f"{title} must be " + " and ".join(bounds), (column.name,)))
-    if column.type == "amount" and column.min_exclusive:
+    if spec.stored == "decimal" and column.min_exclusive:
         checks.append(Check(
             gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=0,
                                               strict_min=True),
             "error", f"{title} must be greater than 0", (column.name,)))
-    if column.type in ("enum", "yesno", "area"):
+    if spec.value_set is not None:
         checks.append(_value_set_check(column, registry, gxe, title))
-    if column.type == "date":
+    if spec.stored == "date":
         checks.append(_period_check(column, extract, period, gxe, title))
     return checks
 
@@ -86,14 +88,15 @@ def _column_checks(column: Column, extract: Extract, period: Period, registry: R
 
 def _value_set_check(column: Column, registry: Registry, gxe: Any, title: str) -> Check:
     """An enum, a yes/no or an area column: one of its values."""
-    if column.type == "enum":
+    kind = TYPES[column.type].value_set
+    if kind == "enum":
         allowed = list(column.values)
-    elif column.type == "yesno":
+    elif kind == "yesno":
         allowed = ["是", "否"]
     else:
         allowed = list(registry.areas) + ([registry.citywide] if column.citywide else [])
-    shown = "、".join(allowed) if column.type != "area" else "the 17 areas of the reference list"
-    if column.type == "area" and column.citywide:
+    shown = "、".join(allowed) if kind != "area" else "the 17 areas of the reference list"
+    if kind == "area" and column.citywide:
         shown += f" or {registry.citywide}"
     return Check(gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed),
                  "error", f"{title} must be one of {shown}", (column.name,))
