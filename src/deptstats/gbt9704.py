@@ -68,6 +68,7 @@ def line_format(paragraph: Paragraph, line_pt: float = LINE_PT, before_pt: float
     fmt.line_spacing = Pt(line_pt)
     fmt.space_before, fmt.space_after = Pt(before_pt), Pt(0)
     fmt.alignment = align
+    fmt.widow_control = False   # the grid stays full: 22 lines on every page
 
 
 def border(paragraph: Paragraph, side: str, eighths: int, color: str, space_pt: int) -> None:
