@@ -19,7 +19,8 @@ from deptstats.periods import parse_period
 from deptstats.registry import Registry, load_registry
 from deptstats.reports import figures
 
-MISSING = "【缺数：{code} {period}{area}】"
+# no blanks inside, so the placeholder reads the same after a document's blanks are dropped
+MISSING = "【缺数：{code}（{period}{area}）】"
 TITLE_LINE_LIMIT = 20
 FORMATS = ("md", "docx")
 
@@ -141,7 +142,7 @@ def build_letter(engine: Engine, code: str = "reply-2024-147",
         found = records.get((indicator_code, period, area))
         if found is None or found["value"] is None:
             shown = MISSING.format(code=indicator_code, period=period,
-                                   area=f" {area}" if area else "")
+                                   area=f"，{area}" if area else "")
             found = None
         else:
             shown = found["display"]
