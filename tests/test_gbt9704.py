@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Pt, RGBColor
 
 from deptstats.drafting import gb2312_warnings, reply_config
 from tests.drafts import draft, loaded_warehouse

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from itertools import pairwise
 
 import pytest
 
@@ -60,7 +61,7 @@ def test_a_full_page_holds_22_body_lines_28_95pt_apart(pdf):
     for page in full:
         tops = [top for top, _ in body_lines(pdf, page)]
         assert len(tops) == 22, page
-        pitches = [b - a for a, b in zip(tops, tops[1:])]
+        pitches = [b - a for a, b in pairwise(tops)]
         assert sum(pitches) / len(pitches) == pytest.approx(28.95, abs=0.1)
 
 

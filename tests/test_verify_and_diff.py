@@ -171,6 +171,7 @@ def test_diff_of_a_hand_edit_names_the_same_delivery(tmp_path, drafted, capsys, 
     edit_in_word(original / "reply-2024-147.docx", edited, shown, "12.34%")
     shutil.copy(original / "reply-2024-147.provenance.json", edited.parent)
     code, out = run_cli(capsys, "diff", str(original / "reply-2024-147.docx"), str(edited))
+    assert code == 0
     typed = next(line for line in out.splitlines() if "prepregnancy_check_rate" in line)
     assert "the document was edited" in typed and "12.34%" in typed and shown in typed
 
