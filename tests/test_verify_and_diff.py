@@ -145,7 +145,7 @@ def test_diff_names_the_delivery_behind_each_changed_figure(drafted, capsys, reg
     assert "84.18%" in citywide and now in citywide
     assert f"sha256 {new_sha[:12]}" in citywide
     assert "replaced health/prepregnancy_checks_2023.csv" in citywide
-    assert "1 row(s) in the new delivery not in the old, 1 the other way" in citywide
+    assert "rows changed: 1 only in the new delivery, 1 only in the old" in citywide
     assert out.strip().endswith("2 figure(s) changed between "
                                 f"{old_db} and {folder / 'warehouse.db'}")
 

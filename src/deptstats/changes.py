@@ -85,7 +85,8 @@ def rows_changed(old: Side, new: Side, indicator: str, period: str,
             rows = conn.execute(select(*columns).where(table.c.period == period)).all()
         counts.append(Counter(tuple(str(v) for v in row) for row in rows))
     added, removed = sum((counts[1] - counts[0]).values()), sum((counts[0] - counts[1]).values())
-    return f"{added} row(s) in the new delivery not in the old, {removed} the other way"
+    return (f"rows changed: {added} only in the new delivery, {removed} only in the old "
+            "(an edited row counts in both)")
 
 
 def cause(old: Side, new: Side, key: Key, registry: Registry) -> str:

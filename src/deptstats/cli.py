@@ -85,7 +85,7 @@ def cmd_load(args: argparse.Namespace) -> int:
                 print(f"          - {example}")
     nightly.compute_indicators(engine)
     if args.out:
-        print(f"draft: {nightly.draft(engine, Path(args.out)).path}")
+        print(f"draft: {', '.join(str(p) for p in nightly.draft(engine, Path(args.out)).paths)}")
     return 1 if failed else 0
 
 
