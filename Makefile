@@ -23,7 +23,8 @@ demo: $(STAMP)
 	@echo
 	@echo "landing folder: $(DEMO)/landing"
 	@echo "warehouse:      $(DEMO)/warehouse.db   (try: $(BIN)/deptstats figures --warehouse $(DEMO)/warehouse.db --citywide)"
-	@echo "draft:          $(DEMO)/out/reply-2024-147.md"
+	@echo "draft:          $(DEMO)/out/reply-2024-147.docx and .md (review: $(DEMO)/out/reply-2024-147.review.docx)"
+	@echo "check it:       $(BIN)/deptstats verify $(DEMO)/out/reply-2024-147.docx --warehouse $(DEMO)/warehouse.db"
 
 # The Airflow UI with the real scheduler over the sample deliveries (Ctrl-C stops it).
 airflow: $(STAMP)

@@ -59,16 +59,18 @@ def test_1_first_run_drafts_every_figure(workspace):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "success          health.prepregnancy_checks" in done.stdout
     draft = (workspace["out"] / "reply-2024-147.md").read_text(encoding="utf-8")
+    review = (workspace["out"] / "reply-2024-147.review.md").read_text(encoding="utf-8")
+    assert (workspace["out"] / "reply-2024-147.docx").is_file()
     expected = spec_figures()
     figures = {(f["indicator"], f["period"]): f for f in as_json("figures", workspace)
                if f["area"] is None}
     for code, (period, shown) in expected.items():
         assert shown in draft, code
         assert figures[(code, period)]["display"] == shown, code
-        assert f"`{code}` | {period} | {shown} |" in draft  # and in the provenance appendix
-    letter = draft.split("\n---\n", 1)[0]
+        assert f" {code} | {period} | 全市 | {shown} |" in review  # and in the provenance
+    assert "Provenance" not in draft and "sha256" not in draft
     for code in ("hrss.maternity_disputes", "hrss.legal_aid_cases"):
-        assert figures[(code, "2023")]["display"] in letter
+        assert figures[(code, "2023")]["display"] in draft
     for row in figures.values():
         assert row["file"] and len(row["sha256"]) == 64 and row["validation"] == "passed"
     assert {r["status"] for r in as_json("loads", workspace)} == {"published"}

@@ -109,7 +109,11 @@ def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
     out = _setting(params, "out", "DEPTSTATS_OUT")
     result = nightly.draft(open_engine(warehouse_url(), write=False), out,
                            params.get("reply") or "reply-2024-147")
-    log.info("draft written: %s (%d figures, %d missing)", result.path, result.figures_used,
+    log.info("draft written: %s (%d figures, %d missing)",
+             ", ".join(str(p) for p in result.paths), result.figures_used,
              len(result.figures_missing))
-    return {"draft": str(result.path), "figures": result.figures_used,
-            "missing": result.figures_missing}
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    return {"draft": str(result.path), "drafts": [str(p) for p in result.paths],
+            "figures": result.figures_used, "missing": result.figures_missing,
+            "warnings": list(result.warnings)}

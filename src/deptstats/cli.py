@@ -91,7 +91,7 @@ def cmd_load(args: argparse.Namespace) -> int:
                 print(f"          - {printable(example)}")
     nightly.compute_indicators(engine)
     if args.out:
-        print(f"draft: {nightly.draft(engine, Path(args.out)).path}")
+        print(f"draft: {', '.join(str(p) for p in nightly.draft(engine, Path(args.out)).paths)}")
     return 1 if failed else 0
 
 
@@ -156,12 +156,40 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    from deptstats.drafting import draft_reply
+    from deptstats.drafting import FORMATS, draft_reply
     from deptstats.warehouse import open_engine
 
-    draft = draft_reply(open_engine(_warehouse(args), write=False), Path(args.out), args.reply)
-    print(f"draft: {draft.path} ({draft.figures_used} figures, "
+    formats = tuple(args.format or FORMATS)
+    draft = draft_reply(open_engine(_warehouse(args), write=False), Path(args.out), args.reply,
+                        formats=formats)
+    for warning in draft.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"draft: {', '.join(str(p) for p in draft.paths)} ({draft.figures_used} figures, "
           f"{len(draft.figures_missing)} missing)")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from deptstats.reports import render
+    from deptstats.verify import verify_document
+    from deptstats.warehouse import open_engine
+
+    result = verify_document(Path(args.file), open_engine(_warehouse(args), write=False),
+                             args.reply)
+    if result.findings:
+        print(render(result.rows(), "table"))
+    print(result.summary())
+    return 1 if result.findings else 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from deptstats.changes import diff, rows_for_table
+    from deptstats.reports import render
+
+    changes = diff(args.old, args.new)
+    if changes:
+        print(render(rows_for_table(changes), args.format))
+    print(f"{len(changes)} figure(s) changed between {args.old} and {args.new}")
     return 0
 
 
@@ -239,7 +267,20 @@ def _add_report_commands(sub: Any) -> None:
     p = _with_warehouse(sub.add_parser("draft", help="draft a reply from the warehouse"))
     p.add_argument("--out", required=True)
     p.add_argument("--reply", default="reply-2024-147")
+    p.add_argument("--format", action="append", choices=("docx", "md"),
+                   help="docx (GB/T 9704-2012) or md; repeat for both (default both)")
     p.set_defaults(func=cmd_draft)
+
+    p = _with_warehouse(sub.add_parser(
+        "verify", help="check every figure of a draft (.docx or .md) against the warehouse"))
+    p.add_argument("file")
+    p.add_argument("--reply", help="the reply configuration (default: by the document number)")
+    p.set_defaults(func=cmd_verify)
+    p = _with_format(sub.add_parser(
+        "diff", help="figures changed between two drafts or two warehouses, and why"))
+    p.add_argument("old", help="a draft (.md/.docx) or a warehouse URL / SQLite file")
+    p.add_argument("new", help="a draft (.md/.docx) or a warehouse URL / SQLite file")
+    p.set_defaults(func=cmd_diff)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,84 @@
+"""The drafted DOCX rendered by LibreOffice (fonts mapped to Noto CJK stand-ins for the render
+only): A4 pages, 22 body lines on a full page, body text already on page 1, 版记 on the last."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from itertools import pairwise
+
+import pytest
+
+from deptstats.pdf_preview import render_pdf, soffice
+from tests.drafts import draft, loaded_warehouse
+
+MM = 72 / 25.4
+BODY_TOP, BODY_BOTTOM = 37 * MM, (37 + 225) * MM
+LINE = re.compile(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>',
+                  re.S)
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory, sample_dir, registry):
+    if soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the PDF render is not checked")
+    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
+        pytest.skip("poppler-utils (pdftotext, pdfinfo) is not installed")
+    folder = tmp_path_factory.mktemp("render")
+    url, _ = loaded_warehouse(folder, sample_dir, registry)
+    draft(url, folder / "out", registry)
+    return render_pdf(folder / "out" / "reply-2024-147.docx", folder / "pdf")
+
+
+def page_count(pdf) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    return int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
+
+
+def lines_of(pdf, page: int) -> list[tuple[float, str]]:
+    """(top, text) of each text line of a page."""
+    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox-layout",
+                          str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [(float(m.group(2)), "".join(re.findall(r">([^<]*)</word>", m.group(5))))
+            for m in LINE.finditer(out)]
+
+
+def test_pages_are_a4(pdf):
+    info = subprocess.run(["pdfinfo", "-l", "99", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert len(sizes) == page_count(pdf) >= 2
+    for width, height in sizes:
+        assert float(width) == pytest.approx(595.3, abs=0.5)
+        assert float(height) == pytest.approx(841.9, abs=0.5)
+
+
+def test_a_full_page_holds_22_body_lines_28_95pt_apart(pdf):
+    pages = page_count(pdf)
+    full = [p for p in range(2, pages) if len(body_lines(pdf, p)) >= 20]
+    assert full, "no full body page to count"
+    for page in full:
+        tops = [top for top, _ in body_lines(pdf, page)]
+        assert len(tops) == 22, page
+        pitches = [b - a for a, b in pairwise(tops)]
+        assert sum(pitches) / len(pitches) == pytest.approx(28.95, abs=0.1)
+
+
+def body_lines(pdf, page: int) -> list[tuple[float, str]]:
+    return [(top, text) for top, text in lines_of(pdf, page)
+            if BODY_TOP - 2 <= top < BODY_BOTTOM]
+
+
+def test_page_one_shows_masthead_title_and_body_text(pdf):
+    text = "".join(t for _, t in lines_of(pdf, 1))
+    for expected in ("慈溪市卫生健康局文件", "签发人", "建议的答复", "应华惠代表：", "您在市十八届人大"):
+        assert expected in text
+    assert re.search(r"—\s*1\s*—", text)
+
+
+def test_the_banji_is_on_the_last_page(pdf):
+    last = "".join(t for _, t in lines_of(pdf, page_count(pdf)))
+    assert "抄送：" in last and "印发" in last
+    earlier = "".join(t for p in range(1, page_count(pdf)) for _, t in lines_of(pdf, p))
+    assert "抄送：" not in earlier
