@@ -146,14 +146,19 @@ def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int
     pytest.fail("deptstats airflow up did not come up:\n" + "\n".join(seen) + "\n" + logs)
 
 
-def stop(airflow: LiveAirflow) -> int | None:
-    """SIGTERM to `deptstats airflow up`, as Ctrl-C or a service manager would; its exit code."""
+def stop(airflow: LiveAirflow) -> tuple[int | None, list[int]]:
+    """SIGTERM to `deptstats airflow up`, as Ctrl-C or a service manager would: its exit code,
+    and the processes of its components it left running (killed here, so nothing lingers)."""
     airflow.process.send_signal(signal.SIGTERM)
     try:
-        return airflow.process.wait(timeout=90)
+        code = airflow.process.wait(timeout=90)
     except subprocess.TimeoutExpired:
         airflow.process.kill()
-        return None
+        code = None
+    left = processes_in(list(airflow.groups))
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    return code, left
 
 
 def _wait_scheduled_run(client: Airflow, timeout: float = 120) -> str:
@@ -185,9 +190,6 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
         admin.wait_run(DAG_ID, airflow.scheduled_run)
         yield airflow
     finally:
-        code = stop(airflow)
-        left = processes_in(list(airflow.groups))
-        for pid in left:
-            os.kill(pid, signal.SIGKILL)
+        code, left = stop(airflow)
         assert code == 0, f"deptstats airflow up ended with {code} on SIGTERM"
         assert not left, f"processes left running after SIGTERM: {left}"

@@ -30,7 +30,6 @@ from tests.live.conftest import (
     command_line,
     component_groups,
     free_port,
-    processes_in,
     stop,
 )
 
@@ -88,10 +87,7 @@ def cluster(tmp_path_factory, sample_dir, postgres_admin) -> Iterator[LiveAirflo
         assert len(airflow.groups) == 6  # four components and two workers
         yield airflow
     finally:
-        code = stop(airflow)
-        left = processes_in(list(airflow.groups))
-        for pid in left:
-            os.kill(pid, signal.SIGKILL)
+        code, left = stop(airflow)
         open_engine(warehouse_url).dispose()
         drop_pg_database(postgres_admin, metadata_name)
         drop_pg_database(postgres_admin, warehouse_name)
