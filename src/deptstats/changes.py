@@ -1,23 +1,26 @@
 """What changed between two drafts, or two warehouse states, and why.
 
 A side is a draft (.md or .docx: its figures found as `verify` finds them, their provenance
-from the <reply>.provenance.json written beside it) or a warehouse (a URL or SQLite file: every
-figure, citywide and per area, with the delivery behind it). For each figure that differs the
-cause names the deliveries: which file and sha256 replaced which, in which load batch, and how
-many rows changed (counted row by row when both sides are warehouses)."""
+from the <reply>.provenance.json written beside it), a warehouse (a URL or SQLite file: every
+figure, citywide and per area, with the delivery behind it), or one warehouse as it stood after
+load batch N (deptstats.batch_states). For each figure that differs the cause names the
+deliveries: which file and sha256 replaced which, in which load batch, and how many rows
+changed (counted row by row between two warehouses; recorded when published between two
+batches of one)."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
+from deptstats.batch_states import NOT_COMPUTED, between, figures_as_of, is_batch, resolve
 from deptstats.extraction import figures_in
 from deptstats.registry import Registry, load_registry
+from deptstats.row_changes import counted, describe, period_rows
 
 Key = tuple[str, str, str | None]
 DRAFT_SUFFIXES = (".md", ".docx")
@@ -29,6 +32,16 @@ class Side:
     values: dict[Key, str]
     sources: dict[Key, dict[str, Any]] = field(default_factory=dict)
     engine: Engine | None = None
+    batch_id: int | None = None  # a state of one warehouse after this load batch
+    # (extract, period) -> the standing publication whose figures were never computed
+    uncomputed: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def shown(self, key: Key, registry: Registry) -> str:
+        if key in self.values:
+            return self.values[key]
+        if (registry.indicator(key[0]).extract, key[1]) in self.uncomputed:
+            return NOT_COMPUTED
+        return "(absent)"
 
 
 @dataclass(frozen=True)
@@ -67,30 +80,43 @@ def warehouse_side(url: str) -> Side:
                 {(r["indicator"], r["period"], r["area"]): r for r in records}, engine)
 
 
-def side_of(argument: str, registry: Registry) -> Side:
+def batch_side(engine: Engine, label: str, batch_id: int) -> Side:
+    values, sources, uncomputed = {}, {}, {}
+    for record in figures_as_of(engine, batch_id):
+        if record["indicator"] is None:
+            uncomputed[(record["extract"], record["period"])] = record
+            continue
+        key = (record["indicator"], record["period"], record["area"])
+        values[key], sources[key] = record["display"], record
+    return Side(f"{label} after batch {batch_id}", values, sources, engine, batch_id, uncomputed)
+
+
+def side_of(argument: str, registry: Registry, warehouse: Engine | None = None,
+            label: str = "") -> Side:
+    """A draft, a warehouse, or (a batch number or `latest`) a state of `warehouse`."""
+    if warehouse is not None and is_batch(argument):
+        return batch_side(warehouse, label, resolve(warehouse, argument))
     return draft_side(Path(argument), registry) if is_draft(argument) else warehouse_side(argument)
 
 
 def rows_changed(old: Side, new: Side, indicator: str, period: str,
                  registry: Registry) -> str:
-    """Rows of the extract's period, compared as whole rows (batch and row number aside)."""
+    """Rows of the extract's period in two warehouses, compared as whole rows."""
     from deptstats.warehouse import metadata_for
 
     extract = registry.extract(registry.indicator(indicator).extract)
     table = metadata_for(registry).tables[extract.table]
-    columns = [c for c in table.columns if c.name not in ("batch_id", "source_row")]
     counts = []
     for side in (old, new):
         with side.engine.connect() as conn:
-            rows = conn.execute(select(*columns).where(table.c.period == period)).all()
-        counts.append(Counter(tuple(str(v) for v in row) for row in rows))
-    added, removed = sum((counts[1] - counts[0]).values()), sum((counts[0] - counts[1]).values())
-    return (f"rows changed: {added} only in the new delivery, {removed} only in the old "
-            "(an edited row counts in both)")
+            counts.append(period_rows(conn, table, period))
+    return describe(*counted(counts[0], counts[1]))
 
 
 def cause(old: Side, new: Side, key: Key, registry: Registry) -> str:
     before, after = old.sources.get(key), new.sources.get(key)
+    if old.batch_id is not None and new.batch_id is not None:
+        return _between_batches(old, new, key, registry)
     if before is None or after is None:
         missing = old.label if before is None else new.label
         return f"cause unknown: no provenance for this figure in {missing}"
@@ -106,14 +132,36 @@ def cause(old: Side, new: Side, key: Key, registry: Registry) -> str:
             f"{before['batch_id']}); {rows}")
 
 
-def diff(old_argument: str, new_argument: str,
-         registry: Registry | None = None) -> list[Change]:
+def _between_batches(old: Side, new: Side, key: Key, registry: Registry) -> str:
+    """Both sides are states of one warehouse: the publications between them."""
+    extract = registry.indicator(key[0]).extract
+    standing = {side.label: side.sources.get(key) or side.uncomputed.get((extract, key[1]))
+                for side in (old, new)}
+    before, after = standing[old.label], standing[new.label]
+    if after is None:
+        return f"no publication of {extract} {key[1]} stands after batch {new.batch_id}"
+    text = between(new.engine, before, after)
+    if (extract, key[1]) in new.uncomputed:
+        text += ("; the indicators were not computed from it before a later delivery "
+                 "replaced it")
+    return text
+
+
+def diff(old_argument: str, new_argument: str, registry: Registry | None = None,
+         warehouse: Engine | None = None, label: str = "") -> list[Change]:
+    """Figures that differ between two sides; with `warehouse`, a batch number (or `latest`)
+    names the state of that warehouse after the batch."""
     registry = registry or load_registry()
-    old, new = side_of(old_argument, registry), side_of(new_argument, registry)
+    old = side_of(old_argument, registry, warehouse, label)
+    new = side_of(new_argument, registry, warehouse, label)
+    return compare(old, new, registry)
+
+
+def compare(old: Side, new: Side, registry: Registry) -> list[Change]:
     changes = []
     for key in sorted(set(old.values) | set(new.values),
                       key=lambda k: (k[0], k[1], k[2] is not None, k[2] or "")):
-        before, after = old.values.get(key, "(absent)"), new.values.get(key, "(absent)")
+        before, after = old.shown(key, registry), new.shown(key, registry)
         if before != after:
             changes.append(Change(key, registry.indicator(key[0]).name, before, after,
                                   cause(old, new, key, registry)))

@@ -183,13 +183,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from deptstats.batch_states import NoSuchBatch, batch_line, is_batch
     from deptstats.changes import diff, rows_for_table
     from deptstats.reports import render
+    from deptstats.warehouse import open_engine, redact
 
-    changes = diff(args.old, args.new)
+    old, new = args.old, args.new
+    if args.batch is not None:
+        if old is not None:
+            sys.exit("deptstats diff: give --batch N or OLD NEW, not both")
+        old, new = str(args.batch - 1), str(args.batch)
+    elif new is None:
+        sys.exit("deptstats diff: give OLD and NEW, or --batch N")
+    engine, label = None, ""
+    if is_batch(old) or is_batch(new):
+        engine, label = open_engine(_warehouse(args), write=False), redact(_warehouse(args))
+        if args.batch is not None:
+            print(batch_line(engine, args.batch))
+    try:
+        changes = diff(old, new, warehouse=engine, label=label)
+    except NoSuchBatch as error:
+        sys.exit(f"deptstats diff: {error}")
     if changes:
         print(render(rows_for_table(changes), args.format))
-    print(f"{len(changes)} figure(s) changed between {args.old} and {args.new}")
+    sides = [f"batch {side} of {label}" if engine is not None and is_batch(side) else side
+             for side in (old, new)]
+    print(f"{len(changes)} figure(s) changed between {sides[0]} and {sides[1]}")
     return 0
 
 
@@ -276,10 +295,14 @@ def _add_report_commands(sub: Any) -> None:
     p.add_argument("file")
     p.add_argument("--reply", help="the reply configuration (default: by the document number)")
     p.set_defaults(func=cmd_verify)
-    p = _with_format(sub.add_parser(
-        "diff", help="figures changed between two drafts or two warehouses, and why"))
-    p.add_argument("old", help="a draft (.md/.docx) or a warehouse URL / SQLite file")
-    p.add_argument("new", help="a draft (.md/.docx) or a warehouse URL / SQLite file")
+    p = _with_warehouse(_with_format(sub.add_parser(
+        "diff", help="figures changed between two drafts, two warehouses or two load batches "
+        "of one warehouse, and why")))
+    p.add_argument("old", nargs="?", help="a draft (.md/.docx), a warehouse URL / SQLite file, "
+                   "or a load batch number of --warehouse (the state after that batch)")
+    p.add_argument("new", nargs="?", help="as OLD; a batch number may be `latest`")
+    p.add_argument("--batch", type=int, help="what load batch N changed: the same as OLD N-1 "
+                   "NEW N")
     p.set_defaults(func=cmd_diff)
 
 

@@ -168,6 +168,8 @@ def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
         conn.execute(delete(values))
         if records:
             conn.execute(insert(values), records)
+        # what each batch gave stays known after a re-delivery replaces it (deptstats diff)
+        conn.execute(text(read_sql("history/keep_values.sql")))
     return len(records)
 
 

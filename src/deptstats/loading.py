@@ -33,6 +33,7 @@ from deptstats.file_outcome import ExtractRejected, FileOutcome
 from deptstats.landing import Delivery, FileReplaced, deliveries_of, sha256_of
 from deptstats.readers import IrregularCsv, RawTable, ReadError, iter_tables, read_file
 from deptstats.registry import Extract, Registry, load_registry
+from deptstats.row_changes import before_replacing, record_change
 from deptstats.settings import TUNING
 from deptstats.validation import (
     DocsTarget,
@@ -260,7 +261,11 @@ def _write_audit(conn: Connection, prepared: _Prepared, target: Any, batch: Batc
     savepoint = conn.begin_nested()
     written = 0
     read_whole = prepared.hasher is None
+    replaced = None
     if prepared.read_error is None and not (read_whole and prepared.validation.has_errors):
+        lock_period(conn, target, period.code)  # what it replaces is read under the lock
+        replaced = before_replacing(conn, metadata_for(registry).tables, target, extract.code,
+                                    period.code)
         written = _write_rows(conn, prepared, target, batch.batch_id, registry)
     report = ValidationReport(suite=suite_name(extract))
     if prepared.read_error is None:
@@ -276,6 +281,8 @@ def _write_audit(conn: Connection, prepared: _Prepared, target: Any, batch: Batc
         return report, problems, 0
     audit_publication(target, period.code, batch.batch_id, written, prepared.taken,
                       prepared.unwritable)
+    record_change(conn, metadata_for(registry).tables, target, batch.batch_id, period.code,
+                  replaced, written)
     savepoint.commit()
     return report, problems, written
 

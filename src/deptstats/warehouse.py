@@ -219,6 +219,35 @@ def _publications(metadata: MetaData) -> None:
     )
 
 
+def _history(metadata: MetaData) -> None:
+    """What each publication gave and changed, kept after later batches replace it."""
+    Table(
+        "indicator_history", metadata,
+        Column("batch_id", ForeignKey("load_batch.batch_id"), primary_key=True),
+        Column("indicator", String(64), primary_key=True),
+        Column("area_key", String(32), primary_key=True,
+               comment="the area, or '' for citywide (area null)"),
+        Column("period", String(7), nullable=False),
+        Column("area", String(32), comment="null: citywide"),
+        Column("value_text", String(40), comment="the exact rounded value"),
+        Column("numerator", EXACT),
+        Column("denominator", EXACT),
+        Column("display", String(40)),
+        Column("sql_file", String(128), nullable=False),
+        Column("computed_at", String(26), nullable=False),
+        comment="each indicator value as first computed from a published batch; kept after "
+                "the batch is replaced",
+    )
+    Table(
+        "publication_change", metadata,
+        Column("batch_id", ForeignKey("load_batch.batch_id"), primary_key=True),
+        Column("replaced_batch_id", ForeignKey("load_batch.batch_id"), nullable=False),
+        Column("rows_added", Integer,
+               comment="rows only in the new publication; null: not counted (too large)"),
+        Column("rows_removed", Integer,
+               comment="rows only in the replaced one; an edited row counts in both"),
+        comment="a publication that replaced an earlier one of the same extract and period",
+    )
 
 
 def _extract_table(metadata: MetaData, extract: Extract) -> Table:
@@ -243,6 +272,7 @@ def build_metadata(registry: Registry) -> MetaData:
     _bookkeeping(metadata)
     _validations(metadata)
     _publications(metadata)
+    _history(metadata)
     _dimensions(metadata)
     for extract in registry.extracts:
         _extract_table(metadata, extract)
