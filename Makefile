@@ -31,14 +31,16 @@ airflow: $(STAMP)
 	$(BIN)/deptstats airflow up --home .airflow --port 8080
 
 # Debian's packages some tests drive: Chromium for the browser tests (Playwright drives it and
-# downloads no browser), docker-compose to check docker-compose.yaml (no Docker engine needed).
-SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/docker-compose
+# downloads no browser), docker-compose to check docker-compose.yaml (no Docker engine needed),
+# LibreOffice with Noto CJK and poppler to render the DOCX reply to PDF and measure it.
+SYSTEM_PACKAGES := chromium docker-compose libreoffice-writer-nogui fonts-noto-cjk poppler-utils
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/docker-compose /usr/bin/soffice /usr/bin/pdftotext
 $(SYSTEM_TOOLS):
 	@if [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium docker-compose >/dev/null; \
+	    $(SYSTEM_PACKAGES) >/dev/null; \
 	else \
-	  echo "$@ is missing: 'sudo apt-get install chromium docker-compose' (its tests skip)"; \
+	  echo "$@ is missing: 'sudo apt-get install $(SYSTEM_PACKAGES)' (its tests skip)"; \
 	fi
 
 test: $(STAMP) $(SYSTEM_TOOLS)

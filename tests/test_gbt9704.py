@@ -10,6 +10,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
+from docx.table import Table
 
 from deptstats.drafting import gb2312_warnings, reply_config
 from tests.drafts import draft, loaded_warehouse
@@ -47,16 +48,17 @@ def test_a4_page_with_the_standard_margins_and_text_block(drafted):
 
 def test_every_run_names_its_east_asian_font(drafted):
     document = drafted["document"]
-    runs = [r for p in document.paragraphs for r in p.runs]
-    runs += [r for t in document.tables for row in t.rows for c in row.cells
-             for p in c.paragraphs for r in p.runs]
     section = document.sections[0]
-    runs += [r for f in (section.footer, section.even_page_footer) for p in f.paragraphs
-             for r in p.runs]
+    # every run but the one holding the 版记's text box: the body, the text box's own runs,
+    # both page-number footers (their field runs too)
+    runs = [r for part in (document.element.body, section.footer._element,
+                           section.even_page_footer._element)
+            for r in part.iter(qn("w:r")) if r.find(qn("w:drawing")) is None]
     assert len(runs) > 40
+    assert any("抄送" in "".join(r.itertext()) for r in runs)
     for run in runs:
-        fonts = run._element.rPr.rFonts
-        assert fonts is not None and fonts.get(qn("w:eastAsia")), run.text
+        fonts = run.rPr.rFonts
+        assert fonts is not None and fonts.get(qn("w:eastAsia")), "".join(run.itertext())
 
 
 def test_body_is_16pt_fangsong_at_exactly_28_95pt(drafted):
@@ -131,26 +133,40 @@ def test_signature_date_and_contact_note(drafted):
     assert note.paragraph_format.first_line_indent == Pt(32)
 
 
-def test_banji_with_copy_and_printing_lines_between_rules_at_the_end(drafted):
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+
+
+def test_banji_with_copy_and_printing_lines_between_rules_at_the_foot(drafted):
+    """The 版记 is a table in a text box anchored in the last paragraph, its bottom on the
+    bottom margin: on the last page, at the foot of the 版心, whatever the body's length."""
     document = drafted["document"]
     body = document.element.body
-    tables = body.findall(qn("w:tbl"))
-    assert len(tables) == 1 and len(document.tables) == 1
-    after = [e for e in body[list(body).index(tables[0]) + 1:] if e.tag != qn("w:sectPr")]
-    assert all(not "".join(e.itertext()).strip() for e in after)   # nothing after the 版记
-    table = document.tables[0]
+    assert not body.findall(qn("w:tbl"))                   # no table in the letter's flow
+    last = [e for e in body if e.tag != qn("w:sectPr")][-1]
+    anchors = list(last.iter(f"{WP}anchor"))
+    assert len(anchors) == 1 and len(list(body.iter(f"{WP}anchor"))) == 1
+    anchor = anchors[0]
+    vertical, horizontal = anchor.find(f"{WP}positionV"), anchor.find(f"{WP}positionH")
+    assert (vertical.get("relativeFrom"), vertical.find(f"{WP}align").text) == ("margin",
+                                                                               "bottom")
+    assert horizontal.find(f"{WP}align").text == "center"
+    assert anchor.find(f"{WP}wrapTopAndBottom") is not None   # body text never runs under it
+    assert near(int(anchor.find(f"{WP}extent").get("cx")), 156)
+    tables = list(anchor.iter(qn("w:tbl")))
+    assert len(tables) == 1
+    table = Table(tables[0], document)
     copy_row, printed_row = (row.cells[0].text for row in table.rows)
     assert copy_row.startswith("抄送：市人大代表工委") and copy_row.endswith("。")
     assert printed_row.startswith("慈溪市卫生健康局办公室") and printed_row.endswith("2024年6月5日印发")
-    properties = table._tbl.tblPr
-    position = properties.find(qn("w:tblpPr"))
-    assert position.get(qn("w:tblpYSpec")) == "bottom"
-    rules = properties.find(qn("w:tblBorders"))
+    rules = table._tbl.tblPr.find(qn("w:tblBorders"))
     assert {side: rules.find(qn(f"w:{side}")).get(qn("w:sz"))
             for side in ("top", "insideH", "bottom")} == {"top": "8", "insideH": "6",
                                                           "bottom": "8"}
     for row in table.rows:
         assert all(r.font.size == Pt(14) for p in row.cells[0].paragraphs for r in p.runs)
+    # 抄送 continued lines start under the first name: 1 character in, then 抄送： hangs
+    copy_format = table.rows[0].cells[0].paragraphs[0].paragraph_format
+    assert copy_format.left_indent == Pt(4 * 14) and copy_format.first_line_indent == Pt(-3 * 14)
 
 
 def test_page_numbers_odd_right_even_left_in_songti_4(drafted):

@@ -77,8 +77,14 @@ def test_page_one_shows_masthead_title_and_body_text(pdf):
     assert re.search(r"—\s*1\s*—", text)
 
 
-def test_the_banji_is_on_the_last_page(pdf):
-    last = "".join(t for _, t in lines_of(pdf, page_count(pdf)))
-    assert "抄送：" in last and "印发" in last
+def test_the_banji_is_at_the_foot_of_the_last_page(pdf):
+    lines = lines_of(pdf, page_count(pdf))
+    assert "抄送：" in "".join(t for _, t in lines)
     earlier = "".join(t for p in range(1, page_count(pdf)) for _, t in lines_of(pdf, p))
     assert "抄送：" not in earlier
+    printed = next(top for top, text in lines if text.endswith("印发"))
+    copy = next(top for top, text in lines if text.startswith("抄送："))
+    note = next(top for top, text in lines if text.startswith("（联系人"))
+    # the 印发 line is the last line of the 版心, and the 版记 is apart from the 附注
+    assert BODY_BOTTOM - 28.95 - 4 < printed < BODY_BOTTOM
+    assert copy > note + 28.95

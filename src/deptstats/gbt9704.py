@@ -1,6 +1,6 @@
 """The letter as a DOCX laid out per GB/T 9704-2012 (党政机关公文格式): A4, 版心 156 x 225 mm,
 3号仿宋 body on a grid of 22 lines of 28 characters, red 发文机关标志 and separator rule, 2号小标宋
-title, 版记 at the foot of the last page and "— N —" page numbers, odd right and even left.
+title, 版记 at the foot of the last page (a text box) and "— N —" page numbers, odd right and even left.
 
 Fonts are named as offices have them (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312, 宋体) and set
 for east-Asian and Latin text on every run, so Word never falls back to a Western font."""
@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from deptstats.docx_shapes import foot_box
 from deptstats.drafting import Letter, date_label
 from deptstats.letter_text import addressee, copy_line, note_line, printed_line
 
@@ -33,6 +34,7 @@ MARK_PT = 40          # 发文机关标志: 10 characters fit in the 156 mm line
 CHAR = Pt(BODY_PT)    # one character of body text, for 空一字 / 空二字
 RULE_RED_EIGHTHS = 8  # 1 pt
 BANJI_OUTER_EIGHTHS, BANJI_INNER_EIGHTHS = 8, 6   # 0.35 mm and 0.25 mm rules
+COPY_LABEL_CHARS = 3  # 抄送：
 # Elements that follow w:pBdr in a paragraph's properties (the schema fixes their order).
 PPR_AFTER_BORDERS = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
                      "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
@@ -200,31 +202,36 @@ def signature(document, letter: Letter) -> None:
 
 
 def banji(document, letter: Letter) -> None:
-    """版记: 抄送 and 印发 between rules (0.35 mm outside, 0.25 mm between), as a floating table
-    fixed to the foot of the body area of the last page (Word; LibreOffice 7.4 sets it inline
-    after the 附注, still on the last page)."""
-    table = document.add_table(rows=2, cols=1)
+    """版记: 抄送 and 印发 between rules (0.35 mm outside, 0.25 mm between) as a table in a text
+    box whose bottom sits on the foot of the 版心, anchored in the document's last paragraph:
+    on the last page, at its foot."""
+    scratch = Document()   # the table is built where python-docx can build it, then moved
+    table = scratch.add_table(rows=2, cols=1)
     properties = table._tbl.tblPr
-    position = OxmlElement("w:tblpPr")
-    for key, value in (("w:vertAnchor", "margin"), ("w:tblpYSpec", "bottom"),
-                       ("w:horzAnchor", "margin"), ("w:tblpXSpec", "center")):
-        position.set(qn(key), value)
-    properties.insert(0, position)
     width = OxmlElement("w:tblW")
-    # a hair narrower than the body: LibreOffice keeps a table as wide as the body inline
-    width.set(qn("w:w"), str(round(TEXT_WIDTH_MM / 25.4 * 1440) - 4))
+    width.set(qn("w:w"), str(round(TEXT_WIDTH_MM / 25.4 * 1440)))
     width.set(qn("w:type"), "dxa")
     properties.append(width)
     properties.append(table_rules())
     printed_by, printed_on = printed_line(letter)
     banji_row(table.rows[0].cells[0].paragraphs[0], copy_line(letter), None)
     banji_row(table.rows[1].cells[0].paragraphs[0], printed_by, printed_on)
-    # where a reader lays the table inline (LibreOffice 7.4), it still never splits
-    table.rows[0].cells[0].paragraphs[0].paragraph_format.keep_with_next = True
     for row in table.rows:
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-    closing = document.add_paragraph()   # a document ends with a paragraph; this one is 1 pt
-    line_format(closing, 1, 0)
+    after_table = scratch.add_paragraph()   # a text box's content ends with a paragraph
+    line_format(after_table, 1, 0)
+    lines = banji_lines(copy_line(letter)) + 1
+    anchor = document.add_paragraph()   # the document's last paragraph, 1 pt high
+    line_format(anchor, 1, 0)
+    anchor.add_run()._r.append(foot_box([table._tbl, after_table._p], TEXT_WIDTH_MM / 25.4 * 72,
+                                        lines * LINE_PT + 2, 1, "版记"))
+
+
+def banji_lines(copy: str) -> int:
+    """Lines the 抄送 takes: 1 character in from each side, continued lines after the colon."""
+    per_line = int(TEXT_WIDTH_MM / 25.4 * 72 / SMALL_PT) - 2
+    rest = text_width(copy) - per_line
+    return 1 + max(0, -(-rest // (per_line - COPY_LABEL_CHARS)))
 
 
 def table_rules():
@@ -245,7 +252,9 @@ def banji_row(paragraph: Paragraph, left: str, right: str | None) -> None:
     line_format(paragraph, LINE_PT, 0, WD_ALIGN_PARAGRAPH.LEFT)
     fmt = paragraph.paragraph_format
     fmt.left_indent, fmt.right_indent = Pt(SMALL_PT), Pt(SMALL_PT)
-    if right is None:
+    if right is None:   # 抄送: a continued line starts under the first name (7.5.2)
+        fmt.left_indent = Pt(SMALL_PT * (1 + COPY_LABEL_CHARS))
+        fmt.first_line_indent = Pt(-SMALL_PT * COPY_LABEL_CHARS)
         add_run(paragraph, left, FANGSONG, SMALL_PT)
         return
     fmt.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - Pt(SMALL_PT) - Mm(4), WD_TAB_ALIGNMENT.RIGHT)
