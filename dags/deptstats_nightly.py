@@ -62,10 +62,10 @@ def deptstats_nightly() -> None:
         return airflow_tasks.report_unrecognised_files(params or {}, run_id or "")
 
     @task(trigger_rule="all_done")
-    def compute_indicators() -> dict:
+    def compute_indicators(run_id: str | None = None) -> dict:
         from deptstats import airflow_tasks
 
-        return airflow_tasks.compute_indicators()
+        return airflow_tasks.compute_indicators(run_id or "")
 
     @task(trigger_rule="all_done")
     def draft_reply(params: dict | None = None) -> dict:

@@ -158,3 +158,18 @@ def test_a_rejected_batch_changes_nothing(warehouse_url, landing, registry, caps
 def test_a_batch_the_warehouse_has_not_reached_is_refused(redelivered, capsys):
     with pytest.raises(SystemExit, match="newest load batch is"):
         main(["diff", "1", "999999", "--warehouse", redelivered["url"]])
+
+
+def test_load_says_what_a_redelivery_changed_and_only_once(warehouse_url, landing, capsys):
+    argv = ["load", "--landing", str(landing), "--warehouse", warehouse_url]
+    assert main(argv) == 0
+    assert "CHANGED" not in capsys.readouterr().out               # first publications
+    redeliver_prepregnancy_checks(landing)
+    assert main(argv) == 0
+    changed = [line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("CHANGED")]
+    assert len(changed) == 1
+    assert "2 figure(s) changed: 孕前优生健康检查率 2023 全市 84.18% → " in changed[0]
+    assert "rows changed: 1 only in the new delivery, 1 only in the old" in changed[0]
+    assert main(argv) == 0                                        # nothing new: nothing said
+    assert "CHANGED" not in capsys.readouterr().out

@@ -106,8 +106,9 @@ def test_3_bad_row_rejects_one_extract_while_others_publish(workspace, registry)
     bad.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
     # another department re-delivers a corrected file the same night
     beds = workspace["landing"] / "civil_affairs" / "elderly_care_institutions_2023-12.csv"
-    text = beds.read_text(encoding="utf-8").replace(",民办\r\n", ",公办\r\n", 1)
-    beds.write_text(text, encoding="utf-8", newline="")
+    text = beds.read_bytes().decode("utf-8")
+    assert ",民办\r\n" in text
+    beds.write_bytes(text.replace(",民办\r\n", ",公办\r\n", 1).encode("utf-8"))
 
     done = run(workspace)
     assert done.returncode == 1
@@ -115,6 +116,11 @@ def test_3_bad_row_rejects_one_extract_while_others_publish(workspace, registry)
     assert "success          civil_affairs.elderly_care_institutions" in done.stdout
     assert "success          draft_reply" in done.stdout
     assert "row 4, column 办园性质 (ownership), value '公私合办'" in done.stdout + done.stderr
+    # compute_indicators tells what the re-delivery changed: the rows, and no figure
+    said = next(line for line in (done.stdout + done.stderr).splitlines()
+                if "elderly_care_institutions 2023-12, published" in line)
+    assert "no figure changed; it replaced batch" in said
+    assert "rows changed: 1 only in the new delivery, 1 only in the old" in said
 
     statuses = {r["file"]: r["status"] for r in as_json("loads", workspace)
                 if r["status"] != "skipped"}

@@ -97,10 +97,16 @@ def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict
     return summary
 
 
-def compute_indicators() -> dict[str, int]:
+def compute_indicators(run_id: str) -> dict[str, int]:
     from deptstats import nightly
 
-    return {"indicator_rows": nightly.compute_indicators(open_engine(warehouse_url()))}
+    engine = open_engine(warehouse_url())
+    rows = nightly.compute_indicators(engine)
+    # reviewers read here which figures a re-delivery changed, and why
+    changed = nightly.figures_changed(engine, run_id)
+    for line in changed:
+        log.info("%s", line)
+    return {"indicator_rows": rows, "redeliveries": len(changed)}
 
 
 def draft_reply(params: dict[str, Any]) -> dict[str, Any]:

@@ -69,6 +69,27 @@ def between(engine: Engine, before: dict[str, Any] | None, after: dict[str, Any]
     return f"{_delivery(after)} replaced {_delivery(before)}; {rows}"
 
 
+def replacing(engine: Engine, batch_ids: list[int], metadata: Any) -> list[int]:
+    """Those of the batches that replaced an earlier publication, in order."""
+    change = metadata.tables["publication_change"]
+    if not batch_ids:
+        return []
+    with engine.connect() as conn:
+        return list(conn.execute(select(change.c.batch_id).where(
+            change.c.batch_id.in_(batch_ids)).order_by(change.c.batch_id)).scalars())
+
+
+def replaced_rows(engine: Engine, batch_id: int) -> str:
+    """What a replacing batch changed in the rows, as publication_change recorded it."""
+    change = metadata_for().tables["publication_change"]
+    with engine.connect() as conn:
+        row = conn.execute(select(change).where(change.c.batch_id == batch_id)).first()
+    if row is None:
+        return "it replaced no publication"
+    return f"it replaced batch {row.replaced_batch_id}; " + describe(row.rows_added,
+                                                                     row.rows_removed)
+
+
 def batch_line(engine: Engine, batch_id: int) -> str:
     """One load batch in a line: its file, bytes and outcome."""
     tables = metadata_for().tables

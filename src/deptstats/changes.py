@@ -172,3 +172,38 @@ def rows_for_table(changes: list[Change]) -> list[dict[str, str]]:
     return [{"indicator": f"{c.name} ({c.key[0]})", "period": c.key[1],
              "area": c.key[2] or "全市", "old": c.old, "new": c.new, "cause": c.cause}
             for c in changes]
+
+
+FIGURES_PER_LINE = 8
+
+
+def changed_by_run(engine: Engine, run_id: str, registry: Registry | None = None) -> list[str]:
+    """changed_by for every batch an Airflow run published (a run id is never reused)."""
+    from deptstats.reports import query
+
+    return changed_by(engine, [row["batch_id"] for row in query(engine, "run_replacements",
+                                                                  run_id=run_id)], registry)
+
+
+def changed_by(engine: Engine, batch_ids: list[int], registry: Registry | None = None
+               ) -> list[str]:
+    """For each of these batches that replaced a publication: a line with the figures it
+    changed and why (the nightly's log, `deptstats load`)."""
+    from deptstats.batch_states import batch_line, replaced_rows, replacing
+    from deptstats.warehouse import metadata_for
+
+    registry = registry or load_registry()
+    lines = []
+    for batch_id in replacing(engine, batch_ids, metadata_for(registry)):
+        found = compare(batch_side(engine, "", batch_id - 1), batch_side(engine, "", batch_id),
+                        registry)
+        if not found:
+            lines.append(f"{batch_line(engine, batch_id)}: no figure changed; "
+                         f"{replaced_rows(engine, batch_id)}")
+            continue
+        shown = [f"{c.name} {c.key[1]} {c.key[2] or '全市'} {c.old} → {c.new}"
+                 for c in found[:FIGURES_PER_LINE]]
+        more = f" and {len(found) - FIGURES_PER_LINE} more" if len(found) > FIGURES_PER_LINE else ""
+        lines.append(f"{len(found)} figure(s) changed: {'; '.join(shown)}{more}. Why: "
+                     f"{found[0].cause}")
+    return lines

@@ -71,7 +71,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     engine = open_engine(_warehouse(args))
     upgrade(engine)
     nightly.prepare_warehouse(engine)
-    landing, failed = Path(args.landing), 0
+    landing, failed, published = Path(args.landing), 0, []
     for outcome in nightly.report_unrecognised_files(engine, landing, args.run_id):
         print(printable(f"REJECTED  {outcome.file}: {outcome.message}"))
         failed += 1
@@ -89,7 +89,10 @@ def cmd_load(args: argparse.Namespace) -> int:
             print(printable(f"{outcome.status.upper():9} {outcome.file}: {outcome.message}"))
             for example in outcome.examples:
                 print(f"          - {printable(example)}")
+        published += [o.batch_id for o in outcomes if o.status == "published"]
     nightly.compute_indicators(engine)
+    for line in nightly.figures_changed(engine, batch_ids=published):
+        print(printable(f"CHANGED   {line}"))
     if args.out:
         print(f"draft: {', '.join(str(p) for p in nightly.draft(engine, Path(args.out)).paths)}")
     return 1 if failed else 0

@@ -50,6 +50,18 @@ def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
     return rows
 
 
+def figures_changed(engine: Engine, run_id: str | None = None,
+                    batch_ids: list[int] | None = None,
+                    registry: Registry | None = None) -> list[str]:
+    """After the indicators: one line per re-delivery published by the run (or among the
+    batches given), with the figures it changed and why."""
+    from deptstats.changes import changed_by, changed_by_run
+
+    if batch_ids is not None:
+        return changed_by(engine, batch_ids, registry)
+    return changed_by_run(engine, run_id or "", registry)
+
+
 def draft(engine: Engine, out: Path, reply: str = "reply-2024-147",
           registry: Registry | None = None) -> Draft:
     return draft_reply(engine, out, reply, registry)
