@@ -173,3 +173,27 @@ def test_load_says_what_a_redelivery_changed_and_only_once(warehouse_url, landin
     assert "rows changed: 1 only in the new delivery, 1 only in the old" in changed[0]
     assert main(argv) == 0                                        # nothing new: nothing said
     assert "CHANGED" not in capsys.readouterr().out
+
+
+def test_a_period_over_the_bound_gives_row_totals(warehouse_url, landing, registry, capsys,
+                                                  monkeypatch):
+    """Rows are compared one by one only up to row_changes.COUNTED_ROWS; past it the change is
+    recorded as not counted and the totals are told."""
+    from deptstats import row_changes
+
+    monkeypatch.setattr(row_changes, "COUNTED_ROWS", 10)     # the extract has 17 rows
+    engine = open_engine(warehouse_url)
+    load_all(engine, landing, registry)
+    compute_indicators(engine, registry)
+    redeliver_prepregnancy_checks(landing)
+    load_all(engine, landing, registry, run_id="second")
+    compute_indicators(engine, registry)
+    second = batch_of(engine, "health/prepregnancy_checks_2023.csv")
+    change = metadata_for().tables["publication_change"]
+    with engine.connect() as conn:
+        row = conn.execute(select(change).where(change.c.batch_id == second)).one()
+    assert row.rows_added is None and row.rows_removed is None
+    code, out = run_cli(capsys, "diff", "--batch", str(second), "--warehouse", warehouse_url)
+    assert code == 0
+    assert "rows 17 → 17; not compared row by row (over 10 rows)" in citywide_line(out)
+    engine.dispose()

@@ -65,7 +65,8 @@ def between(engine: Engine, before: dict[str, Any] | None, after: dict[str, Any]
                 "its figures were computed anew")
     rows = "; ".join(
         (f"batch {s['batch_id']}: " if len(steps) > 1 else "")
-        + describe(s["rows_added"], s["rows_removed"]) for s in steps)
+        + describe(s["rows_added"], s["rows_removed"], s["rows_before"], s["rows_after"])
+        for s in steps)
     return f"{_delivery(after)} replaced {_delivery(before)}; {rows}"
 
 
@@ -81,13 +82,20 @@ def replacing(engine: Engine, batch_ids: list[int], metadata: Any) -> list[int]:
 
 def replaced_rows(engine: Engine, batch_id: int) -> str:
     """What a replacing batch changed in the rows, as publication_change recorded it."""
-    change = metadata_for().tables["publication_change"]
+    tables = metadata_for().tables
+    change, batch = tables["publication_change"], tables["load_batch"]
+    replaced, new = batch.alias("replaced"), batch.alias("new")
     with engine.connect() as conn:
-        row = conn.execute(select(change).where(change.c.batch_id == batch_id)).first()
+        row = conn.execute(
+            select(change, replaced.c.row_count.label("rows_before"),
+                   new.c.row_count.label("rows_after"))
+            .join(replaced, replaced.c.batch_id == change.c.replaced_batch_id)
+            .join(new, new.c.batch_id == change.c.batch_id)
+            .where(change.c.batch_id == batch_id)).first()
     if row is None:
         return "it replaced no publication"
-    return f"it replaced batch {row.replaced_batch_id}; " + describe(row.rows_added,
-                                                                     row.rows_removed)
+    return f"it replaced batch {row.replaced_batch_id}; " + describe(
+        row.rows_added, row.rows_removed, row.rows_before, row.rows_after)
 
 
 def batch_line(engine: Engine, batch_id: int) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from deptstats.batch_states import NOT_COMPUTED, between, figures_as_of, is_batch, resolve
 from deptstats.extraction import figures_in
 from deptstats.registry import Registry, load_registry
-from deptstats.row_changes import counted, describe, period_rows
+from deptstats.row_changes import as_text, counted, describe, period_rows
 
 Key = tuple[str, str, str | None]
 DRAFT_SUFFIXES = (".md", ".docx")
@@ -109,7 +109,7 @@ def rows_changed(old: Side, new: Side, indicator: str, period: str,
     counts = []
     for side in (old, new):
         with side.engine.connect() as conn:
-            counts.append(period_rows(conn, table, period))
+            counts.append(as_text(period_rows(conn, table, period)))
     return describe(*counted(counts[0], counts[1]))
 
 

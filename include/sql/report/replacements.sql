@@ -7,10 +7,12 @@ select
   pc.rows_removed,
   d.file,
   d.sha256,
-  b.row_count
+  replaced.row_count as rows_before,
+  b.row_count as rows_after
 from load_batch b
 join delivery d on d.delivery_id = b.delivery_id
 left join publication_change pc on pc.batch_id = b.batch_id
+left join load_batch replaced on replaced.batch_id = pc.replaced_batch_id
 where b.extract = :extract
   and b.period = :period
   and b.outcome = 'published'
