@@ -197,3 +197,16 @@ def test_a_period_over_the_bound_gives_row_totals(warehouse_url, landing, regist
     assert code == 0
     assert "rows 17 → 17; not compared row by row (over 10 rows)" in citywide_line(out)
     engine.dispose()
+
+
+def test_json_output_is_one_document_and_latest_is_named(redelivered, capsys):
+    import json
+
+    w = redelivered
+    code = main(["diff", str(w["second"] - 1), "latest", "--warehouse", w["url"],
+                 "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0
+    rows = json.loads(captured.out)
+    assert {(r["area"], r["old"], r["new"]) for r in rows} >= {("全市", w["before"], w["after"])}
+    assert f"and batch {w['second']} of" in captured.err        # `latest` resolved

@@ -186,7 +186,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from deptstats.batch_states import NoSuchBatch, batch_line, is_batch
+    from deptstats.batch_states import NoSuchBatch, batch_line, is_batch, resolve
     from deptstats.changes import diff, rows_for_table
     from deptstats.reports import render
     from deptstats.warehouse import open_engine, redact
@@ -199,19 +199,23 @@ def cmd_diff(args: argparse.Namespace) -> int:
     elif new is None:
         sys.exit("deptstats diff: give OLD and NEW, or --batch N")
     engine, label = None, ""
-    if is_batch(old) or is_batch(new):
-        engine, label = open_engine(_warehouse(args), write=False), redact(_warehouse(args))
-        if args.batch is not None:
-            print(batch_line(engine, args.batch))
+    # the summary lines go to stderr under --format json, so stdout stays one JSON document
+    say = sys.stderr if args.format == "json" else sys.stdout
     try:
+        if is_batch(old) or is_batch(new):
+            engine, label = open_engine(_warehouse(args), write=False), redact(_warehouse(args))
+            old, new = (str(resolve(engine, side)) if side == "latest" else side
+                        for side in (old, new))
+            if args.batch is not None:
+                print(batch_line(engine, args.batch), file=say)
         changes = diff(old, new, warehouse=engine, label=label)
     except NoSuchBatch as error:
         sys.exit(f"deptstats diff: {error}")
-    if changes:
+    if changes or args.format == "json":
         print(render(rows_for_table(changes), args.format))
     sides = [f"batch {side} of {label}" if engine is not None and is_batch(side) else side
              for side in (old, new)]
-    print(f"{len(changes)} figure(s) changed between {sides[0]} and {sides[1]}")
+    print(f"{len(changes)} figure(s) changed between {sides[0]} and {sides[1]}", file=say)
     return 0
 
 
