@@ -93,7 +93,10 @@ def test_two_states_compare_after_the_rows_are_gone(redelivered, capsys):
     code, out = run_cli(capsys, "diff", "latest", just_before, "--warehouse", w["url"])
     line = citywide_line(out)
     assert line.index(w["after"]) < line.index(w["before"])   # old column first
-    assert f"batch {w['first']}) replaced" in line
+    # the story is told forwards: the later delivery replaced the earlier one
+    assert f"going back: health/prepregnancy_checks_2023.csv (sha256 {w['sha'][:12]}…, " \
+           f"batch {w['second']}) replaced" in line
+    assert f"batch {w['first']}); rows changed: 1 only in the new delivery" in line
 
 
 def test_a_chain_of_redeliveries_shows_each_step(redelivered, registry, capsys):
@@ -133,7 +136,7 @@ def test_a_first_publication_and_a_batch_never_computed(warehouse_url, landing, 
                         warehouse_url)
     assert code == 0
     line = citywide_line(out)
-    assert "(not computed)" in line and "were not computed from it" in line
+    assert "(not kept)" in line and "its figures were not kept" in line
     engine.dispose()
 
 

@@ -88,3 +88,27 @@ def test_the_banji_is_at_the_foot_of_the_last_page(pdf):
     # the 印发 line is the last line of the 版心, and the 版记 is apart from the 附注
     assert BODY_BOTTOM - 28.95 - 4 < printed < BODY_BOTTOM
     assert copy > note + 28.95
+
+
+def horizontal_rules(pdf, page: int) -> list[tuple[int, int, int]]:
+    """(y, first x, last x) in points of each pixel row of the page, rasterised at 72 dpi, that
+    is dark over more than half the 版心's width: the rules."""
+    raster = subprocess.run(["pdftoppm", "-r", "72", "-f", str(page), "-l", str(page), "-gray",
+                             str(pdf)], capture_output=True, check=True).stdout
+    header, size, _depth, pixels = raster.split(b"\n", 3)
+    assert header == b"P5"
+    width, height = map(int, size.split())
+    rules = []
+    for y in range(height):
+        dark = [x for x, value in enumerate(pixels[y * width:(y + 1) * width]) if value < 128]
+        if len(dark) > 156 * MM / 2:
+            rules.append((y, dark[0], dark[-1]))
+    return rules
+
+
+def test_the_banji_rules_run_the_full_width_of_the_text_block(pdf):
+    rules = horizontal_rules(pdf, page_count(pdf))
+    assert len(rules) >= 3                       # above, between and below 抄送 and 印发
+    for _, first, last in rules[-3:]:
+        assert first == pytest.approx(28 * MM, abs=1.5)
+        assert last == pytest.approx((28 + 156) * MM, abs=1.5)

@@ -15,7 +15,13 @@ from deptstats.row_changes import describe
 from deptstats.warehouse import metadata_for
 
 BATCH = re.compile(r"^(\d+|latest)$")
-NOT_COMPUTED = "(not computed)"
+NOT_COMPUTED = "(not kept)"
+NOT_KEPT = ("its figures were not kept: it was replaced before the indicators ran from it, or "
+            "published before this warehouse kept figure history")
+
+
+# a publication from before the warehouse recorded row changes (migration 0006)
+NOT_RECORDED = "rows changed not recorded (published before this warehouse recorded them)"
 
 
 class NoSuchBatch(ValueError):
@@ -65,7 +71,8 @@ def between(engine: Engine, before: dict[str, Any] | None, after: dict[str, Any]
                 "its figures were computed anew")
     rows = "; ".join(
         (f"batch {s['batch_id']}: " if len(steps) > 1 else "")
-        + describe(s["rows_added"], s["rows_removed"], s["rows_before"], s["rows_after"])
+        + (describe(s["rows_added"], s["rows_removed"], s["rows_before"], s["rows_after"])
+           if s["replaced_batch_id"] is not None else NOT_RECORDED)
         for s in steps)
     return f"{_delivery(after)} replaced {_delivery(before)}; {rows}"
 

@@ -17,7 +17,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.batch_states import NOT_COMPUTED, between, figures_as_of, is_batch, resolve
+from deptstats.batch_states import (
+    NOT_COMPUTED,
+    NOT_KEPT,
+    between,
+    figures_as_of,
+    is_batch,
+    resolve,
+)
 from deptstats.extraction import figures_in
 from deptstats.registry import Registry, load_registry
 from deptstats.row_changes import as_text, counted, describe, period_rows
@@ -42,6 +49,11 @@ class Side:
         if (registry.indicator(key[0]).extract, key[1]) in self.uncomputed:
             return NOT_COMPUTED
         return "(absent)"
+
+
+def known(key: Key, registry: Registry) -> bool:
+    """An indicator the registry still has (history may hold values of one since removed)."""
+    return any(i.code == key[0] for i in registry.indicators)
 
 
 @dataclass(frozen=True)
@@ -109,7 +121,7 @@ def rows_changed(old: Side, new: Side, indicator: str, period: str,
     counts = []
     for side in (old, new):
         with side.engine.connect() as conn:
-            counts.append(as_text(period_rows(conn, table, period)))
+            counts.append(as_text(period_rows(conn, table, period, typed=True)))
     return describe(*counted(counts[0], counts[1]))
 
 
@@ -133,18 +145,21 @@ def cause(old: Side, new: Side, key: Key, registry: Registry) -> str:
 
 
 def _between_batches(old: Side, new: Side, key: Key, registry: Registry) -> str:
-    """Both sides are states of one warehouse: the publications between them."""
+    """Both sides are states of one warehouse: the publications between them, told forwards
+    (from the earlier batch to the later, whichever side that is)."""
     extract = registry.indicator(key[0]).extract
-    standing = {side.label: side.sources.get(key) or side.uncomputed.get((extract, key[1]))
-                for side in (old, new)}
-    before, after = standing[old.label], standing[new.label]
+    before, after = (side.sources.get(key) or side.uncomputed.get((extract, key[1]))
+                     for side in (old, new))
+    backwards = old.batch_id > new.batch_id
+    if backwards:
+        before, after = after, before
+    latest = old if backwards else new
     if after is None:
-        return f"no publication of {extract} {key[1]} stands after batch {new.batch_id}"
+        return f"no publication of {extract} {key[1]} stands after batch {latest.batch_id}"
     text = between(new.engine, before, after)
-    if (extract, key[1]) in new.uncomputed:
-        text += ("; the indicators were not computed from it before a later delivery "
-                 "replaced it")
-    return text
+    if (extract, key[1]) in latest.uncomputed:
+        text += f"; {NOT_KEPT}"
+    return ("going back: " if backwards else "") + text
 
 
 def diff(old_argument: str, new_argument: str, registry: Registry | None = None,
@@ -159,8 +174,8 @@ def diff(old_argument: str, new_argument: str, registry: Registry | None = None,
 
 def compare(old: Side, new: Side, registry: Registry) -> list[Change]:
     changes = []
-    for key in sorted(set(old.values) | set(new.values),
-                      key=lambda k: (k[0], k[1], k[2] is not None, k[2] or "")):
+    keys = {key for key in set(old.values) | set(new.values) if known(key, registry)}
+    for key in sorted(keys, key=lambda k: (k[0], k[1], k[2] is not None, k[2] or "")):
         before, after = old.shown(key, registry), new.shown(key, registry)
         if before != after:
             changes.append(Change(key, registry.indicator(key[0]).name, before, after,

@@ -193,6 +193,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     old, new = args.old, args.new
     if args.batch is not None:
+        if args.batch < 1:
+            sys.exit("deptstats diff: load batches are numbered from 1")
         if old is not None:
             sys.exit("deptstats diff: give --batch N or OLD NEW, not both")
         old, new = str(args.batch - 1), str(args.batch)

@@ -35,6 +35,11 @@ CHAR = Pt(BODY_PT)    # one character of body text, for 空一字 / 空二字
 RULE_RED_EIGHTHS = 8  # 1 pt
 BANJI_OUTER_EIGHTHS, BANJI_INNER_EIGHTHS = 8, 6   # 0.35 mm and 0.25 mm rules
 COPY_LABEL_CHARS = 3  # 抄送：
+# Elements that follow w:tblW and w:tblBorders in a table's properties.
+TBLPR_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+                       "w:tblDescription", "w:tblPrChange")
+TBLPR_AFTER_WIDTH = ("w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders",
+                     *TBLPR_AFTER_BORDERS)
 # Elements that follow w:pBdr in a paragraph's properties (the schema fixes their order).
 PPR_AFTER_BORDERS = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
                      "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
@@ -205,14 +210,29 @@ def banji(document, letter: Letter) -> None:
     """版记: 抄送 and 印发 between rules (0.35 mm outside, 0.25 mm between) as a table in a text
     box whose bottom sits on the foot of the 版心, anchored in the document's last paragraph:
     on the last page, at its foot."""
-    scratch = Document()   # the table is built where python-docx can build it, then moved
+    # the table is built where python-docx can build it, on a page of the letter's size (so
+    # its grid is the 版心's width), then moved into the text box
+    scratch = Document()
+    page_setup(scratch)
     table = scratch.add_table(rows=2, cols=1)
     properties = table._tbl.tblPr
-    width = OxmlElement("w:tblW")
+    width = properties.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        properties.insert_element_before(width, *TBLPR_AFTER_WIDTH)
     width.set(qn("w:w"), str(round(TEXT_WIDTH_MM / 25.4 * 1440)))
     width.set(qn("w:type"), "dxa")
-    properties.append(width)
-    properties.append(table_rules())
+    properties.insert_element_before(table_rules(), *TBLPR_AFTER_BORDERS)
+    # no cell margins: the rules run the 版心's full width; the text's 1-character indent is
+    # the paragraphs'
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), "0")
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    properties.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription",
+                                     "w:tblPrChange")
     printed_by, printed_on = printed_line(letter)
     banji_row(table.rows[0].cells[0].paragraphs[0], copy_line(letter), None)
     banji_row(table.rows[1].cells[0].paragraphs[0], printed_by, printed_on)

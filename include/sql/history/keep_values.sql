@@ -1,5 +1,6 @@
 -- After the indicators are computed: each value from a batch not yet in the history is kept
--- there, so the figure stays known after a later delivery replaces the batch.
+-- there, so the figure stays known after a later delivery replaces the batch. Two runs
+-- computing at once keep one copy.
 insert into indicator_history (
   batch_id, indicator, area_key, period, area, value_text, numerator, denominator, display,
   sql_file, computed_at
@@ -24,3 +25,4 @@ where not exists (
     and h.indicator = iv.indicator
     and h.area_key = coalesce(iv.area, '')
 )
+on conflict do nothing
