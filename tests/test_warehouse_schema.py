@@ -103,6 +103,30 @@ def test_downgrade_and_upgrade_again(empty_url):
     assert current_revision(engine) == head_revision()
 
 
+def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded):
+    """A warehouse upgraded to 0006 with figures already computed: those figures are the
+    history it starts from, one row per batch, indicator and area."""
+    from alembic import command
+
+    from deptstats.schema import alembic_config
+
+    engine = open_engine(loaded)
+    config = alembic_config()
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+        conn.commit()
+    upgrade(engine)
+    with engine.connect() as conn:
+        values = conn.execute(text(
+            "select batch_id, indicator, coalesce(area, ''), display from indicator_value "
+            "order by 1, 2, 3")).all()
+        history = conn.execute(text(
+            "select batch_id, indicator, area_key, display from indicator_history "
+            "order by 1, 2, 3")).all()
+    assert len(values) > 900 and history == values
+
+
 @pytest.fixture
 def loaded(warehouse_url, registry, landing):
     """The sample data plus one refused file, indicators computed."""
