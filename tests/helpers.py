@@ -18,6 +18,17 @@ def write_csv(landing: Path, relative: str, lines: list[str], encoding: str = "u
     return path
 
 
+def set_cell(path: Path, line: int, column: int, value: str, encoding: str = "utf-8-sig"
+             ) -> None:
+    """A department's hand edit of a delivered CSV: one cell (line 0 is the header) set to
+    `value`, the file written back in `encoding`."""
+    lines = path.read_bytes().decode("utf-8-sig").split("\r\n")
+    cells = lines[line].split(",")
+    cells[column] = value
+    lines[line] = ",".join(cells)
+    path.write_bytes("\r\n".join(lines).encode(encoding))
+
+
 def table_counts(engine: Engine, registry: Registry, dimensions: bool = True) -> dict[str, int]:
     """Rows in every warehouse table the schema has (without the dim_* tables if asked); an
     older revision lacks the newer tables."""

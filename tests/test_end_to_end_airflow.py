@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from deptstats.warehouse import open_engine
 from tests.conftest import spec_figures
-from tests.helpers import snapshot, table_counts
+from tests.helpers import set_cell, snapshot, table_counts
 
 pytestmark = pytest.mark.airflow
 
@@ -98,12 +98,7 @@ def test_2_second_run_adds_nothing_and_skips_every_file(workspace, registry):
 def test_3_bad_row_rejects_one_extract_while_others_publish(workspace, registry):
     engine = open_engine(workspace["warehouse"], write=False)
     kindergartens = snapshot(engine, "education_kindergartens", registry, "2023")
-    bad = workspace["landing"] / "education" / "kindergartens_2023.csv"
-    lines = bad.read_bytes().decode("utf-8-sig").split("\r\n")
-    cells = lines[3].split(",")
-    cells[3] = "公私合办"
-    lines[3] = ",".join(cells)
-    bad.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+    set_cell(workspace["landing"] / "education" / "kindergartens_2023.csv", 3, 3, "公私合办")
     # another department re-delivers a corrected file the same night
     beds = workspace["landing"] / "civil_affairs" / "elderly_care_institutions_2023-12.csv"
     text = beds.read_bytes().decode("utf-8")

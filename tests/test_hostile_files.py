@@ -16,7 +16,7 @@ from deptstats.landing import FileReplaced, deliveries_of, scan
 from deptstats.loading import ExtractRejected, load_extract, record_unmatched
 from deptstats.settings import TUNING
 from deptstats.warehouse import open_engine
-from tests.helpers import snapshot
+from tests.helpers import set_cell, snapshot
 
 SECRET = "镇街,目标人群数,检查人数\n浒山街道,1,1\n"
 HEALTH = "health/prepregnancy_checks_2023.csv"
@@ -162,12 +162,7 @@ def test_arabic_indic_digits_are_not_numbers(warehouse_url, landing, registry):
         o.message for o in record_unmatched(engine, landing, registry)
         if o.file.endswith("٢٠٢١.csv"))
     unmatched_name.unlink()
-    target = landing / "education" / "kindergartens_2023.csv"
-    text_ = target.read_bytes().decode("utf-8-sig").split("\r\n")
-    cells = text_[1].split(",")
-    cells[4] = "٧٤٣"
-    text_[1] = ",".join(cells)
-    target.write_bytes("\r\n".join(text_).encode("utf-8"))
+    set_cell(landing / "education" / "kindergartens_2023.csv", 1, 4, "٧٤٣", "utf-8")
     outcomes = {o.file: o for o in _load(engine, landing, "kindergartens", registry)}
     refused = outcomes["education/kindergartens_2023.csv"]
     assert refused.status == "rejected"
@@ -276,12 +271,7 @@ def test_a_cell_no_column_may_hold_is_a_cell_problem(warehouse_url, landing, reg
     if stream:
         monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
     engine = open_engine(warehouse_url)
-    target = landing / "education" / "kindergartens_2023.csv"
-    lines = target.read_bytes().decode("utf-8-sig").split("\r\n")
-    cells = lines[2].split(",")
-    cells[1] = cell
-    lines[2] = ",".join(cells)
-    target.write_bytes("\r\n".join(lines).encode("utf-8"))
+    set_cell(landing / "education" / "kindergartens_2023.csv", 2, 1, cell, "utf-8")
     outcomes = {o.file: o for o in _load(engine, landing, "kindergartens", registry)}
     refused = outcomes["education/kindergartens_2023.csv"]
     assert refused.status == "rejected", refused.message
@@ -301,12 +291,8 @@ def test_amounts_stay_exact_or_are_refused(warehouse_url, landing, registry):
     from sqlalchemy import make_url
 
     engine = open_engine(warehouse_url)
-    target = landing / "housing_fund" / "multi_child_loans_2022.csv"
-    lines = target.read_bytes().decode("utf-8-sig").split("\r\n")
-    cells = lines[1].split(",")
-    cells[4] = "1234567890.123456"
-    lines[1] = ",".join(cells)
-    target.write_bytes("\r\n".join(lines).encode("utf-8"))
+    set_cell(landing / "housing_fund" / "multi_child_loans_2022.csv", 1, 4,
+             "1234567890.123456", "utf-8")
     outcomes = {o.file: o for o in _load(engine, landing, "multi_child_loans", registry)}
     outcome = outcomes["housing_fund/multi_child_loans_2022.csv"]
     if make_url(warehouse_url).get_backend_name() == "sqlite":

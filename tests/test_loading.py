@@ -8,7 +8,7 @@ import pytest
 from deptstats.loading import ExtractRejected, load_extract, record_unmatched
 from deptstats.reports import loads, problems
 from deptstats.warehouse import metadata_for, open_engine
-from tests.helpers import load_all, snapshot, table_counts, write_csv
+from tests.helpers import load_all, set_cell, snapshot, table_counts, write_csv
 
 KG_HEADER = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
 
@@ -31,12 +31,7 @@ def test_a_bad_row_rejects_the_file_and_keeps_the_earlier_publication(warehouse_
     load_all(engine, landing, registry)
     extract = registry.extract("kindergartens")
     before = snapshot(engine, extract.table, registry, "2023")
-    path = landing / "education" / "kindergartens_2023.csv"
-    lines = path.read_bytes().decode("utf-8-sig").splitlines()
-    cells = lines[5].split(",")
-    cells[3] = "公私合办"
-    lines[5] = ",".join(cells)
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    set_cell(landing / "education" / "kindergartens_2023.csv", 5, 3, "公私合办")
 
     with pytest.raises(ExtractRejected) as rejected:
         load_extract(engine, landing, "kindergartens", "run-2", registry)

@@ -60,8 +60,6 @@ def _delivery(source: dict[str, Any]) -> str:
 
 def between(engine: Engine, before: dict[str, Any] | None, after: dict[str, Any]) -> str:
     """Which delivery replaced which between the two states, and the rows each changed."""
-    steps = replacements(engine, after["extract"], after["period"],
-                         before["batch_id"] if before else 0, after["batch_id"])
     if before is None:
         return f"first published by {_delivery(after)}"
     if before["batch_id"] == after["batch_id"]:
@@ -69,6 +67,8 @@ def between(engine: Engine, before: dict[str, Any] | None, after: dict[str, Any]
     if before["sha256"] == after["sha256"]:
         return (f"{_delivery(after)} delivered again the bytes of batch {before['batch_id']}; "
                 "its figures were computed anew")
+    steps = replacements(engine, after["extract"], after["period"], before["batch_id"],
+                         after["batch_id"])
     rows = "; ".join(
         (f"batch {s['batch_id']}: " if len(steps) > 1 else "")
         + (describe(s["rows_added"], s["rows_removed"], s["rows_before"], s["rows_after"])

@@ -172,14 +172,25 @@ def diff(old_argument: str, new_argument: str, registry: Registry | None = None,
     return compare(old, new, registry)
 
 
+def _delivery_of(source: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    return None if source is None else (source["file"], source["sha256"], source["batch_id"])
+
+
 def compare(old: Side, new: Side, registry: Registry) -> list[Change]:
     changes = []
+    # A cause depends on the extract, the period and the deliveries behind the two values, not
+    # on the area: every area of a re-delivered extract shares one (and one count of rows).
+    causes: dict[tuple[Any, ...], str] = {}
     keys = {key for key in set(old.values) | set(new.values) if known(key, registry)}
     for key in sorted(keys, key=lambda k: (k[0], k[1], k[2] is not None, k[2] or "")):
         before, after = old.shown(key, registry), new.shown(key, registry)
         if before != after:
+            reason = (registry.indicator(key[0]).extract, key[1],
+                      _delivery_of(old.sources.get(key)), _delivery_of(new.sources.get(key)))
+            if reason not in causes:
+                causes[reason] = cause(old, new, key, registry)
             changes.append(Change(key, registry.indicator(key[0]).name, before, after,
-                                  cause(old, new, key, registry)))
+                                  causes[reason]))
     return changes
 
 

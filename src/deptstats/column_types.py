@@ -24,7 +24,6 @@ class ColumnType:
     stored: str = "text"  # how writers store it: text, integer, decimal, date or boolean
     pattern: tuple[str, str] | None = None  # the rule its text must match, and its wording
     parsed: bool = False  # a number or date is kept beside the text, under <name>__value
-    strip_only: bool = False  # normalised by stripping white space (vectorised)
     free_text: bool = False  # mostly distinct values: no distinct sets kept for the checks
     summed: bool = False  # added up against the file's total row
     unique: bool = False  # may appear once in a file
@@ -34,10 +33,10 @@ class ColumnType:
 
 
 TYPES: dict[str, ColumnType] = {t.name: t for t in (
-    ColumnType("id", normalize_text, Text, strip_only=True, free_text=True, unique=True),
-    ColumnType("text", normalize_text, Text, strip_only=True, free_text=True,
+    ColumnType("id", normalize_text, Text, free_text=True, unique=True),
+    ColumnType("text", normalize_text, Text, free_text=True,
                emptiness_checked=False),
-    ColumnType("area", normalize_text, Text, strip_only=True, value_set="area"),
+    ColumnType("area", normalize_text, Text, value_set="area"),
     ColumnType("enum", normalize_choice, Text, value_set="enum"),
     ColumnType("yesno", normalize_choice, Boolean, stored="boolean", value_set="yesno"),
     ColumnType("count", normalize_number, BigInteger, stored="integer", parsed=True,

@@ -94,7 +94,7 @@ def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None
         raise IrregularCsv(path.name)
     mapping, warnings = checked.mapping, checked.warnings
     names = [f"c{i}" for i in range(len(header))]
-    columns = [c.name for c in extract.columns if c.name in mapping.values()]
+    columns = checked.columns
     source = (_HashingFile((opener or binary_opener(path))(), hasher) if data is None
               else pa.BufferReader(data))
     try:

@@ -4,7 +4,6 @@ extract's files are refused."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
@@ -23,9 +22,6 @@ class FileOutcome:
     message: str = ""
     examples: list[str] = field(default_factory=list)
     docs_page: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 class ExtractRejected(Exception):

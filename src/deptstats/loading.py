@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EXAMPLES_IN_MESSAGE = 5
-# Rows of a streamed file checked together: GX costs about 0.2 s a run, whatever its size.
 log = logging.getLogger(__name__)
 
 
@@ -185,8 +184,7 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
         validation = prepared.validation
         # an inner savepoint: a COPY cut short leaves a PostgreSQL transaction unusable
         # until rolled back to before it
-        this_attempt = conn.begin_nested()
-        lock_period(conn, target, delivery.period.code)
+        this_attempt = conn.begin_nested()  # the period is locked already (_write_audit)
         conn.execute(delete(target).where(target.c.period == delivery.period.code))
         try:
             with RowWriter(conn, target, delivery.extract, delivery.period.code,
@@ -235,7 +233,7 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     batch = start_batch(conn, tables, delivery.relative, prepared.sha256, extract.code,
                         period.code, prepared.size, run_id, prepared.reference_batch_id,
                         delivery_id)
-    report, problems, rows = _write_audit(conn, prepared, tables[extract.table], batch, registry)
+    report, problems, rows = _write_audit(conn, prepared, tables, batch, registry)
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
     status = "rejected" if errors else "published"
@@ -252,20 +250,20 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
                        report.docs_page)
 
 
-def _write_audit(conn: Connection, prepared: _Prepared, target: Any, batch: Batch,
+def _write_audit(conn: Connection, prepared: _Prepared, tables: Any, batch: Batch,
                  registry: Registry) -> tuple[ValidationReport, list[Problem], int]:
     """Write-audit under a savepoint of the publishing transaction: readers keep seeing the
     earlier publication until the commit, and a crash before it leaves that one whole. The
     report, every problem and the rows published (0 when refused)."""
     extract, period = prepared.delivery.extract, prepared.delivery.period
+    target = tables[extract.table]
     savepoint = conn.begin_nested()
     written = 0
     read_whole = prepared.hasher is None
     replaced = None
     if prepared.read_error is None and not (read_whole and prepared.validation.has_errors):
         lock_period(conn, target, period.code)  # what it replaces is read under the lock
-        replaced = before_replacing(conn, metadata_for(registry).tables, target, extract.code,
-                                    period.code)
+        replaced = before_replacing(conn, tables, target, extract.code, period.code)
         written = _write_rows(conn, prepared, target, batch.batch_id, registry)
     report = ValidationReport(suite=suite_name(extract))
     if prepared.read_error is None:
@@ -281,8 +279,7 @@ def _write_audit(conn: Connection, prepared: _Prepared, target: Any, batch: Batc
         return report, problems, 0
     audit_publication(target, period.code, batch.batch_id, written, prepared.taken,
                       prepared.unwritable)
-    record_change(conn, metadata_for(registry).tables, target, batch.batch_id, period.code,
-                  replaced, written)
+    record_change(conn, tables, target, batch.batch_id, period.code, replaced, written)
     savepoint.commit()
     return report, problems, written
 

@@ -19,6 +19,7 @@ from deptstats.csv_stream import csv_chunks, reuse_arrow_memory
 from deptstats.normalize import normalize_date, normalize_number
 from deptstats.printable import cut
 from deptstats.registry import Extract
+from deptstats.settings import TUNING
 from deptstats.tables import (
     IrregularCsv,
     Opener,
@@ -35,7 +36,6 @@ from deptstats.tables import (
 __all__ = ["IrregularCsv", "RawTable", "ReadError", "iter_tables", "normalize_cell",
            "normalize_date", "normalize_header", "normalize_number", "read_file",
            "reuse_arrow_memory", "streams"]
-from deptstats.settings import TUNING
 
 HEADER_SEARCH_ROWS = 30
 # A worksheet is read up to this column: a stray cell in column XFD would otherwise pad every
@@ -211,7 +211,7 @@ def _tabulate(
             + ", ".join(f"{extract.column(n).label} ({n})" for n in checked.repeated)
             + " more than once; keep one column for each")
     mapping, warnings = checked.mapping, checked.warnings
-    columns = [c.name for c in extract.columns if c.name in mapping.values()]
+    columns = checked.columns
     table = RawTable(columns=columns, cells={name: [] for name in columns}, row_numbers=[],
                      warnings=warnings, row_label=row_label)
     for number, cells in rows_iter:
@@ -286,5 +286,3 @@ def read_csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | N
     except IrregularCsv:
         return None
 
-
-# ------------------------------------------------------------------ cell normalisation

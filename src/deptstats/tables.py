@@ -150,10 +150,7 @@ class Header:
     missing: list[Column]
     repeated: list[str]
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def columns(self) -> list[str]:
-        return list(dict.fromkeys(self.mapping.values()))
+    columns: list[str] = field(default_factory=list)  # the columns it has, in extract order
 
 
 def check_header(extract: Extract, cells: list[object], file_name: str) -> Header:
@@ -162,4 +159,5 @@ def check_header(extract: Extract, cells: list[object], file_name: str) -> Heade
     warnings = [f"{file_name}: unknown column {str(h).strip()!r} ignored"
                 for position, h in enumerate(cells)
                 if _cell_text(h) is not None and position not in mapping]
-    return Header(mapping, missing, _repeated(extract, cells), warnings)
+    columns = [c.name for c in extract.columns if c.name in mapping.values()]
+    return Header(mapping, missing, _repeated(extract, cells), warnings, columns)

@@ -4,16 +4,11 @@ found without Great Expectations, on the cells as delivered."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from deptstats.column_types import TYPES
 from deptstats.readers import RawTable, normalize_number
 from deptstats.registry import Extract
 from deptstats.validation.results import CELL_CHARACTERS, PATTERNS, Problem, _column_title
-
-if TYPE_CHECKING:
-    pass
-
 
 
 def cell_problems(extract: Extract, table: RawTable) -> list[Problem]:

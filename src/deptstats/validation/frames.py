@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from deptstats.column_types import TYPES
+from deptstats.normalize import normalize_text
 from deptstats.readers import RawTable, normalize_cell
 from deptstats.registry import Extract
 from deptstats.validation.results import ROW, VALUE
@@ -61,7 +62,7 @@ def _normalized(column_type: str, cells: Any) -> pd.Series:
     import pandas as pd
 
     series = cells if isinstance(cells, pd.Series) else pd.Series(cells, dtype="object")
-    if TYPES[column_type].strip_only:
+    if TYPES[column_type].normalize is normalize_text:  # stripping is vectorised
         if str(series.dtype) != "object":
             return series.str.strip()
         return series.where(series.isna(), series.str.strip())

@@ -16,8 +16,6 @@ if TYPE_CHECKING:
 
 
 KEY = "distinct_key"
-# Below this many rows one pass over the whole file is quicker than a pass per distinct set.
-# Columns with at most this many distinct values are checked together in one padded frame.
 
 
 NOT_NULL = "expect_column_values_to_not_be_null"

@@ -3,7 +3,6 @@ Data Docs."""
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from deptstats.registry import Extract
@@ -14,9 +13,6 @@ from deptstats.validation.suite import Check
 
 if TYPE_CHECKING:
     import pandas as pd
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
 
 
 class _Gx:

@@ -4,16 +4,10 @@ report; and the rules' wording shared by the other modules."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from deptstats.column_types import TYPES
 from deptstats.printable import cut
 from deptstats.registry import Extract
-
-if TYPE_CHECKING:
-    pass
-
-
 
 ROW = "source_row"
 VALUE = "__value"

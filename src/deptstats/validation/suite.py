@@ -4,16 +4,12 @@ with the steward's wording of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from deptstats.column_types import TYPES
 from deptstats.periods import Period
 from deptstats.registry import Column, Extract, Registry
 from deptstats.validation.results import DATE_WORDING, VALUE, _column_title
-
-if TYPE_CHECKING:
-    pass
-
 
 
 @dataclass(frozen=True)

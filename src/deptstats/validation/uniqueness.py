@@ -11,10 +11,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
-# From this many values on, uniqueness codes are made by parts (see exact_codes).
-
-
 def exact_codes(chunks: list[Any]) -> Any:
     """Exact codes of a text column given as Arrow chunks: equal values get equal numbers,
     missing stays missing (NaN). What uniqueness needs, without GX hashing and comparing
