@@ -25,7 +25,10 @@ WORKER_NAME = "DEPTSTATS_WORKER_NAME"
 def worker_hostname() -> str:
     """`[core] hostname_callable` of the workers: the machine's name, with the worker's own
     name when several run on one machine."""
-    name = os.environ.get(WORKER_NAME)
+    return _named(os.environ.get(WORKER_NAME))
+
+
+def _named(name: str | None) -> str:
     host = socket.getfqdn()
     return f"{name}@{host}" if name else host
 
@@ -41,11 +44,13 @@ def celery_environment(settings: Settings) -> dict[str, str]:
         raise ValueError("the Celery executor needs a PostgreSQL metadata database "
                          "(--metadata-db postgresql://user@host/airflow): workers on other "
                          "machines share it")
-    backend = make_url(settings.metadata_db).set(drivername="postgresql+psycopg")
+    from deptstats.airflow_services import metadata_urls
+
+    backend, _ = metadata_urls(settings.metadata_db)
     return {
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CELERY__BROKER_URL": settings.broker,
-        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + backend.render_as_string(hide_password=False),
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + backend,
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
         # a worker takes one task at a time from the queue, so idle workers get the next one
         "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
@@ -61,7 +66,7 @@ def workers(settings: Settings) -> list[Component]:
     for number in range(1, settings.workers + 1):
         name = f"worker-{number}"
         command = [sys.executable, "-m", "airflow", "celery", "worker",
-                   "--celery-hostname", f"{name}@{socket.getfqdn()}",
+                   "--celery-hostname", _named(name),
                    "--queues", queue_name(settings)]
         found.append(Component(name, command, {
             WORKER_NAME: name,

@@ -82,14 +82,13 @@ def draft_side(path: Path, registry: Registry) -> Side:
 
 
 def warehouse_side(url: str) -> Side:
-    from deptstats.reports import figures
+    from deptstats.reports import figures_by_key
     from deptstats.warehouse import normalize_url, open_engine, redact
 
     engine = open_engine(normalize_url(url), write=False)
-    records = figures(engine)
-    return Side(redact(normalize_url(url)),
-                {(r["indicator"], r["period"], r["area"]): r["display"] for r in records},
-                {(r["indicator"], r["period"], r["area"]): r for r in records}, engine)
+    records = figures_by_key(engine)
+    return Side(redact(normalize_url(url)), {k: r["display"] for k, r in records.items()},
+                records, engine)
 
 
 def batch_side(engine: Engine, label: str, batch_id: int) -> Side:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from deptstats.paths import include_dir
 from deptstats.periods import parse_period
 from deptstats.registry import Registry, load_registry
-from deptstats.reports import figures
+from deptstats.reports import figures_by_key
 
 # no blanks inside, so the placeholder reads the same after a document's blanks are dropped
 MISSING = "【缺数：{code}（{period}{area}）】"
@@ -36,6 +36,10 @@ class Quoted:
     shown: str
     record: dict[str, Any] | None
 
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.indicator, self.period, self.area)
+
 
 @dataclass
 class Letter:
@@ -51,11 +55,15 @@ class Letter:
 
 @dataclass(frozen=True)
 class Draft:
-    path: Path
     figures_used: int
     figures_missing: list[str]
-    paths: tuple[Path, ...] = ()
+    paths: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> Path:
+        """The first format's file."""
+        return self.paths[0]
 
 
 def reply_codes() -> list[str]:
@@ -134,7 +142,7 @@ def build_letter(engine: Engine, code: str = "reply-2024-147",
                  registry: Registry | None = None) -> Letter:
     registry = registry or load_registry()
     config = reply_config(code)
-    records = {(f["indicator"], f["period"], f["area"]): f for f in figures(engine)}
+    records = figures_by_key(engine)
     quoted: list[Quoted] = []
 
     def fig(indicator_code: str, area: str | None = None) -> str:
@@ -175,7 +183,6 @@ def draft_reply(engine: Engine, out_dir: Path, code: str = "reply-2024-147",
             review.write_docx(letter, registry, out_dir / f"{code}.review.docx")
         paths.append(path)
     review.write_provenance(letter, out_dir / f"{code}.provenance.json")
-    used = {(q.indicator, q.period, q.area) for q in letter.quoted if q.record is not None}
-    missing = [f"{q.indicator} {q.period}" + (f" {q.area}" if q.area else "")
-               for q in letter.missing]
-    return Draft(paths[0], len(used), missing, tuple(paths), tuple(letter.warnings))
+    used = {q.key for q in letter.quoted if q.record is not None}
+    missing = [review.label(q) for q in letter.missing]
+    return Draft(len(used), missing, tuple(paths), tuple(letter.warnings))

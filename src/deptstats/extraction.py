@@ -127,8 +127,9 @@ def find_figures(paragraphs: list[str], code: str | None = None,
     registry = registry or load_registry()
     code = code or detect_reply(paragraphs)
     frames, quoted = frame(code, registry)
-    document_sentences = [s for p in paragraphs for s in sentences(normalise(p))]
-    text = "\n".join(normalise(p) for p in paragraphs)
+    normalised = [normalise(p) for p in paragraphs]
+    document_sentences = [s for p in normalised for s in sentences(p)]
+    text = "\n".join(normalised)
     found: dict[int, tuple[str, str]] = {}
     for tokens in frames:
         pattern = sentence_pattern(tokens)

@@ -35,11 +35,9 @@ CHAR = Pt(BODY_PT)    # one character of body text, for 空一字 / 空二字
 RULE_RED_EIGHTHS = 8  # 1 pt
 BANJI_OUTER_EIGHTHS, BANJI_INNER_EIGHTHS = 8, 6   # 0.35 mm and 0.25 mm rules
 COPY_LABEL_CHARS = 3  # 抄送：
-# Elements that follow w:tblW and w:tblBorders in a table's properties.
+# Elements that follow w:tblBorders in a table's properties (w:tblCellMar: from the 4th).
 TBLPR_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
                        "w:tblDescription", "w:tblPrChange")
-TBLPR_AFTER_WIDTH = ("w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders",
-                     *TBLPR_AFTER_BORDERS)
 # Elements that follow w:pBdr in a paragraph's properties (the schema fixes their order).
 PPR_AFTER_BORDERS = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
                      "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
@@ -216,10 +214,7 @@ def banji(document, letter: Letter) -> None:
     page_setup(scratch)
     table = scratch.add_table(rows=2, cols=1)
     properties = table._tbl.tblPr
-    width = properties.find(qn("w:tblW"))
-    if width is None:
-        width = OxmlElement("w:tblW")
-        properties.insert_element_before(width, *TBLPR_AFTER_WIDTH)
+    width = properties.find(qn("w:tblW"))   # python-docx writes one, "auto"
     width.set(qn("w:w"), str(round(TEXT_WIDTH_MM / 25.4 * 1440)))
     width.set(qn("w:type"), "dxa")
     properties.insert_element_before(table_rules(), *TBLPR_AFTER_BORDERS)
@@ -231,8 +226,7 @@ def banji(document, letter: Letter) -> None:
         margin.set(qn("w:w"), "0")
         margin.set(qn("w:type"), "dxa")
         margins.append(margin)
-    properties.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription",
-                                     "w:tblPrChange")
+    properties.insert_element_before(margins, *TBLPR_AFTER_BORDERS[3:])
     printed_by, printed_on = printed_line(letter)
     banji_row(table.rows[0].cells[0].paragraphs[0], copy_line(letter), None)
     banji_row(table.rows[1].cells[0].paragraphs[0], printed_by, printed_on)

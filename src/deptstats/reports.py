@@ -40,6 +40,11 @@ def figures(engine: Engine) -> list[dict[str, Any]]:
     return query(engine, "figures")
 
 
+def figures_by_key(engine: Engine) -> dict[tuple[str, str, str | None], dict[str, Any]]:
+    """Every figure by (indicator, period, area); area None is citywide."""
+    return {(f["indicator"], f["period"], f["area"]): f for f in figures(engine)}
+
+
 def loads(engine: Engine) -> list[dict[str, Any]]:
     return query(engine, "loads")
 

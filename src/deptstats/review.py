@@ -34,8 +34,8 @@ def label(q: Quoted) -> str:
 def unique(quoted: list[Quoted]) -> list[Quoted]:
     seen, kept = set(), []
     for q in quoted:
-        if (q.indicator, q.period, q.area) not in seen:
-            seen.add((q.indicator, q.period, q.area))
+        if q.key not in seen:
+            seen.add(q.key)
             kept.append(q)
     return kept
 

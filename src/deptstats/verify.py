@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from deptstats.extraction import FoundFigure, figures_in, normalise
 from deptstats.registry import Registry, load_registry
-from deptstats.reports import figures
+from deptstats.reports import figures_by_key
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def verify_document(path: Path, engine: Engine, code: str | None = None,
                     registry: Registry | None = None) -> Verification:
     registry = registry or load_registry()
     reply, found = figures_in(path, code, registry)
-    records = {(f["indicator"], f["period"], f["area"]): f for f in figures(engine)}
+    records = figures_by_key(engine)
     findings = [f for figure in found
                 if (f := finding(figure, records.get(figure.key), registry)) is not None]
     return Verification(path, reply, len(found), findings)
