@@ -2,16 +2,20 @@
 other machines; every component shares the PostgreSQL metadata database, the warehouse and the
 landing folder (shared storage).
 
-Workers started together on one machine each get their own name, log-server port and host name
-as Airflow records it (`worker_hostname`), so the UI and REST API tell them apart as they would
-tell machines apart."""
+Workers started together on one machine each get their own name and host name as Airflow records
+it (`worker_hostname`), so the UI and REST API tell them apart as they would tell machines apart.
+They share one log server: the api-server asks every worker's host for a running task's log at
+the one port of its own [logging] worker_log_server_port, and the workers of one machine write
+to the same log folder, so the first worker serves it and the others start none."""
 
 from __future__ import annotations
 
+import configparser
 import hashlib
 import os
 import socket
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import make_url
@@ -20,6 +24,8 @@ if TYPE_CHECKING:
     from deptstats.airflow_services import Component, Settings
 
 WORKER_NAME = "DEPTSTATS_WORKER_NAME"
+LOG_SERVER_PORT_ENV = "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"
+DEFAULT_LOG_SERVER_PORT = 8793
 
 
 def worker_hostname() -> str:
@@ -56,7 +62,28 @@ def celery_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
         "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue_name(settings),
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "deptstats.airflow_celery.worker_hostname",
+        # the same port for the worker that serves logs and the api-server that asks for them
+        LOG_SERVER_PORT_ENV: str(log_server_port(settings.home)),
     }
+
+
+def log_server_port(home: Path) -> int:
+    """[logging] worker_log_server_port as Airflow will read it: the environment first, then
+    the configuration file, then Airflow's default."""
+    value = os.environ.get(LOG_SERVER_PORT_ENV)
+    if value is None:
+        config = configparser.ConfigParser(interpolation=None, strict=False)
+        config.read(os.environ.get("AIRFLOW_CONFIG") or home / "airflow.cfg", encoding="utf-8")
+        value = config.get("logging", "worker_log_server_port", fallback=None)
+    if value is None or not value.strip():
+        return DEFAULT_LOG_SERVER_PORT
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise ValueError(f"[logging] worker_log_server_port is {value!r}, not a port number")
+    return port
 
 
 def workers(settings: Settings) -> list[Component]:
@@ -68,15 +95,7 @@ def workers(settings: Settings) -> list[Component]:
         command = [sys.executable, "-m", "airflow", "celery", "worker",
                    "--celery-hostname", _named(name),
                    "--queues", queue_name(settings)]
-        found.append(Component(name, command, {
-            WORKER_NAME: name,
-            # the UI fetches a running task's log from its worker: one port each
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-        }))
+        if number > 1:
+            command.append("--skip-serve-logs")  # worker-1 serves this machine's log folder
+        found.append(Component(name, command, {WORKER_NAME: name}))
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("", 0))
-        return probe.getsockname()[1]

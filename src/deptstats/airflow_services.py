@@ -7,6 +7,7 @@ LocalExecutor's workers, a task's supervisor). Output goes to <home>/logs/compon
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import signal
@@ -26,6 +27,11 @@ from deptstats.airflow_local import airflow_environment
 from deptstats.airflow_logins import Logins, ensure_logins, jwt_secret
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+# Airflow's log server listens on every address (it takes no host) and dies alone on a port
+# clash. The scheduler's and triggerer's run beside the api-server, which reads their log
+# files from the shared log folder, so they are not started at all.
+WITHOUT_LOG_SERVER = ("scheduler", "triggerer")
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 HEALTH_PATH = "/api/v2/monitor/health"
 
 
@@ -41,7 +47,7 @@ class Settings:
     parallelism: int = 4  # LocalExecutor forks this many workers at start
     executor: str = "local"  # or "celery": tasks go to Celery workers through the broker
     workers: int = 0  # Celery workers started here (other machines may run more)
-    broker: str = "redis://127.0.0.1:6379/0"
+    broker: str = DEFAULT_BROKER
 
     @property
     def url(self) -> str:
@@ -98,6 +104,8 @@ def components(settings: Settings) -> list[Component]:
         command = [sys.executable, "-m", "airflow", name]
         if name == "api-server":
             command += ["--host", settings.host, "--port", str(settings.port)]
+        if name in WITHOUT_LOG_SERVER:
+            command.append("--skip-serve-logs")
         found.append(Component(name, command))
     if settings.executor == "celery":
         from deptstats.airflow_celery import workers
@@ -242,12 +250,46 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
-def up(settings: Settings) -> int:
-    """Start the components, print the URL and logins, run until SIGINT or SIGTERM."""
+def port_in_use_anywhere(port: int) -> bool:
+    """Whether a server binding every address, IPv4 and IPv6 (as Airflow's log server does),
+    would find the port taken on one of them. A machine without IPv6 has no IPv6 to clash on."""
+    for family, address in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        try:
+            with socket.socket(family) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                probe.bind((address, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return True
+    return False
+
+
+def port_clash(settings: Settings) -> str | None:
+    """One line saying which port a component would fail to listen on, or None."""
     if port_in_use(settings.host, settings.port):
         # the health check would otherwise be answered by whatever holds the port
-        print(f"{settings.host}:{settings.port} is in use: choose another --port",
-              file=sys.stderr)
+        return f"{settings.host}:{settings.port} is in use: choose another --port"
+    if settings.executor == "celery" and settings.workers > 0:
+        from deptstats.airflow_celery import log_server_port
+
+        port = log_server_port(settings.home)
+        if port_in_use_anywhere(port):
+            return (f"port {port} is in use, and the Celery workers' log server listens on it "
+                    f"on every address: free it or set [logging] worker_log_server_port "
+                    f"(AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT) to a free port")
+    return None
+
+
+def up(settings: Settings) -> int:
+    """Start the components, print the URL and logins, run until SIGINT or SIGTERM."""
+    try:
+        clash = port_clash(settings)
+    except ValueError as failure:
+        clash = str(failure)
+    if clash:
+        print(clash, file=sys.stderr)
         return 1
     try:
         logins, env = prepare(settings)
