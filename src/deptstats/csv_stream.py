@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from deptstats.file_kinds import refuse_wide_text
 from deptstats.registry import Extract
 from deptstats.settings import TUNING
 from deptstats.tables import (
@@ -85,10 +86,12 @@ def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None
     import pyarrow as pa
 
     if data is not None:
-        encoding, header = _csv_header(data[:HEAD_BYTES])
+        head = data[:HEAD_BYTES]
     else:
         with (opener or binary_opener(path))() as source:
-            encoding, header = _csv_header(source.read(HEAD_BYTES))
+            head = source.read(HEAD_BYTES)
+    refuse_wide_text(head, path)  # pyarrow would read UTF-16 as garbage
+    encoding, header = _csv_header(head)
     checked = check_header(extract, header, path.name)
     if checked.missing or checked.repeated:  # the row-by-row reader says what is wrong
         raise IrregularCsv(path.name)
