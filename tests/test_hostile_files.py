@@ -322,3 +322,43 @@ def test_data_docs_show_a_hostile_cell_as_text(warehouse_url, landing, registry,
     pages = [p.read_text(encoding="utf-8") for p in docs.rglob("*.html")]
     assert any("&lt;img src=x onerror=alert(1)&gt;" in page for page in pages)
     assert not any(hostile in page for page in pages)
+
+
+def test_a_hidden_copy_of_the_sheet_with_relabelled_cells_is_refused(warehouse_url, landing,
+                                                                    registry):
+    """The real sheet stays visible; a copy with 15 民办 relabelled 公办 (totals unchanged) is
+    moved first and hidden. Whoever opens the workbook sees only the real sheet: the hidden
+    one must never be published."""
+    import io
+
+    import openpyxl
+
+    engine = open_engine(warehouse_url)
+    target = landing / "education" / "kindergartens_2022.xlsx"
+    _load(engine, landing, "kindergartens", registry)
+    before = snapshot(engine, "education_kindergartens", registry, "2022")
+    assert before
+    book = openpyxl.load_workbook(target)
+    real = book.worksheets[0]
+    forged = book.copy_worksheet(real)
+    forged.title = "Sheet2"
+    relabelled = 0
+    for row in forged.iter_rows():
+        for cell in row:
+            if cell.value == "民办" and relabelled < 15:
+                cell.value, relabelled = "公办", relabelled + 1
+    assert relabelled == 15
+    book.move_sheet(forged, offset=-book.index(forged))
+    forged.sheet_state = "hidden"
+    book.active = book.index(real)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    target.write_bytes(buffer.getvalue())
+
+    outcomes = {o.file: o for o in _load(engine, landing, "kindergartens", registry)}
+
+    refused = outcomes["education/kindergartens_2022.xlsx"]
+    assert refused.status == "rejected"
+    assert f"the header is on visible sheet {real.title!r} and also on hidden sheet " \
+           "'Sheet2'" in refused.message
+    assert snapshot(engine, "education_kindergartens", registry, "2022") == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import openpyxl
 import pytest
 
 from deptstats.readers import (
+    IrregularCsv,
     ReadError,
+    iter_tables,
     normalize_cell,
     normalize_date,
     normalize_header,
@@ -277,3 +280,182 @@ def test_column_wise_reader_leaves_odd_files_to_the_row_reader(tmp_path, checks,
     ragged = "镇街,目标人群数,检查人数\n浒山街道,10\n".encode()
     table = read_file(write(tmp_path, "p.csv", ragged), checks)
     assert table.rows == [{"area": "浒山街道", "target_people": "10", "checked_people": None}]
+
+
+# ------------------------------------------------------------------ sheets nobody sees
+
+
+def workbook(sheets: list[tuple[str, list[list[object]], str]], hidden_rows: tuple[int, ...] = (),
+             hidden_columns: tuple[str, ...] = ()) -> bytes:
+    """A workbook of (title, rows, state) sheets; rows and columns hidden on the visible one."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows, state in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+        if state == "visible":
+            for number in hidden_rows:
+                sheet.row_dimensions[number].hidden = True
+            for letter in hidden_columns:
+                sheet.column_dimensions[letter].hidden = True
+    book.active = next(i for i, (_, _, state) in enumerate(sheets) if state == "visible")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+REAL = [["镇街", "目标人群数", "检查人数"], ["浒山街道", 100, 90], ["白沙路街道", 200, 150]]
+FORGED = [["镇街", "目标人群数", "检查人数"], ["浒山街道", 100, 99], ["白沙路街道", 200, 141]]
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_copy_beside_the_visible_sheet_is_refused_unread(tmp_path, checks, state):
+    data = workbook([("Sheet2", FORGED, state), ("Sheet1", REAL, "visible")])
+    with pytest.raises(ReadError) as error:
+        read_file(write(tmp_path, "p.xlsx", data), checks)
+    message = str(error.value)
+    assert "also on" in message and "sheet 'Sheet2'" in message
+    assert "visible sheet 'Sheet1'" in message and "delete the hidden sheet" in message
+
+
+def test_the_header_only_on_a_hidden_sheet_is_refused(tmp_path, checks):
+    data = workbook([("说明", [["本表数据见下页"]], "visible"), ("Sheet2", REAL, "hidden")])
+    with pytest.raises(ReadError, match=r"the header is only on hidden sheet 'Sheet2'; hidden "
+                       r"sheets are never read.*unhide it or move the data to a visible sheet"):
+        read_file(write(tmp_path, "p.xlsx", data), checks)
+
+
+def test_the_header_on_two_visible_sheets_is_refused(tmp_path, checks):
+    data = workbook([("2023", REAL, "visible"), ("副本", [["标题"], *FORGED], "visible")])
+    with pytest.raises(ReadError, match=r"the header is on more than one visible sheet "
+                       r"\('2023' row 1, '副本' row 2\)"):
+        read_file(write(tmp_path, "p.xlsx", data), checks)
+
+
+def test_the_visible_sheet_holding_the_header_is_read_wherever_it_is(tmp_path, checks):
+    data = workbook([("说明", [["填表说明"], ["本表数据见下页"]], "visible"),
+                     ("数据", REAL, "visible"), ("空白", [], "hidden")])
+    table = read_file(write(tmp_path, "p.xlsx", data), checks)
+    assert [r["checked_people"] for r in table.rows] == ["90", "150"]
+    assert table.warnings == []
+
+
+def test_hidden_rows_and_columns_of_the_data_are_read_and_said(tmp_path, checks):
+    rows = [["2023年孕前优生健康检查"], ["镇街", "目标人群数", "检查人数"], ["浒山街道", 100, 90],
+            ["白沙路街道", 200, 150], ["龙山镇", 50, 40]]
+    data = workbook([("Sheet1", rows, "visible")], hidden_rows=(1, 4), hidden_columns=("C",))
+    table = read_file(write(tmp_path, "p.xlsx", data), checks)
+    assert [r["checked_people"] for r in table.rows] == ["90", "150", "40"]  # still published
+    assert table.warnings == [
+        "p.xlsx: row 4 of sheet 'Sheet1' is hidden; its data is read and published all the "
+        "same: unhide it to see what was sent",
+        "p.xlsx: column C (检查人数) of sheet 'Sheet1' is hidden; its data is read and "
+        "published all the same: unhide it to see what was sent"]
+
+
+def test_many_hidden_rows_are_counted_not_all_named(tmp_path, checks):
+    rows = [["镇街", "目标人群数", "检查人数"]] + [["浒山街道", i, i] for i in range(1, 31)]
+    data = workbook([("Sheet1", rows, "visible")], hidden_rows=tuple(range(2, 32)))
+    [warning] = read_file(write(tmp_path, "p.xlsx", data), checks).warnings
+    assert "rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 20 more of sheet 'Sheet1' are hidden" in warning
+
+
+# ------------------------------------------------------------------ JSON keys given twice
+
+
+def test_a_json_key_given_twice_in_a_record_is_refused(tmp_path, registry):
+    newborn = registry.extract("newborn_screening")
+    data = ('[{"镇街": "浒山街道", "活产数": 10, "遗传代谢病筛查数": 1, "听力筛查数": 1, '
+            '"先心病筛查数": 1, "严重致畸致残出生缺陷数": 0},'
+            '{"镇街": "龙山镇", "活产数": 378, "遗传代谢病筛查数": 1, "听力筛查数": 1, '
+            '"先心病筛查数": 1, "严重致畸致残出生缺陷数": 0, "活产数": 3780}]').encode()
+    with pytest.raises(ReadError) as error:
+        read_file(write(tmp_path, "n.json", data), newborn)
+    assert str(error.value) == ("n.json: record 2 gives the key '活产数' twice (378, then 3780); "
+                                "a key given twice loses one of its values: keep one")
+
+
+@pytest.mark.parametrize("document, where", [
+    ('{"records": [{"area": "a", "target_people": 1, "checked_people": 1}], "records": []}',
+     "the top-level object gives the key 'records' twice"),
+    ('[{"area": "a", "target_people": 1, "checked_people": 1, "备注": {"x": 1, "x": 2}}]',
+     "the object at record 1, inside '备注' gives the key 'x' twice (1, then 2)"),
+])
+def test_a_json_key_given_twice_anywhere_is_refused(tmp_path, checks, document, where):
+    with pytest.raises(ReadError, match=re.escape(where)):
+        read_file(write(tmp_path, "p.json", document.encode()), checks)
+
+
+# ------------------------------------------------------------------ messages a steward can act on
+
+
+def test_a_header_below_the_rows_searched_says_how_far_it_looked(tmp_path, checks, monkeypatch):
+    lines = ["2023年孕前优生健康检查"] + [""] * 48 + ["镇街,目标人群数,检查人数", "浒山街道,1,1"]
+    says = ("required columns missing: 镇街 (area), 目标人群数 (target_people), 检查人数 "
+            "(checked_people). No row among the first 30 names any of them; the header must be "
+            "within the first 30 rows")
+    with pytest.raises(ReadError, match=re.escape(says)):
+        read_file(write(tmp_path, "p.csv", "\n".join(lines).encode()), checks)
+    data = xlsx_bytes([[cell] for cell in lines[:49]] + [REAL[0], ["浒山街道", 1, 1]],
+                      merge_title=False)
+    with pytest.raises(ReadError, match=re.escape(says)):
+        read_file(write(tmp_path, "p.xlsx", data), checks)
+    monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)  # the streaming reader hands it on
+    csv_path = write(tmp_path, "p.csv", "\n".join(lines).encode())
+    with pytest.raises(IrregularCsv):
+        list(iter_tables(csv_path, checks))
+    with pytest.raises(ReadError, match=re.escape(says)):
+        read_file(csv_path, checks)
+
+
+@pytest.mark.parametrize("encoding, named", [
+    ("utf-16", "UTF-16 (little-endian), with a byte order mark"),
+    ("utf-16-le", "UTF-16 (little-endian)"), ("utf-16-be", "UTF-16 (big-endian)"),
+    ("utf-32", "UTF-32 (little-endian), with a byte order mark"),
+    ("utf-32-le", "UTF-32 (little-endian)"),
+])
+def test_wide_encodings_are_named_with_what_to_do(tmp_path, checks, encoding, named,
+                                                  monkeypatch):
+    document = json.dumps([{"镇街": "浒山街道", "目标人群数": 10, "检查人数": 9}], ensure_ascii=False)
+    with pytest.raises(ReadError) as error:
+        read_file(write(tmp_path, "p.json", document.encode(encoding)), checks)
+    assert str(error.value) == (f"p.json: the file is text in {named}, which is not read; "
+                                "save it again as UTF-8")
+    csv_path = write(tmp_path, "p.csv", (HEADER + ROWS).encode(encoding))
+    for streamed in (False, True):
+        monkeypatch.setattr(TUNING, "fast_csv_bytes", 0 if streamed else 1 << 40)
+        with pytest.raises(ReadError) as error:
+            list(iter_tables(csv_path, checks))
+        assert str(error.value) == (f"p.csv: the file is text in {named}, which is not read; "
+                                    'save it again as "CSV UTF-8 (comma delimited)" (Excel), '
+                                    "or as UTF-8 or GB18030 text")
+
+
+def test_a_stray_nul_in_a_cell_is_not_a_wide_encoding():
+    from deptstats.file_kinds import wide_encoding
+
+    assert wide_encoding((HEADER + "浒山\x00街道,1,2\r\n" + ROWS).encode()) is None
+    assert wide_encoding((HEADER + ROWS).encode("gb18030")) is None
+
+
+CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+
+
+@pytest.mark.parametrize("data, says", [
+    (CFB + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 64
+     + "EncryptedPackage".encode("utf-16-le"),
+     "p.xlsx: the workbook is protected by a password (encrypted) and cannot be read; open it "
+     "in Excel, remove the password (File > Info > Protect Workbook > Encrypt with Password, "
+     "empty) and save it as .xlsx"),
+    (CFB + "Workbook".encode("utf-16-le"),
+     "p.xlsx: this is an old-format Excel 97-2003 workbook (.xls) or another Office file, not "
+     'an .xlsx; open it in Excel and save it as "Excel Workbook (*.xlsx)"'),
+])
+def test_an_encrypted_or_old_format_workbook_says_which(tmp_path, checks, data, says):
+    with pytest.raises(ReadError) as error:
+        read_file(write(tmp_path, "p.xlsx", data), checks)
+    assert str(error.value) == says
+    with pytest.raises(ReadError, match=r"protected by a password|old-format"):
+        read_file(write(tmp_path, "p.csv", data), checks)

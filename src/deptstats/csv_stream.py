@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from deptstats.file_kinds import refuse_wide_text
 from deptstats.registry import Extract
 from deptstats.settings import TUNING
 from deptstats.tables import (
@@ -84,11 +85,7 @@ def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None
     import numpy as np
     import pyarrow as pa
 
-    if data is not None:
-        encoding, header = _csv_header(data[:HEAD_BYTES])
-    else:
-        with (opener or binary_opener(path))() as source:
-            encoding, header = _csv_header(source.read(HEAD_BYTES))
+    encoding, header = _csv_header(_head(path, data, opener))
     checked = check_header(extract, header, path.name)
     if checked.missing or checked.repeated:  # the row-by-row reader says what is wrong
         raise IrregularCsv(path.name)
@@ -134,6 +131,18 @@ def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None
         chunk = RawTable(columns=columns, cells={n: [] for n in columns}, row_numbers=[])
     chunk.warnings = warnings if not yielded else []
     yield chunk
+
+
+def _head(path: Path, data: bytes | None, opener: Opener | None) -> bytes:
+    """The file's first bytes; text in UTF-16 or UTF-32 (that pyarrow would read as garbage)
+    is refused, naming it."""
+    if data is not None:
+        head = data[:HEAD_BYTES]
+    else:
+        with (opener or binary_opener(path))() as source:
+            head = source.read(HEAD_BYTES)
+    refuse_wide_text(head, path)
+    return head
 
 
 def _open_reader(source: Any, names: list[str], encoding: str) -> Any:

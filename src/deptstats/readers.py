@@ -16,11 +16,14 @@ from typing import Any
 
 from deptstats.column_types import normalize_cell
 from deptstats.csv_stream import csv_chunks, reuse_arrow_memory
+from deptstats.file_kinds import refuse_compound_file, refuse_wide_text
 from deptstats.normalize import normalize_date, normalize_number
 from deptstats.printable import cut
 from deptstats.registry import Extract
 from deptstats.settings import TUNING
 from deptstats.tables import (
+    HEADER_SEARCH_ROWS,
+    HeaderSearch,
     IrregularCsv,
     Opener,
     RawTable,
@@ -30,27 +33,21 @@ from deptstats.tables import (
     binary_opener,
     check_header,
     classify_row,
+    find_header,
     normalize_header,
 )
+from deptstats.workbooks import XLSX_COLUMNS, XLSX_PART_BYTES, XLSX_TOTAL_BYTES, Workbook
 
-__all__ = ["IrregularCsv", "RawTable", "ReadError", "iter_tables", "normalize_cell",
+__all__ = ["HEADER_SEARCH_ROWS", "XLSX_COLUMNS", "XLSX_PART_BYTES", "XLSX_TOTAL_BYTES",
+           "IrregularCsv", "RawTable", "ReadError", "iter_tables", "normalize_cell",
            "normalize_date", "normalize_header", "normalize_number", "read_file",
            "reuse_arrow_memory", "streams"]
-
-HEADER_SEARCH_ROWS = 30
-# A worksheet is read up to this column: a stray cell in column XFD would otherwise pad every
-# row to 16,384 cells. Extracts have a dozen columns at most.
-XLSX_COLUMNS = 64
-# Uncompressed size of any one part of a workbook, and of all parts together: a 200 KB file can
-# unpack to gigabytes.
-XLSX_PART_BYTES = 64 * 1024 * 1024
-XLSX_TOTAL_BYTES = 256 * 1024 * 1024
-
 
 # ------------------------------------------------------------------ physical readers
 
 
 def _decode(data: bytes, path: Path) -> str:
+    refuse_wide_text(data, path)
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
     failures = []
@@ -80,54 +77,29 @@ def _csv_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
                         "look for an unbalanced quote") from error
 
 
-def _xlsx_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
-    import zipfile
-
-    import openpyxl
-
+def _read_xlsx(data: bytes, path: Path, extract: Extract) -> RawTable:
+    """The workbook's data sheet (the visible one holding the header), with a warning for its
+    hidden rows and columns."""
+    workbook = Workbook(data, path)
     try:
-        _check_parts(zipfile.ZipFile(io.BytesIO(data)), path)
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ReadError(
-            f"{path.name}: not a readable XLSX workbook ({error.__class__.__name__}: {error})"
-        ) from error
-    number = 0
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # the stored size may be wrong; read every row there is
-        rows = sheet.iter_rows(values_only=True, max_col=XLSX_COLUMNS)
-        for number, cells in enumerate(rows, start=1):
-            yield number, list(cells)
-    except ReadError:
-        raise
-    except Exception as error:  # a damaged sheet fails while its rows are read
-        raise ReadError(f"{path.name}: the first sheet is damaged after row {number} "
-                        f"({error.__class__.__name__}: {error})") from error
+        sheet, header = workbook.data_sheet(lambda rows: find_header(extract, rows))
+        table = _tabulate(extract, path, workbook.rows(sheet))
+        if header is not None and header.complete:
+            table.warnings += workbook.hidden_warnings(sheet, header)
+        return table
     finally:
         workbook.close()
-
-
-def _check_parts(archive: Any, path: Path) -> None:
-    """Refuse a workbook whose parts unpack too large, before any is unpacked (the sizes are
-    the archive's own: zipfile reads no more than a part declares)."""
-    total = 0
-    for part in archive.infolist():
-        total += part.file_size
-        if part.file_size > XLSX_PART_BYTES or total > XLSX_TOTAL_BYTES:
-            limit = XLSX_PART_BYTES if part.file_size > XLSX_PART_BYTES else XLSX_TOTAL_BYTES
-            raise ReadError(
-                f"{path.name}: the workbook unpacks to more than {limit // 2**20} MiB "
-                f"({cut(part.filename)} alone is {part.file_size // 2**20} MiB); refused: "
-                "save it again without the oversized content, or send CSV")
 
 
 def _json_rows(data: bytes, path: Path, extract: Extract
                ) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
     """Header and rows of a JSON delivery; keys naming the same column (Chinese or canonical
     name) are merged, so records may spell their keys either way."""
+    repeated: list[_Repeated] = []
+    text = _decode(data, path)  # its ReadError is no ValueError of json's
     try:
-        document = json.loads(_decode(data, path))
+        document = json.loads(text,
+                              object_pairs_hook=lambda pairs: _json_object(pairs, repeated))
     except json.JSONDecodeError as error:
         raise ReadError(f"{path.name}: not valid JSON ({error})") from error
     except RecursionError:
@@ -142,6 +114,9 @@ def _json_rows(data: bytes, path: Path, extract: Extract
             f"{path.name}: JSON must be an array of objects or an object whose 'records' "
             "member is that array"
         )
+    if repeated:
+        raise ReadError(f"{path.name}: {_repeated_key_message(document, records, repeated[0])}; "
+                        "a key given twice loses one of its values: keep one")
     header: list[str] = []
     key_to_header: dict[str, str] = {}
     for record in records:
@@ -168,6 +143,62 @@ def _json_rows(data: bytes, path: Path, extract: Extract
     return header, rows()
 
 
+class _Repeated(dict):  # type: ignore[type-arg]
+    """A JSON object that gives a key more than once: the key and its values, in order."""
+
+    key: str
+    values: list[object]
+
+
+def _json_object(pairs: list[tuple[str, object]], repeated: list[_Repeated]) -> dict[str, Any]:
+    """json's object_pairs_hook: the object as a dict, remembered if a key comes twice (json
+    would keep the last value silently)."""
+    document = dict(pairs)
+    if len(document) == len(pairs):
+        return document
+    seen: set[str] = set()
+    twice = ""
+    for key, _ in pairs:
+        if key in seen:
+            twice = key
+            break
+        seen.add(key)
+    marked = _Repeated(document)
+    marked.key, marked.values = twice, [value for key, value in pairs if key == twice]
+    repeated.append(marked)
+    return marked
+
+
+def _repeated_key_message(document: object, records: object, marked: _Repeated) -> str:
+    values = ", then ".join(cut(json.dumps(v, ensure_ascii=False), 40) for v in marked.values)
+    said = f"the key {cut(marked.key, 60)!r} twice ({values})"
+    if isinstance(records, list):
+        for number, record in enumerate(records, start=1):
+            if record is marked:
+                return f"record {number} gives {said}"
+    where = _json_path(document, marked, records)
+    return f"{where} gives {said}"
+
+
+def _json_path(document: object, marked: _Repeated, records: object) -> str:
+    """Where in the document the object `marked` sits, as a steward can look it up; found
+    without recursion (the document may be deeply nested)."""
+    stack: list[tuple[object, str]] = [(document, "")]
+    while stack:
+        node, where = stack.pop()
+        if node is marked:
+            return f"the object at {where}" if where else "the top-level object"
+        if node is records and isinstance(node, list):
+            stack += [(item, f"record {n}") for n, item in enumerate(node, start=1)]
+        elif isinstance(node, dict):
+            stack += [(value, f"{where}, inside {cut(key, 60)!r}" if where else repr(cut(key, 60)))
+                      for key, value in node.items()]
+        elif isinstance(node, list):
+            stack += [(item, f"{where}, item {n}" if where else f"item {n}")
+                      for n, item in enumerate(node, start=1)]
+    return "an object"
+
+
 # ------------------------------------------------------------------ shared tail
 
 
@@ -179,32 +210,19 @@ def _tabulate(
     header_row: tuple[int, list[object]] | None = None,
 ) -> RawTable:
     rows_iter = iter(numbered_rows)
-    required = [c.name for c in extract.columns if c.required]
-    best: tuple[int, list[object], dict[int, str]] | None = None
     if header_row is not None:
-        best = (header_row[0], header_row[1], _match_headers(extract, header_row[1]))
+        header_number, header_cells = header_row
+        search = None
     else:
-        # The header is the first row that names every required column; title rows sit above.
-        for number, cells in rows_iter:
-            mapping = _match_headers(extract, cells)
-            if best is None or len(mapping) > len(best[2]):
-                best = (number, cells, mapping)
-            if set(required) <= set(mapping.values()):
-                break
-            if number >= HEADER_SEARCH_ROWS:
-                break
-    if best is None:
-        raise ReadError(f"{path.name}: the file is empty")
-    header_number, header_cells, _ = best
+        search = find_header(extract, rows_iter)
+        if search is None:
+            raise ReadError(f"{path.name}: the file is empty")
+        header_number, header_cells = search.number, search.cells
     checked = check_header(extract, header_cells, path.name)
     if checked.missing:
-        found = [str(h).strip() for h in header_cells if _cell_text(h) is not None]
-        raise ReadError(
-            f"{path.name}: required columns missing: "
-            + ", ".join(f"{c.label} ({c.name})" for c in checked.missing)
-            + f". Header found at {row_label} {header_number}: "
-            + (", ".join(found) if found else "(no header cells)")
-        )
+        raise ReadError(f"{path.name}: required columns missing: "
+                        + ", ".join(f"{c.label} ({c.name})" for c in checked.missing)
+                        + ". " + _where_the_header_was_looked_for(search, header_cells, row_label))
     if checked.repeated:
         raise ReadError(
             f"{path.name}: the header at {row_label} {header_number} names "
@@ -231,6 +249,20 @@ def _tabulate(
     if not table.row_numbers:
         raise ReadError(f"{path.name}: the file has a header but no data rows")
     return table
+
+
+def _where_the_header_was_looked_for(search: HeaderSearch | None, header_cells: list[object],
+                                     row_label: str) -> str:
+    found = [str(h).strip() for h in header_cells if _cell_text(h) is not None]
+    if search is None:  # JSON: the records' keys are the header
+        return "Keys of the records: " + (", ".join(found) if found else "(none)")
+    if search.named_any:
+        return f"Header found at {row_label} {search.number}: " + ", ".join(found)
+    if search.searched >= HEADER_SEARCH_ROWS:
+        return (f"No {row_label} among the first {HEADER_SEARCH_ROWS} names any of them; the "
+                f"header must be within the first {HEADER_SEARCH_ROWS} {row_label}s: delete the "
+                "rows above it")
+    return f"No {row_label} of the file names any of them"
 
 
 def streams(path: Path) -> bool:
@@ -263,6 +295,7 @@ def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTab
         data = path.read_bytes()
     if not data.strip():
         raise ReadError(f"{path.name}: the file is empty")
+    refuse_compound_file(data, path)  # also when named .csv or .json
     suffix = path.suffix.lower()
     if suffix == ".csv":
         if len(data) >= TUNING.fast_csv_bytes:
@@ -271,7 +304,7 @@ def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTab
                 return table
         return _tabulate(extract, path, _csv_rows(data, path))
     if suffix == ".xlsx":
-        return _tabulate(extract, path, _xlsx_rows(data, path))
+        return _read_xlsx(data, path, extract)
     if suffix == ".json":
         keys, rows = _json_rows(data, path, extract)
         return _tabulate(extract, path, rows, row_label="record", header_row=(0, list(keys)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import BinaryIO
 from deptstats.registry import Column, Extract
 
 TOTAL_MARKERS = ("合计", "总计")
+HEADER_SEARCH_ROWS = 30  # the header is looked for among a sheet's first rows, under its title
 FOOTER_PREFIXES = ("填报单位", "填报人", "填报日期", "注:", "制表", "审核", "联系电话", "单位负责人")
 
 Opener = Callable[[], BinaryIO]
@@ -161,3 +162,36 @@ def check_header(extract: Extract, cells: list[object], file_name: str) -> Heade
                 if _cell_text(h) is not None and position not in mapping]
     columns = [c.name for c in extract.columns if c.name in mapping.values()]
     return Header(mapping, missing, _repeated(extract, cells), warnings, columns)
+
+
+@dataclass(frozen=True)
+class HeaderSearch:
+    """The row that names most of the extract's columns among a file's first rows."""
+
+    number: int
+    cells: list[object]
+    complete: bool  # it names every required column
+    named_any: bool  # it names at least one column
+    searched: int  # rows looked at
+
+
+def find_header(extract: Extract, rows: Iterator[tuple[int, list[object]]]
+                ) -> HeaderSearch | None:
+    """The first row naming every required column, else the row naming most, among the first
+    HEADER_SEARCH_ROWS rows (title rows sit above the header); None for no rows. Consumes
+    `rows` up to and including that row, so the data rows follow."""
+    required = {c.name for c in extract.columns if c.required}
+    best: tuple[int, list[object], dict[int, str]] | None = None
+    searched = 0
+    for number, cells in rows:
+        searched += 1
+        mapping = _match_headers(extract, cells)
+        complete = required <= set(mapping.values())
+        if best is None or complete or len(mapping) > len(best[2]):
+            best = (number, cells, mapping)
+        if complete or searched >= HEADER_SEARCH_ROWS:
+            break
+    if best is None:
+        return None
+    number, cells, mapping = best
+    return HeaderSearch(number, cells, required <= set(mapping.values()), bool(mapping), searched)

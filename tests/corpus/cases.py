@@ -66,6 +66,32 @@ def xlsx(rows: list[list[object]], merge: str | None = None) -> bytes:
     return deterministic_zip(buffer.getvalue())
 
 
+def xlsx_sheets(sheets: list[tuple[str, list[list[object]], str]], hidden_rows: tuple[int, ...] = (),
+                hidden_columns: tuple[str, ...] = ()) -> bytes:
+    """A workbook of (title, rows, state) sheets, rows and columns hidden on the visible ones."""
+    import openpyxl
+
+    from deptstats.sample_files import deterministic_zip
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows, state in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+        for number in hidden_rows if state == "visible" else ():
+            sheet.row_dimensions[number].hidden = True
+        for letter in hidden_columns if state == "visible" else ():
+            sheet.column_dimensions[letter].hidden = True
+    workbook.active = [state for _, _, state in sheets].index("visible")
+    workbook.properties.created = datetime(2024, 1, 1)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return deterministic_zip(buffer.getvalue())
+
+
+CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # a compound file's header
 P23 = "health/prepregnancy_checks_2023"
 KG23 = "education/kindergartens_2023"
 
@@ -154,6 +180,49 @@ def cases() -> list[Case]:
                                       b'"ownership": "\xe5\x85\xac\xe5\x8a\x9e", "enrolled": 1}]'},
              "rejected", says=("two files for kindergartens 2023",
                                "Both are refused until one is removed")),
+        # ---------------------------------------------------------- sheets, keys, encodings
+        Case("xlsx_header_only_on_a_hidden_sheet", {f"{P23}.xlsx": xlsx_sheets([
+            ("说明", [["数据见另页"]], "visible"),
+            ("Sheet2", [PREP.split(","), ["浒山街道", 1000, 900]], "hidden")])}, "rejected",
+             says=("the header is only on hidden sheet 'Sheet2'",
+                   "unhide it or move the data to a visible sheet")),
+        Case("xlsx_hidden_copy_beside_the_data", {f"{P23}.xlsx": xlsx_sheets([
+            ("Sheet2", [PREP.split(","), ["浒山街道", 1000, 999]], "veryHidden"),
+            ("Sheet1", [PREP.split(","), ["浒山街道", 1000, 900]], "visible")])}, "rejected",
+             says=("the header is on visible sheet 'Sheet1' and also on very hidden sheet "
+                   "'Sheet2'",)),
+        Case("xlsx_header_on_two_visible_sheets", {f"{P23}.xlsx": xlsx_sheets([
+            ("2023", [PREP.split(","), ["浒山街道", 1000, 900]], "visible"),
+            ("副本", [PREP.split(","), ["浒山街道", 1000, 999]], "visible")])}, "rejected",
+             says=("the header is on more than one visible sheet ('2023' row 1, '副本' row 1)",)),
+        Case("xlsx_hidden_rows_and_columns_are_warnings", {f"{P23}.xlsx": xlsx_sheets([
+            ("Sheet1", [PREP.split(","), ["浒山街道", 1000, 900], ["龙山镇", 500, 400]],
+             "visible")], hidden_rows=(3,), hidden_columns=("B",))}, "published",
+             stored={"area": "浒山街道", "target_people": 1000},
+             problems=(Problem(None, None, None, "row 3 of sheet 'Sheet1' is hidden; its data "
+                               "is read and published all the same", "warning"),
+                       Problem(None, None, None, "column B (目标人群数) of sheet 'Sheet1' is "
+                               "hidden", "warning"))),
+        Case("xlsx_encrypted", {f"{P23}.xlsx": CFB + "EncryptionInfo".encode("utf-16-le")
+                                + bytes(64) + "EncryptedPackage".encode("utf-16-le")},
+             "rejected", says=("the workbook is protected by a password (encrypted)",
+                               "save it as .xlsx")),
+        Case("xlsx_old_format_xls", {f"{P23}.xlsx": CFB + "Workbook".encode("utf-16-le")},
+             "rejected", says=("old-format Excel 97-2003 workbook (.xls)",)),
+        Case("json_key_twice", {f"{P23}.json": '[{"镇街": "浒山街道", "目标人群数": 1000, '
+                                '"检查人数": 900, "检查人数": 9000}]'.encode()}, "rejected",
+             says=("record 1 gives the key '检查人数' twice (900, then 9000)",)),
+        Case("json_utf16", {f"{P23}.json": '[{"镇街": "浒山街道", "目标人群数": 1000, '
+                            '"检查人数": 900}]'.encode("utf-16")}, "rejected",
+             says=("the file is text in UTF-16 (little-endian), with a byte order mark",
+                   "save it again as UTF-8")),
+        Case("csv_utf16_without_bom", {f"{P23}.csv": csv(*good_prep, encoding="utf-16-le")},
+             "rejected", says=("the file is text in UTF-16 (little-endian), which is not read",
+                               "CSV UTF-8")),
+        Case("header_below_row_30", {f"{P23}.csv": csv(
+            "2023年孕前优生健康检查", *[""] * 40, *good_prep)}, "rejected",
+             says=("No row among the first 30 names any of them; the header must be within "
+                   "the first 30 rows",)),
         # ---------------------------------------------------------- rules every extract has
         Case("id_empty", {f"{KG23}.csv": csv(KG, "K1,甲园,龙山镇,公办,100", ",乙园,龙山镇,民办,50")},
              "rejected", problems=(Problem(3, "kindergarten_id", None, "must not be empty"),)),
