@@ -9,7 +9,7 @@ import re
 import stat
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -75,6 +75,13 @@ class Delivery:
                     f":mtime:{seen_stat.st_mtime_ns}")
         return sha256_of(seen.encode())
 
+    def fingerprint_unopened(self) -> str:
+        """For a file refused without being opened (a name no extract takes): the fingerprint
+        of what the scan saw of it (kind, size and time), without a system call."""
+        if self.size is None or self.mtime_ns is None:
+            return replace(self, unreadable=True).fingerprint()
+        return sha256_of(f"mode:{stat.S_IFREG}:size:{self.size}:mtime:{self.mtime_ns}".encode())
+
     def open(self) -> BinaryIO:
         """The delivered file as the scan saw it, opened without following any link on the way
         (each folder and the file itself O_NOFOLLOW), without blocking on a pipe (O_NONBLOCK),
@@ -136,12 +143,13 @@ def _outside(landing: Path, path: Path) -> str | None:
 
 
 def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | None = None,
-             seen: os.stat_result | None = None) -> Delivery:
+             seen: os.stat_result | None = None, relative: str | None = None) -> Delivery:
     """What a file found by the scan claims to be, and whether it may be read. `path` lies
     in a folder under the landing folder reached without following a link; `seen` is its
-    lstat, if the scan has it."""
-    relative = path.relative_to(landing).as_posix()
-    parts = path.relative_to(landing).parts
+    lstat and `relative` its path under the landing folder, if the scan has them."""
+    if relative is None:
+        relative = path.relative_to(landing).as_posix()
+    parts = relative.split("/")
     # full-width digits and letters read as ASCII (２０２３ is 2023), so one period has one name;
     # other digits (٢٠٢٣) match no period
     match = FILE_NAME.match(unicodedata.normalize("NFKC", path.name))
@@ -206,38 +214,36 @@ def check_landing(landing: Path) -> None:
     if not landing.is_dir():
         raise LandingMissing(f"the landing folder {landing} is not a folder: check --landing, "
                              "the DAG param landing or DEPTSTATS_LANDING")
-    try:
-        os.scandir(landing).close()
-    except PermissionError:
+    if not os.access(landing, os.R_OK | os.X_OK):
         raise LandingMissing(f"the landing folder {landing} cannot be read (permission "
-                             "denied): give the account that runs the loads read access"
-                             ) from None
+                             "denied): give the account that runs the loads read access")
 
 
-def _walk(landing: Path) -> Iterator[tuple[Path, os.stat_result | OSError]]:
-    """Each entry under the landing folder with its lstat (a link is not followed), and each
-    folder that could not be listed with the error; hidden names are left out."""
-    pending = [landing]
+def _walk(landing: Path) -> Iterator[tuple[Path, str, os.stat_result | OSError]]:
+    """Each entry under the landing folder with its path under it and its lstat (a link is not
+    followed), and each folder that could not be listed with the error; hidden names are left
+    out."""
+    pending = [(landing, "")]
     while pending:
-        folder = pending.pop()
+        folder, prefix = pending.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
         except OSError as error:
-            yield folder, error
+            yield folder, prefix.rstrip("/"), error
             continue
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                pending.append(folder / entry.name)
+                pending.append((Path(entry.path), f"{prefix}{entry.name}/"))
             else:
-                yield folder / entry.name, entry.stat(follow_symlinks=False)
+                yield Path(entry.path), prefix + entry.name, entry.stat(follow_symlinks=False)
 
 
-def _unlisted(landing: Path, folder: Path, error: OSError) -> Delivery:
+def _unlisted(folder: Path, relative: str, error: OSError) -> Delivery:
     reason = (error.strerror or str(error)).lower()
-    return Delivery(folder, folder.relative_to(landing).as_posix(), None, None,
+    return Delivery(folder, relative or ".", None, None,
                     f"is a folder that cannot be read ({reason}); the files in it were not "
                     "looked at: give the account that runs the loads read access to it",
                     unreadable=True)
@@ -251,9 +257,9 @@ def scan(landing: Path, registry: Registry, max_bytes: int | None = None) -> lis
     check_landing(landing)
     limit = max_file_bytes() if max_bytes is None else max_bytes
     found = []
-    for path, seen in _walk(landing):
-        found.append(_unlisted(landing, path, seen) if isinstance(seen, OSError)
-                     else classify(landing, path, registry, limit, seen))
+    for path, relative, seen in _walk(landing):
+        found.append(_unlisted(path, relative, seen) if isinstance(seen, OSError)
+                     else classify(landing, path, registry, limit, seen, relative))
     return sorted(found, key=lambda delivery: delivery.relative.split("/"))
 
 

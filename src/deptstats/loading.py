@@ -377,8 +377,16 @@ def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
                     f"settle time of {settle:g} s ago); not loaded: it will be loaded on the "
                     "next run once it stops changing")))
                 continue
-            outcomes.append(_load_one(engine, tables, delivery, duplicates, run_id, registry,
-                                      docs_dir))
+            try:
+                outcomes.append(_load_one(engine, tables, delivery, duplicates, run_id,
+                                          registry, docs_dir))
+            except Exception:
+                if delivery.identity is None or not delivery.changed_since_scan():
+                    raise
+                # what was read was a part (a reader may fail on a cut character): the file
+                # is still being written
+                outcomes.append(arriving(engine, tables, delivery, str(FileChanged(
+                    delivery.relative))))
         except Exception as crash:  # not the file's fault: finish the others, then report
             log.exception("loading %s failed", delivery.relative)
             crashes.append(crash)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from deptstats.file_outcome import FileOutcome
-from deptstats.landing import Delivery, FileReplaced, scan
+from deptstats.landing import Delivery, scan
 from deptstats.registry import Registry, load_registry
 from deptstats.warehouse import metadata_for, utcnow
 
@@ -42,6 +42,8 @@ def arriving(engine: Engine, tables: Any, delivery: Delivery, message: str) -> F
 
 
 def _size(delivery: Delivery) -> int:
+    if delivery.size is not None:
+        return delivery.size
     return delivery.path.lstat().st_size if os.path.lexists(delivery.path) else 0
 
 
@@ -88,15 +90,12 @@ def record_unmatched(engine: Engine, landing: Path, registry: Registry | None = 
 
 
 def _unmatched(delivery: Delivery) -> FileOutcome:
-    message = (f"{delivery.problem}; the file was left in place" if delivery.unreadable else
+    """Never opened: what it holds does not matter (a stray backup is not read each night)."""
+    message = (f"{delivery.problem}; left in place" if delivery.unreadable else
                f"file name not recognised: {delivery.problem}; the file was left in place")
-    try:
-        sha256 = delivery.fingerprint()
-    except (FileReplaced, FileNotFoundError, PermissionError) as gone:
-        message = f"{unread(delivery, gone)}; the file was left in place"
-        sha256 = replace(delivery, unreadable=True).fingerprint()
     return FileOutcome(delivery.relative, delivery.extract.code if delivery.extract else "",
-                       "", sha256, "rejected", errors=1, message=message)
+                       "", delivery.fingerprint_unopened(), "rejected", errors=1,
+                       message=message)
 
 
 def _record_unmatched(engine: Engine, tables: Any, sized: list[tuple[FileOutcome, int]]
