@@ -18,6 +18,10 @@ from deptstats.schema import ensure_schema
 from deptstats.warehouse import open_engine
 
 REPO = Path(__file__).resolve().parents[1]
+# The tests write or edit the files they load just before loading them, by design: no settle
+# time (here, and in the Airflow and CLI processes they start, which inherit it). Tests of the
+# settle time set it themselves.
+os.environ["DEPTSTATS_SETTLE_SECONDS"] = "0"
 PG_ADMIN_URL = os.environ.get("DEPTSTATS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
 
 

@@ -37,6 +37,19 @@ def _setting(params: dict[str, Any], key: str, env: str) -> Path:
     return Path(value)
 
 
+def _landing(params: dict[str, Any]) -> Path:
+    """The landing folder, or AirflowFailException when it is missing or not a folder: a
+    misconfiguration, which no retry mends."""
+    from deptstats.landing import LandingMissing, check_landing
+
+    landing = _setting(params, "landing", "DEPTSTATS_LANDING")
+    try:
+        check_landing(landing)
+    except LandingMissing as missing:
+        raise AirflowFailException(str(missing)) from None
+    return landing
+
+
 def data_docs_folder(params: dict[str, Any]) -> Path | None:
     """GX Data Docs: $DEPTSTATS_DATA_DOCS, else <out>/data_docs, else none."""
     configured = os.environ.get("DEPTSTATS_DATA_DOCS")
@@ -68,7 +81,7 @@ def prepare_warehouse() -> str:
 def report_unrecognised_files(params: dict[str, Any], run_id: str) -> dict[str, Any]:
     from deptstats import nightly
 
-    landing = _setting(params, "landing", "DEPTSTATS_LANDING")
+    landing = _landing(params)
     outcomes = nightly.report_unrecognised_files(open_engine(warehouse_url()), landing, run_id)
     for outcome in outcomes:
         log.warning("%s: %s", outcome.file, outcome.message)
@@ -80,21 +93,32 @@ def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict
     from deptstats import nightly
     from deptstats.loading import ExtractRejected
 
-    landing = _setting(params, "landing", "DEPTSTATS_LANDING")
+    landing = _landing(params)
     try:
         outcomes = nightly.load(open_engine(warehouse_url()), landing, extract_code, run_id,
                                 data_docs_folder(params))
     except ExtractRejected as rejected:
         log.error("%s", rejected)
+        _log_arriving(rejected.outcomes)
         raise AirflowFailException(str(rejected)) from None
     for outcome in outcomes:
-        log.info("%s %s: %s", outcome.status.upper(), outcome.file, outcome.message)
+        if outcome.status != "arriving":
+            log.info("%s %s: %s", outcome.status.upper(), outcome.file, outcome.message)
+    _log_arriving(outcomes)
     summary: dict[str, Any] = {"files": len(outcomes)}
-    for status in ("published", "skipped"):
+    for status in ("published", "skipped", "arriving"):
         summary[status] = sum(o.status == status for o in outcomes)
     summary["rows_published"] = sum(o.rows for o in outcomes if o.status == "published")
     summary["batches"] = [o.batch_id for o in outcomes if o.status == "published"]
     return summary
+
+
+def _log_arriving(outcomes: list[Any]) -> None:
+    """A file still being written is no data error: the task stays green, the log says it,
+    the run records it (delivery_outcome), and the next run loads it."""
+    for outcome in outcomes:
+        if outcome.status == "arriving":
+            log.warning("ARRIVING %s: %s", outcome.file, outcome.message)
 
 
 def compute_indicators(run_id: str) -> dict[str, int]:

@@ -62,23 +62,33 @@ def cmd_db_grant_analyst(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
     from deptstats import nightly
+    from deptstats.landing import LandingMissing, check_landing, scan
     from deptstats.loading import ExtractRejected
     from deptstats.printable import printable
     from deptstats.registry import load_registry
     from deptstats.schema import upgrade
     from deptstats.warehouse import open_engine
 
-    engine = open_engine(_warehouse(args))
+    landing, failed, published = Path(args.landing), 0, []
+    try:  # a wrong --landing is told before anything is written
+        check_landing(landing)
+    except LandingMissing as missing:
+        sys.exit(f"deptstats load: {missing}")
+    if args.settle is not None and not args.settle >= 0:
+        sys.exit("deptstats load: --settle takes a number of seconds, 0 or more")
+    engine, registry = open_engine(_warehouse(args)), load_registry()
     upgrade(engine)
     nightly.prepare_warehouse(engine)
-    landing, failed, published = Path(args.landing), 0, []
-    for outcome in nightly.report_unrecognised_files(engine, landing, args.run_id):
+    scanned = scan(landing, registry)  # once: each extract takes its files from it
+    for outcome in nightly.report_unrecognised_files(engine, landing, args.run_id, registry,
+                                                     scanned):
         print(printable(f"REJECTED  {outcome.file}: {outcome.message}"))
         failed += 1
     docs = Path(args.data_docs) if args.data_docs else None
-    for extract in load_registry().extracts:
+    for extract in registry.extracts:
         try:
-            outcomes = nightly.load(engine, landing, extract.code, args.run_id, docs)
+            outcomes = nightly.load(engine, landing, extract.code, args.run_id, docs, registry,
+                                    args.settle, scanned)
         except ExtractRejected as rejected:
             outcomes, failed = rejected.outcomes, failed + 1
         except Exception as crash:  # not a file's fault: the other extracts and the draft go on
@@ -253,6 +263,9 @@ def _add_run_commands(sub: Any) -> None:
     p.add_argument("--out")
     p.add_argument("--run-id", default="cli")
     p.add_argument("--data-docs", help="build GX Data Docs of every validation in this folder")
+    p.add_argument("--settle", type=float, metavar="SECONDS",
+                   help="leave files modified less than SECONDS ago for the next run, as "
+                   "still arriving (default $DEPTSTATS_SETTLE_SECONDS, else 300; 0: off)")
     p.set_defaults(func=cmd_load)
     p = _with_warehouse(sub.add_parser("run", help="run the nightly DAG once through Airflow"))
     p.add_argument("--landing", required=True)

@@ -14,7 +14,7 @@ class FileOutcome:
     extract: str
     period: str
     sha256: str
-    status: str  # published, rejected or skipped
+    status: str  # published, rejected, skipped, or arriving (still being written: next run)
     rows: int = 0
     errors: int = 0
     warnings: int = 0
@@ -22,6 +22,7 @@ class FileOutcome:
     message: str = ""
     examples: list[str] = field(default_factory=list)
     docs_page: str | None = None
+    delivery_id: int | None = None  # its delivery row, once recorded
 
 
 class ExtractRejected(Exception):

@@ -9,7 +9,7 @@ import re
 import stat
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,6 +42,22 @@ class Delivery:
     problem: str | None = None  # why the file cannot be taken, if it cannot
     unreadable: bool = False  # refused before reading: never open it
     identity: tuple[int, int] | None = None  # (device, inode) the scan saw
+    size: int | None = None  # bytes the scan saw
+    mtime_ns: int | None = None  # modification time the scan saw
+
+    def changed_since_scan(self) -> bool:
+        """Whether the file is no longer as the scan saw it (another inode, size or
+        modification time, or gone): still being written, or replaced. One stat."""
+        try:
+            current = os.lstat(self.path)
+        except FileNotFoundError:
+            return True
+        return ((current.st_dev, current.st_ino), current.st_size, current.st_mtime_ns) != (
+            self.identity, self.size, self.mtime_ns)
+
+    def modified_after(self, instant: float) -> bool:
+        """Whether the scan saw it modified after `instant` (seconds since the epoch)."""
+        return self.mtime_ns is not None and self.mtime_ns > instant * 1e9
 
     def fingerprint(self) -> str:
         """sha256 of the content; for a file refused before reading, of what was seen of it
@@ -58,6 +74,13 @@ class Delivery:
             seen = (f"mode:{stat.S_IFMT(seen_stat.st_mode)}:size:{seen_stat.st_size}"
                     f":mtime:{seen_stat.st_mtime_ns}")
         return sha256_of(seen.encode())
+
+    def fingerprint_unopened(self) -> str:
+        """For a file refused without being opened (a name no extract takes): the fingerprint
+        of what the scan saw of it (kind, size and time), without a system call."""
+        if self.size is None or self.mtime_ns is None:
+            return replace(self, unreadable=True).fingerprint()
+        return sha256_of(f"mode:{stat.S_IFREG}:size:{self.size}:mtime:{self.mtime_ns}".encode())
 
     def open(self) -> BinaryIO:
         """The delivered file as the scan saw it, opened without following any link on the way
@@ -119,10 +142,14 @@ def _outside(landing: Path, path: Path) -> str | None:
     return None
 
 
-def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | None = None
-             ) -> Delivery:
-    relative = path.relative_to(landing).as_posix()
-    parts = path.relative_to(landing).parts
+def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | None = None,
+             seen: os.stat_result | None = None, relative: str | None = None) -> Delivery:
+    """What a file found by the scan claims to be, and whether it may be read. `path` lies
+    in a folder under the landing folder reached without following a link; `seen` is its
+    lstat and `relative` its path under the landing folder, if the scan has them."""
+    if relative is None:
+        relative = path.relative_to(landing).as_posix()
+    parts = relative.split("/")
     # full-width digits and letters read as ASCII (２０２３ is 2023), so one period has one name;
     # other digits (٢٠٢٣) match no period
     match = FILE_NAME.match(unicodedata.normalize("NFKC", path.name))
@@ -149,10 +176,10 @@ def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | Non
                 problem = (f"extract {code} is delivered per {extract.period} ({wanted}), "
                            f"not {match.group('period')}")
                 period = None
-    unsafe = _outside(landing, path)
-    if unsafe is not None:
+    seen = path.lstat() if seen is None else seen
+    if stat.S_ISLNK(seen.st_mode):  # only a link can lead outside: the scan follows none
+        unsafe = _outside(landing, path) or "is a symbolic link; refused, not read"
         return Delivery(path, relative, extract, period, unsafe, unreadable=True)
-    seen = path.lstat()
     if not stat.S_ISREG(seen.st_mode):
         # a named pipe would block the reader forever, a device never ends
         return Delivery(path, relative, extract, period,
@@ -164,7 +191,8 @@ def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | Non
                         f"is {seen.st_size} bytes, over the limit of {limit} bytes "
                         "(DEPTSTATS_MAX_FILE_BYTES); refused, not read", unreadable=True)
     return Delivery(path, relative, extract, period, problem,
-                    identity=(seen.st_dev, seen.st_ino))
+                    identity=(seen.st_dev, seen.st_ino), size=seen.st_size,
+                    mtime_ns=seen.st_mtime_ns)
 
 
 def _kind(mode: int) -> str:
@@ -173,25 +201,75 @@ def _kind(mode: int) -> str:
     return kinds.get(stat.S_IFMT(mode), "not a plain file")
 
 
-def scan(landing: Path, registry: Registry, max_bytes: int | None = None) -> Iterator[Delivery]:
-    """Every file under the landing folder, sorted, classified by its name. Links are not
-    followed: a linked file is refused, a linked folder reported as one refused entry."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(landing, followlinks=False):
-        base = Path(folder)
-        for name in list(dirs):
-            if (base / name).is_symlink():
-                found.append(base / name)
-                dirs.remove(name)
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [base / name for name in files if not name.startswith(".")]
-    for path in sorted(found):
-        yield classify(landing, path, registry, max_bytes)
+class LandingMissing(Exception):
+    """The landing folder is missing, not a folder or unreadable: a misconfiguration, which
+    no retry mends."""
+
+
+def check_landing(landing: Path) -> None:
+    """Raise LandingMissing unless `landing` is a folder that can be listed."""
+    if not landing.exists():
+        raise LandingMissing(f"the landing folder {landing} does not exist: check --landing, "
+                             "the DAG param landing or DEPTSTATS_LANDING")
+    if not landing.is_dir():
+        raise LandingMissing(f"the landing folder {landing} is not a folder: check --landing, "
+                             "the DAG param landing or DEPTSTATS_LANDING")
+    if not os.access(landing, os.R_OK | os.X_OK):
+        raise LandingMissing(f"the landing folder {landing} cannot be read (permission "
+                             "denied): give the account that runs the loads read access")
+
+
+def _walk(landing: Path) -> Iterator[tuple[Path, str, os.stat_result | OSError]]:
+    """Each entry under the landing folder with its path under it and its lstat (a link is not
+    followed), and each folder that could not be listed with the error; hidden names are left
+    out."""
+    pending = [(landing, "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            yield folder, prefix.rstrip("/"), error
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((Path(entry.path), f"{prefix}{entry.name}/"))
+            else:
+                yield Path(entry.path), prefix + entry.name, entry.stat(follow_symlinks=False)
+
+
+def _unlisted(folder: Path, relative: str, error: OSError) -> Delivery:
+    reason = (error.strerror or str(error)).lower()
+    return Delivery(folder, relative or ".", None, None,
+                    f"is a folder that cannot be read ({reason}); the files in it were not "
+                    "looked at: give the account that runs the loads read access to it",
+                    unreadable=True)
+
+
+def scan(landing: Path, registry: Registry, max_bytes: int | None = None) -> list[Delivery]:
+    """Every file under the landing folder, sorted, classified by its name, listed once.
+    Links are not followed: a linked file is refused, a linked folder reported as one refused
+    entry, and so is a folder that cannot be read. Raises LandingMissing if there is no
+    landing folder to scan."""
+    check_landing(landing)
+    limit = max_file_bytes() if max_bytes is None else max_bytes
+    found = []
+    for path, relative, seen in _walk(landing):
+        found.append(_unlisted(path, relative, seen) if isinstance(seen, OSError)
+                     else classify(landing, path, registry, limit, seen, relative))
+    return sorted(found, key=lambda delivery: delivery.relative.split("/"))
 
 
 def deliveries_of(landing: Path, registry: Registry, extract_code: str,
-                  max_bytes: int | None = None) -> list[Delivery]:
-    """The deliveries named for one extract and a valid period, sorted by period."""
-    found = [d for d in scan(landing, registry, max_bytes)
+                  max_bytes: int | None = None, scanned: list[Delivery] | None = None
+                  ) -> list[Delivery]:
+    """The deliveries named for one extract and a valid period, sorted by period, from the
+    landing folder scanned now or as `scanned` already."""
+    if scanned is None:
+        scanned = scan(landing, registry, max_bytes)
+    found = [d for d in scanned
              if d.extract is not None and d.extract.code == extract_code and d.period is not None]
     return sorted(found, key=lambda d: (d.period.code, d.relative))

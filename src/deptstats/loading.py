@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from deptstats import readers
 from deptstats.bookkeeping import (
@@ -34,7 +34,9 @@ from deptstats.landing import Delivery, FileReplaced, deliveries_of, sha256_of
 from deptstats.readers import IrregularCsv, RawTable, ReadError, iter_tables, read_file
 from deptstats.registry import Extract, Registry, load_registry
 from deptstats.row_changes import before_replacing, record_change
-from deptstats.settings import TUNING
+from deptstats.settings import TUNING, settle_seconds
+from deptstats.unloaded import arriving, refuse, unread
+from deptstats.unloaded import record_unmatched as record_unmatched  # where callers know it
 from deptstats.validation import (
     DocsTarget,
     FileValidation,
@@ -147,8 +149,8 @@ def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None
     except ReadError as error:
         prepared.read_error = str(error)
         return
-    except (FileReplaced, FileNotFoundError) as gone:
-        prepared.read_error = _unread(delivery, gone)
+    except (FileReplaced, FileNotFoundError, PermissionError) as gone:
+        prepared.read_error = unread(delivery, gone)
         return
     prepared.row_label = first.row_label
     prepared.frame = prepared.validation.frame(first)
@@ -167,11 +169,13 @@ def _whole_bytes(prepared: _Prepared) -> bytes:
 
 
 class FileChanged(RuntimeError):
-    """The file changed while it was loaded: nothing is written (the task's retry loads it)."""
+    """The file changed between the scan and the end of its reading (still being written):
+    nothing of it is written, and the next run loads it once it stops changing."""
 
     def __init__(self, file: str):
-        super().__init__(f"{file} changed while it was being loaded; nothing was written, and "
-                         "the next attempt loads it again")
+        super().__init__(f"{file} was still being written while it was read (it changed after "
+                         "the landing folder was scanned); nothing was loaded from it: it will "
+                         "be loaded on the next run once it stops changing")
 
 
 def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: int,
@@ -234,6 +238,8 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
                         period.code, prepared.size, run_id, prepared.reference_batch_id,
                         delivery_id)
     report, problems, rows = _write_audit(conn, prepared, tables, batch, registry)
+    if delivery.changed_since_scan():  # read whole by now: what was read may be a part
+        raise FileChanged(delivery.relative)
     errors = [p for p in problems if p.severity == "error"]
     warnings = len(problems) - len(errors)
     status = "rejected" if errors else "published"
@@ -247,7 +253,7 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
                 for p in errors[:EXAMPLES_IN_MESSAGE]]
     return FileOutcome(delivery.relative, extract.code, period.code, prepared.sha256, status,
                        rows, len(errors), warnings, batch.batch_id, message, examples,
-                       report.docs_page)
+                       report.docs_page, delivery_id=batch.delivery_id)
 
 
 def _write_audit(conn: Connection, prepared: _Prepared, tables: Any, batch: Batch,
@@ -335,7 +341,8 @@ def _rejected_again(conn: Connection, tables: Any, known: Any, sha256: str) -> F
                                                                       .isoformat()))
     return FileOutcome(known.file, known.extract, known.period, sha256, "rejected", 0,
                        known.errors, known.warnings, known.batch_id,
-                       f"unchanged since it was refused: {known.message}", examples)
+                       f"unchanged since it was refused: {known.message}", examples,
+                       delivery_id=known.delivery_id)
 
 
 def _duplicate_periods(deliveries: list[Delivery]) -> dict[str, list[Delivery]]:
@@ -346,21 +353,40 @@ def _duplicate_periods(deliveries: list[Delivery]) -> dict[str, list[Delivery]]:
 
 
 def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
-                 registry: Registry | None = None, docs_dir: Path | None = None
+                 registry: Registry | None = None, docs_dir: Path | None = None,
+                 settle: float | None = None, scanned: list[Delivery] | None = None
                  ) -> list[FileOutcome]:
     """Process every delivered file of one extract; raise ExtractRejected if any is refused
     (after the others are published). With `docs_dir`, GX Data Docs of every validation are
-    built there."""
+    built there. A file modified less than `settle` seconds before (default: settle_seconds())
+    is left for a later run, as is one that changes while it is read. `scanned`: the landing
+    folder as scanned already."""
     registry = registry or load_registry()
     tables = metadata_for(registry).tables
-    deliveries = deliveries_of(landing, registry, extract_code)
+    deliveries = deliveries_of(landing, registry, extract_code, scanned=scanned)
     duplicates = _duplicate_periods(deliveries)
+    settle = settle_seconds() if settle is None else settle
+    settled_before = time.time() - settle
     outcomes: list[FileOutcome] = []
     crashes: list[BaseException] = []
     for delivery in deliveries:
         try:
-            outcomes.append(_load_one(engine, tables, delivery, duplicates, run_id, registry,
-                                      docs_dir))
+            if delivery.problem is None and delivery.modified_after(settled_before):
+                outcomes.append(arriving(engine, tables, delivery, (
+                    f"{delivery.relative} is still being written (modified less than the "
+                    f"settle time of {settle:g} s ago); not loaded: it will be loaded on the "
+                    "next run once it stops changing")))
+                continue
+            try:
+                outcomes.append(_load_one(engine, tables, delivery, duplicates, run_id,
+                                          registry, docs_dir))
+            except Exception:
+                if delivery.identity is None or not delivery.changed_since_scan():
+                    raise
+                # what was read was a part (a reader may fail on a cut character): the file
+                # is still being written
+                outcomes.append(arriving(engine, tables, delivery, str(FileChanged(
+                    delivery.relative))))
         except Exception as crash:  # not the file's fault: finish the others, then report
             log.exception("loading %s failed", delivery.relative)
             crashes.append(crash)
@@ -375,10 +401,10 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
               duplicates: dict[str, list[Delivery]], run_id: str, registry: Registry,
               docs_dir: Path | None) -> FileOutcome:
     if delivery.problem is not None:
-        return _refuse(engine, tables, delivery, f"{delivery.relative} {delivery.problem}")
+        return refuse(engine, tables, delivery, f"{delivery.relative} {delivery.problem}")
     if delivery.period.code in duplicates:
         others = [d.relative for d in duplicates[delivery.period.code] if d is not delivery]
-        return _refuse(engine, tables, delivery, (
+        return refuse(engine, tables, delivery, (
             f"two files for {delivery.extract.code} {delivery.period.code}: also "
             f"{', '.join(others)}. Both are refused until one is removed."))
     try:
@@ -388,79 +414,48 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
         else:
             data = delivery.read()
             sha256 = sha256_of(data)
-    except (FileReplaced, FileNotFoundError) as gone:
-        return _refuse(engine, tables, replace(delivery, unreadable=True), _unread(delivery, gone))
-    with engine.begin() as conn:
-        reference = reference_state(conn, delivery.extract, delivery.period.code, registry)
-        known = _known(conn, tables, delivery, sha256)
-        # An outcome is reused only while what it depended on stands: the same bytes and, for
-        # the cross-extract rule, the same publication of the referenced extract.
-        same_reference = known is not None and known.reference_batch_id == reference[0]
-        if (known is not None and known.status == "rejected"
-                and known.batch_outcome == "rejected" and same_reference):
-            return _rejected_again(conn, tables, known, sha256)
-        if known is not None and known.published_delivery == known.delivery_id and same_reference:
-            # A task cleared and rerun within the run that published the file leaves the
-            # file's status as that run set it; a later run marks it skipped.
-            status = known.status if known.batch_run_id == run_id else "skipped"
-            conn.execute(update(tables["delivery"]).where(
-                tables["delivery"].c.delivery_id == known.delivery_id).values(
-                status=status, last_seen_at=utcnow().isoformat()))
-            return FileOutcome(known.file, known.extract, known.period, sha256, "skipped",
-                               known.row_count or 0, 0, known.warnings, known.batch_id,
-                               "unchanged: already published")
-    # New or changed bytes: the first chunk (for most files the whole file) is read and
-    # validated outside any transaction; a large file's other chunks inside the publishing one.
-    prepared = _prepare(delivery, data, sha256, registry, reference, docs_dir,
-                        EXACT_DIGITS.get(engine.dialect.name))
-    with engine.begin() as conn:
-        known = _known(conn, tables, delivery, prepared.sha256)
-        return _record(conn, prepared, run_id, registry,
-                       known.delivery_id if known is not None else None)
+    except (FileReplaced, FileNotFoundError, PermissionError) as gone:
+        return refuse(engine, tables, replace(delivery, unreadable=True), unread(delivery, gone))
+    try:
+        if delivery.changed_since_scan() or (data is not None and len(data) != delivery.size):
+            raise FileChanged(delivery.relative)
+        with engine.begin() as conn:
+            reference = reference_state(conn, delivery.extract, delivery.period.code, registry)
+            reused = _outcome_standing(conn, tables, delivery, sha256, reference, run_id)
+        if reused is not None:
+            return reused
+        # New or changed bytes: the first chunk (for most files the whole file) is read and
+        # validated outside any transaction; a large file's other chunks inside the
+        # publishing one, which checks the file is still as scanned before it commits.
+        prepared = _prepare(delivery, data, sha256, registry, reference, docs_dir,
+                            EXACT_DIGITS.get(engine.dialect.name))
+        with engine.begin() as conn:
+            known = _known(conn, tables, delivery, prepared.sha256)
+            return _record(conn, prepared, run_id, registry,
+                           known.delivery_id if known is not None else None)
+    except FileChanged as changed:  # rolled back: nothing of it is recorded but this
+        return arriving(engine, tables, delivery, str(changed))
 
 
-def _unread(delivery: Delivery, error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return (f"{delivery.relative} disappeared between the scan of the landing folder and "
-                "its reading; deliver it again")
-    return str(error)
-
-
-def _refuse(engine: Engine, tables: Any, delivery: Delivery, message: str) -> FileOutcome:
-    """Record a file refused as a whole (never read if it must not be) as rejected."""
-    sha256 = delivery.fingerprint()
-    size = delivery.path.lstat().st_size if os.path.lexists(delivery.path) else 0
-    now = utcnow().isoformat()
-    values = {"status": "rejected", "errors": 1, "warnings": 0, "message": message,
-              "last_seen_at": now}
-    with engine.begin() as conn:
-        known = _known(conn, tables, delivery, sha256)
-        if known is None:
-            conn.execute(insert(tables["delivery"]).values(
-                file=delivery.relative, sha256=sha256,
-                extract=delivery.extract.code if delivery.extract else None,
-                period=delivery.period.code if delivery.period else None,
-                size_bytes=size, first_seen_at=now, **values))
-        else:
-            conn.execute(update(tables["delivery"]).where(
-                tables["delivery"].c.delivery_id == known.delivery_id).values(**values))
-    return FileOutcome(delivery.relative, delivery.extract.code if delivery.extract else "",
-                       delivery.period.code if delivery.period else "", sha256, "rejected",
-                       errors=1, message=message)
-
-
-def record_unmatched(engine: Engine, landing: Path, registry: Registry | None = None
-                     ) -> list[FileOutcome]:
-    """Files no extract task takes (a name matching no extract or period): reported as
-    rejected and left in place."""
-    from deptstats.landing import scan
-
-    registry = registry or load_registry()
-    tables = metadata_for(registry).tables
-    return [
-        _refuse(engine, tables, delivery, f"{delivery.problem}; the file was left in place"
-                if delivery.unreadable else
-                f"file name not recognised: {delivery.problem}; the file was left in place")
-        for delivery in scan(landing, registry)
-        if delivery.problem is not None and (delivery.extract is None or delivery.period is None)
-    ]
+def _outcome_standing(conn: Connection, tables: Any, delivery: Delivery, sha256: str,
+                      reference: tuple[int | None, list[str] | None], run_id: str
+                      ) -> FileOutcome | None:
+    """The outcome of these bytes that still stands (refused, or published and current),
+    if any. An outcome is reused only while what it depended on stands: the same bytes and,
+    for the cross-extract rule, the same publication of the referenced extract."""
+    known = _known(conn, tables, delivery, sha256)
+    if known is None or known.reference_batch_id != reference[0]:
+        return None
+    if known.status == "rejected" and known.batch_outcome == "rejected":
+        return _rejected_again(conn, tables, known, sha256)
+    if known.published_delivery != known.delivery_id:
+        return None
+    # A task cleared and rerun within the run that published the file leaves the file's
+    # status as that run set it; a later run marks it skipped.
+    status = known.status if known.batch_run_id == run_id else "skipped"
+    conn.execute(update(tables["delivery"]).where(
+        tables["delivery"].c.delivery_id == known.delivery_id).values(
+        status=status, last_seen_at=utcnow().isoformat()))
+    return FileOutcome(known.file, known.extract, known.period, sha256, "skipped",
+                       known.row_count or 0, 0, known.warnings, known.batch_id,
+                       "unchanged: already published", delivery_id=known.delivery_id)

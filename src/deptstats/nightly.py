@@ -9,10 +9,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from deptstats.drafting import Draft, draft_reply
-from deptstats.loading import ExtractRejected, FileOutcome, load_extract, record_unmatched
+from deptstats.landing import Delivery
+from deptstats.loading import ExtractRejected, FileOutcome, load_extract
 from deptstats.outcomes import record_outcomes
 from deptstats.registry import Registry, load_registry
 from deptstats.schema import check_schema, sync_dimensions
+from deptstats.unloaded import record_unmatched
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +27,26 @@ def prepare_warehouse(engine: Engine, registry: Registry | None = None) -> str:
 
 
 def report_unrecognised_files(engine: Engine, landing: Path, run_id: str = "cli",
-                              registry: Registry | None = None) -> list[FileOutcome]:
-    outcomes = record_unmatched(engine, landing, registry)
+                              registry: Registry | None = None,
+                              scanned: list[Delivery] | None = None) -> list[FileOutcome]:
+    """Files no extract takes, recorded against the run. `scanned`: the landing folder as
+    scanned already (raises LandingMissing when it scans a folder that is not there)."""
+    outcomes = record_unmatched(engine, landing, registry, scanned)
     record_outcomes(engine, run_id, outcomes)
     return outcomes
 
 
 def load(engine: Engine, landing: Path, extract_code: str, run_id: str,
-         docs_dir: Path | None = None, registry: Registry | None = None) -> list[FileOutcome]:
+         docs_dir: Path | None = None, registry: Registry | None = None,
+         settle: float | None = None, scanned: list[Delivery] | None = None
+         ) -> list[FileOutcome]:
     """One extract's files; raises ExtractRejected when any is refused. What became of each
-    file is recorded against the run either way."""
+    file is recorded against the run either way. A file still being written (modified within
+    `settle` seconds, default settle_seconds(), or changing while read) is left for the next
+    run as `arriving`."""
     try:
         outcomes = load_extract(engine, landing, extract_code, run_id,
-                                registry or load_registry(), docs_dir)
+                                registry or load_registry(), docs_dir, settle, scanned)
     except ExtractRejected as rejected:
         record_outcomes(engine, run_id, rejected.outcomes)
         raise

@@ -3,6 +3,7 @@ Benchmark). Tests and the benchmark change these on TUNING, never on the modules
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -25,3 +26,24 @@ class Tuning:
 
 
 TUNING = Tuning()
+
+
+# A file modified less than this long before a load is left for the next run: it may still be
+# being written (a copy over the network, an export in progress).
+DEFAULT_SETTLE_SECONDS = 300.0
+
+
+def settle_seconds() -> float:
+    """The settle time: $DEPTSTATS_SETTLE_SECONDS, else DEFAULT_SETTLE_SECONDS (0 turns the
+    wait off)."""
+    configured = os.environ.get("DEPTSTATS_SETTLE_SECONDS", "").strip()
+    if not configured:
+        return DEFAULT_SETTLE_SECONDS
+    try:
+        seconds = float(configured)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise ValueError(f"DEPTSTATS_SETTLE_SECONDS={configured!r}: give a number of seconds, "
+                         "0 or more")
+    return seconds

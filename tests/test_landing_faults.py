@@ -1,0 +1,333 @@
+"""The landing folder as it is at night: files still being written, files and folders that
+cannot be read, a landing folder that is not there, and thousands of stray files."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import time
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select
+
+from deptstats import loading, nightly
+from deptstats.cli import main
+from deptstats.landing import scan
+from deptstats.loading import ExtractRejected, load_extract, record_unmatched
+from deptstats.settings import DEFAULT_SETTLE_SECONDS
+from deptstats.warehouse import metadata_for, open_engine
+from tests.helpers import set_cell, snapshot
+
+KG_2023 = "education/kindergartens_2023.csv"
+KG_TABLE = "education_kindergartens"
+LONG_AGO = 1_700_000_000  # 2023-11-14: long settled
+STILL_WRITTEN = ("was still being written while it was read (it changed after the landing "
+                 "folder was scanned); nothing was loaded from it: it will be loaded on the next "
+                 "run once it stops changing")
+
+
+def _settled(landing: Path) -> None:
+    for path in landing.rglob("*"):
+        if path.is_file():
+            os.utime(path, (LONG_AGO, LONG_AGO))
+
+
+def _outcomes(engine, landing: Path, code: str, run_id: str, registry) -> dict:
+    try:
+        outcomes = nightly.load(engine, landing, code, run_id, registry=registry)
+    except ExtractRejected as rejected:
+        outcomes = rejected.outcomes
+    return {o.file: o for o in outcomes}
+
+
+def _run_outcomes(engine, run_id: str, registry) -> dict[str, tuple[str, str]]:
+    tables = metadata_for(registry).tables
+    o, d = tables["delivery_outcome"], tables["delivery"]
+    with engine.connect() as conn:
+        return {row.file: (row.status, row.message) for row in conn.execute(
+            select(d.c.file, o.c.status, o.c.message).join(d, d.c.delivery_id == o.c.delivery_id)
+            .where(o.c.run_id == run_id))}
+
+
+def _problem_rows(engine, registry) -> int:
+    problem = metadata_for(registry).tables["problem"]
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(problem)).scalar_one()
+
+
+# ------------------------------------------------------------------ files still arriving
+
+
+def test_a_file_still_copied_in_while_it_is_read_is_left_for_the_next_run(
+        warehouse_url, landing, registry, monkeypatch):
+    engine = open_engine(warehouse_url)
+    _outcomes(engine, landing, "kindergartens", "r1", registry)
+    published = snapshot(engine, KG_TABLE, registry, "2023")
+    assert published
+    # a re-delivery copied in small chunks: the scan sees it cut in the middle of a row
+    path = landing / KG_2023
+    set_cell(path, 3, 4, "99")
+    whole = path.read_bytes()
+    path.write_bytes(whole[:whole.index(b"\r\n", len(whole) // 2) - 1])  # in a number
+    prepare = loading._prepare
+
+    def copy_goes_on(*args, **kwargs):
+        try:
+            return prepare(*args, **kwargs)
+        finally:
+            path.write_bytes(whole)  # the rest arrives after the file was read
+
+    monkeypatch.setattr(loading, "_prepare", copy_goes_on)
+    outcomes = _outcomes(engine, landing, "kindergartens", "r2", registry)
+    arriving = outcomes[KG_2023]
+    assert arriving.status == "arriving"
+    assert arriving.message == f"{KG_2023} {STILL_WRITTEN}"
+    assert arriving.errors == 0 and arriving.batch_id is None
+    assert outcomes["education/kindergartens_2022.xlsx"].status == "skipped"
+    assert snapshot(engine, KG_TABLE, registry, "2023") == published
+    assert _problem_rows(engine, registry) == 0
+    assert _run_outcomes(engine, "r2", registry)[KG_2023] == ("arriving", arriving.message)
+
+    # cut in a character, the reader fails: the file was still being written all the same
+    path.write_bytes(whole[:whole.index("园".encode(), len(whole) // 2) + 1])
+    outcomes = _outcomes(engine, landing, "kindergartens", "r3", registry)
+    assert outcomes[KG_2023].status == "arriving"
+    assert snapshot(engine, KG_TABLE, registry, "2023") == published
+
+    monkeypatch.setattr(loading, "_prepare", prepare)  # the copy has ended
+    assert _outcomes(engine, landing, "kindergartens", "r4", registry)[KG_2023].status == \
+        "published"
+    assert snapshot(engine, KG_TABLE, registry, "2023") != published
+
+
+def test_a_streamed_file_growing_while_it_is_read_is_left_for_the_next_run(
+        warehouse_url, landing, registry, monkeypatch):
+    engine = open_engine(warehouse_url)
+    monkeypatch.setattr(loading.TUNING, "fast_csv_bytes", 1)  # every CSV streams
+    path = landing / KG_2023
+    tables = loading.iter_tables
+
+    def still_written(*args, **kwargs):
+        with path.open("ab") as more:
+            more.write("YE999,又一园,浒山街道,公办,12\r\n".encode())
+        yield from tables(*args, **kwargs)
+
+    monkeypatch.setattr(loading, "iter_tables", still_written)
+    outcomes = _outcomes(engine, landing, "kindergartens", "r1", registry)
+    assert outcomes[KG_2023].status == "arriving"
+    assert STILL_WRITTEN in outcomes[KG_2023].message
+    assert outcomes["education/kindergartens_2022.xlsx"].status == "published"
+    assert snapshot(engine, KG_TABLE, registry, "2023") == []
+    assert _problem_rows(engine, registry) == 0
+
+
+def test_a_file_modified_within_the_settle_time_waits_for_the_next_run(
+        warehouse_url, landing, registry, monkeypatch):
+    engine = open_engine(warehouse_url)
+    monkeypatch.delenv("DEPTSTATS_SETTLE_SECONDS")  # the nightly default
+    _settled(landing)
+    os.utime(landing / KG_2023)  # written just now
+    outcomes = _outcomes(engine, landing, "kindergartens", "r1", registry)
+    assert outcomes[KG_2023].status == "arriving"
+    assert outcomes[KG_2023].message == (
+        f"{KG_2023} is still being written (modified less than the settle time of 300 s ago); "
+        "not loaded: it will be loaded on the next run once it stops changing")
+    assert outcomes["education/kindergartens_2022.xlsx"].status == "published"
+    assert snapshot(engine, KG_TABLE, registry, "2023") == []
+    assert _run_outcomes(engine, "r1", registry)[KG_2023][0] == "arriving"
+    monkeypatch.setenv("DEPTSTATS_SETTLE_SECONDS", "0")
+    assert _outcomes(engine, landing, "kindergartens", "r2", registry)[KG_2023].status == \
+        "published"
+
+
+def _one_file_landing(sample_dir: Path, tmp_path: Path) -> Path:
+    landing = tmp_path / "landing"
+    (landing / "education").mkdir(parents=True)
+    shutil.copy(sample_dir / KG_2023, landing / KG_2023)
+    return landing
+
+
+def test_load_settle_option(sample_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DEPTSTATS_SETTLE_SECONDS")
+    landing = _one_file_landing(sample_dir, tmp_path)
+    warehouse = str(tmp_path / "warehouse.db")
+    assert main(["load", "--landing", str(landing), "--warehouse", warehouse]) == 0
+    assert (f"ARRIVING  {KG_2023}: {KG_2023} is still being written (modified less than the "
+            "settle time of 300 s ago)") in capsys.readouterr().out
+    monkeypatch.setenv("DEPTSTATS_SETTLE_SECONDS", "3600")
+    os.utime(landing / KG_2023, (time.time() - 600, time.time() - 600))
+    assert main(["load", "--landing", str(landing), "--warehouse", warehouse]) == 0
+    assert "settle time of 3600 s" in capsys.readouterr().out
+    assert main(["load", "--landing", str(landing), "--warehouse", warehouse,
+                 "--settle", "0"]) == 0
+    assert f"PUBLISHED {KG_2023}" in capsys.readouterr().out
+
+
+def test_the_sample_deliveries_are_settled_when_written(sample_dir, registry):
+    settled_before = time.time() - DEFAULT_SETTLE_SECONDS
+    assert not [d.relative for d in scan(sample_dir, registry)
+                if d.modified_after(settled_before)]
+
+
+def test_the_airflow_task_stays_green_for_a_file_still_arriving(warehouse_url, landing, registry,
+                                                                 monkeypatch, capsys):
+    from deptstats import airflow_tasks
+
+    monkeypatch.setattr(airflow_tasks, "warehouse_url", lambda: warehouse_url)
+    monkeypatch.delenv("DEPTSTATS_SETTLE_SECONDS")
+    _settled(landing)
+    os.utime(landing / KG_2023)
+    summary = airflow_tasks.load_extract("kindergartens", {"landing": str(landing)},
+                                         "scheduled__1")
+    assert (summary["arriving"], summary["published"]) == (1, 1)
+    logged = capsys.readouterr()  # Airflow's log handler writes the task log there
+    assert f"ARRIVING {KG_2023}: {KG_2023} is still being written" in logged.out + logged.err
+    recorded = _run_outcomes(open_engine(warehouse_url), "scheduled__1", registry)
+    assert recorded[KG_2023][0] == "arriving"
+
+
+# ------------------------------------------------------------------ what cannot be read
+
+
+def test_an_unreadable_file_is_refused_in_words_and_the_other_periods_load(
+        warehouse_url, landing, registry, monkeypatch):
+    engine = open_engine(warehouse_url)
+    real_open = os.open
+
+    def denied(name, *args, **kwargs):  # chmod 000 (the tests run as root, who reads it)
+        if os.fspath(name) == "kindergartens_2023.csv":
+            raise PermissionError(errno.EACCES, "Permission denied", name)
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
+    with pytest.raises(ExtractRejected) as rejected:
+        load_extract(engine, landing, "kindergartens", "r1", registry)
+    outcomes = {o.file: o for o in rejected.value.outcomes}
+    assert outcomes[KG_2023].status == "rejected"
+    assert outcomes[KG_2023].message == (
+        f"{KG_2023} cannot be read (permission denied); refused, not read: give the account "
+        "that runs the loads read access to it (e.g. chmod a+r), and the next run loads it")
+    assert outcomes["education/kindergartens_2022.xlsx"].status == "published"
+
+
+def test_an_unreadable_department_folder_is_reported(warehouse_url, landing, registry,
+                                                     monkeypatch):
+    real_scandir = os.scandir
+
+    def denied(path="."):
+        if not isinstance(path, int) and Path(path).name == "hrss":
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    outcomes = record_unmatched(open_engine(warehouse_url), landing, registry)
+    assert [(o.file, o.status, o.message) for o in outcomes] == [(
+        "hrss", "rejected", "is a folder that cannot be read (permission denied); the files in "
+        "it were not looked at: give the account that runs the loads read access to it; left "
+        "in place")]
+
+
+# ------------------------------------------------------------------ no landing folder
+
+
+@pytest.mark.parametrize("kind", ["missing", "a file"])
+def test_load_refuses_a_landing_folder_that_is_not_there(tmp_path, kind):
+    landing = tmp_path / "landing"
+    if kind == "a file":
+        landing.write_text("not a folder")
+    warehouse, out = tmp_path / "warehouse.db", tmp_path / "out"
+    with pytest.raises(SystemExit) as failed:
+        main(["load", "--landing", str(landing), "--warehouse", str(warehouse),
+              "--out", str(out)])
+    said = "does not exist" if kind == "missing" else "is not a folder"
+    assert str(failed.value.code) == (
+        f"deptstats load: the landing folder {landing} {said}: check --landing, the DAG param "
+        "landing or DEPTSTATS_LANDING")
+    assert not warehouse.exists() and not out.exists()
+
+
+@pytest.mark.parametrize("task", ["report_unrecognised_files", "load_extract"])
+def test_the_dag_tasks_fail_without_retry_on_a_missing_landing_folder(tmp_path, monkeypatch,
+                                                                      task):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from deptstats import airflow_tasks
+
+    def no_warehouse():
+        raise AssertionError("the warehouse was opened")
+
+    monkeypatch.setattr(airflow_tasks, "warehouse_url", no_warehouse)
+    params = {"landing": str(tmp_path / "nowhere")}
+    call = (lambda: airflow_tasks.report_unrecognised_files(params, "r1")) \
+        if task == "report_unrecognised_files" else \
+        (lambda: airflow_tasks.load_extract("kindergartens", params, "r1"))
+    with pytest.raises(AirflowFailException, match=r"landing folder .*nowhere does not exist"):
+        call()
+
+
+# ------------------------------------------------------------------ thousands of stray files
+
+
+def _stray(root: Path, files: int) -> Path:
+    landing = root / f"stray_{files}"
+    for n in range(files):
+        folder = landing / ("health" if n % 2 else "stray")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"junk_{n}.txt").write_text(f"{n}\n")
+    return landing
+
+
+def _statements(engine, action) -> tuple[int, int]:
+    """(statements executed, transactions begun) while `action` runs."""
+    counts = [0, 0]
+
+    def executed(*_args):
+        counts[0] += 1
+
+    def begun(*_args):
+        counts[1] += 1
+
+    event.listen(engine, "before_execute", executed)
+    event.listen(engine, "begin", begun)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_execute", executed)
+        event.remove(engine, "begin", begun)
+    return counts[0], counts[1]
+
+
+def test_unrecognised_files_cost_the_same_statements_however_many(warehouse_url, registry,
+                                                                   tmp_path):
+    engine = open_engine(warehouse_url)
+    counted = {}
+    for files in (4, 40):
+        landing = _stray(tmp_path, files)
+        report = partial(nightly.report_unrecognised_files, engine, landing, f"r{files}",
+                         registry)
+        counted[files] = (_statements(engine, report), _statements(engine, report))
+        outcomes = _run_outcomes(engine, f"r{files}", registry)
+        assert len(outcomes) == files
+        assert {status for status, _message in outcomes.values()} == {"rejected"}
+    assert counted[4] == counted[40]  # first seen (inserted), then seen again (updated)
+
+
+def test_load_lists_the_landing_folder_once(sample_dir, tmp_path, monkeypatch, capsys):
+    landing = _one_file_landing(sample_dir, tmp_path)
+    (landing / "health").mkdir()
+    (landing / "health" / "junk_1.txt").write_text("1\n")
+    real_scandir = os.scandir
+    listed = []
+
+    def counted(path="."):
+        listed.append(path if isinstance(path, int) else Path(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counted)
+    assert main(["load", "--landing", str(landing), "--warehouse",
+                 str(tmp_path / "warehouse.db")]) == 1  # the junk file is refused
+    assert listed.count(landing) == 1
+    assert "REJECTED  health/junk_1.txt: file name not recognised" in capsys.readouterr().out
