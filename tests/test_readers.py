@@ -57,6 +57,14 @@ def test_undecodable_csv_names_encodings_and_offset(tmp_path, checks):
     assert f"byte {len((HEADER + ROWS).encode())}" in message
 
 
+def test_utf8_with_bom_cut_inside_a_character_is_a_read_error(tmp_path, checks):
+    # a copy cut in the middle of 镇 (three bytes in UTF-8)
+    data = ("\ufeff" + HEADER + ROWS).encode("utf-8")[:-len("街道,200,150\r\n".encode()) - 1]
+    with pytest.raises(ReadError, match=r"starts as UTF-8 \(with a byte order mark\) but is not "
+                       r"UTF-8 at byte \d+"):
+        read_file(write(tmp_path, "checks_2023.csv", data), checks)
+
+
 def test_headers_match_by_chinese_or_canonical_name_loosely(tmp_path, checks):
     data = " 镇 街 ,TARGET_PEOPLE,checked_people,备注\n浒山街道,１２３,1,x\n".encode()
     table = read_file(write(tmp_path, "p_2023.csv", data), checks)

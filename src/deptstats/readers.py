@@ -49,7 +49,13 @@ __all__ = ["HEADER_SEARCH_ROWS", "XLSX_COLUMNS", "XLSX_PART_BYTES", "XLSX_TOTAL_
 def _decode(data: bytes, path: Path) -> str:
     refuse_wide_text(data, path)
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError as error:  # e.g. a copy cut inside a character
+            raise ReadError(
+                f"{path.name}: the file starts as UTF-8 (with a byte order mark) but is not UTF-8 "
+                f"at byte {error.start + 3}; save it again as CSV UTF-8, or deliver it whole"
+            ) from None
     failures = []
     for encoding in ("utf-8", "gb18030"):
         try:
