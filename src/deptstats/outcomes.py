@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, delete, insert, select
 
 from deptstats.loading import FileOutcome
+from deptstats.locks import hold
 from deptstats.warehouse import metadata_for, utcnow
 
 
@@ -16,6 +17,8 @@ def record_outcomes(engine: Engine, run_id: str, outcomes: list[FileOutcome]) ->
     delivery, outcome_table = tables["delivery"], tables["delivery_outcome"]
     now = utcnow().isoformat()
     with engine.begin() as conn:
+        # two loads in one run (the same run id) record what they did in turn
+        hold(conn, f"delivery_outcome/{run_id}", f"the outcomes of run {run_id}")
         for outcome in outcomes:
             delivery_id = conn.execute(select(delivery.c.delivery_id).where(
                 delivery.c.file == outcome.file, delivery.c.sha256 == outcome.sha256)).scalar()
