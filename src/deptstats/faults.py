@@ -5,6 +5,7 @@ fixed. Anything not recognised here is left as it is, traceback and all."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
@@ -36,8 +37,6 @@ class WarehouseFault(Exception):
 class LoadLocked(WarehouseFault):
     """Another load holds the extract and period past the lock timeout."""
 
-
-RUN_AGAIN = "run again once it is fixed (an Airflow task retries by itself)"
 
 # SQLite primary result codes (the low byte of an extended code)
 _SQLITE = {
@@ -80,6 +79,11 @@ _POSTGRES = {
     "42501": ("refused permission to its user",
               "grant the warehouse user the rights deptstats needs (it owns its tables)"),
 }
+# psycopg gives no SQLSTATE for a connection refused at the start; the server's words do
+_CONNECTION_WORDS = ((r'database ".*" does not exist', "3D000"),
+                     (r'role ".*" does not exist|password authentication failed', "28P01"),
+                     ("no pg_hba.conf entry", "28000"), ("the database system is", "57P03"),
+                     ("due to administrator command", "57P01"))
 
 
 def _dbapi_errors(error: BaseException) -> list[BaseException]:
@@ -122,10 +126,13 @@ def _plain_words(error: BaseException, busy: str) -> tuple[str, str] | None:
         fault, advice = _SQLITE.get(code & 0xFF, (None, None))
         return (fault.format(busy=busy), advice) if fault else None
     state = getattr(error, "sqlstate", None)
-    if state is None:  # a connection that failed or dropped before the server said why
+    if state is None:  # a connection that failed or dropped: the server's words say why
         from psycopg import OperationalError
 
-        return _LOST if isinstance(error, OperationalError) else None
+        if not isinstance(error, OperationalError):
+            return None
+        said = str(error)
+        state = next((s for words, s in _CONNECTION_WORDS if re.search(words, said)), "08000")
     return _POSTGRES.get(state) or _POSTGRES.get(state[:2])
 
 
