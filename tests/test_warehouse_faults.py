@@ -20,9 +20,7 @@ from sqlalchemy import event, func, make_url, select, text
 
 import deptstats
 from deptstats import cli, warehouse
-from deptstats.faults import EXIT_WAREHOUSE_FAULT, WarehouseFault
-from deptstats.loading import load_extract
-from deptstats.locks import hold
+from deptstats.loading import load_extract, lock_period
 from deptstats.reports import figures
 from deptstats.schema import ensure_schema
 from deptstats.warehouse import metadata_for, open_engine
@@ -30,6 +28,7 @@ from tests.conftest import create_pg_database, drop_pg_database
 from tests.helpers import set_cell
 
 SRC = Path(deptstats.__file__).resolve().parents[1]
+EXIT_WAREHOUSE_FAULT = 3
 PASSWORD = "s3cret-pw"  # trust auth ignores it; it must never be printed
 KEPT = ("education/", "health/prepregnancy_checks", "health/newborn_screening")
 REDELIVERED = "education/kindergartens_2023.csv"
@@ -185,6 +184,7 @@ def test_airflow_task_says_the_fault_first_and_stays_retryable(loaded, kg_landin
     from airflow.sdk.exceptions import AirflowFailException
 
     from deptstats import airflow_tasks
+    from deptstats.faults import WarehouseFault
 
     read_only = f"sqlite:///file:{make_url(loaded).database}?mode=ro&uri=true"
     monkeypatch.setattr(airflow_tasks, "warehouse_url", lambda: read_only)
@@ -271,7 +271,7 @@ def test_a_held_period_fails_retryably_naming_the_holder(warehouse_url, small_la
     holding = holder.connect()
     transaction = holding.begin()
     for period in ("2022", "2023"):
-        hold(holding, f"education_kindergartens/{period}", "")
+        lock_period(holding, metadata_for().tables["education_kindergartens"], period)
     pid = holding.execute(select(func.pg_backend_pid())).scalar_one()
     monkeypatch.setenv("DEPTSTATS_LOCK_TIMEOUT_SECONDS", "1")
     try:
