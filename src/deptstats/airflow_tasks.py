@@ -3,15 +3,18 @@ that touches Airflow; it is imported by task bodies at run time, never at DAG pa
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException
 
 from deptstats.connections import CONN_ID, url_from_connection
+from deptstats.faults import fault_of
 from deptstats.warehouse import open_engine, redact
 
 log = logging.getLogger(__name__)
@@ -59,12 +62,43 @@ def data_docs_folder(params: dict[str, Any]) -> Path | None:
     return Path(out) / "data_docs" if out else None
 
 
+Task = TypeVar("Task", bound=Callable[..., Any])
+
+
+def plain_faults(task: Task) -> Task:
+    """A fault of the warehouse is the log's first error line, in plain words, and is raised
+    as an ordinary (retryable) exception: the retry succeeds once the warehouse is fixed."""
+
+    @functools.wraps(task)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return task(*args, **kwargs)
+        except AirflowFailException:
+            raise
+        except Exception as error:
+            fault = fault_of(error, _warehouse_or_none())
+            if fault is None:
+                raise
+            log.error("%s", fault)
+            raise fault from error
+
+    return run  # type: ignore[return-value]
+
+
+def _warehouse_or_none() -> str | None:
+    try:
+        return warehouse_url()
+    except Exception:  # the connection itself is missing: that error stands as it is
+        return None
+
+
 def warehouse_url() -> str:
     conn = Connection.get(CONN_ID)
     return url_from_connection(conn.conn_type, conn.host, conn.login, conn.password, conn.port,
                                conn.schema, conn.extra_dejson)
 
 
+@plain_faults
 def prepare_warehouse() -> str:
     from deptstats import nightly
     from deptstats.schema import SchemaBehind
@@ -78,6 +112,7 @@ def prepare_warehouse() -> str:
     return revision
 
 
+@plain_faults
 def report_unrecognised_files(params: dict[str, Any], run_id: str) -> dict[str, Any]:
     from deptstats import nightly
 
@@ -88,6 +123,7 @@ def report_unrecognised_files(params: dict[str, Any], run_id: str) -> dict[str, 
     return {"unrecognised": len(outcomes)}
 
 
+@plain_faults
 def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
     """Load one extract; a refused file fails the task without retries, in the steward's words."""
     from deptstats import nightly
@@ -95,8 +131,8 @@ def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict
 
     landing = _landing(params)
     try:
-        outcomes = nightly.load(open_engine(warehouse_url()), landing, extract_code, run_id,
-                                data_docs_folder(params))
+        engine = open_engine(warehouse_url(), application_name=f"deptstats {extract_code} {run_id}")
+        outcomes = nightly.load(engine, landing, extract_code, run_id, data_docs_folder(params))
     except ExtractRejected as rejected:
         log.error("%s", rejected)
         _log_arriving(rejected.outcomes)
@@ -121,6 +157,7 @@ def _log_arriving(outcomes: list[Any]) -> None:
             log.warning("ARRIVING %s: %s", outcome.file, outcome.message)
 
 
+@plain_faults
 def compute_indicators(run_id: str) -> dict[str, int]:
     from deptstats import nightly
 
@@ -133,6 +170,7 @@ def compute_indicators(run_id: str) -> dict[str, int]:
     return {"indicator_rows": rows, "redeliveries": len(changed)}
 
 
+@plain_faults
 def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
     from deptstats import nightly
 

@@ -62,6 +62,7 @@ def cmd_db_grant_analyst(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
     from deptstats import nightly
+    from deptstats.faults import WarehouseFault
     from deptstats.landing import LandingMissing, check_landing, scan
     from deptstats.loading import ExtractRejected
     from deptstats.printable import printable
@@ -76,7 +77,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         sys.exit(f"deptstats load: {missing}")
     if args.settle is not None and not args.settle >= 0:
         sys.exit("deptstats load: --settle takes a number of seconds, 0 or more")
-    engine, registry = open_engine(_warehouse(args)), load_registry()
+    engine = open_engine(_warehouse(args), application_name=f"deptstats load {args.run_id}")
+    registry = load_registry()
     upgrade(engine)
     nightly.prepare_warehouse(engine)
     scanned = scan(landing, registry)  # once: each extract takes its files from it
@@ -91,6 +93,8 @@ def cmd_load(args: argparse.Namespace) -> int:
                                     args.settle, scanned)
         except ExtractRejected as rejected:
             outcomes, failed = rejected.outcomes, failed + 1
+        except WarehouseFault:
+            raise  # every other extract would fail alike: main() says it in one line
         except Exception as crash:  # not a file's fault: the other extracts and the draft go on
             print(printable(f"FAILED    {extract.task_id}: {crash.__class__.__name__}: {crash}"),
                   file=sys.stderr)
@@ -364,8 +368,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. A fault of the warehouse is one line on stderr and exit code 3; output
+    cut short by its reader (`| head`) ends quietly; anything else keeps its traceback."""
+    from deptstats.faults import EXIT_WAREHOUSE_FAULT, fault_of
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
+    except Exception as error:
+        # `run` and `airflow up` have Airflow's metadata database too: their faults stay raw
+        warehouse = (_warehouse(args) if hasattr(args, "warehouse")
+                     and args.func not in (cmd_run, cmd_airflow_up) else None)
+        fault = fault_of(error, warehouse)
+        if fault is None:
+            raise
+        print(f"deptstats: {fault}", file=sys.stderr)
+        return EXIT_WAREHOUSE_FAULT
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away: Python's documented way out (the rest of the output
+    goes to devnull, so the flush at exit raises nothing), with the shell's status for a
+    process ended by SIGPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 128 + 13
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, Engine, bindparam, delete, insert, select, text
 
+from deptstats.locks import hold
 from deptstats.paths import read_sql
 from deptstats.periods import parse_period
 from deptstats.registry import Indicator, Registry, load_registry
@@ -141,6 +142,8 @@ def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
     publication, values = tables["publication"], tables["indicator_value"]
     now = utcnow().isoformat()
     with engine.begin() as conn:
+        # two computes at once replace the values in turn, each from what is published then
+        hold(conn, "indicator_value", "the indicator values")
         published = conn.execute(select(publication.c.extract, publication.c.period,
                                         publication.c.batch_id, publication.c.warnings)
                                  .order_by(publication.c.period)).all()

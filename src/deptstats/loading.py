@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 
 from deptstats import readers
 from deptstats.bookkeeping import (
@@ -29,8 +29,10 @@ from deptstats.bookkeeping import (
     start_batch,
 )
 from deptstats.bulk import RowWriter
+from deptstats.faults import fault_of
 from deptstats.file_outcome import ExtractRejected, FileOutcome
 from deptstats.landing import Delivery, FileReplaced, deliveries_of, sha256_of
+from deptstats.locks import hold
 from deptstats.readers import IrregularCsv, RawTable, ReadError, iter_tables, read_file
 from deptstats.registry import Extract, Registry, load_registry
 from deptstats.row_changes import before_replacing, record_change
@@ -229,11 +231,21 @@ def _write_rows(conn: Connection, prepared: _Prepared, target: Any, batch_id: in
     return 0
 
 
-def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Registry,
-            delivery_id: int | None) -> FileOutcome:
+def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Registry
+            ) -> FileOutcome:
     """Write the file's delivery, batch, validation and (if it passes) publication."""
     tables = metadata_for(registry).tables
     delivery, extract, period = prepared.delivery, prepared.delivery.extract, prepared.delivery.period
+    # Another load of the same landing may have recorded these bytes since they were looked
+    # up: under the period's lock, look again, so a delivery is recorded and published once.
+    lock_period(conn, tables[extract.table], period.code)
+    known = _known(conn, tables, delivery, prepared.sha256)
+    delivery_id = None if known is None else known.delivery_id
+    if known is not None:
+        done = _done_already(conn, tables, known, prepared.sha256,
+                             prepared.reference_batch_id, run_id)
+        if done is not None:
+            return done
     batch = start_batch(conn, tables, delivery.relative, prepared.sha256, extract.code,
                         period.code, prepared.size, run_id, prepared.reference_batch_id,
                         delivery_id)
@@ -268,7 +280,7 @@ def _write_audit(conn: Connection, prepared: _Prepared, tables: Any, batch: Batc
     read_whole = prepared.hasher is None
     replaced = None
     if prepared.read_error is None and not (read_whole and prepared.validation.has_errors):
-        lock_period(conn, target, period.code)  # what it replaces is read under the lock
+        # what it replaces is read under the period's lock (taken by _record)
         replaced = before_replacing(conn, tables, target, extract.code, period.code)
         written = _write_rows(conn, prepared, target, batch.batch_id, registry)
     report = ValidationReport(suite=suite_name(extract))
@@ -303,13 +315,31 @@ def _message(extract: Extract, period: str, errors: list[Problem], rows: int,
 
 
 def lock_period(conn: Connection, target: Any, period: str) -> None:
-    """Until the transaction ends, no other load replaces this table's rows of this period.
-    SQLite writers are serialised already (BEGIN IMMEDIATE); PostgreSQL takes a transaction
-    advisory lock keyed on table and period."""
-    if conn.dialect.name != "postgresql":
-        return
-    digest = hashlib.blake2b(f"{target.name}/{period}".encode(), digest_size=8).digest()
-    conn.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+    """Until the transaction ends, no other load records or replaces this table's rows of this
+    period. SQLite writers are serialised already (BEGIN IMMEDIATE); PostgreSQL takes a
+    transaction advisory lock keyed on table and period, waiting a bounded time."""
+    hold(conn, f"{target.name}/{period}", f"{target.name} {period}")
+
+
+def _done_already(conn: Connection, tables: Any, known: Any, sha256: str,
+                  reference_batch_id: int | None, run_id: str) -> FileOutcome | None:
+    """The outcome of these bytes that still stands, if any: refused, or published and current,
+    against the same referenced publication (also when a load that finished while this one
+    read the file decided it). A task cleared and rerun within the run that published the file
+    leaves the file's status as that run set it; a later run marks it skipped."""
+    if known.reference_batch_id != reference_batch_id:
+        return None
+    if known.status == "rejected" and known.batch_outcome == "rejected":
+        return _rejected_again(conn, tables, known, sha256)
+    if known.published_delivery != known.delivery_id:
+        return None
+    status = known.status if known.batch_run_id == run_id else "skipped"
+    conn.execute(update(tables["delivery"]).where(
+        tables["delivery"].c.delivery_id == known.delivery_id).values(
+        status=status, last_seen_at=utcnow().isoformat()))
+    return FileOutcome(known.file, known.extract, known.period, sha256, "skipped",
+                       known.row_count or 0, 0, known.warnings, known.batch_id,
+                       "unchanged: already published", delivery_id=known.delivery_id)
 
 
 def _known(conn: Connection, tables: Any, delivery: Delivery, sha256: str) -> Any:
@@ -388,6 +418,10 @@ def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
                 outcomes.append(arriving(engine, tables, delivery, str(FileChanged(
                     delivery.relative))))
         except Exception as crash:  # not the file's fault: finish the others, then report
+            fault = fault_of(crash, engine.url.render_as_string(hide_password=False),
+                             delivery.relative)
+            if fault is not None:  # the warehouse's: every other file would fail alike
+                raise fault from crash
             log.exception("loading %s failed", delivery.relative)
             crashes.append(crash)
     if crashes:
@@ -420,8 +454,12 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
         if delivery.changed_since_scan() or (data is not None and len(data) != delivery.size):
             raise FileChanged(delivery.relative)
         with engine.begin() as conn:
+            # an outcome stands while what it depended on stands: the same bytes and, for the
+            # cross-extract rule, the same publication of the referenced extract
             reference = reference_state(conn, delivery.extract, delivery.period.code, registry)
-            reused = _outcome_standing(conn, tables, delivery, sha256, reference, run_id)
+            known = _known(conn, tables, delivery, sha256)
+            reused = None if known is None else _done_already(conn, tables, known, sha256,
+                                                              reference[0], run_id)
         if reused is not None:
             return reused
         # New or changed bytes: the first chunk (for most files the whole file) is read and
@@ -430,32 +468,8 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
         prepared = _prepare(delivery, data, sha256, registry, reference, docs_dir,
                             EXACT_DIGITS.get(engine.dialect.name))
         with engine.begin() as conn:
-            known = _known(conn, tables, delivery, prepared.sha256)
-            return _record(conn, prepared, run_id, registry,
-                           known.delivery_id if known is not None else None)
+            return _record(conn, prepared, run_id, registry)
     except FileChanged as changed:  # rolled back: nothing of it is recorded but this
         return arriving(engine, tables, delivery, str(changed))
 
 
-def _outcome_standing(conn: Connection, tables: Any, delivery: Delivery, sha256: str,
-                      reference: tuple[int | None, list[str] | None], run_id: str
-                      ) -> FileOutcome | None:
-    """The outcome of these bytes that still stands (refused, or published and current),
-    if any. An outcome is reused only while what it depended on stands: the same bytes and,
-    for the cross-extract rule, the same publication of the referenced extract."""
-    known = _known(conn, tables, delivery, sha256)
-    if known is None or known.reference_batch_id != reference[0]:
-        return None
-    if known.status == "rejected" and known.batch_outcome == "rejected":
-        return _rejected_again(conn, tables, known, sha256)
-    if known.published_delivery != known.delivery_id:
-        return None
-    # A task cleared and rerun within the run that published the file leaves the file's
-    # status as that run set it; a later run marks it skipped.
-    status = known.status if known.batch_run_id == run_id else "skipped"
-    conn.execute(update(tables["delivery"]).where(
-        tables["delivery"].c.delivery_id == known.delivery_id).values(
-        status=status, last_seen_at=utcnow().isoformat()))
-    return FileOutcome(known.file, known.extract, known.period, sha256, "skipped",
-                       known.row_count or 0, 0, known.warnings, known.batch_id,
-                       "unchanged: already published", delivery_id=known.delivery_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, bindparam, delete, insert, select
 
 from deptstats.loading import FileOutcome
+from deptstats.locks import hold
 from deptstats.warehouse import metadata_for, utcnow
 
 
@@ -18,6 +19,8 @@ def record_outcomes(engine: Engine, run_id: str, outcomes: list[FileOutcome]) ->
     delivery, outcome_table = tables["delivery"], tables["delivery_outcome"]
     now = utcnow().isoformat()
     with engine.begin() as conn:
+        # two loads in one run (the same run id) record what they did in turn
+        hold(conn, f"delivery_outcome/{run_id}", f"the outcomes of run {run_id}")
         earlier = dict(conn.execute(select(outcome_table.c.delivery_id, outcome_table.c.batch_id)
                                     .where(outcome_table.c.run_id == run_id)).all())
         rows: dict[int, dict] = {}

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, delete, insert, select
 
+from deptstats.locks import hold
 from deptstats.periods import parse_period
 from deptstats.registry import Registry, load_registry
 from deptstats.warehouse import metadata_for
@@ -69,6 +70,7 @@ def sync_dimensions(engine: Engine, registry: Registry | None = None) -> None:
     registry = registry or load_registry()
     tables = metadata_for(registry).tables
     with engine.begin() as conn:
+        hold(conn, "dimensions", "the dim_* tables")  # two loads at once rewrite them in turn
         for name in ("dim_department", "dim_extract", "dim_area", "dim_indicator", "dim_period"):
             conn.execute(delete(tables[name]))
         conn.execute(insert(tables["dim_department"]), [

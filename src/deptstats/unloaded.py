@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from deptstats.file_outcome import FileOutcome
 from deptstats.landing import Delivery, scan
+from deptstats.locks import hold
 from deptstats.registry import Registry, load_registry
 from deptstats.warehouse import metadata_for, utcnow
 
@@ -56,6 +57,8 @@ def _record_unloaded(engine: Engine, tables: Any, delivery: Delivery, status: st
               "last_seen_at": now}
     table = tables["delivery"]
     with engine.begin() as conn:
+        # two loads of one landing at once record the file once
+        hold(conn, f"delivery/{delivery.relative}", delivery.relative)
         delivery_id = conn.execute(select(table.c.delivery_id).where(
             table.c.file == delivery.relative, table.c.sha256 == sha256)).scalar()
         if delivery_id is None:
@@ -112,6 +115,7 @@ def _record_unmatched(engine: Engine, tables: Any, sized: list[tuple[FileOutcome
             select(delivery.c.delivery_id, delivery.c.file, delivery.c.sha256))}
 
     with engine.begin() as conn:
+        hold(conn, "delivery/unrecognised", "the unrecognised files")  # one load at a time
         known = recorded(conn)
         new = [(o, size) for o, size in sized if (o.file, o.sha256) not in known]
         old = [o for o, _size in sized if (o.file, o.sha256) in known]

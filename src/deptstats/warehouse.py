@@ -3,6 +3,7 @@ registry) and engines for SQLite (WAL, the embedded default) and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +29,33 @@ from sqlalchemy import (
 from deptstats.column_types import TYPES
 from deptstats.registry import Extract, Registry, load_registry
 
-SQLITE_BUSY_TIMEOUT_MS = 60_000
+SQLITE_BUSY_TIMEOUT_MS = 60_000  # a SQLite writer waits this long for another (env may lower it)
+LOCK_TIMEOUT_SECONDS = 300  # a PostgreSQL load waits this long for another of its period
+APPLICATION_NAME = "deptstats"  # how a connection shows in pg_stat_activity, unless told
+
+
+def _setting(env: str, default: float) -> float:
+    value = os.environ.get(env)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError(f"{env}={value!r}: give a number, 0 or more")
+    return number
+
+
+def sqlite_busy_timeout_ms() -> int:
+    """How long a SQLite writer waits for another ($DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS)."""
+    return int(_setting("DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS))
+
+
+def lock_timeout_seconds() -> float:
+    """How long a PostgreSQL load waits for another load of the same extract and period
+    ($DEPTSTATS_LOCK_TIMEOUT_SECONDS) before it gives up, retryably."""
+    return _setting("DEPTSTATS_LOCK_TIMEOUT_SECONDS", LOCK_TIMEOUT_SECONDS)
 
 EXACT = Numeric(30, 10)
 
@@ -305,20 +332,26 @@ def redact(url: str) -> str:
     return make_url(normalize_url(url)).render_as_string(hide_password=True)
 
 
-def open_engine(url: str, write: bool = True) -> Engine:
+def open_engine(url: str, write: bool = True, application_name: str | None = None) -> Engine:
     """An engine for the warehouse. SQLite: WAL so readers never wait for the loader, a busy
     timeout, and (for writers) BEGIN IMMEDIATE so concurrent writers queue instead of failing
-    mid-transaction."""
+    mid-transaction. PostgreSQL: connections named `application_name` (else
+    $DEPTSTATS_APPLICATION_NAME, else deptstats), so a load waiting for a lock can name the
+    holder."""
     url = normalize_url(url)
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        name = application_name or os.environ.get("DEPTSTATS_APPLICATION_NAME") or APPLICATION_NAME
+        # PostgreSQL keeps 63 bytes of it
+        name = name.encode()[:63].decode(errors="ignore")
+        return create_engine(url, pool_pre_ping=True, connect_args={"application_name": name})
     engine = create_engine(url)
+    busy_timeout_ms = sqlite_busy_timeout_ms()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # let SQLAlchemy's begin below decide
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"pragma busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"pragma busy_timeout = {busy_timeout_ms}")
         cursor.execute("pragma journal_mode = wal")
         cursor.execute("pragma foreign_keys = on")
         cursor.close()
