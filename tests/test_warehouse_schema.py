@@ -17,7 +17,7 @@ from deptstats.warehouse import metadata_for, open_engine
 from tests.conftest import REPO
 from tests.helpers import load_all, table_counts
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 
 
 def doc_queries() -> list[tuple[str, str]]:

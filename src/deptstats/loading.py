@@ -319,12 +319,15 @@ def _known(conn: Connection, tables: Any, delivery: Delivery, sha256: str) -> An
         .where(d.c.file == delivery.relative, d.c.sha256 == sha256)).first()
 
 
-def _rejected_again(conn: Connection, tables: Any, known: Any, sha256: str) -> FileOutcome:
-    """An unchanged file that was refused before stays refused, with its recorded reasons."""
+def _rejected_again(conn: Connection, tables: Any, known: Any, sha256: str,
+                    delivery: Delivery) -> FileOutcome:
+    """An unchanged file that was refused before stays refused, with its recorded reasons,
+    told as the refusing run told them."""
     problem = tables["problem"]
     examples = [
-        f"{known.file}, row {r.row_number}, column {r.column_name}, value {r.value!r}: {r.rule}"
-        if r.row_number is not None else f"{known.file}: {r.rule}"
+        Problem(r.severity, r.rule, r.row_number, r.column_name, r.value, row_key=r.row_key,
+                other_column=r.other_column, other_value=r.other_value)
+        .describe(known.file, delivery.extract, readers.row_label_of(delivery.path))
         for r in conn.execute(
             select(problem).where(problem.c.batch_id == known.batch_id,
                                   problem.c.severity == "error")
@@ -398,7 +401,7 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
         same_reference = known is not None and known.reference_batch_id == reference[0]
         if (known is not None and known.status == "rejected"
                 and known.batch_outcome == "rejected" and same_reference):
-            return _rejected_again(conn, tables, known, sha256)
+            return _rejected_again(conn, tables, known, sha256, delivery)
         if known is not None and known.published_delivery == known.delivery_id and same_reference:
             # A task cleared and rerun within the run that published the file leaves the
             # file's status as that run set it; a later run marks it skipped.
