@@ -107,7 +107,9 @@ def test_pages_escape_delivered_values_and_need_a_login(refused):
     body = client.get("/api/deliveries", params={"run_id": RUN}, headers=headers).json()
     refused_file = next(f for f in body if f["file"] == "education/kindergartens_2023.csv")
     assert {"file", "extract", "period", "status", "message", "problems"} <= set(refused_file)
-    assert set(refused_file["problems"][0]) >= {"row", "column", "value", "rule", "severity"}
+    assert set(refused_file["problems"][0]) >= {"row", "row_key", "column", "value",
+                                                "other_column", "other_value", "rule",
+                                                "severity"}
     assert client.get("/api/deliveries", params={"run_id": "no-such-run"},
                       headers=headers).json() == []
 
