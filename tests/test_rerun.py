@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from deptstats import nightly
 from deptstats.loading import ExtractRejected, load_extract
 from deptstats.warehouse import metadata_for, open_engine
-from tests.helpers import write_csv
+from tests.helpers import table_counts, write_csv
 
 RUN = "scheduled__2024-06-01T01:30:00+08:00"
 
@@ -32,17 +32,18 @@ def state(engine, registry, out: Path) -> dict[str, list[tuple]]:
     return result
 
 
-def steps(engine, landing: Path, out: Path, registry) -> dict[str, callable]:
+def steps(engine, landing: Path, out: Path, registry, run_id: str = RUN
+          ) -> dict[str, callable]:
     def load(code):
         def run():
             # a refused file turns the task red; what it recorded is what counts here
             with contextlib.suppress(ExtractRejected):
-                nightly.load(engine, landing, code, RUN, registry=registry)
+                nightly.load(engine, landing, code, run_id, registry=registry)
         return run
 
     tasks = {"prepare_warehouse": lambda: nightly.prepare_warehouse(engine, registry),
              "report_unrecognised_files":
-                 lambda: nightly.report_unrecognised_files(engine, landing, RUN, registry)}
+                 lambda: nightly.report_unrecognised_files(engine, landing, run_id, registry)}
     tasks |= {e.task_id: load(e.code) for e in registry.extracts}
     tasks |= {"compute_indicators": lambda: nightly.compute_indicators(engine, registry),
               "draft_reply": lambda: nightly.draft(engine, out, registry=registry)}
@@ -64,6 +65,35 @@ def test_rerunning_each_task_changes_nothing(warehouse_url, registry, landing, t
     for task_id, run in tasks.items():
         run()
         assert state(engine, registry, out) == clean, f"rerunning {task_id} changed the warehouse"
+
+
+def test_a_second_run_over_the_same_files_adds_only_its_outcome_rows(warehouse_url, registry,
+                                                                       landing, tmp_path):
+    """README: a rerun adds no row to the extract, publication, problem or figure tables; the
+    per-run outcome log (delivery_outcome) records the run, one row per file it saw."""
+    bad = landing / "education" / "kindergartens_2023.csv"
+    bad.write_bytes(bad.read_bytes().replace("民办".encode(), "公私合办".encode(), 1))
+    write_csv(landing, "health/notes_2023.csv", ["a", "1"])
+    engine = open_engine(warehouse_url)
+    for run in steps(engine, landing, tmp_path / "out", registry).values():
+        run()
+    before = table_counts(engine, registry)
+    assert before["problem"] and before["indicator_history"] and before["publication"]
+    later = "scheduled__2024-06-02T01:30:00+08:00"
+    for run in steps(engine, landing, tmp_path / "out", registry, later).values():
+        run()
+    after = table_counts(engine, registry)
+    kept = {name for name in before if name != "delivery_outcome"}
+    assert {"delivery", "load_batch", "publication", "problem", "validation_run",
+            "validation_outcome", "indicator_value", "indicator_history",
+            "health_prepregnancy_checks", "education_kindergartens"} <= kept
+    assert {name: after[name] for name in kept} == {name: before[name] for name in kept}
+    outcome = metadata_for(registry).tables["delivery_outcome"]
+    with engine.connect() as conn:
+        files = conn.execute(select(outcome.c.delivery_id).where(outcome.c.run_id == later)).all()
+    delivered = [p for p in landing.rglob("*") if p.is_file()]
+    assert len(files) == len({f.delivery_id for f in files}) == len(delivered)
+    assert after["delivery_outcome"] == before["delivery_outcome"] + len(delivered)
 
 
 KG = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"

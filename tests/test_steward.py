@@ -56,7 +56,8 @@ def test_run_report_lists_refusals_first_with_each_problem(refused):
     [problem] = kindergartens["problems"]
     assert problem["value"] == HOSTILE and problem["severity"] == "error"
     assert problem["title"] == "办园性质" and problem["row"] > 1
-    assert f"row {problem['row']}, column 办园性质" in problem["advice"]
+    assert problem["row_key"].startswith("YE") and problem["other_column"] is None
+    assert f"row {problem['row']} ({problem['row_key']}), column 办园性质" in problem["advice"]
     unrecognised = next(f for f in files if f["file"] == "health/notes_2023.csv")
     assert unrecognised["task_id"] is None and "not recognised" in unrecognised["problems"][0]["rule"]
     published = [f for f in files if f["status"] == "published"]
@@ -106,7 +107,9 @@ def test_pages_escape_delivered_values_and_need_a_login(refused):
     body = client.get("/api/deliveries", params={"run_id": RUN}, headers=headers).json()
     refused_file = next(f for f in body if f["file"] == "education/kindergartens_2023.csv")
     assert {"file", "extract", "period", "status", "message", "problems"} <= set(refused_file)
-    assert set(refused_file["problems"][0]) >= {"row", "column", "value", "rule", "severity"}
+    assert set(refused_file["problems"][0]) >= {"row", "row_key", "column", "value",
+                                                "other_column", "other_value", "rule",
+                                                "severity"}
     assert client.get("/api/deliveries", params={"run_id": "no-such-run"},
                       headers=headers).json() == []
 

@@ -17,7 +17,7 @@ from deptstats.warehouse import metadata_for, open_engine
 from tests.conftest import REPO
 from tests.helpers import load_all, table_counts
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 
 
 def doc_queries() -> list[tuple[str, str]]:
@@ -125,6 +125,33 @@ def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded):
             "select batch_id, indicator, area_key, display from indicator_history "
             "order by 1, 2, 3")).all()
     assert len(values) > 900 and history == values
+
+
+def test_0007_keeps_earlier_problems_with_null_key_and_other_column(loaded):
+    """Problems recorded before 0007 keep their row and value, and null in the new columns;
+    problems recorded after it fill them."""
+    from alembic import command
+
+    from deptstats.schema import alembic_config
+
+    engine = open_engine(loaded)
+    with engine.connect() as conn:
+        before = conn.execute(text(
+            "select problem_id, row_number, column_name, value, row_key from problem "
+            "where severity = 'error'")).all()
+    assert [(r.column_name, r.value) for r in before] == [("ownership", "公私合办")]
+    assert before[0].row_key is not None
+    config = alembic_config()
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0006")
+        conn.commit()
+    upgrade(engine)
+    with engine.connect() as conn:
+        after = conn.execute(text(
+            "select problem_id, row_number, column_name, value, row_key, other_column, "
+            "other_value from problem where severity = 'error'")).all()
+    assert [tuple(r) for r in after] == [(*before[0][:4], None, None, None)]
 
 
 @pytest.fixture

@@ -84,7 +84,8 @@ def record_validation(conn: Connection, tables: Any, batch: Batch, report: Valid
         conn.execute(insert(tables["problem"]), [
             {"batch_id": batch.batch_id, "delivery_id": batch.delivery_id, "file": batch.file,
              "sha256": batch.sha256, "row_number": p.row, "column_name": p.column,
-             "value": p.value, "rule": p.rule, "severity": p.severity}
+             "value": p.value, "rule": p.rule, "severity": p.severity, "row_key": p.row_key,
+             "other_column": p.other_column, "other_value": p.other_value}
             for p in problems])
 
 

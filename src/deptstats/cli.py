@@ -169,7 +169,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
     rows = problems(open_engine(_warehouse(args), write=False), args.file)
     print(render(rows, args.format, None if args.format == "json" else
-                 ["file", "row_number", "column_name", "value", "rule", "severity"]))
+                 ["file", "row_number", "row_key", "column_name", "value", "rule", "severity"]))
     return 0
 
 

@@ -242,7 +242,7 @@ def _record(conn: Connection, prepared: _Prepared, run_id: str, registry: Regist
     known = _known(conn, tables, delivery, prepared.sha256)
     delivery_id = None if known is None else known.delivery_id
     if known is not None:
-        done = _done_already(conn, tables, known, prepared.sha256,
+        done = _done_already(conn, tables, known, delivery, prepared.sha256,
                              prepared.reference_batch_id, run_id)
         if done is not None:
             return done
@@ -321,7 +321,7 @@ def lock_period(conn: Connection, target: Any, period: str) -> None:
     hold(conn, f"{target.name}/{period}", f"{target.name} {period}")
 
 
-def _done_already(conn: Connection, tables: Any, known: Any, sha256: str,
+def _done_already(conn: Connection, tables: Any, known: Any, delivery: Delivery, sha256: str,
                   reference_batch_id: int | None, run_id: str) -> FileOutcome | None:
     """The outcome of these bytes that still stands, if any: refused, or published and current,
     against the same referenced publication (also when a load that finished while this one
@@ -330,7 +330,7 @@ def _done_already(conn: Connection, tables: Any, known: Any, sha256: str,
     if known.reference_batch_id != reference_batch_id:
         return None
     if known.status == "rejected" and known.batch_outcome == "rejected":
-        return _rejected_again(conn, tables, known, sha256)
+        return _rejected_again(conn, tables, known, sha256, delivery)
     if known.published_delivery != known.delivery_id:
         return None
     status = known.status if known.batch_run_id == run_id else "skipped"
@@ -355,12 +355,15 @@ def _known(conn: Connection, tables: Any, delivery: Delivery, sha256: str) -> An
         .where(d.c.file == delivery.relative, d.c.sha256 == sha256)).first()
 
 
-def _rejected_again(conn: Connection, tables: Any, known: Any, sha256: str) -> FileOutcome:
-    """An unchanged file that was refused before stays refused, with its recorded reasons."""
+def _rejected_again(conn: Connection, tables: Any, known: Any, sha256: str,
+                    delivery: Delivery) -> FileOutcome:
+    """An unchanged file that was refused before stays refused, with its recorded reasons,
+    told as the refusing run told them."""
     problem = tables["problem"]
     examples = [
-        f"{known.file}, row {r.row_number}, column {r.column_name}, value {r.value!r}: {r.rule}"
-        if r.row_number is not None else f"{known.file}: {r.rule}"
+        Problem(r.severity, r.rule, r.row_number, r.column_name, r.value, row_key=r.row_key,
+                other_column=r.other_column, other_value=r.other_value)
+        .describe(known.file, delivery.extract, readers.row_label_of(delivery.path))
         for r in conn.execute(
             select(problem).where(problem.c.batch_id == known.batch_id,
                                   problem.c.severity == "error")
@@ -458,8 +461,8 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
             # cross-extract rule, the same publication of the referenced extract
             reference = reference_state(conn, delivery.extract, delivery.period.code, registry)
             known = _known(conn, tables, delivery, sha256)
-            reused = None if known is None else _done_already(conn, tables, known, sha256,
-                                                              reference[0], run_id)
+            reused = None if known is None else _done_already(
+                conn, tables, known, delivery, sha256, reference[0], run_id)
         if reused is not None:
             return reused
         # New or changed bytes: the first chunk (for most files the whole file) is read and

@@ -295,6 +295,11 @@ def iter_tables(path: Path, extract: Extract, data: bytes | None = None,
     yield read_file(path, extract, data)
 
 
+def row_label_of(path: Path) -> str:
+    """What a steward calls one data row of the file: a JSON file holds records."""
+    return "record" if path.suffix.lower() == ".json" else "row"
+
+
 def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTable:
     """Rows of a delivered file as text, mapped to the extract's canonical column names."""
     if data is None:
@@ -313,7 +318,8 @@ def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTab
         return _read_xlsx(data, path, extract)
     if suffix == ".json":
         keys, rows = _json_rows(data, path, extract)
-        return _tabulate(extract, path, rows, row_label="record", header_row=(0, list(keys)))
+        return _tabulate(extract, path, rows, row_label=row_label_of(path),
+                         header_row=(0, list(keys)))
     raise ReadError(f"{path.name}: unsupported file type {suffix!r}; send CSV, XLSX or JSON")
 
 

@@ -44,8 +44,12 @@ def advice(file: str, problem: dict[str, Any]) -> str:
     """What to do about one problem, as a steward would be told."""
     if problem["row"] is None:
         return f"Fix {file} as a whole: {problem['rule']}."
-    where = f"row {problem['row']}" + (f", column {problem['title']}" if problem["title"] else "")
+    where = (f"row {problem['row']}"
+             + (f" ({problem['row_key']})" if problem["row_key"] is not None else "")
+             + (f", column {problem['title']}" if problem["title"] else ""))
     value = "an empty cell" if problem["value"] in (None, "") else repr(problem["value"])
+    if problem["other_value"] is not None:
+        value += f", {problem['other_title']} {problem['other_value']!r}"
     verb = "Check" if problem["severity"] == "warning" else "Correct"
     return f"{verb} {where} of {file} (now {value}): {problem['rule']}."
 
@@ -53,15 +57,19 @@ def advice(file: str, problem: dict[str, Any]) -> str:
 def problems_of(engine: Engine, file: str, extract_code: str | None, batch_id: int | None,
                 message: str | None, registry: Registry) -> list[dict[str, Any]]:
     if batch_id is None:  # refused unread (a link, two files for a period, a bad name)
-        rows = [{"row_number": None, "column_name": None, "value": None,
-                 "rule": message or "refused", "severity": "error"}]
+        rows = [{"row_number": None, "row_key": None, "column_name": None, "value": None,
+                 "other_column": None, "other_value": None, "rule": message or "refused",
+                 "severity": "error"}]
     else:
         rows = query(engine, "batch_problems", batch_id=batch_id, max_rows=PROBLEMS_SHOWN)
     problems = []
     for row in rows:
-        problem = {"row": row["row_number"], "column": row["column_name"],
+        problem = {"row": row["row_number"], "row_key": shown(row["row_key"]),
+                   "column": row["column_name"],
                    "title": column_title(extract_code, row["column_name"], registry),
-                   "value": shown(row["value"]), "rule": row["rule"],
+                   "value": shown(row["value"]), "other_column": row["other_column"],
+                   "other_title": column_title(extract_code, row["other_column"], registry),
+                   "other_value": shown(row["other_value"]), "rule": row["rule"],
                    "severity": row["severity"]}
         problem["advice"] = advice(file, problem)
         problems.append(problem)

@@ -196,6 +196,11 @@ def _validations(metadata: MetaData) -> None:
         Column("value", Text, comment="the cell as delivered"),
         Column("rule", Text, nullable=False),
         Column("severity", String(8), nullable=False),
+        Column("row_key", Text, comment="the row's id or area as delivered (null before 0007)"),
+        Column("other_column", String(128),
+               comment="a rule between two columns: the other (another extract's as "
+                       "extract.column)"),
+        Column("other_value", Text, comment="the other column's cell in the row, as delivered"),
         Index("ix_problem_batch", "batch_id"),
         comment="quarantine: every failing row (or file-level rule) of a validation",
     )

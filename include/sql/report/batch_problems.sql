@@ -1,8 +1,11 @@
 -- The failing rows of one load batch as the steward sees them, errors first (max_rows of them).
 select
   p.row_number,
+  p.row_key,
   p.column_name,
   p.value,
+  p.other_column,
+  p.other_value,
   p.rule,
   p.severity
 from problem p

@@ -5,8 +5,11 @@ select
   p.sha256,
   p.batch_id,
   p.row_number,
+  p.row_key,
   p.column_name,
   p.value,
+  p.other_column,
+  p.other_value,
   p.rule,
   p.severity
 from problem p

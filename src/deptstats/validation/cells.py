@@ -8,12 +8,19 @@ import re
 from deptstats.column_types import TYPES
 from deptstats.readers import RawTable, normalize_number
 from deptstats.registry import Extract
-from deptstats.validation.results import CELL_CHARACTERS, PATTERNS, Problem, _column_title
+from deptstats.validation.results import (
+    CELL_CHARACTERS,
+    PATTERNS,
+    Problem,
+    _column_title,
+    row_key_of,
+)
 
 
-def cell_problems(extract: Extract, table: RawTable) -> list[Problem]:
+def cell_problems(extract: Extract, table: RawTable, key: str | None = None) -> list[Problem]:
     """Cells no column may hold, whatever its type: a NUL character (PostgreSQL cannot store
-    it; nothing a department types has one), or more than CELL_CHARACTERS characters."""
+    it; nothing a department types has one), or more than CELL_CHARACTERS characters. `key`:
+    the column that names a row."""
     problems = []
     for column, cells in table.cells.items():
         if isinstance(cells, list):
@@ -27,7 +34,8 @@ def cell_problems(extract: Extract, table: RawTable) -> list[Problem]:
             value = table.value(index, column) or ""
             rule = (f"{title} must not contain a NUL character (\\x00)" if "\x00" in value
                     else f"{title} must be at most {CELL_CHARACTERS} characters long")
-            problems.append(Problem("error", rule, int(table.row_numbers[index]), column, value))
+            problems.append(Problem("error", rule, int(table.row_numbers[index]), column, value,
+                                    row_key=row_key_of(key, table, index)))
     return problems
 
 
@@ -40,8 +48,10 @@ def significant_digits(amount: str) -> int:
     return len((whole + fraction.rstrip("0")).lstrip("0"))
 
 
-def inexact_amounts(extract: Extract, table: RawTable, digits: int) -> list[Problem]:
-    """Amounts the warehouse could not keep exactly (SQLite keeps 15 significant digits)."""
+def inexact_amounts(extract: Extract, table: RawTable, digits: int,
+                    key: str | None = None) -> list[Problem]:
+    """Amounts the warehouse could not keep exactly (SQLite keeps 15 significant digits).
+    `key`: the column that names a row."""
     problems = []
     for column in (c for c in extract.columns if TYPES[c.type].stored == "decimal"):
         cells = table.cells.get(column.name)
@@ -62,5 +72,5 @@ def inexact_amounts(extract: Extract, table: RawTable, digits: int) -> list[Prob
                     "error", f"{_column_title(extract, column.name)} has more than {digits} "
                     "significant digits, more than the embedded (SQLite) warehouse keeps "
                     "exactly: round it, or load into PostgreSQL", int(table.row_numbers[index]),
-                    column.name, value))
+                    column.name, value, row_key=row_key_of(key, table, index)))
     return problems

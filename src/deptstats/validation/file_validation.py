@@ -14,7 +14,14 @@ from deptstats.validation.docs import DocsTarget
 from deptstats.validation.frames import build_frame
 from deptstats.validation.groups import KEY, _groups
 from deptstats.validation.gx_runner import _Gx
-from deptstats.validation.results import ROW, ExpectationOutcome, Problem, ValidationReport, suite_name
+from deptstats.validation.results import (
+    ROW,
+    ExpectationOutcome,
+    Problem,
+    ValidationReport,
+    key_column,
+    suite_name,
+)
 from deptstats.validation.row_problems import _missing_values, _row_problems, _together
 from deptstats.validation.suite import build_checks
 from deptstats.validation.uniqueness import _arrow_chunks, _deal_all, _encode_parts
@@ -38,6 +45,7 @@ class FileValidation:
                  exact_digits: int | None = None):
         self.extract = extract
         self.exact_digits = exact_digits
+        self.key = key_column(extract)
         self.checks = build_checks(extract, period, registry, reference_values)
         self.gx = _Gx(extract, docs)
         self.rows = 0
@@ -87,9 +95,9 @@ class FileValidation:
             self.warnings = list(table.warnings)
         if table.total_row is not None:
             self.total_row, self.total_row_number = table.total_row, table.total_row_number
-        self.problems += cell_problems(self.extract, table)
+        self.problems += cell_problems(self.extract, table, self.key)
         if self.exact_digits is not None:
-            self.problems += inexact_amounts(self.extract, table, self.exact_digits)
+            self.problems += inexact_amounts(self.extract, table, self.exact_digits, self.key)
         self._held.append((table, frame, distinct))
         if not (self.chunks == 1 and table.final):  # a file in one piece: checked whole
             self._keep_unique_columns(frame)
@@ -120,7 +128,7 @@ class FileValidation:
                 dealt.result()
             position: dict[int, int] = {}
             self._results(results, lambda number, result, part: _row_problems(
-                self.checks[number], number, result, part, frame, table, position))
+                self.checks[number], number, result, part, frame, table, position, self.key))
         if not whole_file:
             for number in self._file_level:
                 check = self.checks[number]
@@ -216,9 +224,12 @@ class FileValidation:
             failing = np.sort(np.array([e[KEY] for e in result.result["unexpected_index_list"]],
                                        dtype=np.int64))
             column = values[check.expectation.column]
-            return [Problem(check.severity, check.rule, int(row), check.columns[0],
-                            column[int(i)].as_py())
-                    for row, i in zip(failing, np.searchsorted(rows, failing), strict=True)]
+            # only the checked column's values are kept: the key if it is that column
+            named = check.columns[0] == self.key
+            found = [column[int(i)].as_py() for i in np.searchsorted(rows, failing)]
+            return [Problem(check.severity, check.rule, int(row), check.columns[0], value,
+                            row_key=value if named else None)
+                    for row, value in zip(failing, found, strict=True)]
 
         self._results(self.gx.run(groups, self.checks), duplicates)
 

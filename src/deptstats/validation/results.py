@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from deptstats.column_types import TYPES
 from deptstats.printable import cut
 from deptstats.registry import Extract
+from deptstats.tables import RawTable
 
 ROW = "source_row"
 VALUE = "__value"
@@ -26,23 +27,33 @@ class Problem:
     row: int | None
     column: str | None
     value: str | None
-    key: str | None = None  # the row's id or area, where the rule compares two columns
-    detail: str | None = None  # both values of a rule between two columns
+    row_key: str | None = None  # the row's id (or area) as delivered: how the steward names it
+    # a rule between two columns: the other one (another extract's as `extract.column`) and,
+    # if it is in this file, its value in the row
+    other_column: str | None = None
+    other_value: str | None = None
 
     def __post_init__(self) -> None:
         # what reaches a message, a log or the problem table: cut, and no NUL (PostgreSQL
         # text cannot hold one)
-        for name in ("value", "key"):
+        for name in ("value", "row_key", "other_value"):
             text = getattr(self, name)
             if isinstance(text, str):
                 object.__setattr__(self, name, cut(text).replace("\x00", "\\x00"))
 
     def describe(self, file: str, extract: Extract, row_label: str = "row") -> str:
         where = [file]
+        if self.column is not None and self.other_value is not None:
+            # the only rule between two cells of a row (one must not exceed the other): the
+            # row is named by its key, as the two values alone do not say which it is
+            where.append(f"{row_label} {self.row}"
+                         + (f" ({self.row_key})" if self.row_key is not None else ""))
+            return ", ".join(where) + (
+                f": {_column_label(extract, self.column)} {self.value} exceeds "
+                f"{_column_label(extract, self.other_column)} {self.other_value} "
+                f"(rule: {self.rule})")
         if self.row is not None:
-            where.append(f"{row_label} {self.row}" + (f" ({self.key})" if self.key else ""))
-        if self.detail is not None:
-            return ", ".join(where) + f": {self.detail} (rule: {self.rule})"
+            where.append(f"{row_label} {self.row}")
         if self.column is not None:
             where.append(f"column {_column_title(extract, self.column)}")
         if self.row is not None:
@@ -87,6 +98,25 @@ def _column_title(extract: Extract, name: str) -> str:
         return f"{extract.column(name).label} ({name})"
     except KeyError:
         return name
+
+
+def _column_label(extract: Extract, name: str | None) -> str:
+    try:
+        return extract.column(name).label
+    except KeyError:
+        return str(name)
+
+
+def key_column(extract: Extract) -> str | None:
+    """The column a steward names a row by: its id, else its area (the extract's grain)."""
+    if extract.id_column is not None:
+        return extract.id_column.name
+    return next((c.name for c in extract.columns if c.type == "area"), None)
+
+
+def row_key_of(key: str | None, table: RawTable, index: int) -> str | None:
+    """The row's key as the file has it (None: the extract has none, or the cell is empty)."""
+    return table.value(index, key) if key is not None else None
 
 
 def suite_name(extract: Extract) -> str:

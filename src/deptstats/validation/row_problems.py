@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from deptstats.readers import RawTable
 from deptstats.validation.groups import KEY
-from deptstats.validation.results import ROW, Problem
+from deptstats.validation.results import ROW, Problem, row_key_of
 from deptstats.validation.suite import Check
 
 if TYPE_CHECKING:
@@ -59,22 +59,22 @@ def _missing_values(check: Check, result: Any) -> Problem:
 
 
 def _row_problems(check: Check, number: int, result: Any, part: pd.DataFrame,
-                  frame: pd.DataFrame, table: RawTable, position: dict[int, int]
-                  ) -> list[Problem]:
-    """The failing rows of a check run on a chunk, with the cell as the file has it
-    (`position`: row number -> index in the table, filled here once for all checks)."""
+                  frame: pd.DataFrame, table: RawTable, position: dict[int, int],
+                  key: str | None) -> list[Problem]:
+    """The failing rows of a check run on a chunk, with the cells as the file has them
+    (`position`: row number -> index in the table, filled here once for all checks; `key`:
+    the column that names a row)."""
     if not position:
         position.update({int(row): index for index, row in enumerate(table.row_numbers)})
-    return [_row_problem(check, int(row), table, position[int(row)])
+    return [_row_problem(check, int(row), table, position[int(row)], key)
             for row in _failing_rows(check, number, result, part, frame)[ROW]]
 
 
-def _row_problem(check: Check, row: int, table: RawTable, index: int) -> Problem:
+def _row_problem(check: Check, row: int, table: RawTable, index: int,
+                 key: str | None) -> Problem:
     column = check.columns[0]
-    value = table.value(index, column)
-    if check.pair_labels is None:
-        return Problem(check.severity, check.rule, row, column, value)
-    other = table.value(index, check.columns[1])
-    return Problem(check.severity, check.rule, row, column, value,
-                   key=table.value(index, check.row_key) if check.row_key else None,
-                   detail=f"{check.pair_labels[0]} {value} exceeds {check.pair_labels[1]} {other}")
+    other_value = (table.value(index, check.other_column) if check.other_column is not None
+                   else None)
+    return Problem(check.severity, check.rule, row, column, table.value(index, column),
+                   row_key=row_key_of(key, table, index),
+                   other_column=check.other_column or check.referenced, other_value=other_value)

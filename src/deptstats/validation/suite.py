@@ -24,9 +24,10 @@ class Check:
     columns: tuple[str, ...]
     keys: tuple[str, ...] | None = ()
     aggregate: bool = False  # about the file's distinct values together (every area present)
-    # a rule between two columns: their labels, and the column that names the row (id or area)
-    pair_labels: tuple[str, str] | None = None
-    row_key: str | None = None
+    # a rule between two columns: the other one in this file (its value is shown with the
+    # row's), or another extract's (`extract.column`) that the value must be found in
+    other_column: str | None = None
+    referenced: str | None = None
 
     def key_columns(self) -> tuple[str, ...] | None:
         if self.keys is None:
@@ -119,13 +120,6 @@ def _period_check(column: Column, extract: Extract, period: Period, gxe: Any,
         (column.name,))
 
 
-def _row_key(extract: Extract) -> str | None:
-    """The column a steward names a row by: its id, else its area."""
-    if extract.id_column is not None:
-        return extract.id_column.name
-    return next((c.name for c in extract.columns if c.type == "area"), None)
-
-
 def build_checks(extract: Extract, period: Period, registry: Registry,
                  reference_values: list[str] | None = None) -> list[Check]:
     """The extract's suite: every rule of the data dictionary about one file, and the
@@ -146,7 +140,7 @@ def build_checks(extract: Extract, period: Period, registry: Registry,
             "error",
             f"{column.label} ({column.name}) must name an institution in the published "
             f"{other.name} ({other.code}) of {period.code}",
-            (column.name,)))
+            (column.name,), referenced=f"{other.code}.{reference.other}"))
     for column in extract.columns:
         checks.extend(_column_checks(column, extract, period, registry, gxe))
     for rule in extract.rules:
@@ -158,9 +152,7 @@ def build_checks(extract: Extract, period: Period, registry: Registry,
                     ignore_row_if="either_value_is_missing"),
                 rule.severity,
                 f"{title} must not exceed {_column_title(extract, rule.other)}",
-                (rule.column, rule.other),
-                pair_labels=(extract.column(rule.column).label, extract.column(rule.other).label),
-                row_key=_row_key(extract)))
+                (rule.column, rule.other), other_column=rule.other))
         elif rule.rule == "unique":
             checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=rule.column),
                                 rule.severity, f"{title} may appear at most once in the file",
