@@ -120,6 +120,10 @@ def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
              len(result.figures_missing))
     for warning in result.warnings:
         log.warning("%s", warning)
+    if result.incomplete:
+        # written, but never green: a missing figure must be seen before the letter goes out
+        log.error("%s", result.missing_message())
+        raise AirflowFailException(result.missing_message())
     return {"draft": str(result.path), "drafts": [str(p) for p in result.paths],
             "figures": result.figures_used, "missing": result.figures_missing,
             "warnings": list(result.warnings)}
