@@ -3,8 +3,9 @@ draft the reply.
 
 One task per extract, grouped by department (task id `health.prepregnancy_checks`): a refused
 file turns exactly that task red, its message says what to fix, and clearing it reloads only
-that extract. Indicators and the draft run whatever the loads did; `report_failures` then marks
-the run failed if any load failed.
+that extract. Indicators and the draft run whatever the loads did; `report_failures` runs after
+every other task and marks the run failed if any of them failed, saying which (a refused or failed
+load, or a failed step such as compute_indicators or an incomplete draft).
 """
 
 from __future__ import annotations
@@ -73,11 +74,12 @@ def deptstats_nightly() -> None:
 
         return airflow_tasks.draft_reply(params or {})
 
-    @task(trigger_rule="one_failed", retries=0)
-    def report_failures() -> None:
-        from airflow.sdk.exceptions import AirflowFailException
+    # all_done, not one_failed: it waits for every task, so its message names every failure
+    @task(trigger_rule="all_done", retries=0)
+    def report_failures(dag_run=None) -> None:
+        from deptstats import airflow_tasks
 
-        raise AirflowFailException("one or more extracts were refused: see the red tasks")
+        airflow_tasks.report_failures(dag_run.dag_id, dag_run.run_id)
 
     ready = prepare_warehouse()
     unrecognised = report_unrecognised_files()
@@ -107,7 +109,9 @@ def deptstats_nightly() -> None:
     indicators = compute_indicators()
     draft = draft_reply()
     [unrecognised, *loads.values()] >> indicators >> draft
-    [unrecognised, *loads.values(), draft] >> report_failures()
+    # every task is upstream: the run's state comes from its leaves, so a failed step anywhere
+    # must reach this one
+    [ready, unrecognised, *loads.values(), indicators, draft] >> report_failures()
 
 
 deptstats_nightly()

@@ -29,7 +29,8 @@ print(json.dumps({
         "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries,
                               "timeout": t.execution_timeout and
                               t.execution_timeout.total_seconds(),
-                              "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule)}
+                              "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule),
+                              "upstream": sorted(t.upstream_task_ids)}
                   for t in dag.tasks},
     } for dag_id, dag in bag.dags.items()},
 }))
@@ -63,5 +64,33 @@ def test_dag_folder(tmp_path, registry):
     assert all(nightly["tasks"][e.task_id]["retries"] == 2 for e in registry.extracts)
     assert nightly["tasks"]["report_failures"]["retries"] == 0
     assert nightly["tasks"]["draft_reply"]["trigger_rule"] == "all_done"
+    # the run's state comes from its leaf tasks: a failed step anywhere (compute_indicators, an
+    # incomplete draft) must reach report_failures, which waits for all of them
+    report = nightly["tasks"]["report_failures"]
+    assert set(report["upstream"]) == set(nightly["tasks"]) - {"report_failures"}
+    assert report["trigger_rule"] == "all_done"
     print(f"DAG folder: {parsed['file_seconds']:.3f} s parsing the files, "
           f"{parsed['seconds']:.2f} s with importing Airflow")
+
+
+def test_report_failures_says_which_kind_of_failure(registry):
+    from deptstats.nightly import failure_summary
+
+    loads = {e.task_id for e in registry.extracts}
+    every = dict.fromkeys(["prepare_warehouse", "report_unrecognised_files", "compute_indicators",
+                           "draft_reply", *loads], "success")
+    assert failure_summary(every, loads) is None
+    refused = failure_summary(every | {"education.kindergartens": "failed"}, loads)
+    assert refused.startswith("The nightly run failed. 1 extract load(s) failed: "
+                              "education.kindergartens. A refused file's task log names the file")
+    assert "step" not in refused
+    step = failure_summary(every | {"compute_indicators": "failed", "draft_reply": "failed"},
+                           loads)
+    assert "load(s) failed" not in step
+    assert ("the step compute_indicators failed: the indicators were not computed" in step
+            and "the step draft_reply failed: the draft is incomplete" in step)
+    early = failure_summary(every | {"prepare_warehouse": "failed",
+                                     "education.kindergartens": "upstream_failed"}, loads)
+    assert early.endswith("the step prepare_warehouse failed: the warehouse was not ready, so "
+                          "nothing was loaded; not run because a task they need failed: "
+                          "education.kindergartens. See each red task's log.")

@@ -252,7 +252,8 @@ def test_control_characters_are_shown_escaped(warehouse_url, landing, registry, 
     loaded = capsys.readouterr().out
     assert "\x1b" not in loaded and "\\x1b[31m\\n2023.csv" in loaded
     assert not any(line.startswith("REJECTED  nothing") for line in loaded.splitlines())
-    assert (tmp_path / "out" / "reply-2024-147.md").is_file()
+    # kindergartens had no publication before: the draft is incomplete, and says so
+    assert (tmp_path / "out" / "reply-2024-147.INCOMPLETE.md").is_file()
     assert main(["problems", "--warehouse", warehouse_url, "--format", "table"]) == 0
     table = capsys.readouterr().out
     assert "\x1b" not in table and "\\x1b[2J\\nREJECTED  nothing" in table

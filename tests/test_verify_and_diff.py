@@ -107,12 +107,14 @@ def test_missing_data_is_a_placeholder_in_both_formats_and_fails_verify(
     result = draft(url, tmp_path / "out", registry)
     assert result.figures_missing == ["hrss.maternity_disputes 2023", "hrss.legal_aid_cases 2023"]
     placeholder = "【缺数：hrss.maternity_disputes（2023）】"
-    assert placeholder in (tmp_path / "out" / "reply-2024-147.md").read_text(encoding="utf-8")
-    letter = "".join(p.text for p in Document(str(tmp_path / "out" / "reply-2024-147.docx"))
-                     .paragraphs)
+    # an incomplete draft is written under its own name, never over a complete one
+    written = {suffix: tmp_path / "out" / f"reply-2024-147.INCOMPLETE.{suffix}"
+               for suffix in ("md", "docx")}
+    assert placeholder in written["md"].read_text(encoding="utf-8")
+    letter = "".join(p.text for p in Document(str(written["docx"])).paragraphs)
     assert placeholder in letter
     for suffix in ("md", "docx"):
-        code, out = run_cli(capsys, "verify", str(tmp_path / "out" / f"reply-2024-147.{suffix}"),
+        code, out = run_cli(capsys, "verify", str(written[suffix]),
                             "--warehouse", url)
         assert code == 1
         row = next(line for line in out.splitlines() if "hrss.maternity_disputes" in line)

@@ -69,9 +69,10 @@ def _test_run(conf: dict[str, str]) -> int:
     print(f"\nrun {dag_run.run_id}: {len(states)} tasks")
     for task_id in sorted(states):
         print(f"  {states[task_id]:16} {task_id}")
-    draft = Path(conf["out"]) / "reply-2024-147.md"
-    if draft.exists():
-        print(f"draft: {draft}")
+    for name, what in (("reply-2024-147.md", "draft"),
+                       ("reply-2024-147.INCOMPLETE.md", "incomplete draft (newer)")):
+        if (Path(conf["out"]) / name).exists():
+            print(f"{what}: {Path(conf['out']) / name}")
     if failed:
         print(f"FAILED tasks: {', '.join(failed)}", file=sys.stderr)
         return 1

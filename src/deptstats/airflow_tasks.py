@@ -182,6 +182,27 @@ def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
              len(result.figures_missing))
     for warning in result.warnings:
         log.warning("%s", warning)
+    if result.incomplete:
+        # written, but never green: a missing figure must be seen before the letter goes out
+        log.error("%s", result.missing_message())
+        raise AirflowFailException(result.missing_message())
     return {"draft": str(result.path), "drafts": [str(p) for p in result.paths],
             "figures": result.figures_used, "missing": result.figures_missing,
             "warnings": list(result.warnings)}
+
+
+def report_failures(dag_id: str, run_id: str) -> None:
+    """After every other task: fail the run, saying what failed, or skip when nothing did."""
+    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    from deptstats.nightly import failure_summary
+    from deptstats.registry import load_registry
+
+    states = RuntimeTaskInstance.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
+    states.pop("report_failures", None)
+    message = failure_summary(states, {e.task_id for e in load_registry().extracts})
+    if message is None:
+        raise AirflowSkipException("every task of the run succeeded")
+    log.error("%s", message)
+    raise AirflowFailException(message)

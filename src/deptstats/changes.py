@@ -73,7 +73,10 @@ def draft_side(path: Path, registry: Registry) -> Side:
     code, found = figures_in(path, None, registry)
     values = {f.key: f.shown or "(not found)" for f in found}
     sources = {}
-    provenance = path.with_name(f"{code}.provenance.json")
+    # beside the draft under its own name (an INCOMPLETE draft has its own), else the reply's
+    provenance = path.with_name(f"{path.name[:-len(path.suffix)]}.provenance.json")
+    if not provenance.is_file():
+        provenance = path.with_name(f"{code}.provenance.json")
     if provenance.is_file():
         for item in json.loads(provenance.read_text(encoding="utf-8"))["figures"]:
             if item["sha256"]:

@@ -108,7 +108,11 @@ def cmd_load(args: argparse.Namespace) -> int:
     for line in nightly.figures_changed(engine, batch_ids=published):
         print(printable(f"CHANGED   {line}"))
     if args.out:
-        print(f"draft: {', '.join(str(p) for p in nightly.draft(engine, Path(args.out)).paths)}")
+        draft = nightly.draft(engine, Path(args.out))
+        print(f"draft: {', '.join(str(p) for p in draft.paths)}")
+        if draft.incomplete:
+            print(draft.missing_message(), file=sys.stderr)
+            failed += 1
     return 1 if failed else 0
 
 
@@ -184,6 +188,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"draft: {', '.join(str(p) for p in draft.paths)} ({draft.figures_used} figures, "
           f"{len(draft.figures_missing)} missing)")
+    if draft.incomplete:
+        print(draft.missing_message(), file=sys.stderr)
+        return 1
     return 0
 
 

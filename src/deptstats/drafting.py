@@ -1,6 +1,10 @@
 """Draft a reply: the frame from include/replies/<code>.toml, the body from its template, every
 figure from the warehouse. The letter is written as Markdown and as a GB/T 9704-2012 DOCX; the
-review notes and provenance go to a separate review document, never into the letter."""
+review notes and provenance go to a separate review document, never into the letter.
+
+A draft with a figure missing never replaces the last complete one: it is written as
+<code>.INCOMPLETE.md/.docx (and .INCOMPLETE.review.*), and the complete draft's review notes name
+it; the next complete draft removes it."""
 
 from __future__ import annotations
 
@@ -23,6 +27,9 @@ from deptstats.reports import figures_by_key
 MISSING = "【缺数：{code}（{period}{area}）】"
 TITLE_LINE_LIMIT = 20
 FORMATS = ("md", "docx")
+INCOMPLETE = "INCOMPLETE"
+# every file a draft writes, by the part of the name after <code>[.INCOMPLETE]
+DRAFT_FILES = ("md", "docx", "review.md", "review.docx", "provenance.json")
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class Letter:
     blocks: list[tuple[str, str]]  # ("heading" | "paragraph", text)
     quoted: list[Quoted]
     warnings: list[str] = field(default_factory=list)
+    # why each missing figure is missing (missing.why_missing), by Quoted.key
+    why: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[Quoted]:
@@ -57,13 +66,30 @@ class Letter:
 class Draft:
     figures_used: int
     figures_missing: list[str]
-    paths: tuple[Path, ...]
+    paths: tuple[Path, ...]  # the letter in each format; <code>.INCOMPLETE.* when incomplete
     warnings: tuple[str, ...] = ()
+    why_missing: tuple[str, ...] = ()  # "<figure>: <why>" for each missing figure
+    complete_paths: tuple[Path, ...] = ()  # when incomplete: the complete draft left as it was
 
     @property
     def path(self) -> Path:
         """The first format's file."""
         return self.paths[0]
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.figures_missing)
+
+    def missing_message(self) -> str:
+        """What an incomplete draft tells its reader: where it went, and each missing figure
+        with why."""
+        names = ", ".join(p.name for p in self.paths)
+        kept = (f"the last complete draft {', '.join(p.name for p in self.complete_paths)} is "
+                "left as it was and its review notes name this one" if self.complete_paths
+                else "there is no complete draft to keep")
+        lines = [f"INCOMPLETE draft: {len(self.figures_missing)} figure(s) missing, written as "
+                 f"{names}; {kept}. Missing figures and why:"]
+        return "\n".join(lines + [f"  - {line}" for line in self.why_missing])
 
 
 def reply_codes() -> list[str]:
@@ -158,31 +184,58 @@ def build_letter(engine: Engine, code: str = "reply-2024-147",
         return shown
 
     blocks = body_blocks(render_body(config, fig))
-    return Letter(config, blocks, quoted, gb2312_warnings(config))
+    letter = Letter(config, blocks, quoted, gb2312_warnings(config))
+    if letter.missing:
+        from deptstats.missing import why_missing
+
+        letter.why = why_missing(engine, [q.key for q in letter.missing], records, registry)
+    return letter
 
 
 def draft_reply(engine: Engine, out_dir: Path, code: str = "reply-2024-147",
                 registry: Registry | None = None, formats: tuple[str, ...] = FORMATS) -> Draft:
     """Write the letter in each format and the review documents beside it; the returned path is
-    the first format's."""
-    from deptstats import gbt9704, letter_text, review
+    the first format's. A letter with a figure missing goes to <code>.INCOMPLETE.*, leaving the
+    complete draft as it was; a complete letter removes an earlier incomplete one."""
+    from deptstats import review
 
-    registry = registry or load_registry()
-    letter = build_letter(engine, code, registry)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-        path = out_dir / f"{code}.{fmt}"
+    registry = registry or load_registry()
+    letter = build_letter(engine, code, registry)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    missing = [review.label(q) for q in review.unique(letter.missing)]
+    stem = f"{code}.{INCOMPLETE}" if missing else code
+    paths = _write(letter, registry, out_dir, stem, formats)
+    complete: list[Path] = []
+    if missing:
+        complete = [p for p in (out_dir / f"{code}.{fmt}" for fmt in formats) if p.is_file()]
+        for suffix in ("review.md", "review.docx"):
+            if (out_dir / f"{code}.{suffix}").is_file():
+                review.name_newer_incomplete(out_dir / f"{code}.{suffix}", paths, missing)
+    else:
+        for suffix in DRAFT_FILES:
+            (out_dir / f"{code}.{INCOMPLETE}.{suffix}").unlink(missing_ok=True)
+    used = {q.key for q in letter.quoted if q.record is not None}
+    why = tuple(f"{review.label(q)}: {letter.why.get(q.key, 'no published data')}"
+                for q in review.unique(letter.missing))
+    return Draft(len(used), missing, tuple(paths), tuple(letter.warnings), why, tuple(complete))
+
+
+def _write(letter: Letter, registry: Registry, out_dir: Path, stem: str,
+           formats: tuple[str, ...]) -> list[Path]:
+    from deptstats import gbt9704, letter_text, review
+
+    paths = []
+    for fmt in formats:
+        path = out_dir / f"{stem}.{fmt}"
         if fmt == "md":
             path.write_text(letter_text.markdown(letter), encoding="utf-8")
-            review.write_markdown(letter, registry, out_dir / f"{code}.review.md")
+            review.write_markdown(letter, registry, out_dir / f"{stem}.review.md")
         else:
             gbt9704.write_docx(letter, path)
-            review.write_docx(letter, registry, out_dir / f"{code}.review.docx")
+            review.write_docx(letter, registry, out_dir / f"{stem}.review.docx")
         paths.append(path)
-    review.write_provenance(letter, out_dir / f"{code}.provenance.json")
-    used = {q.key for q in letter.quoted if q.record is not None}
-    missing = [review.label(q) for q in letter.missing]
-    return Draft(len(used), missing, tuple(paths), tuple(letter.warnings))
+    review.write_provenance(letter, out_dir / f"{stem}.provenance.json")
+    return paths

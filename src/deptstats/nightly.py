@@ -82,3 +82,37 @@ def figures_changed(engine: Engine, run_id: str | None = None,
 def draft(engine: Engine, out: Path, reply: str = "reply-2024-147",
           registry: Registry | None = None) -> Draft:
     return draft_reply(engine, out, reply, registry)
+
+
+# What a failed step means for the reply, in the words the run's last task says it.
+STEP_FAILURES = {
+    "prepare_warehouse": "the warehouse was not ready, so nothing was loaded",
+    "report_unrecognised_files": "the landing folder could not be checked for unrecognised "
+                                 "file names",
+    "compute_indicators": "the indicators were not computed, so the draft's figures are missing "
+                          "or older than tonight's loads",
+    "draft_reply": "the draft is incomplete (written as <reply>.INCOMPLETE.docx/.md, the last "
+                   "complete draft left as it was) or was not written",
+}
+
+
+def failure_summary(states: dict[str, str | None], load_task_ids: set[str]) -> str | None:
+    """The run's failures in plain words, from each task's final state (None: none failed).
+    A load that failed is a refused file or a fault that outlasted its retries; any other task
+    that failed is a step of the nightly itself."""
+    failed = sorted(t for t, s in states.items() if s == "failed")
+    not_run = sorted(t for t, s in states.items() if s == "upstream_failed")
+    loads = [t for t in failed if t in load_task_ids]
+    steps = [t for t in failed if t not in load_task_ids]
+    parts = []
+    if loads:
+        parts.append(f"{len(loads)} extract load(s) failed: {', '.join(loads)}. A refused file's "
+                     "task log names the file, row, column and rule: fix the file and clear that "
+                     "task; any other failure there outlasted its retries")
+    for step in steps:
+        parts.append(f"the step {step} failed: {STEP_FAILURES.get(step, 'see its log')}")
+    if not_run:
+        parts.append(f"not run because a task they need failed: {', '.join(not_run)}")
+    if not parts:
+        return None
+    return "The nightly run failed. " + "; ".join(parts) + ". See each red task's log."

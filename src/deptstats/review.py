@@ -12,6 +12,9 @@ from typing import Any
 from deptstats.drafting import Letter, Quoted
 from deptstats.registry import Registry
 
+NOTES_HEADING = "审核提示 Review notes"
+# the start of the note a complete draft's review gets when a newer draft is incomplete
+NEWER_INCOMPLETE = "A NEWER DRAFT OF THIS REPLY IS INCOMPLETE"
 COLUMNS = ["#", "indicator", "period", "area", "value", "exact value",
            "numerator / denominator", "source file", "sha256", "load batch", "validation", "SQL"]
 
@@ -20,7 +23,8 @@ def notes(letter: Letter) -> list[str]:
     found = []
     for q in unique(letter.quoted):
         if q.record is None:
-            found.append(f"{label(q)}: no published data; the letter shows {q.shown}")
+            why = letter.why.get(q.key, "no published data")
+            found.append(f"{label(q)}: {why}; the letter shows {q.shown}")
         elif q.record["status"] != "final":
             found.append(f"{label(q)} = {q.shown}: {q.record['note']}")
     found += [f"warning: {w}" for w in letter.warnings]
@@ -58,7 +62,7 @@ def provenance_rows(letter: Letter, registry: Registry) -> list[list[str]]:
 def write_markdown(letter: Letter, registry: Registry, path: Path) -> Path:
     config = letter.config
     lines = [f"# 审核单 Review of {config['code']} ({config['document_number']})", "",
-             "Not part of the letter.", "", "## 审核提示 Review notes", ""]
+             "Not part of the letter.", "", f"## {NOTES_HEADING}", ""]
     lines += [f"- {note}" for note in notes(letter)]
     lines += ["", "## 数据来源 Provenance", "", "| " + " | ".join(COLUMNS) + " |",
               "|" + "---|" * len(COLUMNS)]
@@ -84,7 +88,7 @@ def write_docx(letter: Letter, registry: Registry, path: Path) -> Path:
         setattr(section, side, Mm(15))
     document.add_heading(f"审核单 Review of {letter.config['code']} "
                          f"({letter.config['document_number']}): not part of the letter", 1)
-    document.add_heading("审核提示 Review notes", 2)
+    document.add_heading(NOTES_HEADING, 2)
     for note in notes(letter):
         document.add_paragraph(note, style="List Bullet")
     document.add_heading("数据来源 Provenance", 2)
@@ -101,6 +105,42 @@ def write_docx(letter: Letter, registry: Registry, path: Path) -> Path:
             if paragraph.style.name == "Normal":
                 run.font.size = Pt(8)
     document.save(path)
+    return path
+
+
+def newer_incomplete_note(incomplete: list[Path], missing: list[str]) -> str:
+    return (f"{NEWER_INCOMPLETE}: {', '.join(p.name for p in incomplete)}, with "
+            f"{len(missing)} figure(s) missing ({', '.join(missing)}). This draft was made "
+            "before it: check its figures against the warehouse (deptstats verify) before "
+            "sending it.")
+
+
+def name_newer_incomplete(path: Path, incomplete: list[Path], missing: list[str]) -> Path:
+    """Add to a complete draft's review notes (.review.md or .review.docx) that a newer draft is
+    incomplete, replacing such a note from an earlier night."""
+    note = newer_incomplete_note(incomplete, missing)
+    if path.suffix == ".md":
+        lines = [line for line in path.read_text(encoding="utf-8").split("\n")
+                 if not line.startswith(f"- {NEWER_INCOMPLETE}")]
+        at = lines.index(f"## {NOTES_HEADING}") + 2
+        path.write_text("\n".join([*lines[:at], f"- {note}", *lines[at:]]), encoding="utf-8")
+        return path
+    from docx import Document
+    from docx.shared import Pt
+
+    from deptstats.gbt9704 import FANGSONG, set_fonts
+
+    document = Document(str(path))
+    for paragraph in document.paragraphs:
+        if paragraph.text.startswith(NEWER_INCOMPLETE):
+            paragraph._p.getparent().remove(paragraph._p)
+    heading = next(p for p in document.paragraphs if p.text == NOTES_HEADING)
+    added = document.add_paragraph(note, style="List Bullet")
+    heading._p.addnext(added._p)
+    for run in added.runs:
+        set_fonts(run, FANGSONG)
+        run.font.size = Pt(8)
+    document.save(str(path))
     return path
 
 

@@ -107,6 +107,7 @@ class LiveAirflow:
     process: subprocess.Popen
     scheduled_run: str = ""
     groups: tuple[int, ...] = ()
+    project: Path = Path()  # DEPTSTATS_HOME of the components: a copy of include/, dags/, plugins/
 
     @property
     def passwords(self) -> dict[str, str]:
@@ -117,13 +118,13 @@ class LiveAirflow:
         return Airflow(self.url, user, self.passwords[user] if user else None)
 
 
-def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int
-           ) -> tuple[subprocess.Popen, list[str]]:
+def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int,
+           env: dict[str, str] | None = None) -> tuple[subprocess.Popen, list[str]]:
     command = [sys.executable, "-m", "deptstats.cli", "airflow", "up", "--home", str(home),
                "--landing", str(landing), "--warehouse", warehouse, "--out", str(out),
                "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, stdin=subprocess.DEVNULL)
+                               text=True, stdin=subprocess.DEVNULL, env=env)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
                      daemon=True).start()
@@ -178,10 +179,17 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
     shutil.copytree(sample_dir, landing)
     break_health_row(landing)
     warehouse = f"sqlite:///{root / 'warehouse.db'}"
+    # the components read include/ from a copy a test may break (tests/live/test_failed_step.py),
+    # never the repository's; a failed step's retries come quickly
+    project = root / "project"
+    for folder in ("include", "dags", "plugins"):
+        shutil.copytree(Path(__file__).resolve().parents[2] / folder, project / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, DEPTSTATS_HOME=str(project), DEPTSTATS_RETRY_DELAY_SECONDS="2")
     port = free_port()
-    process, _ = _start(home, landing, warehouse, out, port)
+    process, _ = _start(home, landing, warehouse, out, port, env)
     airflow = LiveAirflow(f"http://127.0.0.1:{port}", home, landing, warehouse, out, process,
-                          groups=tuple(component_groups(process.pid)))
+                          groups=tuple(component_groups(process.pid)), project=project)
     assert len(airflow.groups) == 4  # api-server, scheduler, dag-processor, triggerer
     try:
         admin = airflow.client("admin")

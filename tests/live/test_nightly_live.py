@@ -42,11 +42,13 @@ def test_a_bad_row_turns_exactly_its_task_red(live, registry):
     assert admin.run_state(DAG_ID, live.scheduled_run) == "failed"
     states = admin.task_states(DAG_ID, live.scheduled_run)
     red = {task for task, state in states.items() if state == "failed"}
-    assert red == {BAD_TASK, "report_failures"}
+    # the refused extract has no earlier publication: its figure is missing, so the draft is
+    # written as INCOMPLETE and its task is red too
+    assert red == {BAD_TASK, "draft_reply", "report_failures"}
     loads = {e.task_id for e in registry.extracts}
     assert all(states[t] == "success" for t in loads - {BAD_TASK})
-    assert states["compute_indicators"] == states["draft_reply"] == "success"
-    assert (live.out / "reply-2024-147.md").is_file()
+    assert states["compute_indicators"] == "success"
+    assert (live.out / "reply-2024-147.INCOMPLETE.md").is_file()
     published = publications(live.warehouse)
     assert ("prepregnancy_checks", "2023") not in published
     assert {extract for extract, _ in published} == {e.code for e in registry.extracts}
@@ -95,6 +97,8 @@ def test_fix_and_clear_publishes_the_file_once(live, registry):
     cleared = steward_client.call("POST", f"/api/v2/dags/{DAG_ID}/clearTaskInstances", clear)
     assert {t["task_id"] for t in cleared["task_instances"]} >= {BAD_TASK, "report_failures"}
     assert steward_client.wait_rerun(DAG_ID, live.scheduled_run) == "success"
+    assert (live.out / "reply-2024-147.md").is_file()
+    assert not (live.out / "reply-2024-147.INCOMPLETE.md").exists()
     after = publications(live.warehouse)
     assert set(after) - set(before) == {("prepregnancy_checks", "2023")}
     assert {k: after[k] for k in before} == before  # every other extract keeps its batch
