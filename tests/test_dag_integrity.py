@@ -87,10 +87,10 @@ def test_report_failures_says_which_kind_of_failure(registry):
     step = failure_summary(every | {"compute_indicators": "failed", "draft_reply": "failed"},
                            loads)
     assert "load(s) failed" not in step
-    assert ("the step compute_indicators failed: the indicators were not computed" in step
-            and "the step draft_reply failed: the draft is incomplete" in step)
+    assert ("The step compute_indicators failed: the indicators were not computed" in step
+            and "The step draft_reply failed: the draft is incomplete" in step)
     early = failure_summary(every | {"prepare_warehouse": "failed",
                                      "education.kindergartens": "upstream_failed"}, loads)
-    assert early.endswith("the step prepare_warehouse failed: the warehouse was not ready, so "
-                          "nothing was loaded; not run because a task they need failed: "
+    assert early.endswith("The step prepare_warehouse failed: the warehouse was not ready, so "
+                          "nothing was loaded. Not run because a task they need failed: "
                           "education.kindergartens. See each red task's log.")

@@ -115,4 +115,5 @@ def failure_summary(states: dict[str, str | None], load_task_ids: set[str]) -> s
         parts.append(f"not run because a task they need failed: {', '.join(not_run)}")
     if not parts:
         return None
-    return "The nightly run failed. " + "; ".join(parts) + ". See each red task's log."
+    return ("The nightly run failed. " + ". ".join(part[0].upper() + part[1:] for part in parts)
+            + ". See each red task's log.")

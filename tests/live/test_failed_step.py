@@ -46,6 +46,6 @@ def test_a_failed_compute_fails_the_run(live, registry, tmp_path):
     assert admin.get(f"{path}/compute_indicators")["try_number"] == 3  # retried, as a fault
     log = admin.get(f"{path}/report_failures/logs/1", full_content="true")["content"]
     said = "\n".join(str(line.get("event", "")) for line in log if isinstance(line, dict))
-    assert ("the step compute_indicators failed: the indicators were not computed, so the "
+    assert ("The step compute_indicators failed: the indicators were not computed, so the "
             "draft's figures are missing or older than tonight's loads") in said
     assert "load(s) failed" not in said
