@@ -134,3 +134,30 @@ def test_an_undefined_value_is_told_as_such(warehouse_url, landing, registry, tm
     assert why.endswith("but the value is undefined: its denominator is 0")
     assert "there is no complete draft to keep" in result.missing_message()
     assert not (tmp_path / "out" / f"{CODE}.md").exists()
+
+
+def test_a_figure_computed_from_a_replaced_delivery_is_missing(warehouse_url, landing, registry,
+                                                               tmp_path):
+    engine = open_engine(warehouse_url)
+    load_all(engine, landing, registry)
+    compute_indicators(engine, registry)
+    assert not draft(warehouse_url, tmp_path / "out", registry).incomplete
+    # a re-delivery is published, and the compute after it fails: the values stand as the
+    # replaced delivery gave them
+    checks = landing / "health" / "prepregnancy_checks_2023.csv"  # GB18030, as delivered
+    lines = checks.read_bytes().decode("gb18030").split("\r\n")
+    cells = lines[3].split(",")  # 古塘街道
+    lines[3] = ",".join([*cells[:2], "1", *cells[3:]])
+    checks.write_bytes("\r\n".join(lines).encode("gb18030"))
+    outcomes = load_all(engine, landing, registry, run_id="second")
+    [republished] = [o for o in outcomes if o.status == "published"]
+    result = draft(warehouse_url, tmp_path / "out", registry)
+    engine.dispose()
+    assert result.incomplete and result.paths[0].name == f"{CODE}.INCOMPLETE.md"
+    [why] = result.why_missing
+    assert why.startswith("health.prepregnancy_check_rate 2023: health.prepregnancy_checks 2023 "
+                          f"is published (load batch {republished.batch_id}), but "
+                          "health.prepregnancy_check_rate was computed from load batch ")
+    assert why.endswith("a delivery since replaced: compute_indicators failed or has not run "
+                        "since")
+    assert (tmp_path / "out" / f"{CODE}.md").exists()  # the complete draft stays

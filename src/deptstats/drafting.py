@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from deptstats.paths import include_dir
 from deptstats.periods import parse_period
 from deptstats.registry import Registry, load_registry
-from deptstats.reports import figures_by_key
+from deptstats.reports import figures_by_key, query
 
 # no blanks inside, so the placeholder reads the same after a document's blanks are dropped
 MISSING = "【缺数：{code}（{period}{area}）】"
@@ -169,12 +169,18 @@ def build_letter(engine: Engine, code: str = "reply-2024-147",
     registry = registry or load_registry()
     config = reply_config(code)
     records = figures_by_key(engine)
+    published = {(row["extract"], row["period"]): row["batch_id"]
+                 for row in query(engine, "published_batches")}
     quoted: list[Quoted] = []
 
     def fig(indicator_code: str, area: str | None = None) -> str:
         period = figure_period(config, indicator_code, registry)
         found = records.get((indicator_code, period, area))
-        if found is None or found["value"] is None:
+        source = (registry.indicator(indicator_code).extract, period)
+        # a value computed from a delivery since replaced is not tonight's figure (the
+        # compute after that load failed): it is missing, not quoted stale
+        if (found is None or found["value"] is None
+                or found["batch_id"] != published.get(source)):
             shown = MISSING.format(code=indicator_code, period=period,
                                    area=f"，{area}" if area else "")
             found = None

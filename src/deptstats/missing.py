@@ -1,6 +1,7 @@
 """Why a figure the draft quotes is missing, worked out from the warehouse: its extract and
 period has no publication (never delivered, or refused), or it is published but the indicator
-has no value (compute_indicators failed, or the value is undefined)."""
+has no value (compute_indicators failed, or the value is undefined) or only one computed from
+a delivery since replaced (compute_indicators failed after that load)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,11 @@ def why_missing(engine: Engine, keys: list[Key], records: dict[Key, dict[str, An
         if source is not None and source["published_batch"] is not None:
             published = f"{name} is published (load batch {source['published_batch']})"
             record = records.get(key)
-            if record is not None:
+            if record is not None and record["batch_id"] != source["published_batch"]:
+                found[key] = (f"{published}, but {indicator}{where} was computed from load batch "
+                              f"{record['batch_id']}, a delivery since replaced: "
+                              "compute_indicators failed or has not run since")
+            elif record is not None:
                 found[key] = f"{published}, but the value{where} is undefined: {_undefined(record)}"
             else:
                 found[key] = (f"{published}, but {indicator} has no computed value{where}: "
