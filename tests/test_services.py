@@ -76,6 +76,24 @@ def test_a_password_on_the_command_line_is_refused(tmp_path, capsys, started_wit
     assert started_with == []
 
 
+@pytest.mark.parametrize("command", [["figures"], ["load", "--landing", "."], ["db", "upgrade"],
+                                     ["problems"], ["draft", "--out", "x"]])
+def test_every_command_refuses_a_warehouse_password_on_its_command_line(command):
+    with pytest.raises(SystemExit) as refused:
+        main([*command, "--warehouse", PG_WITH_PASSWORD])
+    message = str(refused.value.code)
+    assert message.startswith(f"deptstats {command[0]}: --warehouse carries a password")
+    assert "$DEPTSTATS_WAREHOUSE" in message and SECRET not in message
+
+
+def test_every_command_takes_the_warehouse_from_a_file(tmp_path, capsys):
+    held = tmp_path / "warehouse.url"
+    held.write_text(f"sqlite:///{tmp_path / 'held.db'}\n", encoding="utf-8")
+    assert main(["db", "upgrade", "--warehouse-file", str(held)]) == 0
+    assert (tmp_path / "held.db").is_file()
+    assert "held.db" in capsys.readouterr().out
+
+
 def test_passwords_come_from_the_environment_and_files(tmp_path, monkeypatch, started_with):
     held = tmp_path / "warehouse.url"
     held.write_text(PG_WITH_PASSWORD + "\n", encoding="utf-8")

@@ -12,10 +12,16 @@ DEFAULT_WAREHOUSE = "warehouse.db"
 
 
 def _warehouse(args: argparse.Namespace) -> str:
+    """--warehouse (never with a password: `ps` shows it), else --warehouse-file, else
+    $DEPTSTATS_WAREHOUSE, else warehouse.db."""
+    from deptstats.secret_urls import WAREHOUSE, resolve_url
     from deptstats.warehouse import normalize_url
 
-    return normalize_url(args.warehouse or os.environ.get("DEPTSTATS_WAREHOUSE")
-                         or DEFAULT_WAREHOUSE)
+    try:
+        given = resolve_url(WAREHOUSE, args.warehouse, getattr(args, "warehouse_file", None))
+    except ValueError as refused:
+        sys.exit(f"deptstats {args.command}: {refused}")
+    return normalize_url(given or DEFAULT_WAREHOUSE)
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -244,8 +250,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _with_warehouse(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("--warehouse", help="SQLAlchemy URL or SQLite file path "
-                   "(default $DEPTSTATS_WAREHOUSE, else warehouse.db)")
+    _url_options(p, "--warehouse", "DEPTSTATS_WAREHOUSE", "SQLAlchemy URL or SQLite file path "
+                 "(default $DEPTSTATS_WAREHOUSE, else warehouse.db)")
     return p
 
 
