@@ -84,12 +84,13 @@ def fix_health_row(landing: Path) -> None:
 
 
 def _stat(pid: str) -> tuple[int, int] | None:
-    """(parent pid, process group) of a process, None if it is gone."""
+    """(parent pid, process group) of a process, None if it is gone (a zombie is: it has
+    ended and waits only for its parent to read its exit status)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return int(fields[1]), int(fields[2])
+    return None if fields[0] == "Z" else (int(fields[1]), int(fields[2]))
 
 
 def component_groups(parent: int) -> list[int]:
@@ -203,11 +204,15 @@ def stop(airflow: LiveAirflow) -> tuple[int | None, list[int]]:
     and the processes of its components it left running (killed here, so nothing lingers)."""
     airflow.process.send_signal(signal.SIGTERM)
     try:
-        code = airflow.process.wait(timeout=90)
+        code = airflow.process.wait(timeout=180)
     except subprocess.TimeoutExpired:
         airflow.process.kill()
         code = None
-    left = processes_in(list(airflow.groups))
+    # it SIGKILLs its components' groups before it exits; a process that got the signal may
+    # take a moment to be gone, one left running stays
+    deadline = time.monotonic() + 60
+    while (left := processes_in(list(airflow.groups))) and time.monotonic() < deadline:
+        time.sleep(0.5)
     kill(left)
     return code, left
 
