@@ -165,11 +165,11 @@ def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int,
     except subprocess.TimeoutExpired:
         process.kill()
     kill(processes_in(groups))
-    seen += [line.rstrip("\n") for line in iter_queue(lines)]
+    seen += [line.rstrip("\n") for line in drained(lines)]
     return process, seen
 
 
-def iter_queue(lines: queue.Queue[str]) -> list[str]:
+def drained(lines: queue.Queue[str]) -> list[str]:
     found = []
     while not lines.empty():
         found.append(lines.get_nowait())
