@@ -135,7 +135,7 @@ class LiveAirflow:
 
 
 def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int,
-           options: tuple[str, ...] = (), env: dict[str, str] | None = None
+           env: dict[str, str] | None = None, options: tuple[str, ...] = ()
            ) -> tuple[subprocess.Popen, list[str]]:
     command = [sys.executable, "-m", "deptstats.cli", "airflow", "up", "--home", str(home),
                "--landing", str(landing), "--warehouse", warehouse, "--out", str(out),
@@ -177,14 +177,14 @@ def drained(lines: queue.Queue[str]) -> list[str]:
 
 
 def start(home: Path, landing: Path, warehouse: str, out: Path,
-          options: tuple[str, ...] = (), env: dict[str, str] | None = None
+          env: dict[str, str] | None = None, options: tuple[str, ...] = ()
           ) -> tuple[subprocess.Popen, int]:
     """`deptstats airflow up` on a free port, READY_LINE printed: the process and the port.
     A port taken by someone else between free_port() and the api-server's bind is no failure
     of the software: another port is tried."""
     for _ in range(START_ATTEMPTS):
         port = free_port()
-        process, seen = _start(home, landing, warehouse, out, port, options, env)
+        process, seen = _start(home, landing, warehouse, out, port, env, options)
         if seen and seen[-1].strip() == READY_LINE:
             return process, port
         logs = "".join((home / "logs" / "components" / f"{name}.log")

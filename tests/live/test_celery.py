@@ -72,9 +72,9 @@ def cluster(tmp_path_factory, sample_dir, postgres_admin) -> Iterator[LiveAirflo
                AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT=str(QUEUED_TIMEOUT),
                DEPTSTATS_RETRY_DELAY_SECONDS=str(RETRY_DELAY))
     try:
-        process, port = start(home, landing, warehouse_url, out,
+        process, port = start(home, landing, warehouse_url, out, env,
                               ("--metadata-db", metadata_url, "--executor", "celery",
-                               "--workers", "2"), env)
+                               "--workers", "2"))
     except BaseException:
         drop_pg_database(postgres_admin, metadata_name)
         drop_pg_database(postgres_admin, warehouse_name)
