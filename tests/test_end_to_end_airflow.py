@@ -15,11 +15,14 @@ from tests.conftest import spec_figures
 from tests.helpers import set_cell, snapshot, table_counts
 
 pytestmark = pytest.mark.airflow
+# Seconds: a whole nightly through dag.test() on a loaded 2-core machine takes minutes; a hang
+# fails (TimeoutExpired names the command) instead of holding the session forever.
+COMMAND_TIMEOUT = 1800
 
 
 def deptstats(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "deptstats.cli", *args], capture_output=True,
-                          text=True, check=False)
+                          text=True, check=False, timeout=COMMAND_TIMEOUT)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

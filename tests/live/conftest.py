@@ -6,9 +6,11 @@ first nightly of the tests, and it must fail on that file alone."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -22,17 +24,31 @@ from pathlib import Path
 
 import pytest
 
-from tests.live.rest import Airflow
+from tests.live.rest import Airflow, wait_for
 
 DAG_ID = "deptstats_nightly"
 BAD_FILE = "health/prepregnancy_checks_2023.csv"
 READY_LINE = "Ctrl-C stops every component."
+# Seconds. `deptstats airflow up` migrates, then waits for every component to be healthy; on a
+# loaded 2-core machine that takes minutes.
+START_TIMEOUT = 900
+# Below Linux's ephemeral range (32768-60999), which outgoing connections draw from: a port
+# chosen there may be taken by any client socket before the api-server binds it.
+PORTS = range(20000, 32000)
+START_ATTEMPTS = 3
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port nobody listens on now, outside the ephemeral range (see PORTS)."""
+    for _ in range(200):
+        port = random.choice(PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -68,12 +84,13 @@ def fix_health_row(landing: Path) -> None:
 
 
 def _stat(pid: str) -> tuple[int, int] | None:
-    """(parent pid, process group) of a process, None if it is gone."""
+    """(parent pid, process group) of a process, None if it is gone (a zombie is: it has
+    ended and waits only for its parent to read its exit status)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return int(fields[1]), int(fields[2])
+    return None if fields[0] == "Z" else (int(fields[1]), int(fields[2]))
 
 
 def component_groups(parent: int) -> list[int]:
@@ -119,17 +136,18 @@ class LiveAirflow:
 
 
 def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int,
-           env: dict[str, str] | None = None) -> tuple[subprocess.Popen, list[str]]:
+           env: dict[str, str] | None = None, options: tuple[str, ...] = ()
+           ) -> tuple[subprocess.Popen, list[str]]:
     command = [sys.executable, "-m", "deptstats.cli", "airflow", "up", "--home", str(home),
                "--landing", str(landing), "--warehouse", warehouse, "--out", str(out),
-               "--port", str(port)]
+               "--port", str(port), *options]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, stdin=subprocess.DEVNULL, env=env)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
                      daemon=True).start()
     seen: list[str] = []
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         try:
             line = lines.get(timeout=1)
@@ -140,11 +158,46 @@ def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int,
         seen.append(line.rstrip("\n"))
         if line.strip() == READY_LINE:
             return process, seen
+    # stopped whole (components included), so a failed start leaves nothing running
+    groups = component_groups(process.pid)
     process.send_signal(signal.SIGTERM)
-    logs = "".join((home / "logs" / "components" / f"{name}.log").read_text(errors="replace")[-2000:]
-                   for name in ("api-server", "scheduler") if (home / "logs" / "components"
-                                                                / f"{name}.log").exists())
-    pytest.fail("deptstats airflow up did not come up:\n" + "\n".join(seen) + "\n" + logs)
+    try:
+        process.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    kill(processes_in(groups))
+    seen += [line.rstrip("\n") for line in drained(lines)]
+    return process, seen
+
+
+def drained(lines: queue.Queue[str]) -> list[str]:
+    found = []
+    while not lines.empty():
+        found.append(lines.get_nowait())
+    return found
+
+
+def start(home: Path, landing: Path, warehouse: str, out: Path,
+          env: dict[str, str] | None = None, options: tuple[str, ...] = ()
+          ) -> tuple[subprocess.Popen, int]:
+    """`deptstats airflow up` on a free port, READY_LINE printed: the process and the port.
+    A port taken by someone else between free_port() and the api-server's bind is no failure
+    of the software: another port is tried."""
+    for _ in range(START_ATTEMPTS):
+        port = free_port()
+        process, seen = _start(home, landing, warehouse, out, port, env, options)
+        if seen and seen[-1].strip() == READY_LINE:
+            return process, port
+        logs = "".join((home / "logs" / "components" / f"{name}.log")
+                       .read_text(errors="replace")[-3000:]
+                       for name in ("api-server", "scheduler", "dag-processor")
+                       if (home / "logs" / "components" / f"{name}.log").exists())
+        said = "\n".join(seen)
+        if f"{port} is in use" not in said and "address already in use" not in logs.lower():
+            break
+    pytest.fail(f"deptstats airflow up did not print {READY_LINE!r} within {START_TIMEOUT} s "
+                f"(exit code {process.poll()}); it printed:\n{said}\nends of the component "
+                f"logs:\n{logs}")
 
 
 def stop(airflow: LiveAirflow) -> tuple[int | None, list[int]]:
@@ -152,24 +205,31 @@ def stop(airflow: LiveAirflow) -> tuple[int | None, list[int]]:
     and the processes of its components it left running (killed here, so nothing lingers)."""
     airflow.process.send_signal(signal.SIGTERM)
     try:
-        code = airflow.process.wait(timeout=90)
+        code = airflow.process.wait(timeout=180)
     except subprocess.TimeoutExpired:
         airflow.process.kill()
         code = None
-    left = processes_in(list(airflow.groups))
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
+    # it SIGKILLs its components' groups before it exits; a process that got the signal may
+    # take a moment to be gone, one left running stays
+    deadline = time.monotonic() + 60
+    while (left := processes_in(list(airflow.groups))) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    kill(left)
     return code, left
 
 
-def _wait_scheduled_run(client: Airflow, timeout: float = 120) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def kill(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _wait_scheduled_run(client: Airflow, timeout: float = 600) -> str:
+    def created() -> str | None:
         runs = client.get(f"/api/v2/dags/{DAG_ID}/dagRuns", run_type="scheduled")["dag_runs"]
-        if runs:
-            return runs[0]["dag_run_id"]
-        time.sleep(1)
-    raise TimeoutError("the scheduler created no nightly run after the DAG was unpaused")
+        return runs[0]["dag_run_id"] if runs else None
+    return wait_for("the scheduler to create the nightly run after the DAG was unpaused",
+                    created, timeout, seen=lambda: client.get(f"/api/v2/dags/{DAG_ID}/dagRuns"))
 
 
 @pytest.fixture(scope="session")
@@ -186,13 +246,13 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
         shutil.copytree(Path(__file__).resolve().parents[2] / folder, project / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
     env = dict(os.environ, DEPTSTATS_HOME=str(project), DEPTSTATS_RETRY_DELAY_SECONDS="2")
-    port = free_port()
-    process, _ = _start(home, landing, warehouse, out, port, env)
+    process, port = start(home, landing, warehouse, out, env)
     airflow = LiveAirflow(f"http://127.0.0.1:{port}", home, landing, warehouse, out, process,
                           groups=tuple(component_groups(process.pid)), project=project)
-    assert len(airflow.groups) == 4  # api-server, scheduler, dag-processor, triggerer
     try:
+        assert len(airflow.groups) == 4  # api-server, scheduler, dag-processor, triggerer
         admin = airflow.client("admin")
+        admin.wait_dag(DAG_ID)
         admin.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
         airflow.scheduled_run = _wait_scheduled_run(admin)
         admin.wait_run(DAG_ID, airflow.scheduled_run)

@@ -1,4 +1,8 @@
-"""A small client of Airflow's REST API (v2), as a script or the UI would call it."""
+"""A small client of Airflow's REST API (v2), as a script or the UI would call it.
+
+Every wait here polls a condition until a deadline and, on timeout, says what it awaited and
+what it saw last: on a busy machine a healthy run returns as soon as the condition holds, so
+the deadlines are generous."""
 
 from __future__ import annotations
 
@@ -7,13 +11,40 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+FINAL = ("success", "failed")
+# Seconds. A whole nightly under the LocalExecutor on a loaded 2-core machine takes minutes.
+RUN_TIMEOUT = 1800.0
+REQUEST_TIMEOUT = 120.0
+# an api-server restarting or swamped answers these for a moment; a GET may be asked again
+RETRYABLE_STATUS = (502, 503, 504)
+RETRY_FOR = 120.0
 
 
 class ApiError(Exception):
     def __init__(self, status: int, body: str):
         self.status = status
         super().__init__(f"HTTP {status}: {body[:500]}")
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float,
+             seen: Callable[[], Any] | None = None, every: float = 1.0) -> T:
+    """The first truthy result of `probe()`, polled until `timeout` seconds have passed; on
+    timeout a TimeoutError naming `what` was awaited and what was seen last."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        result = probe()
+        if result:
+            return result
+        last = result
+        if time.monotonic() >= deadline:
+            shown = seen() if seen else last
+            raise TimeoutError(f"waited {timeout:.0f} s for {what}; last seen: {shown!r}")
+        time.sleep(every)
 
 
 class Airflow:
@@ -29,6 +60,26 @@ class Airflow:
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None,
              raw: bool = False) -> Any:
+        """One request. A refused connection (nothing was sent) is tried again for every
+        method; a timeout, a dropped connection or a 502/503/504 only for a GET or a login,
+        which change nothing when asked twice."""
+        repeatable = method == "GET" or path == "/auth/token"
+        deadline = time.monotonic() + RETRY_FOR
+        while True:
+            try:
+                return self._call_once(method, path, body, token, raw)
+            except ApiError as error:
+                if not repeatable or error.status not in RETRYABLE_STATUS \
+                        or time.monotonic() > deadline:
+                    raise
+            except (TimeoutError, ConnectionError, urllib.error.URLError) as error:
+                refused = isinstance(getattr(error, "reason", error), ConnectionRefusedError)
+                if not (refused or repeatable) or time.monotonic() > deadline:
+                    raise
+            time.sleep(1)
+
+    def _call_once(self, method: str, path: str, body: Any, token: str | None,
+                   raw: bool) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
@@ -36,7 +87,7 @@ class Airflow:
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
                 text = response.read().decode()
         except urllib.error.HTTPError as error:
             raise ApiError(error.code, error.read().decode(errors="replace")) from None
@@ -51,29 +102,46 @@ class Airflow:
                         limit=200)["task_instances"]
         return {row["task_id"]: row["state"] for row in rows}
 
+    def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{_q(run_id)}")
+
     def run_state(self, dag_id: str, run_id: str) -> str:
-        return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{_q(run_id)}")["state"]
+        return self.run(dag_id, run_id)["state"]
 
-    def wait_run(self, dag_id: str, run_id: str, timeout: float = 300.0) -> str:
+    def wait_dag(self, dag_id: str, timeout: float = 600.0) -> dict[str, Any]:
+        """The DAG once the dag-processor has parsed it into the metadata database (the
+        api-server answers before that: a PATCH or a trigger would get 404)."""
+        def parsed() -> dict[str, Any] | None:
+            try:
+                return self.get(f"/api/v2/dags/{dag_id}")
+            except ApiError as error:
+                if error.status == 404:
+                    return None
+                raise
+        return wait_for(f"the dag-processor to parse {dag_id}", parsed, timeout,
+                        seen=lambda: "HTTP 404 (not parsed yet)")
+
+    def wait_run(self, dag_id: str, run_id: str, timeout: float = RUN_TIMEOUT) -> str:
         """The run's final state (success or failed)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def final() -> str | None:
             state = self.run_state(dag_id, run_id)
-            if state in ("success", "failed"):
-                return state
-            time.sleep(1)
-        raise TimeoutError(f"{run_id} still {state} after {timeout:.0f} s: "
-                           f"{self.task_states(dag_id, run_id)}")
+            return state if state in FINAL else None
+        return wait_for(f"{run_id} to end (success or failed)", final, timeout,
+                        seen=lambda: (self.run_state(dag_id, run_id),
+                                      self.task_states(dag_id, run_id)))
 
-
-    def wait_rerun(self, dag_id: str, run_id: str, timeout: float = 300.0) -> str:
-        """After a clear: the final state of the run once it has left the one it ended in."""
-        deadline = time.monotonic() + 60
-        while self.run_state(dag_id, run_id) in ("success", "failed"):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{run_id} was not rerun within 60 s of the clear")
-            time.sleep(0.5)
-        return self.wait_run(dag_id, run_id, timeout)
+    def wait_rerun(self, dag_id: str, run_id: str, ended: str | None,
+                   timeout: float = RUN_TIMEOUT) -> str:
+        """After a clear: the final state of the run once it has ended again. `ended` is the
+        run's end_date read before the clear: the rerun has ended when the run is final with
+        another end_date (whether or not a poll caught it queued or running)."""
+        def ended_again() -> str | None:
+            run = self.run(dag_id, run_id)
+            return run["state"] if run["state"] in FINAL and run["end_date"] != ended else None
+        return wait_for(f"{run_id} to be rerun after the clear and end again (it had ended "
+                        f"at {ended})", ended_again, timeout,
+                        seen=lambda: (self.run(dag_id, run_id),
+                                      self.task_states(dag_id, run_id)))
 
 
 def _q(value: str) -> str:

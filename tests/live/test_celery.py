@@ -6,9 +6,9 @@ load loses nothing: the task is retried on the other worker and publishes once."
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -25,23 +25,26 @@ from deptstats.warehouse import metadata_for, open_engine
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.live.conftest import (
     DAG_ID,
-    READY_LINE,
     LiveAirflow,
     command_line,
     component_groups,
-    free_port,
+    start,
     stop,
 )
+from tests.live.rest import FINAL, wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.celery]
 SLOW_FILE = "housing_fund/multi_child_loans_2024.csv"
 SLOW_TASK = "housing_fund.multi_child_loans"
 SLOW_ROWS = 1_500_000
 # Seconds: how soon the scheduler gives up on a task whose worker stopped heartbeating, and
-# how long a failed try waits; short here so the test ends in minutes.
-HEARTBEAT_TIMEOUT = 20
+# how long a failed try waits; short here so the test ends in minutes, yet long enough that a
+# healthy task on a loaded 2-core machine is neither taken for dead nor for stuck in the queue
+# (a task queued longer than QUEUED_TIMEOUT three times over is failed by the scheduler).
+HEARTBEAT_TIMEOUT = 60
 RETRY_DELAY = 3
-QUEUED_TIMEOUT = 30
+QUEUED_TIMEOUT = 180
+RUN_TIMEOUT = 1800
 
 
 def _worker_groups(cluster: LiveAirflow) -> dict[str, int]:
@@ -62,29 +65,27 @@ def cluster(tmp_path_factory, sample_dir, postgres_admin) -> Iterator[LiveAirflo
     subprocess.run(["cp", "-r", str(sample_dir), str(landing)], check=True)
     metadata_name, metadata_url = create_pg_database(postgres_admin)
     warehouse_name, warehouse_url = create_pg_database(postgres_admin)
-    port = free_port()
     env = dict(os.environ,
                AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT),
                AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL="5",
                # a task the killed worker had taken from the queue but not started
                AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT=str(QUEUED_TIMEOUT),
                DEPTSTATS_RETRY_DELAY_SECONDS=str(RETRY_DELAY))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "deptstats.cli", "airflow", "up", "--home", str(home),
-         "--landing", str(landing), "--warehouse", warehouse_url, "--out", str(out),
-         "--port", str(port), "--metadata-db", metadata_url, "--executor", "celery",
-         "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if line.strip() == READY_LINE:
-            break
+    try:
+        process, port = start(home, landing, warehouse_url, out, env,
+                              ("--metadata-db", metadata_url, "--executor", "celery",
+                               "--workers", "2"))
+    except BaseException:
+        drop_pg_database(postgres_admin, metadata_name)
+        drop_pg_database(postgres_admin, warehouse_name)
+        raise
     airflow = LiveAirflow(f"http://127.0.0.1:{port}", home, landing, warehouse_url, out, process,
                           groups=tuple(component_groups(process.pid)))
     try:
-        assert process.poll() is None, "".join(seen)
         assert len(airflow.groups) == 6  # four components and two workers
+        for name in ("worker-1", "worker-2"):
+            _wait_worker_ready(home, name)
+        airflow.client("admin").wait_dag(DAG_ID)
         yield airflow
     finally:
         code, left = stop(airflow)
@@ -92,6 +93,18 @@ def cluster(tmp_path_factory, sample_dir, postgres_admin) -> Iterator[LiveAirflo
         drop_pg_database(postgres_admin, metadata_name)
         drop_pg_database(postgres_admin, warehouse_name)
     assert code == 0 and not left, f"exit {code}; left running: {left}"
+
+
+def _wait_worker_ready(home: Path, name: str, timeout: float = 600) -> None:
+    """Until the Celery worker has connected to the broker and takes tasks (its log says
+    "<name>@<host> ready."): a worker still starting would leave every task to the other."""
+    log = home / "logs" / "components" / f"{name}.log"
+
+    def text() -> str:
+        return log.read_text(errors="replace") if log.exists() else ""
+    wait_for(f"Celery {name} to log that it is ready",
+             lambda: re.search(rf"\b{name}@\S+ ready\.", text()), timeout,
+             seen=lambda: text()[-2000:])
 
 
 def _instances(client, run_id: str) -> dict[str, dict]:
@@ -121,8 +134,14 @@ def test_the_nightly_runs_on_both_workers_with_the_embedded_figures(cluster, sam
     run_id = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})[
         "dag_run_id"]
     # unpausing also makes the scheduler run the last 01:30's nightly; every run must succeed
-    assert admin.wait_run(DAG_ID, run_id, timeout=600) == "success"
-    runs = admin.get(f"/api/v2/dags/{DAG_ID}/dagRuns")["dag_runs"]
+    assert admin.wait_run(DAG_ID, run_id, timeout=RUN_TIMEOUT) == "success"
+
+    def every_run_ended() -> list[dict] | None:
+        runs = admin.get(f"/api/v2/dags/{DAG_ID}/dagRuns")["dag_runs"]
+        scheduled = any(r["run_type"] == "scheduled" for r in runs)
+        return runs if scheduled and all(r["state"] in FINAL for r in runs) else None
+    runs = wait_for("the scheduled nightly too to have been created and to end", every_run_ended,
+                    RUN_TIMEOUT, seen=lambda: admin.get(f"/api/v2/dags/{DAG_ID}/dagRuns"))
     assert {r["state"] for r in runs} == {"success"}
     hosts = {}
     for run in runs:
@@ -142,13 +161,22 @@ def test_a_worker_killed_mid_load_loses_nothing(cluster, registry):
     started = time.monotonic()
     run_id = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})[
         "dag_run_id"]
-    deadline = time.monotonic() + 300
-    while True:
-        slow = _instances(admin, run_id).get(SLOW_TASK, {})
-        if slow.get("state") == "running" and slow.get("hostname"):
-            break
-        assert time.monotonic() < deadline, f"{SLOW_TASK} never ran: {slow}"
-        time.sleep(0.2)
+    seen: dict[str, dict] = {}
+
+    def loading_beside_another() -> dict | None:
+        """The slow task running on one worker while the other has taken a task of this run
+        too (so there is something on the survivor that must be left untouched)."""
+        seen.update(_instances(admin, run_id))
+        slow = seen.get(SLOW_TASK, {})
+        if slow.get("state") != "running" or not slow.get("hostname"):
+            return None
+        worker = slow["hostname"].split("@")[0]
+        others = [ti for task_id, ti in seen.items() if task_id != SLOW_TASK
+                  and ti["hostname"] and not ti["hostname"].startswith(worker + "@")]
+        return slow if others else None
+    slow = wait_for(f"{SLOW_TASK} to run on one worker while the other runs a task too",
+                    loading_beside_another, RUN_TIMEOUT, every=0.2,
+                    seen=lambda: {t: (ti["state"], ti["hostname"]) for t, ti in seen.items()})
     victim = slow["hostname"].split("@")[0]
     os.killpg(_worker_groups(cluster)[victim], signal.SIGKILL)
     killed_at = time.monotonic() - started
@@ -157,7 +185,7 @@ def test_a_worker_killed_mid_load_loses_nothing(cluster, registry):
     untouched = {task_id: ti["try_number"] for task_id, ti in _instances(admin, run_id).items()
                  if (ti["hostname"] or "").startswith(survivor + "@")}
     assert untouched, "the other worker ran none of this run's tasks"
-    assert admin.wait_run(DAG_ID, run_id, timeout=600) == "success"
+    assert admin.wait_run(DAG_ID, run_id, timeout=RUN_TIMEOUT) == "success"
     finished_at = time.monotonic() - started
     instances = _instances(admin, run_id)
     retried = instances[SLOW_TASK]

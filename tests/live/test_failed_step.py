@@ -10,6 +10,7 @@ import urllib.parse
 import pytest
 
 from tests.live.conftest import BAD_FILE, DAG_ID
+from tests.live.rest import wait_for
 
 pytestmark = pytest.mark.live
 BROKEN = "hrss.maternity_disputes"
@@ -32,7 +33,7 @@ def test_a_failed_compute_fails_the_run(live, registry, tmp_path):
         sql.write_text("select no_such_column from no_such_table\n", encoding="utf-8")
         run_id = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns",
                             {"logical_date": None})["dag_run_id"]
-        state = admin.wait_run(DAG_ID, run_id, timeout=600)
+        state = admin.wait_run(DAG_ID, run_id)
     finally:
         sql.write_text(original, encoding="utf-8")
         if aside.exists():
@@ -44,8 +45,13 @@ def test_a_failed_compute_fails_the_run(live, registry, tmp_path):
     assert states["report_failures"] == "failed"
     path = f"/api/v2/dags/{DAG_ID}/dagRuns/{_q(run_id)}/taskInstances"
     assert admin.get(f"{path}/compute_indicators")["try_number"] == 3  # retried, as a fault
-    log = admin.get(f"{path}/report_failures/logs/1", full_content="true")["content"]
-    said = "\n".join(str(line.get("event", "")) for line in log if isinstance(line, dict))
+
+    def told() -> str | None:  # the task's log may reach the api-server after its state
+        log = admin.get(f"{path}/report_failures/logs/1", full_content="true")["content"]
+        said = "\n".join(str(line.get("event", "")) for line in log if isinstance(line, dict))
+        return said if "The nightly run failed" in said else None
+
+    said = wait_for("report_failures to log why the run failed", told, timeout=120)
     assert ("The step compute_indicators failed: the indicators were not computed, so the "
             "draft's figures are missing or older than tonight's loads") in said
     assert "load(s) failed" not in said

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from deptstats import steward
 from deptstats.warehouse import metadata_for, open_engine
 from tests.live.conftest import BAD_FILE, DAG_ID, fix_health_row
-from tests.live.rest import ApiError
+from tests.live.rest import ApiError, wait_for
 
 pytestmark = pytest.mark.live
 BAD_TASK = "health.prepregnancy_checks"
@@ -55,11 +55,19 @@ def test_a_bad_row_turns_exactly_its_task_red(live, registry):
 
 
 def test_the_log_starts_with_what_to_fix(live):
-    log = live.client("steward").get(
-        f"/api/v2/dags/{DAG_ID}/dagRuns/{_q(live.scheduled_run)}/taskInstances/{BAD_TASK}"
-        "/logs/1", full_content="true")["content"]
-    ours = [line for line in log if line.get("logger")
-            and line["logger"] != "task" and not line["logger"].startswith("airflow.")]
+    steward_client = live.client("steward")
+    log: list[dict] = []
+
+    def our_lines() -> list[dict]:
+        # the task's log file may still be written when its state is already "failed"
+        log[:] = steward_client.get(
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{_q(live.scheduled_run)}/taskInstances/{BAD_TASK}"
+            "/logs/1", full_content="true")["content"]
+        return [line for line in log if line.get("logger")
+                and line["logger"] != "task" and not line["logger"].startswith("airflow.")]
+
+    ours = wait_for(f"a line of deptstats' own in the log of {BAD_TASK}", our_lines, 120,
+                    seen=lambda: log[-20:])
     first = ours[0]["event"]
     assert first.startswith(f"REJECTED {BAD_FILE}"), first
     assert "row 4 (古塘街道): 检查人数 641 exceeds 目标人群数 636" in first
@@ -94,9 +102,10 @@ def test_fix_and_clear_publishes_the_file_once(live, registry):
         live.client("analyst").call("POST", f"/api/v2/dags/{DAG_ID}/clearTaskInstances", clear)
     assert viewer.value.status == 403
     steward_client = live.client("steward")
+    ended = steward_client.run(DAG_ID, live.scheduled_run)["end_date"]
     cleared = steward_client.call("POST", f"/api/v2/dags/{DAG_ID}/clearTaskInstances", clear)
     assert {t["task_id"] for t in cleared["task_instances"]} >= {BAD_TASK, "report_failures"}
-    assert steward_client.wait_rerun(DAG_ID, live.scheduled_run) == "success"
+    assert steward_client.wait_rerun(DAG_ID, live.scheduled_run, ended) == "success"
     assert (live.out / "reply-2024-147.md").is_file()
     assert not (live.out / "reply-2024-147.INCOMPLETE.md").exists()
     after = publications(live.warehouse)

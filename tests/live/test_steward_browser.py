@@ -19,6 +19,9 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 BAD_FILE = "education/kindergartens_2023.csv"
 BAD_TASK = "education.kindergartens"
 # A closed network: no background fetches, no sandbox as root (see README, Testing)
+# Milliseconds: the UI's first load (a large JavaScript bundle, several API calls) takes long on
+# a loaded machine; a healthy page answers at once.
+PAGE_TIMEOUT = 180_000
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -38,14 +41,15 @@ def chromium_path() -> str:
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
+                                            timeout=PAGE_TIMEOUT)
         yield browser
         browser.close()
 
 
 def login(browser, live, user: str):
     page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(PAGE_TIMEOUT)
     page.goto(live.url + "/")
     page.get_by_label("Username").fill(user)
     page.get_by_label("Password").fill(live.passwords[user])
@@ -67,6 +71,13 @@ def failed_run(live):
     assert admin.wait_run(DAG_ID, run_id) == "failed"
     assert admin.task_states(DAG_ID, run_id)[BAD_TASK] == "failed"
     return run_id, original, ownership
+
+
+def settled(page) -> None:
+    """Until every finite CSS animation or transition of the page has finished."""
+    page.evaluate("""() => Promise.all(document.getAnimations()
+        .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+        .map(a => a.finished.catch(() => null)))""")
 
 
 def clear_dialog(page, live, run_id: str):
@@ -106,15 +117,19 @@ def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_ru
     set_cell(live.landing / BAD_FILE, 3, 3, ownership)  # the steward's fix
     dialog = clear_dialog(page, live, run_id)
     dialog.get_by_text(BAD_TASK).first.wait_for()
-    page.wait_for_timeout(1000)  # the dialog fades in
+    settled(page)  # the dialog fades in
     page.screenshot(path=str(DOCS / "steward-clear-dialog.png"))
-    dialog.get_by_role("button", name="Confirm").click()
     admin = live.client("admin")
-    assert admin.wait_rerun(DAG_ID, run_id) == "success", (
+    ended = admin.run(DAG_ID, run_id)["end_date"]
+    dialog.get_by_role("button", name="Confirm").click()
+    assert admin.wait_rerun(DAG_ID, run_id, ended) == "success", (
         admin.task_states(DAG_ID, run_id),
         admin.get("/deptstats/api/deliveries", run_id=run_id))
     page.reload()
     page.get_by_text("Success", exact=True).first.wait_for()
+    # the task rows are drawn, so that no "Failed" below means none, not "not loaded yet"
+    page.get_by_role("row").filter(
+        has=page.get_by_role("link", name=BAD_TASK, exact=True)).wait_for()
     assert page.get_by_text("Failed", exact=True).count() == 0
     states = live.client("admin").task_states(DAG_ID, run_id)
     assert states[BAD_TASK] == "success" and states["report_failures"] == "skipped"
