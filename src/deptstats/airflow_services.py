@@ -151,10 +151,14 @@ class Services:
             return {}
         return {name: (part or {}).get("status") or "unknown" for name, part in body.items()}
 
-    def wait_healthy(self, timeout: float = 180.0,
+    def wait_healthy(self, timeout: float | None = None,
                      cancelled: Callable[[], bool] = lambda: False
                      ) -> bool:
-        """True once every component reports healthy; False if `cancelled()` came first."""
+        """True once every component reports healthy; False if `cancelled()` came first. A
+        component that exits ends the wait at once; a busy machine may take minutes to start
+        them all ($DEPTSTATS_START_TIMEOUT_SECONDS, default 600)."""
+        if timeout is None:
+            timeout = float(os.environ.get("DEPTSTATS_START_TIMEOUT_SECONDS", "600"))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if cancelled():
@@ -165,8 +169,8 @@ class Services:
             if status and all(value == "healthy" for value in status.values()):
                 return True
             time.sleep(1)
-        raise RuntimeError(f"not healthy after {timeout:.0f} s: {self.health() or 'no answer'}"
-                           f"; logs in {self.log_dir}")
+        raise RuntimeError(f"not healthy after {timeout:.0f} s (DEPTSTATS_START_TIMEOUT_SECONDS): "
+                           f"{self.health() or 'no answer'}; logs in {self.log_dir}")
 
     def exit_report(self) -> str:
         lines = []
