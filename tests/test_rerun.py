@@ -28,7 +28,9 @@ def state(engine, registry, out: Path) -> dict[str, list[tuple]]:
             columns = [c for c in table.columns if not c.name.endswith("_at")]
             rows = conn.execute(select(*columns)).all()
             result[name] = sorted(tuple(map(repr, r)) for r in rows)
-    result["draft"] = [(out / "reply-2024-147.md").read_text(encoding="utf-8")]
+    # the draft as written, complete or not (a refused file leaves a figure missing)
+    result["draft"] = [(path.name, path.read_text(encoding="utf-8"))
+                       for path in sorted(out.glob("reply-2024-147*.md"))]
     return result
 
 
