@@ -22,6 +22,7 @@ from deptstats.readers import (
     read_file,
 )
 from deptstats.settings import TUNING
+from tests.corpus.cases import xlsx_sheets as workbook
 
 HEADER = "镇街,目标人群数,检查人数\r\n"
 ROWS = "浒山街道,100,90\r\n白沙路街道,200,150\r\n"
@@ -291,27 +292,6 @@ def test_column_wise_reader_leaves_odd_files_to_the_row_reader(tmp_path, checks,
 
 
 # ------------------------------------------------------------------ sheets nobody sees
-
-
-def workbook(sheets: list[tuple[str, list[list[object]], str]], hidden_rows: tuple[int, ...] = (),
-             hidden_columns: tuple[str, ...] = ()) -> bytes:
-    """A workbook of (title, rows, state) sheets; rows and columns hidden on the visible one."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows, state in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        sheet.sheet_state = state
-        if state == "visible":
-            for number in hidden_rows:
-                sheet.row_dimensions[number].hidden = True
-            for letter in hidden_columns:
-                sheet.column_dimensions[letter].hidden = True
-    book.active = next(i for i, (_, _, state) in enumerate(sheets) if state == "visible")
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 REAL = [["镇街", "目标人群数", "检查人数"], ["浒山街道", 100, 90], ["白沙路街道", 200, 150]]

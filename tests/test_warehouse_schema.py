@@ -103,20 +103,25 @@ def test_downgrade_and_upgrade_again(empty_url):
     assert current_revision(engine) == head_revision()
 
 
-def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded):
-    """A warehouse upgraded to 0006 with figures already computed: those figures are the
-    history it starts from, one row per batch, indicator and area."""
+def down_and_up_again(engine, revision: str) -> None:
+    """The warehouse migrated down to `revision`, then up to the head again."""
     from alembic import command
 
     from deptstats.schema import alembic_config
 
-    engine = open_engine(loaded)
     config = alembic_config()
     with engine.connect() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0005")
+        command.downgrade(config, revision)
         conn.commit()
     upgrade(engine)
+
+
+def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded):
+    """A warehouse upgraded to 0006 with figures already computed: those figures are the
+    history it starts from, one row per batch, indicator and area."""
+    engine = open_engine(loaded)
+    down_and_up_again(engine, "0005")
     with engine.connect() as conn:
         values = conn.execute(text(
             "select batch_id, indicator, coalesce(area, ''), display from indicator_value "
@@ -130,10 +135,6 @@ def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded):
 def test_0007_keeps_earlier_problems_with_null_key_and_other_column(loaded):
     """Problems recorded before 0007 keep their row and value, and null in the new columns;
     problems recorded after it fill them."""
-    from alembic import command
-
-    from deptstats.schema import alembic_config
-
     engine = open_engine(loaded)
     with engine.connect() as conn:
         before = conn.execute(text(
@@ -141,12 +142,7 @@ def test_0007_keeps_earlier_problems_with_null_key_and_other_column(loaded):
             "where severity = 'error'")).all()
     assert [(r.column_name, r.value) for r in before] == [("ownership", "公私合办")]
     assert before[0].row_key is not None
-    config = alembic_config()
-    with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0006")
-        conn.commit()
-    upgrade(engine)
+    down_and_up_again(engine, "0006")
     with engine.connect() as conn:
         after = conn.execute(text(
             "select problem_id, row_number, column_name, value, row_key, other_column, "
