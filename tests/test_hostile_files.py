@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from deptstats import loading
-from deptstats.landing import FileReplaced, deliveries_of, scan
+from deptstats.landing import FileRenewed, deliveries_of, scan
 from deptstats.loading import ExtractRejected, load_extract, record_unmatched
 from deptstats.settings import TUNING
 from deptstats.warehouse import open_engine
@@ -99,14 +99,27 @@ def test_a_folder_swapped_for_a_link_is_never_followed(warehouse_url, landing, r
     assert snapshot(engine, "health_prepregnancy_checks", registry, "2023") == []
 
 
-def test_a_file_replaced_by_another_after_the_scan_is_refused(landing, registry):
+def test_a_file_renamed_into_place_after_the_scan_is_still_arriving(warehouse_url, landing,
+                                                                    registry, monkeypatch):
     [delivery] = [d for d in scan(landing, registry) if d.relative == HEALTH]
     path = landing / HEALTH
-    other = path.with_name("incoming.tmp")
-    other.write_bytes(path.read_bytes())
-    os.replace(other, path)  # same bytes, another inode: not the file the scan saw
-    with pytest.raises(FileReplaced, match="was replaced after the landing folder was scanned"):
+
+    def renew() -> None:  # a re-delivery written beside it and renamed into place
+        other = path.with_name("incoming.tmp")
+        other.write_bytes(path.read_bytes())
+        os.replace(other, path)  # same bytes, another inode: not the file the scan saw
+
+    renew()
+    with pytest.raises(FileRenewed, match="was replaced by another file after the landing "
+                       "folder was scanned"):
         delivery.read()
+    engine = open_engine(warehouse_url)
+    _swap_after_scan(monkeypatch, landing, registry, "prepregnancy_checks", renew)
+    outcomes = {o.file: o for o in _load(engine, landing, "prepregnancy_checks", registry)}
+    assert outcomes[HEALTH].status == "arriving"
+    assert "will be loaded on the next run" in outcomes[HEALTH].message
+    assert snapshot(engine, "health_prepregnancy_checks", registry, "2023") == []
+    assert outcomes["health/prepregnancy_checks_2022.csv"].status == "published"
 
 
 def test_a_file_deleted_between_scan_and_read_is_refused(warehouse_url, landing, registry,

@@ -18,6 +18,7 @@ from deptstats import loading, nightly
 from deptstats.cli import main
 from deptstats.landing import scan
 from deptstats.loading import ExtractRejected, load_extract, record_unmatched
+from deptstats.reports import loads
 from deptstats.settings import DEFAULT_SETTLE_SECONDS
 from deptstats.warehouse import metadata_for, open_engine
 from tests.helpers import set_cell, snapshot
@@ -142,6 +143,9 @@ def test_a_file_modified_within_the_settle_time_waits_for_the_next_run(
     monkeypatch.setenv("DEPTSTATS_SETTLE_SECONDS", "0")
     assert _outcomes(engine, landing, "kindergartens", "r2", registry)[KG_2023].status == \
         "published"
+    # what was seen while it was written no longer stands beside what was published
+    statuses = sorted(row["status"] for row in loads(engine) if row["file"] == KG_2023)
+    assert statuses == ["published", "superseded"]
 
 
 def _one_file_landing(sample_dir: Path, tmp_path: Path) -> Path:
@@ -338,3 +342,38 @@ def test_load_lists_the_landing_folder_once(sample_dir, tmp_path, monkeypatch, c
                  str(tmp_path / "warehouse.db")]) == 1  # the junk file is refused
     assert listed.count(landing) == 1
     assert "REJECTED  health/junk_1.txt: file name not recognised" in capsys.readouterr().out
+
+
+def test_files_done_before_a_crash_are_recorded_for_the_run(warehouse_url, landing, registry,
+                                                            monkeypatch):
+    """A crash on one file (here a fault that is no file's) after another was published: the
+    run still records what became of the published one, so its retry, which finds that file
+    published already, does not make the run's record say it skipped it."""
+    engine = open_engine(warehouse_url)
+    real = loading._load_one
+
+    def crash_on_2023(engine, tables, delivery, *args):
+        if delivery.relative == KG_2023:
+            raise RuntimeError("the machine ran out of memory")
+        return real(engine, tables, delivery, *args)
+
+    monkeypatch.setattr(loading, "_load_one", crash_on_2023)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        nightly.load(engine, landing, "kindergartens", "r1", registry=registry)
+    assert _run_outcomes(engine, "r1", registry)["education/kindergartens_2022.xlsx"][0] == \
+        "published"
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
+@pytest.mark.parametrize("env", ["DEPTSTATS_SETTLE_SECONDS", "DEPTSTATS_LOCK_TIMEOUT_SECONDS",
+                                 "DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS"])
+def test_a_time_setting_that_is_no_number_of_seconds_is_named(env, value, monkeypatch):
+    from deptstats.settings import settle_seconds
+    from deptstats.warehouse import lock_timeout_seconds, sqlite_busy_timeout_ms
+
+    read = {"DEPTSTATS_SETTLE_SECONDS": settle_seconds,
+            "DEPTSTATS_LOCK_TIMEOUT_SECONDS": lock_timeout_seconds,
+            "DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS": sqlite_busy_timeout_ms}[env]
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ValueError, match=f"{env}='{value}': give a number, 0 or more"):
+        read()

@@ -242,7 +242,9 @@ def test_connection_terminated_mid_load(loaded, kg_landing, postgres_admin, monk
         return engine
 
     monkeypatch.setattr(warehouse, "open_engine", terminated_at_the_batch)
-    code = cli.main(["load", "--landing", str(kg_landing), "--warehouse", with_password(loaded)])
+    # a password never goes on a command line: the URL comes from the environment
+    monkeypatch.setenv("DEPTSTATS_WAREHOUSE", with_password(loaded))
+    code = cli.main(["load", "--landing", str(kg_landing)])
     assert code == EXIT_WAREHOUSE_FAULT
     line = one_plain_line(capsys.readouterr().err)
     assert ("closed the connection: an administrator or a shutdown ended the session" in line
@@ -257,7 +259,7 @@ def test_dropped_database(postgres_admin):
     name, url = create_pg_database(postgres_admin)
     drop_pg_database(postgres_admin, name)
     for command in (["figures"], ["db", "upgrade"]):
-        done = run_cli(*command, "--warehouse", with_password(url))
+        done = run_cli(*command, env={"DEPTSTATS_WAREHOUSE": with_password(url)})
         assert done.returncode == EXIT_WAREHOUSE_FAULT
         line = one_plain_line(done.stderr)
         assert f"/{name} does not exist (dropped, or never created)" in line
@@ -274,9 +276,9 @@ def test_a_held_period_fails_retryably_naming_the_holder(warehouse_url, small_la
         lock_period(holding, metadata_for().tables["education_kindergartens"], period)
     pid = holding.execute(select(func.pg_backend_pid())).scalar_one()
     monkeypatch.setenv("DEPTSTATS_LOCK_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("DEPTSTATS_WAREHOUSE", with_password(warehouse_url))
     try:
-        code = cli.main(["load", "--landing", str(small_landing), "--warehouse",
-                         with_password(warehouse_url)])
+        code = cli.main(["load", "--landing", str(small_landing)])
     finally:
         transaction.rollback()
         holding.close()

@@ -25,6 +25,7 @@ from sqlalchemy import make_url
 
 from deptstats.airflow_local import airflow_environment
 from deptstats.airflow_logins import Logins, ensure_logins, jwt_secret
+from deptstats.settings import non_negative_setting
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 # Airflow's log server listens on every address (it takes no host) and dies alone on a port
@@ -158,7 +159,7 @@ class Services:
         component that exits ends the wait at once; a busy machine may take minutes to start
         them all ($DEPTSTATS_START_TIMEOUT_SECONDS, default 600)."""
         if timeout is None:
-            timeout = float(os.environ.get("DEPTSTATS_START_TIMEOUT_SECONDS", "600"))
+            timeout = non_negative_setting("DEPTSTATS_START_TIMEOUT_SECONDS", 600)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if cancelled():

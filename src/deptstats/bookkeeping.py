@@ -111,3 +111,13 @@ def finish_delivery(conn: Connection, tables: Any, batch: Batch, status: str,
         tables["delivery"].c.delivery_id == batch.delivery_id).values(
         status=status, row_count=row_count, errors=errors, warnings=warnings,
         message=message, batch_id=batch.batch_id, last_seen_at=batch.started_at))
+    supersede_arriving(conn, tables, batch.file, batch.delivery_id)
+
+
+def supersede_arriving(conn: Connection, tables: Any, file: str, delivery_id: int) -> None:
+    """What was seen of a file while it was still being written no longer stands once a later
+    look at it is recorded: those delivery rows become superseded."""
+    delivery = tables["delivery"]
+    conn.execute(update(delivery).where(
+        delivery.c.file == file, delivery.c.status == "arriving",
+        delivery.c.delivery_id != delivery_id).values(status="superseded"))

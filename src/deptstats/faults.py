@@ -22,6 +22,7 @@ class WarehouseFault(Exception):
 
     def __init__(self, warehouse: str, fault: str, advice: str, file: str | None = None):
         self.warehouse, self.fault, self.advice, self.file = warehouse, fault, advice, file
+        self.outcomes: list = []  # the files of the extract done before it (FileOutcome)
         super().__init__(self.line())
 
     def line(self) -> str:

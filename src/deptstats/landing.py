@@ -100,11 +100,14 @@ class Delivery:
         finally:
             os.close(folder)
         seen = os.fstat(handle)
-        if not stat.S_ISREG(seen.st_mode) or (
-                self.identity is not None and (seen.st_dev, seen.st_ino) != self.identity):
+        if not stat.S_ISREG(seen.st_mode):
             os.close(handle)
             raise FileReplaced(f"{self.relative} was replaced after the landing folder was "
                                "scanned; refused, not read: deliver it again")
+        if self.identity is not None and (seen.st_dev, seen.st_ino) != self.identity:
+            os.close(handle)
+            raise FileRenewed(f"{self.relative} was replaced by another file after the landing "
+                              "folder was scanned")
         os.set_blocking(handle, True)
         return os.fdopen(handle, "rb")
 
@@ -115,6 +118,11 @@ class Delivery:
 
 class FileReplaced(OSError):
     """A delivered file is no longer the regular file the scan saw (a link or pipe now)."""
+
+
+class FileRenewed(FileReplaced):
+    """Another regular file stands at the path since the scan: a re-delivery written elsewhere
+    and renamed into place. Not read now; it is still arriving, and the next run takes it."""
 
 
 def _open_or_refuse(delivery: Delivery, name: str, flags: int, folder: int) -> int:

@@ -31,8 +31,8 @@ from deptstats.bookkeeping import (
 from deptstats.bulk import RowWriter
 from deptstats.faults import fault_of
 from deptstats.file_outcome import ExtractRejected, FileOutcome
-from deptstats.landing import Delivery, FileReplaced, deliveries_of, sha256_of
-from deptstats.locks import hold
+from deptstats.landing import Delivery, FileRenewed, FileReplaced, deliveries_of, sha256_of
+from deptstats.locks import hold_period
 from deptstats.readers import IrregularCsv, RawTable, ReadError, iter_tables, read_file
 from deptstats.registry import Extract, Registry, load_registry
 from deptstats.row_changes import before_replacing, record_change
@@ -151,6 +151,8 @@ def _start(prepared: _Prepared, registry: Registry, whole: bool = False) -> None
     except ReadError as error:
         prepared.read_error = str(error)
         return
+    except FileRenewed:
+        raise FileChanged(delivery.relative) from None
     except (FileReplaced, FileNotFoundError, PermissionError) as gone:
         prepared.read_error = unread(delivery, gone)
         return
@@ -316,9 +318,8 @@ def _message(extract: Extract, period: str, errors: list[Problem], rows: int,
 
 def lock_period(conn: Connection, target: Any, period: str) -> None:
     """Until the transaction ends, no other load records or replaces this table's rows of this
-    period. SQLite writers are serialised already (BEGIN IMMEDIATE); PostgreSQL takes a
-    transaction advisory lock keyed on table and period, waiting a bounded time."""
-    hold(conn, f"{target.name}/{period}", f"{target.name} {period}")
+    period (locks.hold_period)."""
+    hold_period(conn, target.name, period)
 
 
 def _done_already(conn: Connection, tables: Any, known: Any, delivery: Delivery, sha256: str,
@@ -424,10 +425,14 @@ def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
             fault = fault_of(crash, engine.url.render_as_string(hide_password=False),
                              delivery.relative)
             if fault is not None:  # the warehouse's: every other file would fail alike
+                fault.outcomes = outcomes
                 raise fault from crash
             log.exception("loading %s failed", delivery.relative)
             crashes.append(crash)
     if crashes:
+        # what became of the other files is recorded against the run all the same (a retry
+        # finds those it published already published)
+        crashes[0].outcomes = outcomes
         raise crashes[0]
     if any(o.status == "rejected" for o in outcomes):
         raise ExtractRejected(outcomes)
@@ -451,6 +456,9 @@ def _load_one(engine: Engine, tables: Any, delivery: Delivery,
         else:
             data = delivery.read()
             sha256 = sha256_of(data)
+    except FileRenewed as renewed:  # renamed into place since the scan: the next run reads it
+        return arriving(engine, tables, delivery, f"{renewed}; nothing was loaded from it: it "
+                        "will be loaded on the next run once it stops changing")
     except (FileReplaced, FileNotFoundError, PermissionError) as gone:
         return refuse(engine, tables, replace(delivery, unreadable=True), unread(delivery, gone))
     try:

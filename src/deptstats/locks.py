@@ -52,3 +52,10 @@ def holder(conn: Connection, key: int) -> str:
         row = other.execute(text(read_sql("locks/holder.sql")),
                             {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}).first()
     return describe_holder(row)
+
+
+def hold_period(conn: Connection, table: str, period: str) -> None:
+    """Until the transaction ends, no other load records or replaces the rows of `table` for
+    `period`, nor a delivery row of that extract and period. SQLite writers are serialised
+    already (BEGIN IMMEDIATE); PostgreSQL waits a bounded time."""
+    hold(conn, f"{table}/{period}", f"{table} {period}")

@@ -50,6 +50,15 @@ def load(engine: Engine, landing: Path, extract_code: str, run_id: str,
     except ExtractRejected as rejected:
         record_outcomes(engine, run_id, rejected.outcomes)
         raise
+    except Exception as crash:  # the files done before it still count for the run
+        done = getattr(crash, "outcomes", None)
+        if done:
+            try:
+                record_outcomes(engine, run_id, done)
+            except Exception:  # the warehouse may be what failed: the crash is told, not this
+                log.warning("what became of %d file(s) of %s before the crash could not be "
+                            "recorded", len(done), extract_code)
+        raise
     record_outcomes(engine, run_id, outcomes)
     return outcomes
 

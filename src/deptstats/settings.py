@@ -3,6 +3,7 @@ Benchmark). Tests and the benchmark change these on TUNING, never on the modules
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -33,17 +34,22 @@ TUNING = Tuning()
 DEFAULT_SETTLE_SECONDS = 300.0
 
 
+def non_negative_setting(env: str, default: float) -> float:
+    """A number of seconds (or milliseconds) from the environment: finite, 0 or more; the
+    default when unset. ValueError names the variable otherwise."""
+    configured = os.environ.get(env, "").strip()
+    if not configured:
+        return default
+    try:
+        number = float(configured)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < math.inf:  # also refuses nan
+        raise ValueError(f"{env}={configured!r}: give a number, 0 or more")
+    return number
+
+
 def settle_seconds() -> float:
     """The settle time: $DEPTSTATS_SETTLE_SECONDS, else DEFAULT_SETTLE_SECONDS (0 turns the
     wait off)."""
-    configured = os.environ.get("DEPTSTATS_SETTLE_SECONDS", "").strip()
-    if not configured:
-        return DEFAULT_SETTLE_SECONDS
-    try:
-        seconds = float(configured)
-    except ValueError:
-        seconds = -1.0
-    if not seconds >= 0:
-        raise ValueError(f"DEPTSTATS_SETTLE_SECONDS={configured!r}: give a number of seconds, "
-                         "0 or more")
-    return seconds
+    return non_negative_setting("DEPTSTATS_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)

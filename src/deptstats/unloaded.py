@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
+from deptstats.bookkeeping import supersede_arriving
 from deptstats.file_outcome import FileOutcome
 from deptstats.landing import Delivery, scan
-from deptstats.locks import hold
+from deptstats.locks import hold, hold_period
 from deptstats.registry import Registry, load_registry
 from deptstats.warehouse import metadata_for, utcnow
 
@@ -57,8 +58,12 @@ def _record_unloaded(engine: Engine, tables: Any, delivery: Delivery, status: st
               "last_seen_at": now}
     table = tables["delivery"]
     with engine.begin() as conn:
-        # two loads of one landing at once record the file once
-        hold(conn, f"delivery/{delivery.relative}", delivery.relative)
+        # two loads of one landing at once record the file once, and under the same lock as
+        # the publishing transaction of its extract and period when it has them
+        if delivery.extract is not None and delivery.period is not None:
+            hold_period(conn, delivery.extract.table, delivery.period.code)
+        else:
+            hold(conn, f"delivery/{delivery.relative}", delivery.relative)
         delivery_id = conn.execute(select(table.c.delivery_id).where(
             table.c.file == delivery.relative, table.c.sha256 == sha256)).scalar()
         if delivery_id is None:
@@ -70,6 +75,7 @@ def _record_unloaded(engine: Engine, tables: Any, delivery: Delivery, status: st
             ).inserted_primary_key[0]
         else:
             conn.execute(update(table).where(table.c.delivery_id == delivery_id).values(**values))
+        supersede_arriving(conn, tables, delivery.relative, delivery_id)
     return FileOutcome(delivery.relative, delivery.extract.code if delivery.extract else "",
                        delivery.period.code if delivery.period else "", sha256, status,
                        errors=errors, message=message, delivery_id=delivery_id)

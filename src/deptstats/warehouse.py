@@ -28,34 +28,22 @@ from sqlalchemy import (
 
 from deptstats.column_types import TYPES
 from deptstats.registry import Extract, Registry, load_registry
+from deptstats.settings import non_negative_setting
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000  # a SQLite writer waits this long for another (env may lower it)
 LOCK_TIMEOUT_SECONDS = 300  # a PostgreSQL load waits this long for another of its period
 APPLICATION_NAME = "deptstats"  # how a connection shows in pg_stat_activity, unless told
 
 
-def _setting(env: str, default: float) -> float:
-    value = os.environ.get(env)
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise ValueError(f"{env}={value!r}: give a number, 0 or more")
-    return number
-
-
 def sqlite_busy_timeout_ms() -> int:
     """How long a SQLite writer waits for another ($DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS)."""
-    return int(_setting("DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS))
+    return int(non_negative_setting("DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS))
 
 
 def lock_timeout_seconds() -> float:
     """How long a PostgreSQL load waits for another load of the same extract and period
     ($DEPTSTATS_LOCK_TIMEOUT_SECONDS) before it gives up, retryably."""
-    return _setting("DEPTSTATS_LOCK_TIMEOUT_SECONDS", LOCK_TIMEOUT_SECONDS)
+    return non_negative_setting("DEPTSTATS_LOCK_TIMEOUT_SECONDS", LOCK_TIMEOUT_SECONDS)
 
 EXACT = Numeric(30, 10)
 
