@@ -377,3 +377,15 @@ def test_a_time_setting_that_is_no_number_of_seconds_is_named(env, value, monkey
     monkeypatch.setenv(env, value)
     with pytest.raises(ValueError, match=f"{env}='{value}': give a number, 0 or more"):
         read()
+
+
+def test_a_file_dated_in_the_future_is_not_held_back_for_ever(warehouse_url, landing, registry,
+                                                              monkeypatch):
+    """A copy from a machine whose clock is a day ahead: the settle time cannot apply to it."""
+    engine = open_engine(warehouse_url)
+    monkeypatch.delenv("DEPTSTATS_SETTLE_SECONDS")
+    _settled(landing)
+    ahead = time.time() + 86_400
+    os.utime(landing / KG_2023, (ahead, ahead))
+    assert _outcomes(engine, landing, "kindergartens", "r1", registry)[KG_2023].status == \
+        "published"

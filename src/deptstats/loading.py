@@ -400,12 +400,16 @@ def load_extract(engine: Engine, landing: Path, extract_code: str, run_id: str,
     deliveries = deliveries_of(landing, registry, extract_code, scanned=scanned)
     duplicates = _duplicate_periods(deliveries)
     settle = settle_seconds() if settle is None else settle
-    settled_before = time.time() - settle
+    now = time.time()
+    # a file dated further ahead than the settle time comes from a clock that is ahead, not
+    # from a writer still at work: it is not held back (the check after reading still is)
+    settled_before, skewed_after = now - settle, now + settle
     outcomes: list[FileOutcome] = []
     crashes: list[BaseException] = []
     for delivery in deliveries:
         try:
-            if delivery.problem is None and delivery.modified_after(settled_before):
+            if (delivery.problem is None and delivery.modified_after(settled_before)
+                    and not delivery.modified_after(skewed_after)):
                 outcomes.append(arriving(engine, tables, delivery, (
                     f"{delivery.relative} is still being written (modified less than the "
                     f"settle time of {settle:g} s ago); not loaded: it will be loaded on the "
