@@ -122,7 +122,9 @@ def name_newer_incomplete(path: Path, incomplete: list[Path], missing: list[str]
     if path.suffix == ".md":
         lines = [line for line in path.read_text(encoding="utf-8").split("\n")
                  if not line.startswith(f"- {NEWER_INCOMPLETE}")]
-        at = lines.index(f"## {NOTES_HEADING}") + 2
+        heading = f"## {NOTES_HEADING}"
+        # at the top when the notes' heading was edited away by hand
+        at = lines.index(heading) + 2 if heading in lines else 0
         path.write_text("\n".join([*lines[:at], f"- {note}", *lines[at:]]), encoding="utf-8")
         return path
     from docx import Document
@@ -134,9 +136,12 @@ def name_newer_incomplete(path: Path, incomplete: list[Path], missing: list[str]
     for paragraph in document.paragraphs:
         if paragraph.text.startswith(NEWER_INCOMPLETE):
             paragraph._p.getparent().remove(paragraph._p)
-    heading = next(p for p in document.paragraphs if p.text == NOTES_HEADING)
+    heading = next((p for p in document.paragraphs if p.text == NOTES_HEADING), None)
     added = document.add_paragraph(note, style="List Bullet")
-    heading._p.addnext(added._p)
+    if heading is not None:
+        heading._p.addnext(added._p)
+    elif document.paragraphs[0] is not added:  # the heading edited away: at the top
+        document.paragraphs[0]._p.addprevious(added._p)
     for run in added.runs:
         set_fonts(run, FANGSONG)
         run.font.size = Pt(8)
