@@ -71,8 +71,8 @@ class Delivery:
             seen = f"link:{os.readlink(self.path)}"
         else:
             seen_stat = self.path.lstat()
-            seen = (f"mode:{stat.S_IFMT(seen_stat.st_mode)}:size:{seen_stat.st_size}"
-                    f":mtime:{seen_stat.st_mtime_ns}")
+            return _seen(stat.S_IFMT(seen_stat.st_mode), seen_stat.st_size,
+                         seen_stat.st_mtime_ns)
         return sha256_of(seen.encode())
 
     def fingerprint_unopened(self) -> str:
@@ -80,7 +80,7 @@ class Delivery:
         of what the scan saw of it (kind, size and time), without a system call."""
         if self.size is None or self.mtime_ns is None:
             return replace(self, unreadable=True).fingerprint()
-        return sha256_of(f"mode:{stat.S_IFREG}:size:{self.size}:mtime:{self.mtime_ns}".encode())
+        return _seen(stat.S_IFREG, self.size, self.mtime_ns)
 
     def open(self) -> BinaryIO:
         """The delivered file as the scan saw it, opened without following any link on the way
@@ -114,6 +114,11 @@ class Delivery:
     def read(self) -> bytes:
         with self.open() as source:
             return source.read()
+
+
+def _seen(kind: int, size: int, mtime_ns: int) -> str:
+    """The fingerprint of a file known only by what a stat shows of it."""
+    return sha256_of(f"mode:{kind}:size:{size}:mtime:{mtime_ns}".encode())
 
 
 class FileReplaced(OSError):
