@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from deptstats.file_outcome import steward_message
 from deptstats.landing import scan
-from deptstats.loading import ExtractRejected, FileOutcome, load_extract, record_unmatched
+from deptstats.loading import ExtractRejected, FileOutcome, load_extract
 from deptstats.reports import problems
 from deptstats.schema import ensure_schema
+from deptstats.unloaded import record_unmatched
 from deptstats.warehouse import metadata_for, open_engine
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.corpus.cases import Case, cases

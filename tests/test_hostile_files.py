@@ -13,8 +13,9 @@ from sqlalchemy import text
 
 from deptstats import loading
 from deptstats.landing import FileRenewed, deliveries_of, scan
-from deptstats.loading import ExtractRejected, load_extract, record_unmatched
+from deptstats.loading import ExtractRejected, load_extract
 from deptstats.settings import TUNING
+from deptstats.unloaded import record_unmatched
 from deptstats.warehouse import open_engine
 from tests.helpers import set_cell, snapshot
 

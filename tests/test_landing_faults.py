@@ -17,9 +17,10 @@ from sqlalchemy import event, func, select
 from deptstats import loading, nightly
 from deptstats.cli import main
 from deptstats.landing import scan
-from deptstats.loading import ExtractRejected, load_extract, record_unmatched
+from deptstats.loading import ExtractRejected, load_extract
 from deptstats.reports import loads
 from deptstats.settings import DEFAULT_SETTLE_SECONDS
+from deptstats.unloaded import record_unmatched
 from deptstats.warehouse import metadata_for, open_engine
 from tests.helpers import set_cell, snapshot
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from deptstats.loading import ExtractRejected, load_extract, record_unmatched
+from deptstats.loading import ExtractRejected, load_extract
 from deptstats.reports import loads, problems
+from deptstats.unloaded import record_unmatched
 from deptstats.warehouse import metadata_for, open_engine
 from tests.helpers import load_all, set_cell, snapshot, table_counts, write_csv
 

@@ -38,7 +38,6 @@ from deptstats.registry import Extract, Registry, load_registry
 from deptstats.row_changes import before_replacing, record_change
 from deptstats.settings import TUNING, settle_seconds
 from deptstats.unloaded import arriving, refuse, unread
-from deptstats.unloaded import record_unmatched as record_unmatched  # where callers know it
 from deptstats.validation import (
     DocsTarget,
     FileValidation,
