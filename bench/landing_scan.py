@@ -65,8 +65,9 @@ def timed_load(landing: Path, url: str) -> tuple[float, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="2000,20000")
     parser.add_argument("--warehouse", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
@@ -83,9 +84,11 @@ def main() -> int:
             results.append((files, seconds))
             if files:
                 extra = seconds - results[1][1]
-                print(f"{files:>7} stray files: {seconds:7.2f} s ({extra:6.2f} s over an empty "
-                      f"landing folder: {extra / files * 1e6:6.1f} µs per file; {lines} lines "
-                      "printed)")
+                print(
+                    f"{files:>7} stray files: {seconds:7.2f} s ({extra:6.2f} s over an empty "
+                    f"landing folder: {extra / files * 1e6:6.1f} µs per file; {lines} lines "
+                    "printed)"
+                )
             elif len(results) == 2:
                 print(f"      0 stray files: {seconds:7.2f} s (the fixed cost)")
     (base_files, base_seconds), *others = results[2:]

@@ -78,11 +78,15 @@ def run_peer(file: Path, url: str) -> int:
     for check in build_checks(extract, parse_period("2023"), registry):
         suite.add_expectation(check.expectation)
     suite = context.suites.add(suite)
-    batch = (context.data_sources.add_pandas("peer").add_dataframe_asset("peer")
-             .add_batch_definition_whole_dataframe("all")
-             .get_batch(batch_parameters={"dataframe": frame}))
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE",
-                                                  "unexpected_index_column_names": [ROW]})
+    batch = (
+        context.data_sources.add_pandas("peer")
+        .add_dataframe_asset("peer")
+        .add_batch_definition_whole_dataframe("all")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    result = batch.validate(
+        suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]}
+    )
     assert result.success
     data = frame[[c.name for c in extract.columns]]
     data.to_sql("peer_loans", open_engine(url), if_exists="replace", index=False)
@@ -96,21 +100,21 @@ def run_floor(file: Path, url: str) -> int:
 
     table = pacsv.read_csv(file)
     engine = open_engine(url)
-    columns = "loan_id text, issued_on date, area text, children bigint, amount_wan numeric, " \
-              "uplift text"
+    columns = "loan_id text, issued_on date, area text, children bigint, amount_wan numeric, uplift text"
     with engine.begin() as conn:
         conn.exec_driver_sql("drop table if exists floor_loans")
         conn.exec_driver_sql(f"create table floor_loans ({columns})")
         if engine.dialect.name == "postgresql":
             raw = conn.connection.dbapi_connection
-            with raw.cursor() as cursor, cursor.copy(
-                    "copy floor_loans from stdin with (format csv, header true)") as copy, \
-                    file.open("rb") as source:
+            with (
+                raw.cursor() as cursor,
+                cursor.copy("copy floor_loans from stdin with (format csv, header true)") as copy,
+                file.open("rb") as source,
+            ):
                 while chunk := source.read(1 << 22):
                     copy.write(chunk)
         else:
-            rows = zip(*(table.column(i).to_pylist() for i in range(table.num_columns)),
-                       strict=True)
+            rows = zip(*(table.column(i).to_pylist() for i in range(table.num_columns)), strict=True)
             conn.exec_driver_sql("insert into floor_loans values (?, ?, ?, ?, ?, ?)", list(rows))
     return table.num_rows
 
@@ -126,8 +130,7 @@ def _median(runs: list[dict]) -> dict:
     if not done:
         return runs[0]
     chosen = dict(done[(len(done) - 1) // 2])
-    chosen["spread"] = ("runs " + " ".join(f"{r['seconds']:.2f}" for r in done)
-                        if len(done) > 1 else "")
+    chosen["spread"] = "runs " + " ".join(f"{r['seconds']:.2f}" for r in done) if len(done) > 1 else ""
     return chosen
 
 
@@ -174,14 +177,18 @@ def fresh_warehouse(backend: str, folder: Path) -> tuple[str, callable]:
     def drop() -> None:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
+
     return url, drop
 
 
 def child(which: str, file: Path, url: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--measure", which, "--file", str(file),
-                           "--url", url], capture_output=True, text=True, check=False,
-                          env=dict(os.environ, GX_ANALYTICS_ENABLED="false",
-                                   DEPTSTATS_MAX_FILE_BYTES=str(1 << 40)))
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", which, "--file", str(file), "--url", url],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, GX_ANALYTICS_ENABLED="false", DEPTSTATS_MAX_FILE_BYTES=str(1 << 40)),
+    )
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if "Error" in line or "REJECTED" in line]
         return {"error": (lines or ["failed"])[-1][:300]}
@@ -189,14 +196,18 @@ def child(which: str, file: Path, url: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100000,1000000,10000000")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--skip", default="", help="e.g. b@10000000: contenders not to run")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help=f"runs per contender up to {REPEAT_UP_TO:,} rows (the median is "
-                             "shown); larger sizes run once")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help=f"runs per contender up to {REPEAT_UP_TO:,} rows (the median is shown); larger sizes run once",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -206,8 +217,10 @@ def main() -> None:
         return
     skip = set(filter(None, args.skip.split(",")))
     work = Path(tempfile.mkdtemp(prefix="deptstats-bench-"))
-    print(f"{'rows':>10} {'backend':8} {'run':22} {'seconds':>9} {'rows/s':>11} {'peak MB':>8}"
-          "  (median of the runs listed)")
+    print(
+        f"{'rows':>10} {'backend':8} {'run':22} {'seconds':>9} {'rows/s':>11} {'peak MB':>8}"
+        "  (median of the runs listed)"
+    )
     results: dict[tuple[int, str, str], dict] = {}
     try:
         for size in map(int, args.sizes.split(",")):
@@ -236,9 +249,12 @@ def main() -> None:
                     if "error" in result:
                         print(f"{size:>10} {backend:8} {label:22} error: {result['error']}")
                         continue
-                    print(f"{size:>10} {backend:8} {label:22} {result['seconds']:9.2f} "
-                          f"{result['rows'] / result['seconds']:11,.0f} {result['peak_mb']:8.0f}"
-                          f"  {result['spread']}", flush=True)
+                    print(
+                        f"{size:>10} {backend:8} {label:22} {result['seconds']:9.2f} "
+                        f"{result['rows'] / result['seconds']:11,.0f} {result['peak_mb']:8.0f}"
+                        f"  {result['spread']}",
+                        flush=True,
+                    )
                 a, b, c = (results.get((size, backend, w), {}) for w in "abc")
                 ratios = []
                 if "seconds" in a and "seconds" in b:
@@ -250,8 +266,10 @@ def main() -> None:
         for backend in args.backends.split(","):
             one, ten = results.get((1_000_000, backend, "a")), results.get((10_000_000, backend, "a"))
             if one and ten and "seconds" in one and "seconds" in ten:
-                print(f"{backend}: (a) at 10M takes {ten['seconds'] / one['seconds']:.1f} x its "
-                      f"1M time; peak memory {ten['peak_mb']:.0f} MB")
+                print(
+                    f"{backend}: (a) at 10M takes {ten['seconds'] / one['seconds']:.1f} x its "
+                    f"1M time; peak memory {ten['peak_mb']:.0f} MB"
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

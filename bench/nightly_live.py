@@ -53,10 +53,27 @@ def main() -> int:
     root = Path(args.keep or tempfile.mkdtemp(prefix="deptstats-bench-"))
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "deptstats.cli", "airflow", "up", "--home", str(root / "airflow"),
-         "--landing", str(root / "landing"), "--warehouse", f"sqlite:///{root / 'warehouse.db'}",
-         "--out", str(root / "out"), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "deptstats.cli",
+            "airflow",
+            "up",
+            "--home",
+            str(root / "airflow"),
+            "--landing",
+            str(root / "landing"),
+            "--warehouse",
+            f"sqlite:///{root / 'warehouse.db'}",
+            "--out",
+            str(root / "out"),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         started = time.monotonic()
         for line in process.stdout:
@@ -66,27 +83,30 @@ def main() -> int:
             print("deptstats airflow up did not start", file=sys.stderr)
             return 1
         print(f"components healthy after {time.monotonic() - started:.1f} s")
-        passwords = (root / "airflow" / "simple_auth_manager_passwords.json.generated")
+        passwords = root / "airflow" / "simple_auth_manager_passwords.json.generated"
         import json
 
-        client = Airflow(f"http://127.0.0.1:{port}", "admin",
-                         json.loads(passwords.read_text())["admin"])
+        client = Airflow(f"http://127.0.0.1:{port}", "admin", json.loads(passwords.read_text())["admin"])
         unpaused = time.monotonic()
         client.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
         while not (runs := client.get(f"/api/v2/dags/{DAG_ID}/dagRuns")["dag_runs"]):
             time.sleep(0.25)
         first = _wait(client, runs[0]["dag_run_id"])
         first_wall = time.monotonic() - unpaused
-        print(f"first nightly      {first['state']:8} {first_wall:6.1f} s from unpause "
-              f"(run itself {_seconds(first):.1f} s)")
+        print(
+            f"first nightly      {first['state']:8} {first_wall:6.1f} s from unpause "
+            f"(run itself {_seconds(first):.1f} s)"
+        )
         unchanged = []
         for _ in range(args.repeat):
             triggered = time.monotonic()
             run = client.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})
             done = _wait(client, run["dag_run_id"])
             unchanged.append(time.monotonic() - triggered)
-            print(f"unchanged nightly  {done['state']:8} {unchanged[-1]:6.1f} s from trigger "
-                  f"(run itself {_seconds(done):.1f} s)")
+            print(
+                f"unchanged nightly  {done['state']:8} {unchanged[-1]:6.1f} s from trigger "
+                f"(run itself {_seconds(done):.1f} s)"
+            )
         median = statistics.median(unchanged)
         print(f"median unchanged nightly {median:.1f} s; unchanged/first = {median / first_wall:.2f}")
         return 0

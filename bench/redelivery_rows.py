@@ -51,18 +51,17 @@ def measure(backend: str, rows: int, repeat: int) -> dict[str, list[float]]:
         try:
             engine = open_engine(url)
             ensure_schema(engine, registry)
-            path = write_loans(folder / "landing" / "housing_fund" / "multi_child_loans_2023.csv",
-                               rows)
+            path = write_loans(folder / "landing" / "housing_fund" / "multi_child_loans_2023.csv", rows)
             load_extract(engine, folder / "landing", "multi_child_loans", "first", registry)
             for turn in range(2 * repeat):
                 mode = "counted" if turn % 2 == 0 else "not counted"
                 row_changes.COUNTED_ROWS = 10**12 if mode == "counted" else 0
-                data = path.read_bytes()   # one cell edited, back and forth
-                path.write_bytes(data.replace(YES, NO, 1) if turn % 2 == 0
-                                 else data.replace(NO, YES, 1))
+                data = path.read_bytes()  # one cell edited, back and forth
+                path.write_bytes(data.replace(YES, NO, 1) if turn % 2 == 0 else data.replace(NO, YES, 1))
                 start = time.perf_counter()
-                outcome, = load_extract(engine, folder / "landing", "multi_child_loans",
-                                        f"turn-{turn}", registry)
+                (outcome,) = load_extract(
+                    engine, folder / "landing", "multi_child_loans", f"turn-{turn}", registry
+                )
                 times[mode].append(time.perf_counter() - start)
                 assert outcome.status == "published", outcome.message
             engine.dispose()
@@ -86,8 +85,10 @@ def main() -> None:
         for rows in map(int, args.sizes.split(",")):
             times = measure(backend, rows, args.repeat)
             shown = {k: " ".join(f"{t:.2f}" for t in v) for k, v in times.items()}
-            print(f"{backend:9} {rows:>7} {shown['counted']:>24} {shown['not counted']:>24} "
-                  f"{median(times['counted']) / median(times['not counted']):.2f}")
+            print(
+                f"{backend:9} {rows:>7} {shown['counted']:>24} {shown['not counted']:>24} "
+                f"{median(times['counted']) / median(times['not counted']):.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -40,12 +40,15 @@ DEFAULT_ARGS = {
     default_args=DEFAULT_ARGS,
     tags=["deptstats", "nightly", *sorted(d.code for d in REGISTRY.departments)],
     params={
-        "landing": Param(None, type=["null", "string"],
-                         description="Landing folder; default $DEPTSTATS_LANDING"),
-        "out": Param(None, type=["null", "string"],
-                     description="Folder for the draft; default $DEPTSTATS_OUT"),
-        "reply": Param("reply-2024-147", type="string",
-                       description="Reply configuration under include/replies"),
+        "landing": Param(
+            None, type=["null", "string"], description="Landing folder; default $DEPTSTATS_LANDING"
+        ),
+        "out": Param(
+            None, type=["null", "string"], description="Folder for the draft; default $DEPTSTATS_OUT"
+        ),
+        "reply": Param(
+            "reply-2024-147", type="string", description="Reply configuration under include/replies"
+        ),
     },
     doc_md=__doc__,
 )
@@ -87,15 +90,14 @@ def deptstats_nightly() -> None:
     for department in REGISTRY.departments:
         with TaskGroup(group_id=department.code, tooltip=department.name):
             for extract in REGISTRY.extracts_of(department.code):
-
                 # A load checked against another extract runs after it, whatever became of it:
                 # a refused reference leaves its earlier publication (or none: a warning).
                 rule = "all_done" if extract.references is not None else "all_success"
 
-                @task(task_id=extract.code, doc_md=f"{department.name}: {extract.name}",
-                      trigger_rule=rule)
-                def load(code: str = extract.code, params: dict | None = None,
-                         run_id: str | None = None) -> dict:
+                @task(task_id=extract.code, doc_md=f"{department.name}: {extract.name}", trigger_rule=rule)
+                def load(
+                    code: str = extract.code, params: dict | None = None, run_id: str | None = None
+                ) -> dict:
                     from deptstats import airflow_tasks
 
                     return airflow_tasks.load_extract(code, params or {}, run_id or "")

@@ -21,9 +21,12 @@ def _engine():
     from deptstats.warehouse import open_engine
 
     conn = Connection.get_connection_from_secrets(CONN_ID)
-    return open_engine(url_from_connection(conn.conn_type, conn.host, conn.login, conn.password,
-                                           conn.port, conn.schema, conn.extra_dejson),
-                       write=False)
+    return open_engine(
+        url_from_connection(
+            conn.conn_type, conn.host, conn.login, conn.password, conn.port, conn.schema, conn.extra_dejson
+        ),
+        write=False,
+    )
 
 
 def _app():
@@ -32,17 +35,26 @@ def _app():
 
     from deptstats.steward_web import create_app
 
-    return create_app(_engine, requires_authenticated(),
-                      requires_access_dag("GET", DagAccessEntity.RUN))
+    return create_app(_engine, requires_authenticated(), requires_access_dag("GET", DagAccessEntity.RUN))
 
 
 class DeptstatsStewardPlugin(AirflowPlugin):
     name = "deptstats_steward"
     fastapi_apps: ClassVar[list[dict]] = [
-        {"app": _app(), "url_prefix": "/deptstats", "name": "deptstats steward"}]
+        {"app": _app(), "url_prefix": "/deptstats", "name": "deptstats steward"}
+    ]
     external_views: ClassVar[list[dict]] = [
-        {"name": "Deliveries", "href": "/deptstats/deliveries", "destination": "nav",
-         "url_route": "deptstats-deliveries", "category": "browse"},
-        {"name": "Refused files", "href": "/deptstats/runs/{DAG_ID}/{RUN_ID}",
-         "destination": "dag_run", "url_route": "deptstats-refused-files"},
+        {
+            "name": "Deliveries",
+            "href": "/deptstats/deliveries",
+            "destination": "nav",
+            "url_route": "deptstats-deliveries",
+            "category": "browse",
+        },
+        {
+            "name": "Refused files",
+            "href": "/deptstats/runs/{DAG_ID}/{RUN_ID}",
+            "destination": "dag_run",
+            "url_route": "deptstats-refused-files",
+        },
     ]

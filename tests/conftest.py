@@ -80,8 +80,10 @@ def _postgres_available() -> str | None:
 def postgres_admin() -> str:
     problem = _postgres_available()
     if problem is not None:
-        message = (f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem}); set "
-                   "DEPTSTATS_TEST_PG to a server URL whose user may create databases")
+        message = (
+            f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem}); set "
+            "DEPTSTATS_TEST_PG to a server URL whose user may create databases"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

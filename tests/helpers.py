@@ -18,8 +18,7 @@ def write_csv(landing: Path, relative: str, lines: list[str], encoding: str = "u
     return path
 
 
-def set_cell(path: Path, line: int, column: int, value: str, encoding: str = "utf-8-sig"
-             ) -> None:
+def set_cell(path: Path, line: int, column: int, value: str, encoding: str = "utf-8-sig") -> None:
     """A department's hand edit of a delivered CSV: one cell (line 0 is the header) set to
     `value`, the file written back in `encoding`."""
     lines = path.read_bytes().decode("utf-8-sig").split("\r\n")
@@ -34,13 +33,14 @@ def table_counts(engine: Engine, registry: Registry, dimensions: bool = True) ->
     older revision lacks the newer tables."""
     present = set(inspect(engine).get_table_names())
     with engine.connect() as conn:
-        return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in metadata_for(registry).tables.items()
-                if name in present and (dimensions or not name.startswith("dim_"))}
+        return {
+            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in metadata_for(registry).tables.items()
+            if name in present and (dimensions or not name.startswith("dim_"))
+        }
 
 
-def load_all(engine: Engine, landing: Path, registry: Registry, run_id: str = "test"
-             ) -> list[FileOutcome]:
+def load_all(engine: Engine, landing: Path, registry: Registry, run_id: str = "test") -> list[FileOutcome]:
     """Load every extract, collecting outcomes of refused files instead of raising."""
     outcomes: list[FileOutcome] = []
     for extract in registry.extracts:
@@ -55,5 +55,9 @@ def snapshot(engine: Engine, table: str, registry: Registry, period: str) -> lis
     """Published rows of one extract table and period, in a stable order."""
     target = metadata_for(registry).tables[table]
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(
-            select(target).where(target.c.period == period).order_by(target.c.source_row))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(target).where(target.c.period == period).order_by(target.c.source_row)
+            )
+        ]

@@ -16,8 +16,9 @@ EMPTY = {"code": ["", "x", None], "n": [1, 2, 3]}
 
 
 def _table(columns: dict) -> pa.Table:
-    return pa.table({"code": pa.array(columns["code"], pa.large_string()),
-                     "n": pa.array(columns["n"], pa.int64())})
+    return pa.table(
+        {"code": pa.array(columns["code"], pa.large_string()), "n": pa.array(columns["n"], pa.int64())}
+    )
 
 
 @pytest.fixture
@@ -37,8 +38,9 @@ def test_copy_text_reads_back_exactly(pg, columns):
     with pg.cursor() as cursor, cursor.copy("copy t from stdin with (format csv)") as copy:
         copy.write(text)
     rows = pg.execute("select code, n from t order by n nulls last, code").fetchall()
-    expected = sorted(zip(columns["code"], columns["n"], strict=True),
-                      key=lambda r: (r[1] is None, r[1] or 0, r[0] or ""))
+    expected = sorted(
+        zip(columns["code"], columns["n"], strict=True), key=lambda r: (r[1] is None, r[1] or 0, r[0] or "")
+    )
     assert rows == expected
 
 

@@ -11,8 +11,11 @@ SOURCE = REPO / "src" / "deptstats"
 
 
 def test_no_module_over_500_lines():
-    long = {str(p.relative_to(SOURCE)): n for p in SOURCE.rglob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
+    long = {
+        str(p.relative_to(SOURCE)): n
+        for p in SOURCE.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500
+    }
     assert long == {}
 
 

@@ -76,11 +76,13 @@ def case_url(baseline, tmp_path):
         drop_pg_database(admin, name)
 
 
-def run_landing(engine, landing: Path, registry, max_bytes: int | None = None
-                ) -> list[FileOutcome]:
+def run_landing(engine, landing: Path, registry, max_bytes: int | None = None) -> list[FileOutcome]:
     outcomes = record_unmatched(engine, landing, registry)
-    extracts = {d.extract.code for d in scan(landing, registry, max_bytes)
-                if d.extract is not None and d.period is not None}
+    extracts = {
+        d.extract.code
+        for d in scan(landing, registry, max_bytes)
+        if d.extract is not None and d.period is not None
+    }
     for code in sorted(extracts):
         try:
             outcomes += load_extract(engine, landing, code, "corpus", registry)
@@ -124,12 +126,13 @@ def test_case(case: Case, case_url, registry):
     for relative in case.files:
         kept = problems(engine, relative)
         for expected in case.problems:
-            matching = [p for p in kept if expected.rule in p["rule"]
-                        and p["severity"] == expected.severity]
+            matching = [p for p in kept if expected.rule in p["rule"] and p["severity"] == expected.severity]
             assert matching, (expected, kept)
-            assert any((p["row_number"], p["column_name"], p["value"]) ==
-                       (expected.row, expected.column, expected.value) for p in matching), (
-                expected, matching)
+            assert any(
+                (p["row_number"], p["column_name"], p["value"])
+                == (expected.row, expected.column, expected.value)
+                for p in matching
+            ), (expected, matching)
             outcome = next(o for o in outcomes if o.file == relative)
             if expected.severity == "error":  # the refusal names the file
                 assert case.status == "rejected" and relative in told
@@ -148,15 +151,17 @@ def test_case(case: Case, case_url, registry):
         code, period = name.rsplit(".", 1)[0].rsplit("_", 1)
         table = metadata_for(registry).tables[registry.extract(code).table]
         with engine.connect() as conn:
-            row = conn.execute(select(table).where(table.c.period == period)
-                               .order_by(table.c.source_row)).mappings().first()
+            row = (
+                conn.execute(select(table).where(table.c.period == period).order_by(table.c.source_row))
+                .mappings()
+                .first()
+            )
         for column, value in case.stored.items():
             shown = row[column]
             assert (str(shown) if isinstance(value, str) else shown) == value, column
 
 
-def test_links_leading_outside_the_landing_folder_are_refused_unread(case_url, registry,
-                                                                     tmp_path):
+def test_links_leading_outside_the_landing_folder_are_refused_unread(case_url, registry, tmp_path):
     engine = open_engine(case_url)
     landing = tmp_path / "landing"
     (landing / "health").mkdir(parents=True)
@@ -176,8 +181,7 @@ def test_links_leading_outside_the_landing_folder_are_refused_unread(case_url, r
     assert published_rows(engine, registry, "health/prepregnancy_checks_2023.csv") == before
 
 
-def test_a_file_over_the_size_limit_is_refused_before_reading(case_url, registry, tmp_path,
-                                                              monkeypatch):
+def test_a_file_over_the_size_limit_is_refused_before_reading(case_url, registry, tmp_path, monkeypatch):
     engine = open_engine(case_url)
     landing = tmp_path / "landing"
     shutil.copytree(FILES / "csv_utf8", landing)

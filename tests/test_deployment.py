@@ -15,8 +15,14 @@ import yaml
 
 from tests.conftest import REPO
 
-AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                    "airflow-worker", "airflow-triggerer", "airflow-init"}
+AIRFLOW_SERVICES = {
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-worker",
+    "airflow-triggerer",
+    "airflow-init",
+}
 
 
 def locked() -> dict[str, str]:
@@ -52,9 +58,14 @@ def compose() -> dict:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    done = subprocess.run(["docker-compose", "-f", str(REPO / "docker-compose.yaml"), "config"],
-                          capture_output=True, text=True, cwd=REPO, check=False,
-                          env=dict(os.environ, AIRFLOW_JWT_SECRET="x" * 64))
+    done = subprocess.run(
+        ["docker-compose", "-f", str(REPO / "docker-compose.yaml"), "config"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        env=dict(os.environ, AIRFLOW_JWT_SECRET="x" * 64),
+    )
     assert done.returncode == 0, done.stderr
     return yaml.safe_load(done.stdout)
 
@@ -63,8 +74,14 @@ def test_compose_needs_the_shared_secret():
     if shutil.which("docker-compose") is None:
         pytest.skip("docker-compose not found")
     env = {k: v for k, v in os.environ.items() if k != "AIRFLOW_JWT_SECRET"}
-    done = subprocess.run(["docker-compose", "-f", str(REPO / "docker-compose.yaml"), "config"],
-                          capture_output=True, text=True, cwd=REPO, check=False, env=env)
+    done = subprocess.run(
+        ["docker-compose", "-f", str(REPO / "docker-compose.yaml"), "config"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        env=env,
+    )
     assert done.returncode != 0 and "AIRFLOW_JWT_SECRET" in done.stderr
 
 
@@ -77,11 +94,12 @@ def test_every_airflow_service_runs_the_built_image(compose):
         env = service["environment"]
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "x" * 64
-        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == \
-            "admin:admin,steward:op,analyst:viewer"
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin,steward:op,analyst:viewer"
         assert "AIRFLOW_CONN_DEPTSTATS_WAREHOUSE" in env and "PYTHONPATH" not in env
-        targets = {volume["target"] if isinstance(volume, dict) else volume.split(":")[1]
-                   for volume in service["volumes"]}
+        targets = {
+            volume["target"] if isinstance(volume, dict) else volume.split(":")[1]
+            for volume in service["volumes"]
+        }
         assert {"/opt/airflow/landing", "/opt/airflow/out"} <= targets
     assert len({services[name]["image"] for name in AIRFLOW_SERVICES}) == 1
     assert services["redis"]["image"].startswith("redis:")

@@ -21,8 +21,13 @@ COMMAND_TIMEOUT = 1800
 
 
 def deptstats(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "deptstats.cli", *args], capture_output=True,
-                          text=True, check=False, timeout=COMMAND_TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-m", "deptstats.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=COMMAND_TIMEOUT,
+    )
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -32,8 +37,13 @@ def workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
     root = tmp_path_factory.mktemp(f"e2e-{request.param}")
     assert deptstats("sample", "--out", str(root / "landing")).returncode == 0
-    space = {"root": root, "landing": root / "landing", "out": root / "out",
-             "airflow": root / "airflow", "warehouse": str(root / "warehouse.db")}
+    space = {
+        "root": root,
+        "landing": root / "landing",
+        "out": root / "out",
+        "airflow": root / "airflow",
+        "warehouse": str(root / "warehouse.db"),
+    }
     if request.param == "sqlite":
         yield space
         return
@@ -46,9 +56,17 @@ def workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 def run(workspace: dict) -> subprocess.CompletedProcess:
-    return deptstats("run", "--landing", str(workspace["landing"]),
-                     "--warehouse", workspace["warehouse"], "--out", str(workspace["out"]),
-                     "--airflow-home", str(workspace["airflow"]))
+    return deptstats(
+        "run",
+        "--landing",
+        str(workspace["landing"]),
+        "--warehouse",
+        workspace["warehouse"],
+        "--out",
+        str(workspace["out"]),
+        "--airflow-home",
+        str(workspace["airflow"]),
+    )
 
 
 def as_json(command: str, workspace: dict) -> list[dict]:
@@ -65,8 +83,7 @@ def test_1_first_run_drafts_every_figure(workspace):
     review = (workspace["out"] / "reply-2024-147.review.md").read_text(encoding="utf-8")
     assert (workspace["out"] / "reply-2024-147.docx").is_file()
     expected = spec_figures()
-    figures = {(f["indicator"], f["period"]): f for f in as_json("figures", workspace)
-               if f["area"] is None}
+    figures = {(f["indicator"], f["period"]): f for f in as_json("figures", workspace) if f["area"] is None}
     for code, (period, shown) in expected.items():
         assert shown in draft, code
         assert figures[(code, period)]["display"] == shown, code
@@ -89,9 +106,12 @@ def test_2_second_run_adds_nothing_and_skips_every_file(workspace, registry):
     assert after.pop("delivery_outcome") == before.pop("delivery_outcome") + 24
     assert after == before
     with engine.connect() as conn:
-        statuses = conn.execute(text(
-            "select status, count(*) from delivery_outcome where run_id = "
-            "(select max(run_id) from delivery_outcome) group by status")).all()
+        statuses = conn.execute(
+            text(
+                "select status, count(*) from delivery_outcome where run_id = "
+                "(select max(run_id) from delivery_outcome) group by status"
+            )
+        ).all()
     assert [tuple(s) for s in statuses] == [("skipped", 24)]
     loads = as_json("loads", workspace)
     assert len(loads) == 24
@@ -115,13 +135,15 @@ def test_3_bad_row_rejects_one_extract_while_others_publish(workspace, registry)
     assert "success          draft_reply" in done.stdout
     assert "row 4, column 办园性质 (ownership), value '公私合办'" in done.stdout + done.stderr
     # compute_indicators tells what the re-delivery changed: the rows, and no figure
-    said = next(line for line in (done.stdout + done.stderr).splitlines()
-                if "elderly_care_institutions 2023-12, published" in line)
+    said = next(
+        line
+        for line in (done.stdout + done.stderr).splitlines()
+        if "elderly_care_institutions 2023-12, published" in line
+    )
     assert "no figure changed; it replaced batch" in said
     assert "rows changed: 1 only in the new delivery, 1 only in the old" in said
 
-    statuses = {r["file"]: r["status"] for r in as_json("loads", workspace)
-                if r["status"] != "skipped"}
+    statuses = {r["file"]: r["status"] for r in as_json("loads", workspace) if r["status"] != "skipped"}
     assert statuses["education/kindergartens_2023.csv"] == "rejected"
     assert statuses["civil_affairs/elderly_care_institutions_2023-12.csv"] == "published"
     assert snapshot(engine, "education_kindergartens", registry, "2023") == kindergartens

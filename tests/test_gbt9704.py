@@ -24,8 +24,13 @@ def drafted(tmp_path_factory, sample_dir, registry) -> dict:
     url, _ = loaded_warehouse(folder, sample_dir, registry)
     result = draft(url, folder / "out", registry)
     docx = folder / "out" / "reply-2024-147.docx"
-    return {"result": result, "docx": docx, "document": Document(str(docx)),
-            "out": folder / "out", "url": url}
+    return {
+        "result": result,
+        "docx": docx,
+        "document": Document(str(docx)),
+        "out": folder / "out",
+        "url": url,
+    }
 
 
 def body_paragraphs(document) -> list:
@@ -43,7 +48,7 @@ def test_a4_page_with_the_standard_margins_and_text_block(drafted):
     assert near(section.page_width - section.left_margin - section.right_margin, 156)
     assert near(section.page_height - section.top_margin - section.bottom_margin, 225)
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:linePitch")) == "579"   # 28.95 pt in twentieths
+    assert grid.get(qn("w:linePitch")) == "579"  # 28.95 pt in twentieths
 
 
 def test_every_run_names_its_east_asian_font(drafted):
@@ -51,9 +56,12 @@ def test_every_run_names_its_east_asian_font(drafted):
     section = document.sections[0]
     # every run but the one holding the 版记's text box: the body, the text box's own runs,
     # both page-number footers (their field runs too)
-    runs = [r for part in (document.element.body, section.footer._element,
-                           section.even_page_footer._element)
-            for r in part.iter(qn("w:r")) if r.find(qn("w:drawing")) is None]
+    runs = [
+        r
+        for part in (document.element.body, section.footer._element, section.even_page_footer._element)
+        for r in part.iter(qn("w:r"))
+        if r.find(qn("w:drawing")) is None
+    ]
     assert len(runs) > 40
     assert any("抄送" in "".join(r.itertext()) for r in runs)
     for run in runs:
@@ -100,8 +108,7 @@ def test_title_lines_are_22pt_and_at_most_20_characters_then_the_addressee(draft
         assert len(paragraph.text) <= 20
         assert paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
         assert all(r.font.size == Pt(22) for r in paragraph.runs)
-        assert all(r._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
-                   for r in paragraph.runs)
+        assert all(r._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体" for r in paragraph.runs)
     assert paragraphs[4].text == "应华惠代表："
     assert paragraphs[4].alignment == WD_ALIGN_PARAGRAPH.LEFT
 
@@ -111,7 +118,8 @@ def test_a_title_line_over_20_characters_is_refused(tmp_path, monkeypatch):
     replies.mkdir(parents=True)
     source = Path(__file__).resolve().parents[1] / "include" / "replies" / "reply-2024-147.toml"
     text = source.read_text(encoding="utf-8").replace(
-        '"对市十八届人大三次会议第147号", "建议的答复"', '"对市十八届人大三次会议第147号建议的答复"')
+        '"对市十八届人大三次会议第147号", "建议的答复"', '"对市十八届人大三次会议第147号建议的答复"'
+    )
     (replies / "reply-2024-147.toml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("DEPTSTATS_HOME", str(tmp_path))
     with pytest.raises(ValueError, match="over 20 characters"):
@@ -122,7 +130,7 @@ def test_signature_date_and_contact_note(drafted):
     paragraphs = body_paragraphs(drafted["document"])
     office, day, note = paragraphs[-3:]
     assert office.text == "慈溪市卫生健康局" and office.alignment == WD_ALIGN_PARAGRAPH.RIGHT
-    assert day.text == "2024年6月5日"          # Arabic numerals, no leading zero
+    assert day.text == "2024年6月5日"  # Arabic numerals, no leading zero
     assert not re.search(r"年0|月0", day.text)
     # the date's first character two characters right of the signature's, counted from the
     # right edge: 8 characters of office name; 年月日 and six half-width digits make 6
@@ -141,16 +149,15 @@ def test_banji_with_copy_and_printing_lines_between_rules_at_the_foot(drafted):
     bottom margin: on the last page, at the foot of the 版心, whatever the body's length."""
     document = drafted["document"]
     body = document.element.body
-    assert not body.findall(qn("w:tbl"))                   # no table in the letter's flow
+    assert not body.findall(qn("w:tbl"))  # no table in the letter's flow
     last = [e for e in body if e.tag != qn("w:sectPr")][-1]
     anchors = list(last.iter(f"{WP}anchor"))
     assert len(anchors) == 1 and len(list(body.iter(f"{WP}anchor"))) == 1
     anchor = anchors[0]
     vertical, horizontal = anchor.find(f"{WP}positionV"), anchor.find(f"{WP}positionH")
-    assert (vertical.get("relativeFrom"), vertical.find(f"{WP}align").text) == ("margin",
-                                                                               "bottom")
+    assert (vertical.get("relativeFrom"), vertical.find(f"{WP}align").text) == ("margin", "bottom")
     assert horizontal.find(f"{WP}align").text == "center"
-    assert anchor.find(f"{WP}wrapTopAndBottom") is not None   # body text never runs under it
+    assert anchor.find(f"{WP}wrapTopAndBottom") is not None  # body text never runs under it
     assert near(int(anchor.find(f"{WP}extent").get("cx")), 156)
     tables = list(anchor.iter(qn("w:tbl")))
     assert len(tables) == 1
@@ -159,9 +166,11 @@ def test_banji_with_copy_and_printing_lines_between_rules_at_the_foot(drafted):
     assert copy_row.startswith("抄送：市人大代表工委") and copy_row.endswith("。")
     assert printed_row.startswith("慈溪市卫生健康局办公室") and printed_row.endswith("2024年6月5日印发")
     rules = table._tbl.tblPr.find(qn("w:tblBorders"))
-    assert {side: rules.find(qn(f"w:{side}")).get(qn("w:sz"))
-            for side in ("top", "insideH", "bottom")} == {"top": "8", "insideH": "6",
-                                                          "bottom": "8"}
+    assert {side: rules.find(qn(f"w:{side}")).get(qn("w:sz")) for side in ("top", "insideH", "bottom")} == {
+        "top": "8",
+        "insideH": "6",
+        "bottom": "8",
+    }
     for row in table.rows:
         assert all(r.font.size == Pt(14) for p in row.cells[0].paragraphs for r in p.runs)
     # 抄送 continued lines start under the first name: 1 character in, then 抄送： hangs
@@ -173,11 +182,13 @@ def test_page_numbers_odd_right_even_left_in_songti_4(drafted):
     document = drafted["document"]
     assert document.settings.odd_and_even_pages_header_footer
     section = document.sections[0]
-    for footer, alignment in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
-                              (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+    for footer, alignment in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
         paragraph = footer.paragraphs[0]
         assert paragraph.alignment == alignment
-        assert paragraph.text == "— 1 —"          # the PAGE field's cached result
+        assert paragraph.text == "— 1 —"  # the PAGE field's cached result
         assert "PAGE" in "".join(paragraph._p.itertext())
         for run in paragraph.runs:
             assert run.font.size == Pt(14)

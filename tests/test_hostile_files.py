@@ -48,8 +48,7 @@ def test_a_named_pipe_is_refused_unopened_and_the_rest_loads(warehouse_url, land
     unmatched = _in_time(lambda: record_unmatched(engine, landing, registry))
     assert [o.file for o in unmatched] == ["health/notes_2023.csv"]
     assert "not a regular file (a named pipe)" in unmatched[0].message
-    outcomes = {o.file: o for o in _in_time(
-        lambda: _load(engine, landing, "prepregnancy_checks", registry))}
+    outcomes = {o.file: o for o in _in_time(lambda: _load(engine, landing, "prepregnancy_checks", registry))}
     assert outcomes[HEALTH].status == "rejected"
     assert "is not a regular file (a named pipe); refused, not read" in outcomes[HEALTH].message
     assert outcomes["health/prepregnancy_checks_2022.csv"].status == "published"
@@ -63,8 +62,9 @@ def _swap_after_scan(monkeypatch, landing: Path, registry, code: str, swap) -> N
     monkeypatch.setattr(loading, "deliveries_of", lambda *_args, **_kw: scanned)
 
 
-def test_a_link_swapped_in_after_the_scan_is_never_followed(warehouse_url, landing, registry,
-                                                            tmp_path, monkeypatch):
+def test_a_link_swapped_in_after_the_scan_is_never_followed(
+    warehouse_url, landing, registry, tmp_path, monkeypatch
+):
     engine = open_engine(warehouse_url)
     secret = tmp_path / "secret.csv"
     secret.write_text(SECRET, encoding="utf-8")
@@ -83,8 +83,9 @@ def test_a_link_swapped_in_after_the_scan_is_never_followed(warehouse_url, landi
     assert outcomes["health/prepregnancy_checks_2022.csv"].status == "published"
 
 
-def test_a_folder_swapped_for_a_link_is_never_followed(warehouse_url, landing, registry,
-                                                       tmp_path, monkeypatch):
+def test_a_folder_swapped_for_a_link_is_never_followed(
+    warehouse_url, landing, registry, tmp_path, monkeypatch
+):
     engine = open_engine(warehouse_url)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -100,8 +101,9 @@ def test_a_folder_swapped_for_a_link_is_never_followed(warehouse_url, landing, r
     assert snapshot(engine, "health_prepregnancy_checks", registry, "2023") == []
 
 
-def test_a_file_renamed_into_place_after_the_scan_is_still_arriving(warehouse_url, landing,
-                                                                    registry, monkeypatch):
+def test_a_file_renamed_into_place_after_the_scan_is_still_arriving(
+    warehouse_url, landing, registry, monkeypatch
+):
     [delivery] = [d for d in scan(landing, registry) if d.relative == HEALTH]
     path = landing / HEALTH
 
@@ -111,8 +113,9 @@ def test_a_file_renamed_into_place_after_the_scan_is_still_arriving(warehouse_ur
         os.replace(other, path)  # same bytes, another inode: not the file the scan saw
 
     renew()
-    with pytest.raises(FileRenewed, match="was replaced by another file after the landing "
-                       "folder was scanned"):
+    with pytest.raises(
+        FileRenewed, match="was replaced by another file after the landing folder was scanned"
+    ):
         delivery.read()
     engine = open_engine(warehouse_url)
     _swap_after_scan(monkeypatch, landing, registry, "prepregnancy_checks", renew)
@@ -123,23 +126,25 @@ def test_a_file_renamed_into_place_after_the_scan_is_still_arriving(warehouse_ur
     assert outcomes["health/prepregnancy_checks_2022.csv"].status == "published"
 
 
-def test_a_file_deleted_between_scan_and_read_is_refused(warehouse_url, landing, registry,
-                                                         monkeypatch):
+def test_a_file_deleted_between_scan_and_read_is_refused(warehouse_url, landing, registry, monkeypatch):
     engine = open_engine(warehouse_url)
-    _swap_after_scan(monkeypatch, landing, registry, "prepregnancy_checks",
-                     lambda: (landing / HEALTH).unlink())
+    _swap_after_scan(
+        monkeypatch, landing, registry, "prepregnancy_checks", lambda: (landing / HEALTH).unlink()
+    )
     outcomes = {o.file: o for o in _load(engine, landing, "prepregnancy_checks", registry)}
     assert outcomes[HEALTH].status == "rejected"
-    assert "disappeared between the scan of the landing folder and its reading" in \
-        outcomes[HEALTH].message
+    assert "disappeared between the scan of the landing folder and its reading" in outcomes[HEALTH].message
     assert outcomes["health/prepregnancy_checks_2022.csv"].status == "published"
 
 
-@pytest.mark.parametrize("body, says", [
-    ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
-    ('[{"镇街": "浒山街道", "活产数": ' + "7" * 5000 + "}]", "JSON holds a value no column can take"),
-    ('{"records": [{"镇街": ' + "[" * 50_000 + "]" * 50_000 + "}]}", "JSON nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
+        ('[{"镇街": "浒山街道", "活产数": ' + "7" * 5000 + "}]", "JSON holds a value no column can take"),
+        ('{"records": [{"镇街": ' + "[" * 50_000 + "]" * 50_000 + "}]}", "JSON nested too deeply"),
+    ],
+)
 def test_hostile_json_is_refused_not_a_crash(warehouse_url, landing, registry, body, says):
     engine = open_engine(warehouse_url)
     target = landing / "health" / "newborn_screening_2022.json"
@@ -159,12 +164,10 @@ def test_full_width_digits_in_a_name_are_the_same_period(warehouse_url, landing,
     (landing / "education" / "kindergartens_２０２３.csv").write_bytes(original.read_bytes())
     outcomes = _load(engine, landing, "kindergartens", registry)
     refused = {o.file: o.message for o in outcomes if o.status == "rejected"}
-    assert set(refused) == {"education/kindergartens_2023.csv",
-                            "education/kindergartens_２０２３.csv"}
+    assert set(refused) == {"education/kindergartens_2023.csv", "education/kindergartens_２０２３.csv"}
     assert all("two files for kindergartens 2023" in m for m in refused.values())
     with engine.connect() as conn:
-        periods = {r[0] for r in conn.execute(text(
-            "select distinct period from education_kindergartens"))}
+        periods = {r[0] for r in conn.execute(text("select distinct period from education_kindergartens"))}
     assert periods == {"2022"}  # no bogus period beside the real one
 
 
@@ -173,8 +176,8 @@ def test_arabic_indic_digits_are_not_numbers(warehouse_url, landing, registry):
     unmatched_name = landing / "education" / "kindergartens_٢٠٢١.csv"
     unmatched_name.write_bytes((landing / "education" / "kindergartens_2023.csv").read_bytes())
     assert "name does not follow" in next(
-        o.message for o in record_unmatched(engine, landing, registry)
-        if o.file.endswith("٢٠٢١.csv"))
+        o.message for o in record_unmatched(engine, landing, registry) if o.file.endswith("٢٠٢١.csv")
+    )
     unmatched_name.unlink()
     set_cell(landing / "education" / "kindergartens_2023.csv", 1, 4, "٧٤٣", "utf-8")
     outcomes = {o.file: o for o in _load(engine, landing, "kindergartens", registry)}
@@ -209,19 +212,22 @@ def _with_sheet(data: bytes, sheet_xml: bytes) -> bytes:
     return target.getvalue()
 
 
-def test_a_workbook_that_unpacks_to_a_huge_string_is_refused_unpacked(warehouse_url, landing,
-                                                                      registry):
+def test_a_workbook_that_unpacks_to_a_huge_string_is_refused_unpacked(warehouse_url, landing, registry):
     engine = open_engine(warehouse_url)
     huge = b"x" * (100 * 2**20)
-    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>' + huge +
-             b"</t></is></c></row></sheetData></worksheet>")
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+        + huge
+        + b"</t></is></c></row></sheetData></worksheet>"
+    )
     data = _with_sheet(_workbook([["镇街", "活产数"]]), sheet)
     assert len(data) < 300_000
     target = landing / "health" / "newborn_screening_2023.xlsx"
     target.write_bytes(data)
-    outcomes = {o.file: o for o in _in_time(
-        lambda: _load(engine, landing, "newborn_screening", registry), seconds=30)}
+    outcomes = {
+        o.file: o for o in _in_time(lambda: _load(engine, landing, "newborn_screening", registry), seconds=30)
+    }
     refused = outcomes["health/newborn_screening_2023.xlsx"]
     assert refused.status == "rejected" and "unpacks to more than 64 MiB" in refused.message
     assert "xxxx" not in refused.message
@@ -261,8 +267,12 @@ def test_control_characters_are_shown_escaped(warehouse_url, landing, registry, 
     target.write_bytes(target.read_bytes().replace("民办".encode(), f'"{forged}"'.encode(), 1))
     strange = landing / "health" / "notes\x1b[31m\n2023.csv"
     strange.write_text("a\n1\n", encoding="utf-8")
-    assert main(["load", "--landing", str(landing), "--warehouse", warehouse_url,
-                 "--out", str(tmp_path / "out")]) == 1
+    assert (
+        main(
+            ["load", "--landing", str(landing), "--warehouse", warehouse_url, "--out", str(tmp_path / "out")]
+        )
+        == 1
+    )
     loaded = capsys.readouterr().out
     assert "\x1b" not in loaded and "\\x1b[31m\\n2023.csv" in loaded
     assert not any(line.startswith("REJECTED  nothing") for line in loaded.splitlines())
@@ -276,12 +286,16 @@ def test_control_characters_are_shown_escaped(warehouse_url, landing, registry, 
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
-@pytest.mark.parametrize("cell, says", [
-    ("慈溪市\x00幼儿园", "must not contain a NUL character"),
-    ("园" * 5000, "must be at most 1000 characters long"),
-])
-def test_a_cell_no_column_may_hold_is_a_cell_problem(warehouse_url, landing, registry,
-                                                     monkeypatch, stream, cell, says):
+@pytest.mark.parametrize(
+    "cell, says",
+    [
+        ("慈溪市\x00幼儿园", "must not contain a NUL character"),
+        ("园" * 5000, "must be at most 1000 characters long"),
+    ],
+)
+def test_a_cell_no_column_may_hold_is_a_cell_problem(
+    warehouse_url, landing, registry, monkeypatch, stream, cell, says
+):
 
     if stream:
         monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
@@ -294,8 +308,11 @@ def test_a_cell_no_column_may_hold_is_a_cell_problem(warehouse_url, landing, reg
     assert "row 3" in example and "幼儿园名称" in example and len(example) < 600
     assert "\x00" not in example
     with engine.connect() as conn:
-        stored = conn.execute(text("select value from problem where rule like :rule"),
-                              {"rule": f"%{says}%"}).scalars().all()
+        stored = (
+            conn.execute(text("select value from problem where rule like :rule"), {"rule": f"%{says}%"})
+            .scalars()
+            .all()
+        )
     assert len(stored) == 1 and "\x00" not in stored[0] and len(stored[0]) < 300
     assert snapshot(engine, "education_kindergartens", registry, "2023") == []
 
@@ -306,20 +323,21 @@ def test_amounts_stay_exact_or_are_refused(warehouse_url, landing, registry):
     from sqlalchemy import make_url
 
     engine = open_engine(warehouse_url)
-    set_cell(landing / "housing_fund" / "multi_child_loans_2022.csv", 1, 4,
-             "1234567890.123456", "utf-8")
+    set_cell(landing / "housing_fund" / "multi_child_loans_2022.csv", 1, 4, "1234567890.123456", "utf-8")
     outcomes = {o.file: o for o in _load(engine, landing, "multi_child_loans", registry)}
     outcome = outcomes["housing_fund/multi_child_loans_2022.csv"]
     if make_url(warehouse_url).get_backend_name() == "sqlite":
         assert outcome.status == "rejected"
-        assert any("row 2" in e and "more than 15 significant digits" in e
-                   for e in outcome.examples)
+        assert any("row 2" in e and "more than 15 significant digits" in e for e in outcome.examples)
         return
     assert outcome.status == "published"
     with engine.connect() as conn:
-        stored = conn.execute(text(
-            "select amount_wan from housing_fund_multi_child_loans where period = '2022' "
-            "and source_row = 2")).scalar_one()
+        stored = conn.execute(
+            text(
+                "select amount_wan from housing_fund_multi_child_loans where period = '2022' "
+                "and source_row = 2"
+            )
+        ).scalar_one()
     assert str(stored).rstrip("0") == "1234567890.123456"
 
 
@@ -339,8 +357,7 @@ def test_data_docs_show_a_hostile_cell_as_text(warehouse_url, landing, registry,
     assert not any(hostile in page for page in pages)
 
 
-def test_a_hidden_copy_of_the_sheet_with_relabelled_cells_is_refused(warehouse_url, landing,
-                                                                    registry):
+def test_a_hidden_copy_of_the_sheet_with_relabelled_cells_is_refused(warehouse_url, landing, registry):
     """The real sheet stays visible; a copy with 15 民办 relabelled 公办 (totals unchanged) is
     moved first and hidden. Whoever opens the workbook sees only the real sheet: the hidden
     one must never be published."""
@@ -374,6 +391,7 @@ def test_a_hidden_copy_of_the_sheet_with_relabelled_cells_is_refused(warehouse_u
 
     refused = outcomes["education/kindergartens_2022.xlsx"]
     assert refused.status == "rejected"
-    assert f"the header is on visible sheet {real.title!r} and also on hidden sheet " \
-           "'Sheet2'" in refused.message
+    assert (
+        f"the header is on visible sheet {real.title!r} and also on hidden sheet 'Sheet2'" in refused.message
+    )
     assert snapshot(engine, "education_kindergartens", registry, "2022") == before

@@ -21,8 +21,9 @@ from tests.helpers import load_all, set_cell
 
 CODE = "reply-2024-147"
 REPO = Path(__file__).resolve().parents[1]
-INCOMPLETE_FILES = {f"{CODE}.INCOMPLETE.{s}" for s in
-                    ("md", "docx", "review.md", "review.docx", "provenance.json")}
+INCOMPLETE_FILES = {
+    f"{CODE}.INCOMPLETE.{s}" for s in ("md", "docx", "review.md", "review.docx", "provenance.json")
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +38,12 @@ def complete_out(tmp_path_factory, sample_dir, registry) -> Path:
 def review_docx_notes(path: Path) -> list[str]:
     paragraphs = [p.text for p in Document(str(path)).paragraphs]
     start = paragraphs.index("审核提示 Review notes") + 1
-    return paragraphs[start:paragraphs.index("数据来源 Provenance")]
+    return paragraphs[start : paragraphs.index("数据来源 Provenance")]
 
 
 def test_an_incomplete_draft_never_replaces_the_complete_one(
-        warehouse_url, landing, sample_dir, complete_out, registry, tmp_path, monkeypatch,
-        capsys):
+    warehouse_url, landing, sample_dir, complete_out, registry, tmp_path, monkeypatch, capsys
+):
     out = tmp_path / "out"
     shutil.copytree(complete_out, out)
     kept = {name: (out / name).read_bytes() for name in (f"{CODE}.md", f"{CODE}.docx")}
@@ -51,28 +52,35 @@ def test_an_incomplete_draft_never_replaces_the_complete_one(
     for path in (landing / "hrss").glob("labor_disputes_2023.*"):
         path.unlink()
     set_cell(landing / "education" / "kindergartens_2023.csv", 3, 3, "公私合办")
-    assert main(["load", "--landing", str(landing), "--warehouse", warehouse_url,
-                 "--out", str(out)]) == 1
+    assert main(["load", "--landing", str(landing), "--warehouse", warehouse_url, "--out", str(out)]) == 1
     said = capsys.readouterr().err
-    assert (f"INCOMPLETE draft: 3 figure(s) missing, written as {CODE}.INCOMPLETE.md, "
-            f"{CODE}.INCOMPLETE.docx; the last complete draft {CODE}.md, {CODE}.docx is left as "
-            "it was and its review notes name this one. Missing figures and why:") in said
-    assert ("  - hrss.maternity_disputes 2023: hrss.labor_disputes 2023 has no publication: "
-            "never delivered (no file hrss/labor_disputes_2023.csv/.xlsx/.json has reached the "
-            "landing folder)") in said
-    assert ("  - education.public_kindergarten_share 2023: education.kindergartens 2023 has no "
-            "publication: education/kindergartens_2023.csv was refused (") in said
+    assert (
+        f"INCOMPLETE draft: 3 figure(s) missing, written as {CODE}.INCOMPLETE.md, "
+        f"{CODE}.INCOMPLETE.docx; the last complete draft {CODE}.md, {CODE}.docx is left as "
+        "it was and its review notes name this one. Missing figures and why:"
+    ) in said
+    assert (
+        "  - hrss.maternity_disputes 2023: hrss.labor_disputes 2023 has no publication: "
+        "never delivered (no file hrss/labor_disputes_2023.csv/.xlsx/.json has reached the "
+        "landing folder)"
+    ) in said
+    assert (
+        "  - education.public_kindergarten_share 2023: education.kindergartens 2023 has no "
+        "publication: education/kindergartens_2023.csv was refused ("
+    ) in said
     assert {p.name for p in out.iterdir()} >= INCOMPLETE_FILES
     assert {name: (out / name).read_bytes() for name in kept} == kept
-    assert "【缺数：hrss.maternity_disputes（2023）】" in (
-        out / f"{CODE}.INCOMPLETE.md").read_text(encoding="utf-8")
+    assert "【缺数：hrss.maternity_disputes（2023）】" in (out / f"{CODE}.INCOMPLETE.md").read_text(
+        encoding="utf-8"
+    )
     incomplete_review = (out / f"{CODE}.INCOMPLETE.review.md").read_text(encoding="utf-8")
-    assert "hrss.legal_aid_cases 2023: hrss.labor_disputes 2023 has no publication" in (
-        incomplete_review)
+    assert "hrss.legal_aid_cases 2023: hrss.labor_disputes 2023 has no publication" in (incomplete_review)
     review = (out / f"{CODE}.review.md").read_text(encoding="utf-8")
-    note = (f"- {NEWER_INCOMPLETE}: {CODE}.INCOMPLETE.md, {CODE}.INCOMPLETE.docx, with 3 "
-            "figure(s) missing (education.public_kindergarten_share 2023, "
-            "hrss.maternity_disputes 2023, hrss.legal_aid_cases 2023)")
+    note = (
+        f"- {NEWER_INCOMPLETE}: {CODE}.INCOMPLETE.md, {CODE}.INCOMPLETE.docx, with 3 "
+        "figure(s) missing (education.public_kindergarten_share 2023, "
+        "hrss.maternity_disputes 2023, hrss.legal_aid_cases 2023)"
+    )
     assert note in review
     assert review_docx_notes(out / f"{CODE}.review.docx")[0].startswith(note[2:])
     # `deptstats diff` reads the incomplete draft's own provenance, not the complete one's
@@ -87,17 +95,18 @@ def test_an_incomplete_draft_never_replaces_the_complete_one(
     home = tmp_path / "home"
     shutil.copytree(REPO / "include", home / "include")
     (home / "include" / "sql" / "indicators" / "hrss.maternity_disputes.sql").write_text(
-        "select no_such_column from nowhere", encoding="utf-8")
+        "select no_such_column from nowhere", encoding="utf-8"
+    )
     monkeypatch.setenv("DEPTSTATS_HOME", str(home))
     with pytest.raises(Exception, match="no_such_column"):
         compute_indicators(engine, registry)
     engine.dispose()
     assert main(["draft", "--warehouse", warehouse_url, "--out", str(out)]) == 1
     said = capsys.readouterr().err
-    assert "hrss.maternity_disputes 2023: hrss.labor_disputes 2023 is published (load batch " in (
-        said)
-    assert ("but hrss.maternity_disputes has no computed value: compute_indicators failed or has "
-            "not run since") in said
+    assert "hrss.maternity_disputes 2023: hrss.labor_disputes 2023 is published (load batch " in (said)
+    assert (
+        "but hrss.maternity_disputes has no computed value: compute_indicators failed or has not run since"
+    ) in said
     assert {name: (out / name).read_bytes() for name in kept} == kept
     review = (out / f"{CODE}.review.md").read_text(encoding="utf-8")
     assert review.count(NEWER_INCOMPLETE) == 1  # the earlier night's note replaced
@@ -123,21 +132,22 @@ def test_an_undefined_value_is_told_as_such(warehouse_url, landing, registry, tm
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "update indicator_value set value = null, value_text = null, denominator = 0 "
-            "where indicator = 'health.prepregnancy_check_rate' and area is null")
+            "where indicator = 'health.prepregnancy_check_rate' and area is null"
+        )
     result = draft(warehouse_url, tmp_path / "out", registry)
     engine.dispose()
     assert result.incomplete and result.paths[0].name == f"{CODE}.INCOMPLETE.md"
     assert result.complete_paths == ()
     [why] = result.why_missing
-    assert why.startswith("health.prepregnancy_check_rate 2023: health.prepregnancy_checks 2023 "
-                          "is published (load batch ")
+    assert why.startswith(
+        "health.prepregnancy_check_rate 2023: health.prepregnancy_checks 2023 is published (load batch "
+    )
     assert why.endswith("but the value is undefined: its denominator is 0")
     assert "there is no complete draft to keep" in result.missing_message()
     assert not (tmp_path / "out" / f"{CODE}.md").exists()
 
 
-def test_a_figure_computed_from_a_replaced_delivery_is_missing(warehouse_url, landing, registry,
-                                                               tmp_path):
+def test_a_figure_computed_from_a_replaced_delivery_is_missing(warehouse_url, landing, registry, tmp_path):
     engine = open_engine(warehouse_url)
     load_all(engine, landing, registry)
     compute_indicators(engine, registry)
@@ -155,11 +165,12 @@ def test_a_figure_computed_from_a_replaced_delivery_is_missing(warehouse_url, la
     engine.dispose()
     assert result.incomplete and result.paths[0].name == f"{CODE}.INCOMPLETE.md"
     [why] = result.why_missing
-    assert why.startswith("health.prepregnancy_check_rate 2023: health.prepregnancy_checks 2023 "
-                          f"is published (load batch {republished.batch_id}), but "
-                          "health.prepregnancy_check_rate was computed from load batch ")
-    assert why.endswith("a delivery since replaced: compute_indicators failed or has not run "
-                        "since")
+    assert why.startswith(
+        "health.prepregnancy_check_rate 2023: health.prepregnancy_checks 2023 "
+        f"is published (load batch {republished.batch_id}), but "
+        "health.prepregnancy_check_rate was computed from load batch "
+    )
+    assert why.endswith("a delivery since replaced: compute_indicators failed or has not run since")
     assert (tmp_path / "out" / f"{CODE}.md").exists()  # the complete draft stays
 
 

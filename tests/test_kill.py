@@ -42,6 +42,7 @@ def never_waiting(engine: Engine) -> Engine:
     """The engine, its connections refusing to wait for any lock: a read that would have to
     wait for the loader fails at once instead (on a busy machine a stopwatch could not tell a
     wait from slowness)."""
+
     @event.listens_for(engine, "connect")  # after open_engine's own: this one has the last word
     def _no_wait(dbapi_connection, _record):
         if engine.dialect.name == "sqlite":
@@ -49,6 +50,7 @@ def never_waiting(engine: Engine) -> Engine:
         else:
             dbapi_connection.execute("set lock_timeout = '1ms'")
             dbapi_connection.commit()
+
     return engine
 
 
@@ -63,8 +65,9 @@ def test_sigkill_during_publish(warehouse_url, registry, tmp_path):
 
     write_csv(landing, relative, [KG] + [f"K{i},园{i},龙山镇,公办,{i}" for i in range(1, 2001)])
     marker = tmp_path / "marker"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, warehouse_url, str(landing),
-                              str(marker)], stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, warehouse_url, str(landing), str(marker)], stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 600
         while not marker.exists():
@@ -99,8 +102,9 @@ def test_sigkill_during_publish(warehouse_url, registry, tmp_path):
     assert len(snapshot(engine, "education_kindergartens", registry, "2023")) == 2000
 
 
-def test_two_loads_of_one_period_at_once_leave_one_publication(warehouse_url, registry,
-                                                               tmp_path, monkeypatch):
+def test_two_loads_of_one_period_at_once_leave_one_publication(
+    warehouse_url, registry, tmp_path, monkeypatch
+):
     """Load A has written its rows and holds on before its commit; load B of the same extract
     and period, started then, waits for A and then replaces A's rows: never a mix of both."""
     import threading
@@ -119,13 +123,13 @@ def test_two_loads_of_one_period_at_once_leave_one_publication(warehouse_url, re
             time.sleep(2)  # a hold, not a wait: B, started meanwhile, queues behind A
 
     monkeypatch.setattr(loading, "audit_publication", audit_and_hold)
-    first = threading.Thread(target=load_extract, args=(open_engine(warehouse_url),
-                                                        tmp_path / "a", "kindergartens", "ra",
-                                                        registry))
+    first = threading.Thread(
+        target=load_extract,
+        args=(open_engine(warehouse_url), tmp_path / "a", "kindergartens", "ra", registry),
+    )
     first.start()
     assert written.wait(600), "load A never wrote its rows"
-    second = load_extract(open_engine(warehouse_url), tmp_path / "b", "kindergartens", "rb",
-                          registry)[0]
+    second = load_extract(open_engine(warehouse_url), tmp_path / "b", "kindergartens", "rb", registry)[0]
     first.join(600)
     assert not first.is_alive(), "load A did not end within 600 s"
     assert second.status == "published"

@@ -27,9 +27,11 @@ from tests.helpers import set_cell, snapshot
 KG_2023 = "education/kindergartens_2023.csv"
 KG_TABLE = "education_kindergartens"
 LONG_AGO = 1_700_000_000  # 2023-11-14: long settled
-STILL_WRITTEN = ("was still being written while it was read (it changed after the landing "
-                 "folder was scanned); nothing was loaded from it: it will be loaded on the next "
-                 "run once it stops changing")
+STILL_WRITTEN = (
+    "was still being written while it was read (it changed after the landing "
+    "folder was scanned); nothing was loaded from it: it will be loaded on the next "
+    "run once it stops changing"
+)
 
 
 def _settled(landing: Path) -> None:
@@ -50,9 +52,14 @@ def _run_outcomes(engine, run_id: str, registry) -> dict[str, tuple[str, str]]:
     tables = metadata_for(registry).tables
     o, d = tables["delivery_outcome"], tables["delivery"]
     with engine.connect() as conn:
-        return {row.file: (row.status, row.message) for row in conn.execute(
-            select(d.c.file, o.c.status, o.c.message).join(d, d.c.delivery_id == o.c.delivery_id)
-            .where(o.c.run_id == run_id))}
+        return {
+            row.file: (row.status, row.message)
+            for row in conn.execute(
+                select(d.c.file, o.c.status, o.c.message)
+                .join(d, d.c.delivery_id == o.c.delivery_id)
+                .where(o.c.run_id == run_id)
+            )
+        }
 
 
 def _problem_rows(engine, registry) -> int:
@@ -65,7 +72,8 @@ def _problem_rows(engine, registry) -> int:
 
 
 def test_a_file_still_copied_in_while_it_is_read_is_left_for_the_next_run(
-        warehouse_url, landing, registry, monkeypatch):
+    warehouse_url, landing, registry, monkeypatch
+):
     engine = open_engine(warehouse_url)
     _outcomes(engine, landing, "kindergartens", "r1", registry)
     published = snapshot(engine, KG_TABLE, registry, "2023")
@@ -74,7 +82,7 @@ def test_a_file_still_copied_in_while_it_is_read_is_left_for_the_next_run(
     path = landing / KG_2023
     set_cell(path, 3, 4, "99")
     whole = path.read_bytes()
-    path.write_bytes(whole[:whole.index(b"\r\n", len(whole) // 2) - 1])  # in a number
+    path.write_bytes(whole[: whole.index(b"\r\n", len(whole) // 2) - 1])  # in a number
     prepare = loading._prepare
 
     def copy_goes_on(*args, **kwargs):
@@ -95,19 +103,19 @@ def test_a_file_still_copied_in_while_it_is_read_is_left_for_the_next_run(
     assert _run_outcomes(engine, "r2", registry)[KG_2023] == ("arriving", arriving.message)
 
     # cut in a character, the reader fails: the file was still being written all the same
-    path.write_bytes(whole[:whole.index("园".encode(), len(whole) // 2) + 1])
+    path.write_bytes(whole[: whole.index("园".encode(), len(whole) // 2) + 1])
     outcomes = _outcomes(engine, landing, "kindergartens", "r3", registry)
     assert outcomes[KG_2023].status == "arriving"
     assert snapshot(engine, KG_TABLE, registry, "2023") == published
 
     monkeypatch.setattr(loading, "_prepare", prepare)  # the copy has ended
-    assert _outcomes(engine, landing, "kindergartens", "r4", registry)[KG_2023].status == \
-        "published"
+    assert _outcomes(engine, landing, "kindergartens", "r4", registry)[KG_2023].status == "published"
     assert snapshot(engine, KG_TABLE, registry, "2023") != published
 
 
 def test_a_streamed_file_growing_while_it_is_read_is_left_for_the_next_run(
-        warehouse_url, landing, registry, monkeypatch):
+    warehouse_url, landing, registry, monkeypatch
+):
     engine = open_engine(warehouse_url)
     monkeypatch.setattr(loading.TUNING, "fast_csv_bytes", 1)  # every CSV streams
     path = landing / KG_2023
@@ -128,7 +136,8 @@ def test_a_streamed_file_growing_while_it_is_read_is_left_for_the_next_run(
 
 
 def test_a_file_modified_within_the_settle_time_waits_for_the_next_run(
-        warehouse_url, landing, registry, monkeypatch):
+    warehouse_url, landing, registry, monkeypatch
+):
     engine = open_engine(warehouse_url)
     monkeypatch.delenv("DEPTSTATS_SETTLE_SECONDS")  # the nightly default
     _settled(landing)
@@ -137,13 +146,13 @@ def test_a_file_modified_within_the_settle_time_waits_for_the_next_run(
     assert outcomes[KG_2023].status == "arriving"
     assert outcomes[KG_2023].message == (
         f"{KG_2023} is still being written (modified less than the settle time of 300 s ago); "
-        "not loaded: it will be loaded on the next run once it stops changing")
+        "not loaded: it will be loaded on the next run once it stops changing"
+    )
     assert outcomes["education/kindergartens_2022.xlsx"].status == "published"
     assert snapshot(engine, KG_TABLE, registry, "2023") == []
     assert _run_outcomes(engine, "r1", registry)[KG_2023][0] == "arriving"
     monkeypatch.setenv("DEPTSTATS_SETTLE_SECONDS", "0")
-    assert _outcomes(engine, landing, "kindergartens", "r2", registry)[KG_2023].status == \
-        "published"
+    assert _outcomes(engine, landing, "kindergartens", "r2", registry)[KG_2023].status == "published"
     # what was seen while it was written no longer stands beside what was published
     statuses = sorted(row["status"] for row in loads(engine) if row["file"] == KG_2023)
     assert statuses == ["published", "superseded"]
@@ -161,25 +170,26 @@ def test_load_settle_option(sample_dir, tmp_path, monkeypatch, capsys):
     landing = _one_file_landing(sample_dir, tmp_path)
     warehouse = str(tmp_path / "warehouse.db")
     assert main(["load", "--landing", str(landing), "--warehouse", warehouse]) == 0
-    assert (f"ARRIVING  {KG_2023}: {KG_2023} is still being written (modified less than the "
-            "settle time of 300 s ago)") in capsys.readouterr().out
+    assert (
+        f"ARRIVING  {KG_2023}: {KG_2023} is still being written (modified less than the "
+        "settle time of 300 s ago)"
+    ) in capsys.readouterr().out
     monkeypatch.setenv("DEPTSTATS_SETTLE_SECONDS", "3600")
     os.utime(landing / KG_2023, (time.time() - 600, time.time() - 600))
     assert main(["load", "--landing", str(landing), "--warehouse", warehouse]) == 0
     assert "settle time of 3600 s" in capsys.readouterr().out
-    assert main(["load", "--landing", str(landing), "--warehouse", warehouse,
-                 "--settle", "0"]) == 0
+    assert main(["load", "--landing", str(landing), "--warehouse", warehouse, "--settle", "0"]) == 0
     assert f"PUBLISHED {KG_2023}" in capsys.readouterr().out
 
 
 def test_the_sample_deliveries_are_settled_when_written(sample_dir, registry):
     settled_before = time.time() - DEFAULT_SETTLE_SECONDS
-    assert not [d.relative for d in scan(sample_dir, registry)
-                if d.modified_after(settled_before)]
+    assert not [d.relative for d in scan(sample_dir, registry) if d.modified_after(settled_before)]
 
 
-def test_the_airflow_task_stays_green_for_a_file_still_arriving(warehouse_url, landing, registry,
-                                                                 monkeypatch):
+def test_the_airflow_task_stays_green_for_a_file_still_arriving(
+    warehouse_url, landing, registry, monkeypatch
+):
     # importing Airflow points logging at this test's stream: undone afterwards
     monkeypatch.setattr(logging.root, "handlers", list(logging.root.handlers))
     from deptstats import airflow_tasks
@@ -192,11 +202,13 @@ def test_the_airflow_task_stays_green_for_a_file_still_arriving(warehouse_url, l
     monkeypatch.delenv("DEPTSTATS_SETTLE_SECONDS")
     _settled(landing)
     os.utime(landing / KG_2023)
-    summary = airflow_tasks.load_extract("kindergartens", {"landing": str(landing)},
-                                         "scheduled__1")
+    summary = airflow_tasks.load_extract("kindergartens", {"landing": str(landing)}, "scheduled__1")
     assert (summary["arriving"], summary["published"]) == (1, 1)
-    assert any(r.levelno == logging.WARNING and r.getMessage().startswith(
-        f"ARRIVING {KG_2023}: {KG_2023} is still being written") for r in said)
+    assert any(
+        r.levelno == logging.WARNING
+        and r.getMessage().startswith(f"ARRIVING {KG_2023}: {KG_2023} is still being written")
+        for r in said
+    )
     recorded = _run_outcomes(open_engine(warehouse_url), "scheduled__1", registry)
     assert recorded[KG_2023][0] == "arriving"
 
@@ -205,7 +217,8 @@ def test_the_airflow_task_stays_green_for_a_file_still_arriving(warehouse_url, l
 
 
 def test_an_unreadable_file_is_refused_in_words_and_the_other_periods_load(
-        warehouse_url, landing, registry, monkeypatch):
+    warehouse_url, landing, registry, monkeypatch
+):
     engine = open_engine(warehouse_url)
     real_open = os.open
 
@@ -221,12 +234,12 @@ def test_an_unreadable_file_is_refused_in_words_and_the_other_periods_load(
     assert outcomes[KG_2023].status == "rejected"
     assert outcomes[KG_2023].message == (
         f"{KG_2023} cannot be read (permission denied); refused, not read: give the account "
-        "that runs the loads read access to it (e.g. chmod a+r), and the next run loads it")
+        "that runs the loads read access to it (e.g. chmod a+r), and the next run loads it"
+    )
     assert outcomes["education/kindergartens_2022.xlsx"].status == "published"
 
 
-def test_an_unreadable_department_folder_is_reported(warehouse_url, landing, registry,
-                                                     monkeypatch):
+def test_an_unreadable_department_folder_is_reported(warehouse_url, landing, registry, monkeypatch):
     real_scandir = os.scandir
 
     def denied(path="."):
@@ -236,10 +249,15 @@ def test_an_unreadable_department_folder_is_reported(warehouse_url, landing, reg
 
     monkeypatch.setattr(os, "scandir", denied)
     outcomes = record_unmatched(open_engine(warehouse_url), landing, registry)
-    assert [(o.file, o.status, o.message) for o in outcomes] == [(
-        "hrss", "rejected", "is a folder that cannot be read (permission denied); the files in "
-        "it were not looked at: give the account that runs the loads read access to it; left "
-        "in place")]
+    assert [(o.file, o.status, o.message) for o in outcomes] == [
+        (
+            "hrss",
+            "rejected",
+            "is a folder that cannot be read (permission denied); the files in "
+            "it were not looked at: give the account that runs the loads read access to it; left "
+            "in place",
+        )
+    ]
 
 
 # ------------------------------------------------------------------ no landing folder
@@ -252,18 +270,17 @@ def test_load_refuses_a_landing_folder_that_is_not_there(tmp_path, kind):
         landing.write_text("not a folder")
     warehouse, out = tmp_path / "warehouse.db", tmp_path / "out"
     with pytest.raises(SystemExit) as failed:
-        main(["load", "--landing", str(landing), "--warehouse", str(warehouse),
-              "--out", str(out)])
+        main(["load", "--landing", str(landing), "--warehouse", str(warehouse), "--out", str(out)])
     said = "does not exist" if kind == "missing" else "is not a folder"
     assert str(failed.value.code) == (
         f"deptstats load: the landing folder {landing} {said}: check --landing, the DAG param "
-        "landing or DEPTSTATS_LANDING")
+        "landing or DEPTSTATS_LANDING"
+    )
     assert not warehouse.exists() and not out.exists()
 
 
 @pytest.mark.parametrize("task", ["report_unrecognised_files", "load_extract"])
-def test_the_dag_tasks_fail_without_retry_on_a_missing_landing_folder(tmp_path, monkeypatch,
-                                                                      task):
+def test_the_dag_tasks_fail_without_retry_on_a_missing_landing_folder(tmp_path, monkeypatch, task):
     from airflow.sdk.exceptions import AirflowFailException
 
     from deptstats import airflow_tasks
@@ -273,9 +290,11 @@ def test_the_dag_tasks_fail_without_retry_on_a_missing_landing_folder(tmp_path, 
 
     monkeypatch.setattr(airflow_tasks, "warehouse_url", no_warehouse)
     params = {"landing": str(tmp_path / "nowhere")}
-    call = (lambda: airflow_tasks.report_unrecognised_files(params, "r1")) \
-        if task == "report_unrecognised_files" else \
-        (lambda: airflow_tasks.load_extract("kindergartens", params, "r1"))
+    call = (
+        (lambda: airflow_tasks.report_unrecognised_files(params, "r1"))
+        if task == "report_unrecognised_files"
+        else (lambda: airflow_tasks.load_extract("kindergartens", params, "r1"))
+    )
     with pytest.raises(AirflowFailException, match=r"landing folder .*nowhere does not exist"):
         call()
 
@@ -312,14 +331,12 @@ def _statements(engine, action) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
-def test_unrecognised_files_cost_the_same_statements_however_many(warehouse_url, registry,
-                                                                   tmp_path):
+def test_unrecognised_files_cost_the_same_statements_however_many(warehouse_url, registry, tmp_path):
     engine = open_engine(warehouse_url)
     counted = {}
     for files in (4, 40):
         landing = _stray(tmp_path, files)
-        report = partial(nightly.report_unrecognised_files, engine, landing, f"r{files}",
-                         registry)
+        report = partial(nightly.report_unrecognised_files, engine, landing, f"r{files}", registry)
         counted[files] = (_statements(engine, report), _statements(engine, report))
         outcomes = _run_outcomes(engine, f"r{files}", registry)
         assert len(outcomes) == files
@@ -339,14 +356,14 @@ def test_load_lists_the_landing_folder_once(sample_dir, tmp_path, monkeypatch, c
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", counted)
-    assert main(["load", "--landing", str(landing), "--warehouse",
-                 str(tmp_path / "warehouse.db")]) == 1  # the junk file is refused
+    assert (
+        main(["load", "--landing", str(landing), "--warehouse", str(tmp_path / "warehouse.db")]) == 1
+    )  # the junk file is refused
     assert listed.count(landing) == 1
     assert "REJECTED  health/junk_1.txt: file name not recognised" in capsys.readouterr().out
 
 
-def test_files_done_before_a_crash_are_recorded_for_the_run(warehouse_url, landing, registry,
-                                                            monkeypatch):
+def test_files_done_before_a_crash_are_recorded_for_the_run(warehouse_url, landing, registry, monkeypatch):
     """A crash on one file (here a fault that is no file's) after another was published: the
     run still records what became of the published one, so its retry, which finds that file
     published already, does not make the run's record say it skipped it."""
@@ -361,32 +378,32 @@ def test_files_done_before_a_crash_are_recorded_for_the_run(warehouse_url, landi
     monkeypatch.setattr(loading, "_load_one", crash_on_2023)
     with pytest.raises(RuntimeError, match="out of memory"):
         nightly.load(engine, landing, "kindergartens", "r1", registry=registry)
-    assert _run_outcomes(engine, "r1", registry)["education/kindergartens_2022.xlsx"][0] == \
-        "published"
+    assert _run_outcomes(engine, "r1", registry)["education/kindergartens_2022.xlsx"][0] == "published"
 
 
 @pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
-@pytest.mark.parametrize("env", ["DEPTSTATS_SETTLE_SECONDS", "DEPTSTATS_LOCK_TIMEOUT_SECONDS",
-                                 "DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS"])
+@pytest.mark.parametrize(
+    "env", ["DEPTSTATS_SETTLE_SECONDS", "DEPTSTATS_LOCK_TIMEOUT_SECONDS", "DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS"]
+)
 def test_a_time_setting_that_is_no_number_of_seconds_is_named(env, value, monkeypatch):
     from deptstats.settings import settle_seconds
     from deptstats.warehouse import lock_timeout_seconds, sqlite_busy_timeout_ms
 
-    read = {"DEPTSTATS_SETTLE_SECONDS": settle_seconds,
-            "DEPTSTATS_LOCK_TIMEOUT_SECONDS": lock_timeout_seconds,
-            "DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS": sqlite_busy_timeout_ms}[env]
+    read = {
+        "DEPTSTATS_SETTLE_SECONDS": settle_seconds,
+        "DEPTSTATS_LOCK_TIMEOUT_SECONDS": lock_timeout_seconds,
+        "DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS": sqlite_busy_timeout_ms,
+    }[env]
     monkeypatch.setenv(env, value)
     with pytest.raises(ValueError, match=f"{env}='{value}': give a number, 0 or more"):
         read()
 
 
-def test_a_file_dated_in_the_future_is_not_held_back_for_ever(warehouse_url, landing, registry,
-                                                              monkeypatch):
+def test_a_file_dated_in_the_future_is_not_held_back_for_ever(warehouse_url, landing, registry, monkeypatch):
     """A copy from a machine whose clock is a day ahead: the settle time cannot apply to it."""
     engine = open_engine(warehouse_url)
     monkeypatch.delenv("DEPTSTATS_SETTLE_SECONDS")
     _settled(landing)
     ahead = time.time() + 86_400
     os.utime(landing / KG_2023, (ahead, ahead))
-    assert _outcomes(engine, landing, "kindergartens", "r1", registry)[KG_2023].status == \
-        "published"
+    assert _outcomes(engine, landing, "kindergartens", "r1", registry)[KG_2023].status == "published"

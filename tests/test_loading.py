@@ -14,8 +14,7 @@ from tests.helpers import load_all, set_cell, snapshot, table_counts, write_csv
 KG_HEADER = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
 
 
-def test_second_load_of_the_same_files_adds_nothing_and_skips_all(warehouse_url, registry,
-                                                                  landing):
+def test_second_load_of_the_same_files_adds_nothing_and_skips_all(warehouse_url, registry, landing):
     engine = open_engine(warehouse_url)
     first = load_all(engine, landing, registry)
     assert {o.status for o in first} == {"published"}
@@ -26,8 +25,7 @@ def test_second_load_of_the_same_files_adds_nothing_and_skips_all(warehouse_url,
     assert {row["status"] for row in loads(engine)} == {"skipped"}
 
 
-def test_a_bad_row_rejects_the_file_and_keeps_the_earlier_publication(warehouse_url, registry,
-                                                                      landing):
+def test_a_bad_row_rejects_the_file_and_keeps_the_earlier_publication(warehouse_url, registry, landing):
     engine = open_engine(warehouse_url)
     load_all(engine, landing, registry)
     extract = registry.extract("kindergartens")
@@ -42,12 +40,12 @@ def test_a_bad_row_rejects_the_file_and_keeps_the_earlier_publication(warehouse_
     assert "must be one of 公办、民办" in message
     assert "deptstats problems --file education/kindergartens_2023.csv" in message
     assert snapshot(engine, extract.table, registry, "2023") == before
-    statuses = {r["file"]: r["status"] for r in loads(engine) if r["sha256"] ==
-                rejected.value.outcomes[-1].sha256}
+    statuses = {
+        r["file"]: r["status"] for r in loads(engine) if r["sha256"] == rejected.value.outcomes[-1].sha256
+    }
     assert statuses == {"education/kindergartens_2023.csv": "rejected"}
     kept = problems(engine, "education/kindergartens_2023.csv")
-    assert [(p["row_number"], p["column_name"], p["value"]) for p in kept] == [
-        (6, "ownership", "公私合办")]
+    assert [(p["row_number"], p["column_name"], p["value"]) for p in kept] == [(6, "ownership", "公私合办")]
 
     # cleared and rerun with the file unchanged: still refused, nothing added
     counts = table_counts(engine, registry)
@@ -77,13 +75,14 @@ def test_a_redelivered_file_replaces_the_publication(warehouse_url, registry, tm
     assert len(snapshot(engine, "education_kindergartens", registry, "2023")) == 2
 
 
-def test_two_files_for_one_extract_and_period_are_both_refused(warehouse_url, registry,
-                                                               tmp_path):
+def test_two_files_for_one_extract_and_period_are_both_refused(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     write_csv(landing, "education/kindergartens_2023.csv", [KG_HEADER, "K1,甲园,龙山镇,公办,100"])
     (landing / "education" / "kindergartens_2023.json").write_text(
         '[{"幼儿园编码": "K1", "幼儿园名称": "甲园", "镇街": "龙山镇", "办园性质": "公办", '
-        '"在园幼儿数": 100}]', encoding="utf-8")
+        '"在园幼儿数": 100}]',
+        encoding="utf-8",
+    )
     engine = open_engine(warehouse_url)
     with pytest.raises(ExtractRejected) as rejected:
         load_extract(engine, landing, "kindergartens", "r1", registry)
@@ -93,14 +92,18 @@ def test_two_files_for_one_extract_and_period_are_both_refused(warehouse_url, re
     assert snapshot(engine, "education_kindergartens", registry, "2023") == []
 
 
-@pytest.mark.parametrize("relative, reason", [
-    ("health/unknown_extract_2023.csv", "no extract named 'unknown_extract'"),
-    ("health/kindergartens_2023.csv", "belongs in folder education/"),
-    ("civil_affairs/village_coverage_2024.csv", "delivered per month"),
-    ("education/kindergartens.csv", "name does not follow"),
-])
-def test_unrecognised_file_names_are_reported_and_left_in_place(warehouse_url, registry,
-                                                                tmp_path, relative, reason):
+@pytest.mark.parametrize(
+    "relative, reason",
+    [
+        ("health/unknown_extract_2023.csv", "no extract named 'unknown_extract'"),
+        ("health/kindergartens_2023.csv", "belongs in folder education/"),
+        ("civil_affairs/village_coverage_2024.csv", "delivered per month"),
+        ("education/kindergartens.csv", "name does not follow"),
+    ],
+)
+def test_unrecognised_file_names_are_reported_and_left_in_place(
+    warehouse_url, registry, tmp_path, relative, reason
+):
     landing = tmp_path / "landing"
     path = write_csv(landing, relative, ["a,b", "1,2"])
     outcomes = record_unmatched(open_engine(warehouse_url), landing, registry)
@@ -114,18 +117,29 @@ def test_unrecognised_file_names_are_reported_and_left_in_place(warehouse_url, r
 def test_subsidies_must_name_a_published_institution(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     header = "拨付编号,机构编码,批次,拨付日期,补助金额（元）"
-    write_csv(landing, "health/childcare_subsidies_2023.csv",
-              [header, "P1,TY1,1,2023-03-01,1000", "P2,TY9,1,2023-03-02,2000"])
+    write_csv(
+        landing,
+        "health/childcare_subsidies_2023.csv",
+        [header, "P1,TY1,1,2023-03-01,1000", "P2,TY9,1,2023-03-02,2000"],
+    )
     engine = open_engine(warehouse_url)
     # institutions not published yet: a warning, the subsidies publish
     outcome = load_extract(engine, landing, "childcare_subsidies", "r1", registry)[0]
     assert outcome.status == "published" and outcome.warnings == 1
-    write_csv(landing, "health/childcare_institutions_2023.csv", [
-        "机构编码,机构名称,镇街,备案状态,备案日期,托位数,普惠托位数,星级,本年新增托位数",
-        "TY1,一号托育园,龙山镇,已备案,2023-01-05,50,40,3,10"])
+    write_csv(
+        landing,
+        "health/childcare_institutions_2023.csv",
+        [
+            "机构编码,机构名称,镇街,备案状态,备案日期,托位数,普惠托位数,星级,本年新增托位数",
+            "TY1,一号托育园,龙山镇,已备案,2023-01-05,50,40,3,10",
+        ],
+    )
     load_extract(engine, landing, "childcare_institutions", "r1", registry)
-    write_csv(landing, "health/childcare_subsidies_2023.csv",
-              [header, "P1,TY1,1,2023-03-01,1000", "P2,TY9,1,2023-03-02,2500"])
+    write_csv(
+        landing,
+        "health/childcare_subsidies_2023.csv",
+        [header, "P1,TY1,1,2023-03-01,1000", "P2,TY9,1,2023-03-02,2500"],
+    )
     with pytest.raises(ExtractRejected) as rejected:
         load_extract(engine, landing, "childcare_subsidies", "r2", registry)
     assert "row 3, column 机构编码 (institution_id), value 'TY9'" in str(rejected.value)
@@ -133,8 +147,7 @@ def test_subsidies_must_name_a_published_institution(warehouse_url, registry, tm
     assert len(rows) == 2  # the first publication stands
 
 
-def test_a_file_refused_beside_a_twin_loads_once_the_twin_is_removed(warehouse_url, registry,
-                                                                     tmp_path):
+def test_a_file_refused_beside_a_twin_loads_once_the_twin_is_removed(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     write_csv(landing, "education/kindergartens_2023.csv", [KG_HEADER, "K1,甲园,龙山镇,公办,100"])
     twin = write_csv(landing, "education/kindergartens_2023.json", ["[]"])
@@ -150,35 +163,48 @@ INST_HEADER = "机构编码,机构名称,镇街,备案状态,备案日期,托位
 SUBS_HEADER = "拨付编号,机构编码,批次,拨付日期,补助金额（元）"
 
 
-def test_subsidies_are_checked_again_when_the_institution_list_changes(warehouse_url, registry,
-                                                                       tmp_path):
+def test_subsidies_are_checked_again_when_the_institution_list_changes(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     engine = open_engine(warehouse_url)
-    write_csv(landing, "health/childcare_institutions_2023.csv",
-              [INST_HEADER, "TY1,一号,龙山镇,已备案,2023-01-05,50,40,3,10"])
-    write_csv(landing, "health/childcare_subsidies_2023.csv",
-              [SUBS_HEADER, "P1,TY1,1,2023-03-01,1000", "P2,TY2,1,2023-03-02,2000"])
+    write_csv(
+        landing,
+        "health/childcare_institutions_2023.csv",
+        [INST_HEADER, "TY1,一号,龙山镇,已备案,2023-01-05,50,40,3,10"],
+    )
+    write_csv(
+        landing,
+        "health/childcare_subsidies_2023.csv",
+        [SUBS_HEADER, "P1,TY1,1,2023-03-01,1000", "P2,TY2,1,2023-03-02,2000"],
+    )
     load_extract(engine, landing, "childcare_institutions", "r1", registry)
     with pytest.raises(ExtractRejected, match="value 'TY2'"):
         load_extract(engine, landing, "childcare_subsidies", "r1", registry)
     # the institution list is completed; the unchanged subsidies file now publishes
-    write_csv(landing, "health/childcare_institutions_2023.csv",
-              [INST_HEADER, "TY1,一号,龙山镇,已备案,2023-01-05,50,40,3,10",
-               "TY2,二号,龙山镇,已备案,2023-02-05,30,20,0,5"])
+    write_csv(
+        landing,
+        "health/childcare_institutions_2023.csv",
+        [
+            INST_HEADER,
+            "TY1,一号,龙山镇,已备案,2023-01-05,50,40,3,10",
+            "TY2,二号,龙山镇,已备案,2023-02-05,30,20,0,5",
+        ],
+    )
     load_extract(engine, landing, "childcare_institutions", "r2", registry)
-    assert [o.status for o in load_extract(engine, landing, "childcare_subsidies", "r2",
-                                           registry)] == ["published"]
-    assert [o.status for o in load_extract(engine, landing, "childcare_subsidies", "r3",
-                                           registry)] == ["skipped"]
+    assert [o.status for o in load_extract(engine, landing, "childcare_subsidies", "r2", registry)] == [
+        "published"
+    ]
+    assert [o.status for o in load_extract(engine, landing, "childcare_subsidies", "r3", registry)] == [
+        "skipped"
+    ]
 
 
 def test_long_ids_and_large_counts_fit_every_backend(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     long_id = "K" * 200
-    write_csv(landing, "education/kindergartens_2023.csv",
-              [KG_HEADER, f"{long_id},甲园,龙山镇,公办,13812345678"])
-    outcome = load_extract(open_engine(warehouse_url), landing, "kindergartens", "r1",
-                           registry)[0]
+    write_csv(
+        landing, "education/kindergartens_2023.csv", [KG_HEADER, f"{long_id},甲园,龙山镇,公办,13812345678"]
+    )
+    outcome = load_extract(open_engine(warehouse_url), landing, "kindergartens", "r1", registry)[0]
     assert outcome.status == "published"
     rows = snapshot(open_engine(warehouse_url), "education_kindergartens", registry, "2023")
     assert rows[0][3] == long_id and rows[0][-1] == 13812345678
@@ -186,8 +212,10 @@ def test_long_ids_and_large_counts_fit_every_backend(warehouse_url, registry, tm
 
 def test_a_subsidy_without_an_institution_is_an_error(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
-    write_csv(landing, "health/childcare_subsidies_2023.csv",
-              [SUBS_HEADER, "P1,,1,2023-03-01,1000"])
-    with pytest.raises(ExtractRejected, match=r"row 2, column 机构编码 \(institution_id\), "
-                                              r"value empty"):
+    write_csv(landing, "health/childcare_subsidies_2023.csv", [SUBS_HEADER, "P1,,1,2023-03-01,1000"])
+    with pytest.raises(
+        ExtractRejected,
+        match=r"row 2, column 机构编码 \(institution_id\), "
+        r"value empty",
+    ):
         load_extract(open_engine(warehouse_url), landing, "childcare_subsidies", "r1", registry)

@@ -16,8 +16,10 @@ from deptstats.warehouse import open_engine
 from tests.helpers import set_cell, write_csv
 
 PREP = "health/prepregnancy_checks_2023.csv"
-LOG_LINE = (f"{PREP}, row 4 (古塘街道): 检查人数 641 exceeds 目标人群数 636 (rule: 检查人数 "
-            "(checked_people) must not exceed 目标人群数 (target_people))")
+LOG_LINE = (
+    f"{PREP}, row 4 (古塘街道): 检查人数 641 exceeds 目标人群数 636 (rule: 检查人数 "
+    "(checked_people) must not exceed 目标人群数 (target_people))"
+)
 
 
 def problems_json(url: str, file: str, capsys: pytest.CaptureFixture[str]) -> list[dict]:
@@ -26,8 +28,7 @@ def problems_json(url: str, file: str, capsys: pytest.CaptureFixture[str]) -> li
     return json.loads(capsys.readouterr().out)
 
 
-def test_a_pair_rule_keeps_the_row_key_and_the_other_column(warehouse_url, registry, landing,
-                                                            capsys):
+def test_a_pair_rule_keeps_the_row_key_and_the_other_column(warehouse_url, registry, landing, capsys):
     path = landing / PREP
     text = path.read_bytes().decode("gbk")
     assert "古塘街道,1151,969" in text  # row 4 of the file
@@ -38,58 +39,86 @@ def test_a_pair_rule_keeps_the_row_key_and_the_other_column(warehouse_url, regis
     assert LOG_LINE in str(rejected.value)
 
     [problem] = problems_json(warehouse_url, PREP, capsys)
-    assert {k: problem[k] for k in ("row_number", "row_key", "column_name", "value",
-                                    "other_column", "other_value", "severity")} == {
-        "row_number": 4, "row_key": "古塘街道", "column_name": "checked_people",
-        "value": "641", "other_column": "target_people", "other_value": "636",
-        "severity": "error"}
+    assert {
+        k: problem[k]
+        for k in ("row_number", "row_key", "column_name", "value", "other_column", "other_value", "severity")
+    } == {
+        "row_number": 4,
+        "row_key": "古塘街道",
+        "column_name": "checked_people",
+        "value": "641",
+        "other_column": "target_people",
+        "other_value": "636",
+        "severity": "error",
+    }
 
     # refused again unchanged: the log is told from the stored problem, and says the same
     with pytest.raises(ExtractRejected, match="unchanged since it was refused") as again:
         load_extract(engine, landing, "prepregnancy_checks", "r2", registry)
     assert LOG_LINE in str(again.value)
 
-    [shown] = steward.problems_of(engine, PREP, "prepregnancy_checks", problem["batch_id"],
-                                  None, registry)
+    [shown] = steward.problems_of(engine, PREP, "prepregnancy_checks", problem["batch_id"], None, registry)
     assert (shown["row_key"], shown["other_column"], shown["other_value"]) == (
-        "古塘街道", "target_people", "636")
+        "古塘街道",
+        "target_people",
+        "636",
+    )
     assert "row 4 (古塘街道), column 检查人数" in shown["advice"]
     assert "目标人群数 '636'" in shown["advice"]
 
 
-def test_a_set_membership_rule_keeps_the_row_key_and_no_other_column(warehouse_url, registry,
-                                                                     landing, capsys):
+def test_a_set_membership_rule_keeps_the_row_key_and_no_other_column(
+    warehouse_url, registry, landing, capsys
+):
     relative = "education/kindergartens_2023.csv"
     set_cell(landing / relative, 5, 3, "公私合办")
-    kindergarten_id = (landing / relative).read_bytes().decode("utf-8-sig").split(
-        "\r\n")[5].split(",")[0]
+    kindergarten_id = (landing / relative).read_bytes().decode("utf-8-sig").split("\r\n")[5].split(",")[0]
     engine = open_engine(warehouse_url)
     with pytest.raises(ExtractRejected):
         load_extract(engine, landing, "kindergartens", "r1", registry)
     [problem] = problems_json(warehouse_url, relative, capsys)
-    assert (problem["row_number"], problem["row_key"], problem["column_name"],
-            problem["value"]) == (6, kindergarten_id, "ownership", "公私合办")
+    assert (problem["row_number"], problem["row_key"], problem["column_name"], problem["value"]) == (
+        6,
+        kindergarten_id,
+        "ownership",
+        "公私合办",
+    )
     assert problem["other_column"] is None and problem["other_value"] is None
     capsys.readouterr()
-    assert main(["problems", "--warehouse", warehouse_url, "--file", relative,
-                 "--format", "table"]) == 0
+    assert main(["problems", "--warehouse", warehouse_url, "--file", relative, "--format", "table"]) == 0
     assert "row_key" in capsys.readouterr().out
 
 
-def test_the_reference_rule_names_the_referenced_column(warehouse_url, registry, tmp_path,
-                                                        capsys):
+def test_the_reference_rule_names_the_referenced_column(warehouse_url, registry, tmp_path, capsys):
     landing = tmp_path / "landing"
-    write_csv(landing, "health/childcare_institutions_2023.csv", [
-        "机构编码,机构名称,镇街,备案状态,备案日期,托位数,普惠托位数,星级,本年新增托位数",
-        "TY1,一号托育园,龙山镇,已备案,2023-01-05,50,40,3,10"])
+    write_csv(
+        landing,
+        "health/childcare_institutions_2023.csv",
+        [
+            "机构编码,机构名称,镇街,备案状态,备案日期,托位数,普惠托位数,星级,本年新增托位数",
+            "TY1,一号托育园,龙山镇,已备案,2023-01-05,50,40,3,10",
+        ],
+    )
     relative = "health/childcare_subsidies_2023.csv"
-    write_csv(landing, relative, ["拨付编号,机构编码,批次,拨付日期,补助金额（元）",
-                                  "P1,TY1,1,2023-03-01,1000", "P2,TY9,1,2023-03-02,2500"])
+    write_csv(
+        landing,
+        relative,
+        [
+            "拨付编号,机构编码,批次,拨付日期,补助金额（元）",
+            "P1,TY1,1,2023-03-01,1000",
+            "P2,TY9,1,2023-03-02,2500",
+        ],
+    )
     engine = open_engine(warehouse_url)
     load_extract(engine, landing, "childcare_institutions", "r1", registry)
     with pytest.raises(ExtractRejected):
         load_extract(engine, landing, "childcare_subsidies", "r1", registry)
     [problem] = problems_json(warehouse_url, relative, capsys)
-    assert (problem["row_number"], problem["row_key"], problem["column_name"],
-            problem["value"], problem["other_column"], problem["other_value"]) == (
-        3, "P2", "institution_id", "TY9", "childcare_institutions.institution_id", None)
+    assert (
+        problem["row_number"],
+        problem["row_key"],
+        problem["column_name"],
+        problem["value"],
+        problem["other_column"],
+        problem["other_value"],
+    ) == (3, "P2", "institution_id", "TY9", "childcare_institutions.institution_id", None)

@@ -60,9 +60,12 @@ def test_undecodable_csv_names_encodings_and_offset(tmp_path, checks):
 
 def test_utf8_with_bom_cut_inside_a_character_is_a_read_error(tmp_path, checks):
     # a copy cut in the middle of 镇 (three bytes in UTF-8)
-    data = ("\ufeff" + HEADER + ROWS).encode("utf-8")[:-len("街道,200,150\r\n".encode()) - 1]
-    with pytest.raises(ReadError, match=r"starts as UTF-8 \(with a byte order mark\) but is not "
-                       r"UTF-8 at byte \d+"):
+    data = ("\ufeff" + HEADER + ROWS).encode("utf-8")[: -len("街道,200,150\r\n".encode()) - 1]
+    with pytest.raises(
+        ReadError,
+        match=r"starts as UTF-8 \(with a byte order mark\) but is not "
+        r"UTF-8 at byte \d+",
+    ):
         read_file(write(tmp_path, "checks_2023.csv", data), checks)
 
 
@@ -76,8 +79,7 @@ def test_headers_match_by_chinese_or_canonical_name_loosely(tmp_path, checks):
 def test_full_width_parentheses_in_headers(registry, tmp_path):
     loans = registry.extract("multi_child_loans")
     header = "贷款编号,发放日期,镇街,子女数,贷款金额(万元),是否上浮\n"
-    table = read_file(write(tmp_path, "l.csv", (header + "A1,2023-1-1,龙山镇,2,80,是\n").encode()),
-                      loans)
+    table = read_file(write(tmp_path, "l.csv", (header + "A1,2023-1-1,龙山镇,2,80,是\n").encode()), loans)
     assert table.rows[0]["amount_wan"] == "80"
     assert normalize_header("贷款金额（万元）") == normalize_header("贷款金额(万元)")
 
@@ -90,10 +92,13 @@ def test_missing_required_column_names_missing_and_found(tmp_path, checks):
     assert "镇街, 检查人数" in str(error.value)
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"", "empty"),
-    ("镇街,目标人群数,检查人数\n".encode(), "no data rows"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "empty"),
+        ("镇街,目标人群数,检查人数\n".encode(), "no data rows"),
+    ],
+)
 def test_empty_and_header_only(tmp_path, checks, data, words):
     with pytest.raises(ReadError, match=words):
         read_file(write(tmp_path, "p.csv", data), checks)
@@ -112,17 +117,19 @@ def xlsx_bytes(rows: list[list[object]], merge_title: bool = True) -> bytes:
 
 
 def test_xlsx_title_blank_total_and_footer_rows(tmp_path, checks):
-    data = xlsx_bytes([
-        ["2023年孕前优生健康检查情况", None, None],       # row 1, merged title
-        [None, None, None],                              # row 2
-        ["镇街", "目标人群数", "检查人数"],                  # row 3
-        ["浒山街道", 100, 90],                             # row 4
-        [None, None, None],                              # row 5, blank
-        ["白沙路街道", 200, 150],                          # row 6
-        ["合计", 300, 240],                                # row 7
-        ["填报单位：市卫生健康局"],                           # row 8
-        ["注：数据截至年末"],                                 # row 9
-    ])
+    data = xlsx_bytes(
+        [
+            ["2023年孕前优生健康检查情况", None, None],  # row 1, merged title
+            [None, None, None],  # row 2
+            ["镇街", "目标人群数", "检查人数"],  # row 3
+            ["浒山街道", 100, 90],  # row 4
+            [None, None, None],  # row 5, blank
+            ["白沙路街道", 200, 150],  # row 6
+            ["合计", 300, 240],  # row 7
+            ["填报单位：市卫生健康局"],  # row 8
+            ["注：数据截至年末"],  # row 9
+        ]
+    )
     table = read_file(write(tmp_path, "p.xlsx", data), checks)
     assert table.row_numbers == [4, 6]
     assert table.rows[1] == {"area": "白沙路街道", "target_people": "200", "checked_people": "150"}
@@ -132,8 +139,13 @@ def test_xlsx_title_blank_total_and_footer_rows(tmp_path, checks):
 
 def test_xlsx_dates_and_numbers_become_text(tmp_path, registry):
     stations = registry.extract("infant_care_stations")
-    data = xlsx_bytes([["驿站编码", "驿站名称", "镇街", "建成日期", "年度活动场次"],
-                       ["YZ1", "一号", "龙山镇", datetime(2023, 5, 1), 12.0]], merge_title=False)
+    data = xlsx_bytes(
+        [
+            ["驿站编码", "驿站名称", "镇街", "建成日期", "年度活动场次"],
+            ["YZ1", "一号", "龙山镇", datetime(2023, 5, 1), 12.0],
+        ],
+        merge_title=False,
+    )
     table = read_file(write(tmp_path, "s.xlsx", data), stations)
     assert table.rows[0]["opened_on"] == "2023-05-01"
     assert table.rows[0]["activities"] == "12"
@@ -147,8 +159,10 @@ def test_not_an_xlsx(tmp_path, checks, data):
 
 @pytest.mark.parametrize("wrapped", [False, True])
 def test_json_array_or_records(tmp_path, checks, wrapped):
-    records = [{"镇街": "浒山街道", "目标人群数": 10, "检查人数": 9},
-               {"area": "龙山镇", "target_people": 20, "checked_people": 19}]
+    records = [
+        {"镇街": "浒山街道", "目标人群数": 10, "检查人数": 9},
+        {"area": "龙山镇", "target_people": 20, "checked_people": 19},
+    ]
     document = {"records": records} if wrapped else records
     table = read_file(write(tmp_path, "p.json", json.dumps(document).encode()), checks)
     assert table.row_label == "record"
@@ -161,19 +175,33 @@ def test_json_of_the_wrong_shape(tmp_path, checks):
         read_file(write(tmp_path, "p.json", b'{"rows": []}'), checks)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("6,595", "6595"), ("１２３", "123"), (" 42 ", "42"), ("1,234.50", "1234.50"),
-    ("12,34", "12,34"), ("abc", "abc"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("6,595", "6595"),
+        ("１２３", "123"),
+        (" 42 ", "42"),
+        ("1,234.50", "1234.50"),
+        ("12,34", "12,34"),
+        ("abc", "abc"),
+    ],
+)
 def test_normalize_number(text, expected):
     assert normalize_number(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2023-05-01", "2023-05-01"), ("2023/5/1", "2023-05-01"), ("2023年5月1日", "2023-05-01"),
-    ("45047", "2023-05-01"), ("２０２３-０５-０１", "2023-05-01"),
-    ("2023-02-30", "2023-02-30"), ("5/1/2023", "5/1/2023"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2023-05-01", "2023-05-01"),
+        ("2023/5/1", "2023-05-01"),
+        ("2023年5月1日", "2023-05-01"),
+        ("45047", "2023-05-01"),
+        ("２０２３-０５-０１", "2023-05-01"),
+        ("2023-02-30", "2023-02-30"),
+        ("5/1/2023", "5/1/2023"),
+    ],
+)
 def test_normalize_date(text, expected):
     assert normalize_date(text) == expected
 
@@ -186,8 +214,9 @@ def test_normalize_cell_by_type():
 
 
 def test_xlsx_with_a_wrong_stored_size_is_read_whole(tmp_path, checks):
-    data = xlsx_bytes([["镇街", "目标人群数", "检查人数"]] + [["浒山街道", i, i] for i in range(1, 18)],
-                      merge_title=False)
+    data = xlsx_bytes(
+        [["镇街", "目标人群数", "检查人数"]] + [["浒山街道", i, i] for i in range(1, 18)], merge_title=False
+    )
     import re
     import zipfile
 
@@ -204,8 +233,9 @@ def test_xlsx_with_a_wrong_stored_size_is_read_whole(tmp_path, checks):
 
 
 def test_excel_float_noise_is_dropped(tmp_path, checks):
-    data = xlsx_bytes([["镇街", "目标人群数", "检查人数"], ["浒山街道", 30.000000000000004, 0.1 + 0.2]],
-                      merge_title=False)
+    data = xlsx_bytes(
+        [["镇街", "目标人群数", "检查人数"], ["浒山街道", 30.000000000000004, 0.1 + 0.2]], merge_title=False
+    )
     table = read_file(write(tmp_path, "p.xlsx", data), checks)
     assert table.rows[0]["target_people"] == "30"
     assert table.rows[0]["checked_people"] == "0.3"
@@ -218,8 +248,16 @@ def test_unbalanced_quote_is_a_read_error(tmp_path, checks):
 
 
 def test_spaced_total_and_any_footer_line(tmp_path, checks):
-    data = xlsx_bytes([["镇街", "目标人群数", "检查人数"], ["浒山街道", 10, 9], ["合  计", 10, 9],
-                       ["填报日期：2024年1月5日"], ["审核：李四"]], merge_title=False)
+    data = xlsx_bytes(
+        [
+            ["镇街", "目标人群数", "检查人数"],
+            ["浒山街道", 10, 9],
+            ["合  计", 10, 9],
+            ["填报日期：2024年1月5日"],
+            ["审核：李四"],
+        ],
+        merge_title=False,
+    )
     table = read_file(write(tmp_path, "p.xlsx", data), checks)
     assert table.row_numbers == [2] and table.total_row_number == 3
 
@@ -235,8 +273,10 @@ def test_a_column_named_twice_is_refused(tmp_path, checks):
 
 def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path, registry):
     kindergartens = registry.extract("kindergartens")
-    data = ('幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数\n'
-            'K1,"甲园\n(分园)",龙山镇,公办,1\nK2,乙园,龙山镇,公办,2\n').encode()
+    data = (
+        "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数\n"
+        'K1,"甲园\n(分园)",龙山镇,公办,1\nK2,乙园,龙山镇,公办,2\n'
+    ).encode()
     table = read_file(write(tmp_path, "k.csv", data), kindergartens)
     assert table.row_numbers == [2, 3]
 
@@ -249,8 +289,9 @@ def columnar(monkeypatch):
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
-def test_column_wise_reader_gives_what_the_row_reader_gives(tmp_path, registry, sample_dir,
-                                                           encoding, monkeypatch):
+def test_column_wise_reader_gives_what_the_row_reader_gives(
+    tmp_path, registry, sample_dir, encoding, monkeypatch
+):
     from deptstats import readers
 
     used: list = []
@@ -258,11 +299,15 @@ def test_column_wise_reader_gives_what_the_row_reader_gives(tmp_path, registry, 
     monkeypatch.setattr(readers, "read_csv_columnar", lambda *a: used.append(real(*a)) or used[-1])
     for path in sorted(sample_dir.rglob("*.csv")):
         extract = registry.extract(path.stem.rsplit("_", 1)[0])
-        data = path.read_bytes().decode("utf-8-sig" if path.read_bytes()[:3] == b"\xef\xbb\xbf"
-                                        else ("utf-8" if _utf8(path) else "gb18030"))
+        data = path.read_bytes().decode(
+            "utf-8-sig"
+            if path.read_bytes()[:3] == b"\xef\xbb\xbf"
+            else ("utf-8" if _utf8(path) else "gb18030")
+        )
         pad = "," * (len(extract.columns) - 1)  # Excel pads every CSV row to the width
-        data = (data + f"\u3000{pad}\r\n{pad}\r\n合  计{pad}\r\n填报单位：市卫生健康局{pad}\r\n"
-                ).encode(encoding)
+        data = (data + f"\u3000{pad}\r\n{pad}\r\n合  计{pad}\r\n填报单位：市卫生健康局{pad}\r\n").encode(
+            encoding
+        )
         monkeypatch.setattr(TUNING, "fast_csv_bytes", 1 << 40)
         slow = read_file(write(tmp_path, path.name, data), extract)
         monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
@@ -310,29 +355,45 @@ def test_a_hidden_copy_beside_the_visible_sheet_is_refused_unread(tmp_path, chec
 
 def test_the_header_only_on_a_hidden_sheet_is_refused(tmp_path, checks):
     data = workbook([("说明", [["本表数据见下页"]], "visible"), ("Sheet2", REAL, "hidden")])
-    with pytest.raises(ReadError, match=r"the header is only on hidden sheet 'Sheet2'; hidden "
-                       r"sheets are never read.*unhide it or move the data to a visible sheet"):
+    with pytest.raises(
+        ReadError,
+        match=r"the header is only on hidden sheet 'Sheet2'; hidden "
+        r"sheets are never read.*unhide it or move the data to a visible sheet",
+    ):
         read_file(write(tmp_path, "p.xlsx", data), checks)
 
 
 def test_the_header_on_two_visible_sheets_is_refused(tmp_path, checks):
     data = workbook([("2023", REAL, "visible"), ("副本", [["标题"], *FORGED], "visible")])
-    with pytest.raises(ReadError, match=r"the header is on more than one visible sheet "
-                       r"\('2023' row 1, '副本' row 2\)"):
+    with pytest.raises(
+        ReadError,
+        match=r"the header is on more than one visible sheet "
+        r"\('2023' row 1, '副本' row 2\)",
+    ):
         read_file(write(tmp_path, "p.xlsx", data), checks)
 
 
 def test_the_visible_sheet_holding_the_header_is_read_wherever_it_is(tmp_path, checks):
-    data = workbook([("说明", [["填表说明"], ["本表数据见下页"]], "visible"),
-                     ("数据", REAL, "visible"), ("空白", [], "hidden")])
+    data = workbook(
+        [
+            ("说明", [["填表说明"], ["本表数据见下页"]], "visible"),
+            ("数据", REAL, "visible"),
+            ("空白", [], "hidden"),
+        ]
+    )
     table = read_file(write(tmp_path, "p.xlsx", data), checks)
     assert [r["checked_people"] for r in table.rows] == ["90", "150"]
     assert table.warnings == []
 
 
 def test_hidden_rows_and_columns_of_the_data_are_read_and_said(tmp_path, checks):
-    rows = [["2023年孕前优生健康检查"], ["镇街", "目标人群数", "检查人数"], ["浒山街道", 100, 90],
-            ["白沙路街道", 200, 150], ["龙山镇", 50, 40]]
+    rows = [
+        ["2023年孕前优生健康检查"],
+        ["镇街", "目标人群数", "检查人数"],
+        ["浒山街道", 100, 90],
+        ["白沙路街道", 200, 150],
+        ["龙山镇", 50, 40],
+    ]
     data = workbook([("Sheet1", rows, "visible")], hidden_rows=(1, 4), hidden_columns=("C",))
     table = read_file(write(tmp_path, "p.xlsx", data), checks)
     assert [r["checked_people"] for r in table.rows] == ["90", "150", "40"]  # still published
@@ -340,7 +401,8 @@ def test_hidden_rows_and_columns_of_the_data_are_read_and_said(tmp_path, checks)
         "p.xlsx: row 4 of sheet 'Sheet1' is hidden; its data is read and published all the "
         "same: unhide it to see what was sent",
         "p.xlsx: column C (检查人数) of sheet 'Sheet1' is hidden; its data is read and "
-        "published all the same: unhide it to see what was sent"]
+        "published all the same: unhide it to see what was sent",
+    ]
 
 
 def test_many_hidden_rows_are_counted_not_all_named(tmp_path, checks):
@@ -355,22 +417,33 @@ def test_many_hidden_rows_are_counted_not_all_named(tmp_path, checks):
 
 def test_a_json_key_given_twice_in_a_record_is_refused(tmp_path, registry):
     newborn = registry.extract("newborn_screening")
-    data = ('[{"镇街": "浒山街道", "活产数": 10, "遗传代谢病筛查数": 1, "听力筛查数": 1, '
-            '"先心病筛查数": 1, "严重致畸致残出生缺陷数": 0},'
-            '{"镇街": "龙山镇", "活产数": 378, "遗传代谢病筛查数": 1, "听力筛查数": 1, '
-            '"先心病筛查数": 1, "严重致畸致残出生缺陷数": 0, "活产数": 3780}]').encode()
+    data = (
+        '[{"镇街": "浒山街道", "活产数": 10, "遗传代谢病筛查数": 1, "听力筛查数": 1, '
+        '"先心病筛查数": 1, "严重致畸致残出生缺陷数": 0},'
+        '{"镇街": "龙山镇", "活产数": 378, "遗传代谢病筛查数": 1, "听力筛查数": 1, '
+        '"先心病筛查数": 1, "严重致畸致残出生缺陷数": 0, "活产数": 3780}]'
+    ).encode()
     with pytest.raises(ReadError) as error:
         read_file(write(tmp_path, "n.json", data), newborn)
-    assert str(error.value) == ("n.json: record 2 gives the key '活产数' twice (378, then 3780); "
-                                "a key given twice loses one of its values: keep one")
+    assert str(error.value) == (
+        "n.json: record 2 gives the key '活产数' twice (378, then 3780); "
+        "a key given twice loses one of its values: keep one"
+    )
 
 
-@pytest.mark.parametrize("document, where", [
-    ('{"records": [{"area": "a", "target_people": 1, "checked_people": 1}], "records": []}',
-     "the top-level object gives the key 'records' twice"),
-    ('[{"area": "a", "target_people": 1, "checked_people": 1, "备注": {"x": 1, "x": 2}}]',
-     "the object at record 1, inside '备注' gives the key 'x' twice (1, then 2)"),
-])
+@pytest.mark.parametrize(
+    "document, where",
+    [
+        (
+            '{"records": [{"area": "a", "target_people": 1, "checked_people": 1}], "records": []}',
+            "the top-level object gives the key 'records' twice",
+        ),
+        (
+            '[{"area": "a", "target_people": 1, "checked_people": 1, "备注": {"x": 1, "x": 2}}]',
+            "the object at record 1, inside '备注' gives the key 'x' twice (1, then 2)",
+        ),
+    ],
+)
 def test_a_json_key_given_twice_anywhere_is_refused(tmp_path, checks, document, where):
     with pytest.raises(ReadError, match=re.escape(where)):
         read_file(write(tmp_path, "p.json", document.encode()), checks)
@@ -381,13 +454,14 @@ def test_a_json_key_given_twice_anywhere_is_refused(tmp_path, checks, document, 
 
 def test_a_header_below_the_rows_searched_says_how_far_it_looked(tmp_path, checks, monkeypatch):
     lines = ["2023年孕前优生健康检查"] + [""] * 48 + ["镇街,目标人群数,检查人数", "浒山街道,1,1"]
-    says = ("required columns missing: 镇街 (area), 目标人群数 (target_people), 检查人数 "
-            "(checked_people). No row among the first 30 names any of them; the header must be "
-            "within the first 30 rows")
+    says = (
+        "required columns missing: 镇街 (area), 目标人群数 (target_people), 检查人数 "
+        "(checked_people). No row among the first 30 names any of them; the header must be "
+        "within the first 30 rows"
+    )
     with pytest.raises(ReadError, match=re.escape(says)):
         read_file(write(tmp_path, "p.csv", "\n".join(lines).encode()), checks)
-    data = xlsx_bytes([[cell] for cell in lines[:49]] + [REAL[0], ["浒山街道", 1, 1]],
-                      merge_title=False)
+    data = xlsx_bytes([[cell] for cell in lines[:49]] + [REAL[0], ["浒山街道", 1, 1]], merge_title=False)
     with pytest.raises(ReadError, match=re.escape(says)):
         read_file(write(tmp_path, "p.xlsx", data), checks)
     monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)  # the streaming reader hands it on
@@ -398,27 +472,33 @@ def test_a_header_below_the_rows_searched_says_how_far_it_looked(tmp_path, check
         read_file(csv_path, checks)
 
 
-@pytest.mark.parametrize("encoding, named", [
-    ("utf-16", "UTF-16 (little-endian), with a byte order mark"),
-    ("utf-16-le", "UTF-16 (little-endian)"), ("utf-16-be", "UTF-16 (big-endian)"),
-    ("utf-32", "UTF-32 (little-endian), with a byte order mark"),
-    ("utf-32-le", "UTF-32 (little-endian)"),
-])
-def test_wide_encodings_are_named_with_what_to_do(tmp_path, checks, encoding, named,
-                                                  monkeypatch):
+@pytest.mark.parametrize(
+    "encoding, named",
+    [
+        ("utf-16", "UTF-16 (little-endian), with a byte order mark"),
+        ("utf-16-le", "UTF-16 (little-endian)"),
+        ("utf-16-be", "UTF-16 (big-endian)"),
+        ("utf-32", "UTF-32 (little-endian), with a byte order mark"),
+        ("utf-32-le", "UTF-32 (little-endian)"),
+    ],
+)
+def test_wide_encodings_are_named_with_what_to_do(tmp_path, checks, encoding, named, monkeypatch):
     document = json.dumps([{"镇街": "浒山街道", "目标人群数": 10, "检查人数": 9}], ensure_ascii=False)
     with pytest.raises(ReadError) as error:
         read_file(write(tmp_path, "p.json", document.encode(encoding)), checks)
-    assert str(error.value) == (f"p.json: the file is text in {named}, which is not read; "
-                                "save it again as UTF-8")
+    assert str(error.value) == (
+        f"p.json: the file is text in {named}, which is not read; save it again as UTF-8"
+    )
     csv_path = write(tmp_path, "p.csv", (HEADER + ROWS).encode(encoding))
     for streamed in (False, True):
         monkeypatch.setattr(TUNING, "fast_csv_bytes", 0 if streamed else 1 << 40)
         with pytest.raises(ReadError) as error:
             list(iter_tables(csv_path, checks))
-        assert str(error.value) == (f"p.csv: the file is text in {named}, which is not read; "
-                                    'save it again as "CSV UTF-8 (comma delimited)" (Excel), '
-                                    "or as UTF-8 or GB18030 text")
+        assert str(error.value) == (
+            f"p.csv: the file is text in {named}, which is not read; "
+            'save it again as "CSV UTF-8 (comma delimited)" (Excel), '
+            "or as UTF-8 or GB18030 text"
+        )
 
 
 def test_a_stray_nul_in_a_cell_is_not_a_wide_encoding():
@@ -431,16 +511,25 @@ def test_a_stray_nul_in_a_cell_is_not_a_wide_encoding():
 CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 
 
-@pytest.mark.parametrize("data, says", [
-    (CFB + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 64
-     + "EncryptedPackage".encode("utf-16-le"),
-     "p.xlsx: the workbook is protected by a password (encrypted) and cannot be read; open it "
-     "in Excel, remove the password (File > Info > Protect Workbook > Encrypt with Password, "
-     "empty) and save it as .xlsx"),
-    (CFB + "Workbook".encode("utf-16-le"),
-     "p.xlsx: this is an old-format Excel 97-2003 workbook (.xls) or another Office file, not "
-     'an .xlsx; open it in Excel and save it as "Excel Workbook (*.xlsx)"'),
-])
+@pytest.mark.parametrize(
+    "data, says",
+    [
+        (
+            CFB
+            + "EncryptionInfo".encode("utf-16-le")
+            + b"\x00" * 64
+            + "EncryptedPackage".encode("utf-16-le"),
+            "p.xlsx: the workbook is protected by a password (encrypted) and cannot be read; open it "
+            "in Excel, remove the password (File > Info > Protect Workbook > Encrypt with Password, "
+            "empty) and save it as .xlsx",
+        ),
+        (
+            CFB + "Workbook".encode("utf-16-le"),
+            "p.xlsx: this is an old-format Excel 97-2003 workbook (.xls) or another Office file, not "
+            'an .xlsx; open it in Excel and save it as "Excel Workbook (*.xlsx)"',
+        ),
+    ],
+)
 def test_an_encrypted_or_old_format_workbook_says_which(tmp_path, checks, data, says):
     with pytest.raises(ReadError) as error:
         read_file(write(tmp_path, "p.xlsx", data), checks)

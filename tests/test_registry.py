@@ -11,7 +11,11 @@ from deptstats.registry import RegistryError, parse_registry, registry_path
 from tests.conftest import shared_file
 
 TYPE_WORDS = {
-    "id": "id", "text": "text", "area": "area", "count": "count", "date": "date",
+    "id": "id",
+    "text": "text",
+    "area": "area",
+    "count": "count",
+    "date": "date",
     "amount": "amount",
 }
 
@@ -47,7 +51,7 @@ def test_every_extract_of_the_dictionary_is_registered_with_its_columns(registry
                 assert column.type == TYPE_WORDS[word], (code, column_name)
             if kind.startswith("one of"):
                 assert column.type == "enum"
-                listed = re.findall(r"[^\s,]+", kind[len("one of"):].rstrip("."))
+                listed = re.findall(r"[^\s,]+", kind[len("one of") :].rstrip("."))
                 assert list(column.values) == listed, column_name
             if kind.startswith("是 or 否"):
                 assert column.type == "yesno"
@@ -85,12 +89,17 @@ def test_reference_rule_is_declared(registry):
     assert reference.extract == "childcare_institutions"
 
 
-@pytest.mark.parametrize("mutation, message", [
-    (('type = "count" }', 'type = "number" }'), "unknown type"),
-    (('department = "education"', 'department = "schools"'), "unknown department"),
-    (('rule = "not_greater", column = "checked_people"',
-      'rule = "not_greater", column = "checked"'), "unknown column"),
-])
+@pytest.mark.parametrize(
+    "mutation, message",
+    [
+        (('type = "count" }', 'type = "number" }'), "unknown type"),
+        (('department = "education"', 'department = "schools"'), "unknown department"),
+        (
+            ('rule = "not_greater", column = "checked_people"', 'rule = "not_greater", column = "checked"'),
+            "unknown column",
+        ),
+    ],
+)
 def test_inconsistent_registry_is_refused(mutation, message):
     text = registry_path().read_text(encoding="utf-8")
     assert mutation[0] in text

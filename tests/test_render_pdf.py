@@ -15,8 +15,7 @@ from tests.drafts import draft, loaded_warehouse
 
 MM = 72 / 25.4
 BODY_TOP, BODY_BOTTOM = 37 * MM, (37 + 225) * MM
-LINE = re.compile(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>',
-                  re.S)
+LINE = re.compile(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', re.S)
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +37,21 @@ def page_count(pdf) -> int:
 
 def lines_of(pdf, page: int) -> list[tuple[float, str]]:
     """(top, text) of each text line of a page."""
-    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox-layout",
-                          str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return [(float(m.group(2)), "".join(re.findall(r">([^<]*)</word>", m.group(5))))
-            for m in LINE.finditer(out)]
+    out = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-bbox-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [
+        (float(m.group(2)), "".join(re.findall(r">([^<]*)</word>", m.group(5)))) for m in LINE.finditer(out)
+    ]
 
 
 def test_pages_are_a4(pdf):
-    info = subprocess.run(["pdfinfo", "-l", "99", str(pdf)], capture_output=True, text=True,
-                          check=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", "-l", "99", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
     assert len(sizes) == page_count(pdf) >= 2
     for width, height in sizes:
@@ -66,8 +71,7 @@ def test_a_full_page_holds_22_body_lines_28_95pt_apart(pdf):
 
 
 def body_lines(pdf, page: int) -> list[tuple[float, str]]:
-    return [(top, text) for top, text in lines_of(pdf, page)
-            if BODY_TOP - 2 <= top < BODY_BOTTOM]
+    return [(top, text) for top, text in lines_of(pdf, page) if BODY_TOP - 2 <= top < BODY_BOTTOM]
 
 
 def test_page_one_shows_masthead_title_and_body_text(pdf):
@@ -93,14 +97,17 @@ def test_the_banji_is_at_the_foot_of_the_last_page(pdf):
 def horizontal_rules(pdf, page: int) -> list[tuple[int, int, int]]:
     """(y, first x, last x) in points of each pixel row of the page, rasterised at 72 dpi, that
     is dark over more than half the 版心's width: the rules."""
-    raster = subprocess.run(["pdftoppm", "-r", "72", "-f", str(page), "-l", str(page), "-gray",
-                             str(pdf)], capture_output=True, check=True).stdout
+    raster = subprocess.run(
+        ["pdftoppm", "-r", "72", "-f", str(page), "-l", str(page), "-gray", str(pdf)],
+        capture_output=True,
+        check=True,
+    ).stdout
     header, size, _depth, pixels = raster.split(b"\n", 3)
     assert header == b"P5"
     width, height = map(int, size.split())
     rules = []
     for y in range(height):
-        dark = [x for x, value in enumerate(pixels[y * width:(y + 1) * width]) if value < 128]
+        dark = [x for x, value in enumerate(pixels[y * width : (y + 1) * width]) if value < 128]
         if len(dark) > 156 * MM / 2:
             rules.append((y, dark[0], dark[-1]))
     return rules
@@ -108,7 +115,7 @@ def horizontal_rules(pdf, page: int) -> list[tuple[int, int, int]]:
 
 def test_the_banji_rules_run_the_full_width_of_the_text_block(pdf):
     rules = horizontal_rules(pdf, page_count(pdf))
-    assert len(rules) >= 3                       # above, between and below 抄送 and 印发
+    assert len(rules) >= 3  # above, between and below 抄送 and 印发
     for _, first, last in rules[-3:]:
         assert first == pytest.approx(28 * MM, abs=1.5)
         assert last == pytest.approx((28 + 156) * MM, abs=1.5)

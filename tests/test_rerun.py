@@ -29,26 +29,32 @@ def state(engine, registry, out: Path) -> dict[str, list[tuple]]:
             rows = conn.execute(select(*columns)).all()
             result[name] = sorted(tuple(map(repr, r)) for r in rows)
     # the draft as written, complete or not (a refused file leaves a figure missing)
-    result["draft"] = [(path.name, path.read_text(encoding="utf-8"))
-                       for path in sorted(out.glob("reply-2024-147*.md"))]
+    result["draft"] = [
+        (path.name, path.read_text(encoding="utf-8")) for path in sorted(out.glob("reply-2024-147*.md"))
+    ]
     return result
 
 
-def steps(engine, landing: Path, out: Path, registry, run_id: str = RUN
-          ) -> dict[str, callable]:
+def steps(engine, landing: Path, out: Path, registry, run_id: str = RUN) -> dict[str, callable]:
     def load(code):
         def run():
             # a refused file turns the task red; what it recorded is what counts here
             with contextlib.suppress(ExtractRejected):
                 nightly.load(engine, landing, code, run_id, registry=registry)
+
         return run
 
-    tasks = {"prepare_warehouse": lambda: nightly.prepare_warehouse(engine, registry),
-             "report_unrecognised_files":
-                 lambda: nightly.report_unrecognised_files(engine, landing, run_id, registry)}
+    tasks = {
+        "prepare_warehouse": lambda: nightly.prepare_warehouse(engine, registry),
+        "report_unrecognised_files": lambda: nightly.report_unrecognised_files(
+            engine, landing, run_id, registry
+        ),
+    }
     tasks |= {e.task_id: load(e.code) for e in registry.extracts}
-    tasks |= {"compute_indicators": lambda: nightly.compute_indicators(engine, registry),
-              "draft_reply": lambda: nightly.draft(engine, out, registry=registry)}
+    tasks |= {
+        "compute_indicators": lambda: nightly.compute_indicators(engine, registry),
+        "draft_reply": lambda: nightly.draft(engine, out, registry=registry),
+    }
     return tasks
 
 
@@ -69,8 +75,9 @@ def test_rerunning_each_task_changes_nothing(warehouse_url, registry, landing, t
         assert state(engine, registry, out) == clean, f"rerunning {task_id} changed the warehouse"
 
 
-def test_a_second_run_over_the_same_files_adds_only_its_outcome_rows(warehouse_url, registry,
-                                                                       landing, tmp_path):
+def test_a_second_run_over_the_same_files_adds_only_its_outcome_rows(
+    warehouse_url, registry, landing, tmp_path
+):
     """README: a rerun adds no row to the extract, publication, problem or figure tables; the
     per-run outcome log (delivery_outcome) records the run, one row per file it saw."""
     bad = landing / "education" / "kindergartens_2023.csv"
@@ -86,9 +93,18 @@ def test_a_second_run_over_the_same_files_adds_only_its_outcome_rows(warehouse_u
         run()
     after = table_counts(engine, registry)
     kept = {name for name in before if name != "delivery_outcome"}
-    assert {"delivery", "load_batch", "publication", "problem", "validation_run",
-            "validation_outcome", "indicator_value", "indicator_history",
-            "health_prepregnancy_checks", "education_kindergartens"} <= kept
+    assert {
+        "delivery",
+        "load_batch",
+        "publication",
+        "problem",
+        "validation_run",
+        "validation_outcome",
+        "indicator_value",
+        "indicator_history",
+        "health_prepregnancy_checks",
+        "education_kindergartens",
+    } <= kept
     assert {name: after[name] for name in kept} == {name: before[name] for name in kept}
     outcome = metadata_for(registry).tables["delivery_outcome"]
     with engine.connect() as conn:
@@ -101,8 +117,7 @@ def test_a_second_run_over_the_same_files_adds_only_its_outcome_rows(warehouse_u
 KG = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
 
 
-def test_readers_see_one_publication_or_the_other_without_waiting(warehouse_url, registry,
-                                                                  tmp_path):
+def test_readers_see_one_publication_or_the_other_without_waiting(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     relative = "education/kindergartens_2023.csv"
     versions = {
@@ -121,9 +136,16 @@ def test_readers_see_one_publication_or_the_other_without_waiting(warehouse_url,
         while not stop.is_set():
             started = time.monotonic()
             with reader.connect() as conn:
-                seen.add(tuple(conn.execute(text(
-                    "select count(*), sum(enrolled) from education_kindergartens "
-                    "where period = '2023'")).one()))
+                seen.add(
+                    tuple(
+                        conn.execute(
+                            text(
+                                "select count(*), sum(enrolled) from education_kindergartens "
+                                "where period = '2023'"
+                            )
+                        ).one()
+                    )
+                )
             slowest[0] = max(slowest[0], time.monotonic() - started)
 
     thread = threading.Thread(target=read)

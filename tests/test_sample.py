@@ -10,8 +10,11 @@ from deptstats.landing import scan
 
 
 def digests(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_command_twice_gives_the_same_bytes(tmp_path, capsys):
@@ -33,12 +36,12 @@ def test_formats_and_quirks_are_all_exercised(sample_dir):
     files = [p for p in sample_dir.rglob("*") if p.is_file()]
     assert {p.suffix for p in files} == {".csv", ".xlsx", ".json"}
     csv_heads = [p.read_bytes() for p in files if p.suffix == ".csv"]
-    assert any(b.startswith(b"\xef\xbb\xbf") for b in csv_heads)          # UTF-8 with BOM
+    assert any(b.startswith(b"\xef\xbb\xbf") for b in csv_heads)  # UTF-8 with BOM
     gb = [b for b in csv_heads if not b.startswith(b"\xef\xbb\xbf")]
-    assert any(_is_gb18030_only(b) for b in gb)                          # GB18030
+    assert any(_is_gb18030_only(b) for b in gb)  # GB18030
     text = "".join(b.decode("utf-8-sig", errors="ignore") for b in csv_heads)
-    assert "年" in text and "/" in text                                  # date forms
-    assert '"1,' in text or '"2,' in text or '"3,' in text              # thousands separators
+    assert "年" in text and "/" in text  # date forms
+    assert '"1,' in text or '"2,' in text or '"3,' in text  # thousands separators
     jsons = [p.read_text(encoding="utf-8") for p in files if p.suffix == ".json"]
     assert any(j.lstrip().startswith("[") for j in jsons)
     assert any('"records"' in j for j in jsons)
@@ -58,7 +61,7 @@ def test_xlsx_samples_have_title_total_and_footer_rows(sample_dir, registry):
 
     path = sample_dir / "health" / "childcare_institutions_2023.xlsx"
     table = read_file(path, registry.extract("childcare_institutions"))
-    assert table.row_numbers[0] == 4          # title, blank, header above
+    assert table.row_numbers[0] == 4  # title, blank, header above
     assert table.total_row is not None and table.total_row_number > table.row_numbers[-1]
     assert len(table.rows) == 149
 

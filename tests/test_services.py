@@ -22,16 +22,19 @@ METADATA_WITH_PASSWORD = f"postgresql://airflow:{SECRET}@127.0.0.1:5432/airflow"
 BROKER_WITH_PASSWORD = f"redis://:{SECRET}@127.0.0.1:6379/0"
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    (PG_WITH_PASSWORD, True),
-    (BROKER_WITH_PASSWORD, True),
-    ("postgresql://deptstats@127.0.0.1/warehouse?password=x", True),
-    ("postgresql://deptstats@127.0.0.1/warehouse", False),
-    ("postgresql://deptstats:@127.0.0.1/warehouse", False),
-    ("redis://127.0.0.1:6379/0", False),
-    ("warehouse.db", False),
-    ("sqlite:////tmp/warehouse.db", False),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (PG_WITH_PASSWORD, True),
+        (BROKER_WITH_PASSWORD, True),
+        ("postgresql://deptstats@127.0.0.1/warehouse?password=x", True),
+        ("postgresql://deptstats@127.0.0.1/warehouse", False),
+        ("postgresql://deptstats:@127.0.0.1/warehouse", False),
+        ("redis://127.0.0.1:6379/0", False),
+        ("warehouse.db", False),
+        ("sqlite:////tmp/warehouse.db", False),
+    ],
+)
 def test_a_password_is_found_where_a_url_can_carry_one(url, expected):
     assert has_password(url) is expected
 
@@ -61,13 +64,15 @@ def started_with(monkeypatch) -> list[Settings]:
     return seen
 
 
-@pytest.mark.parametrize(("option", "url", "told"), [
-    ("--warehouse", PG_WITH_PASSWORD, "$DEPTSTATS_WAREHOUSE"),
-    ("--metadata-db", METADATA_WITH_PASSWORD, "$DEPTSTATS_METADATA_DB"),
-    ("--broker", BROKER_WITH_PASSWORD, "$DEPTSTATS_BROKER"),
-])
-def test_a_password_on_the_command_line_is_refused(tmp_path, capsys, started_with, option, url,
-                                                   told):
+@pytest.mark.parametrize(
+    ("option", "url", "told"),
+    [
+        ("--warehouse", PG_WITH_PASSWORD, "$DEPTSTATS_WAREHOUSE"),
+        ("--metadata-db", METADATA_WITH_PASSWORD, "$DEPTSTATS_METADATA_DB"),
+        ("--broker", BROKER_WITH_PASSWORD, "$DEPTSTATS_BROKER"),
+    ],
+)
+def test_a_password_on_the_command_line_is_refused(tmp_path, capsys, started_with, option, url, told):
     with pytest.raises(SystemExit) as refused:
         main(["airflow", "up", "--home", str(tmp_path), option, url])
     message = str(refused.value.code)
@@ -76,8 +81,10 @@ def test_a_password_on_the_command_line_is_refused(tmp_path, capsys, started_wit
     assert started_with == []
 
 
-@pytest.mark.parametrize("command", [["figures"], ["load", "--landing", "."], ["db", "upgrade"],
-                                     ["problems"], ["draft", "--out", "x"]])
+@pytest.mark.parametrize(
+    "command",
+    [["figures"], ["load", "--landing", "."], ["db", "upgrade"], ["problems"], ["draft", "--out", "x"]],
+)
 def test_every_command_refuses_a_warehouse_password_on_its_command_line(command):
     with pytest.raises(SystemExit) as refused:
         main([*command, "--warehouse", PG_WITH_PASSWORD])
@@ -99,8 +106,12 @@ def test_passwords_come_from_the_environment_and_files(tmp_path, monkeypatch, st
     held.write_text(PG_WITH_PASSWORD + "\n", encoding="utf-8")
     monkeypatch.setenv("DEPTSTATS_METADATA_DB", METADATA_WITH_PASSWORD)
     monkeypatch.setenv("DEPTSTATS_BROKER", BROKER_WITH_PASSWORD)
-    assert main(["airflow", "up", "--home", str(tmp_path), "--warehouse-file", str(held),
-                 "--executor", "celery"]) == 0
+    assert (
+        main(
+            ["airflow", "up", "--home", str(tmp_path), "--warehouse-file", str(held), "--executor", "celery"]
+        )
+        == 0
+    )
     settings = started_with[0]
     assert settings.warehouse == PG_WITH_PASSWORD.replace("postgresql:", "postgresql+psycopg:")
     assert settings.metadata_db == METADATA_WITH_PASSWORD
@@ -108,18 +119,36 @@ def test_passwords_come_from_the_environment_and_files(tmp_path, monkeypatch, st
 
 
 def test_a_url_without_password_is_taken_from_the_command_line(tmp_path, started_with):
-    assert main(["airflow", "up", "--home", str(tmp_path), "--metadata-db",
-                 "postgresql://airflow@127.0.0.1/airflow"]) == 0
+    assert (
+        main(
+            [
+                "airflow",
+                "up",
+                "--home",
+                str(tmp_path),
+                "--metadata-db",
+                "postgresql://airflow@127.0.0.1/airflow",
+            ]
+        )
+        == 0
+    )
     assert started_with[0].metadata_db == "postgresql://airflow@127.0.0.1/airflow"
     assert started_with[0].broker == "redis://127.0.0.1:6379/0"
     assert started_with[0].warehouse == f"sqlite:///{tmp_path.resolve() / 'warehouse.db'}"
 
 
 def _celery(tmp_path: Path, workers: int = 2, port: int = 8080) -> Settings:
-    return Settings(home=tmp_path / "home", landing=tmp_path / "landing",
-                    warehouse=PG_WITH_PASSWORD, out=tmp_path / "out", port=port,
-                    metadata_db=METADATA_WITH_PASSWORD, executor="celery", workers=workers,
-                    broker=BROKER_WITH_PASSWORD)
+    return Settings(
+        home=tmp_path / "home",
+        landing=tmp_path / "landing",
+        warehouse=PG_WITH_PASSWORD,
+        out=tmp_path / "out",
+        port=port,
+        metadata_db=METADATA_WITH_PASSWORD,
+        executor="celery",
+        workers=workers,
+        broker=BROKER_WITH_PASSWORD,
+    )
 
 
 def test_no_component_command_line_carries_a_password(tmp_path, monkeypatch):
@@ -141,13 +170,11 @@ def test_no_component_command_line_carries_a_password(tmp_path, monkeypatch):
     monkeypatch.setattr("deptstats.schema.upgrade", lambda engine: None)
     settings = _celery(tmp_path)
     settings.home.mkdir()
-    env = airflow_services.services_environment(settings,
-                                                airflow_services.ensure_logins(settings.home))
+    env = airflow_services.services_environment(settings, airflow_services.ensure_logins(settings.home))
     migrate(settings, env)
     Services(settings, env).start()
     names = [command[3] if command[3] != "celery" else "worker" for command, _ in ran]
-    assert names == ["db", "api-server", "scheduler", "dag-processor", "triggerer", "worker",
-                     "worker"]
+    assert names == ["db", "api-server", "scheduler", "dag-processor", "triggerer", "worker", "worker"]
     for command, component_env in ran:
         assert not any(SECRET in part for part in command), command
         assert SECRET in component_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
@@ -173,8 +200,9 @@ def test_the_log_server_port_is_read_as_airflow_reads_it(tmp_path, monkeypatch):
     monkeypatch.delenv("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", raising=False)
     monkeypatch.delenv("AIRFLOW_CONFIG", raising=False)
     assert log_server_port(tmp_path) == 8793
-    (tmp_path / "airflow.cfg").write_text("[logging]\nlog_format = %(asctime)s\n"
-                                          "worker_log_server_port = 9001\n")
+    (tmp_path / "airflow.cfg").write_text(
+        "[logging]\nlog_format = %(asctime)s\nworker_log_server_port = 9001\n"
+    )
     assert log_server_port(tmp_path) == 9001
     monkeypatch.setenv("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", "9002")
     assert log_server_port(tmp_path) == 9002
@@ -207,7 +235,8 @@ def test_a_taken_log_server_port_is_one_plain_line(tmp_path, monkeypatch, capsys
     assert capsys.readouterr().err.splitlines() == [
         f"port {port} is in use, and the Celery workers' log server listens on it on every "
         f"address: free it or set [logging] worker_log_server_port "
-        f"(AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT) to a free port"]
+        f"(AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT) to a free port"
+    ]
 
 
 def test_a_free_log_server_port_lets_the_start_go_on(tmp_path, monkeypatch):
@@ -217,10 +246,8 @@ def test_a_free_log_server_port_lets_the_start_go_on(tmp_path, monkeypatch):
     with socket.socket() as held:
         held.bind(("0.0.0.0", 0))
         held.listen()
-        monkeypatch.setenv("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT",
-                           str(held.getsockname()[1]))
-        assert airflow_services.port_clash(_celery(tmp_path, workers=0,
-                                                   port=_free_port())) is None
+        monkeypatch.setenv("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", str(held.getsockname()[1]))
+        assert airflow_services.port_clash(_celery(tmp_path, workers=0, port=_free_port())) is None
 
 
 def _never(_settings):

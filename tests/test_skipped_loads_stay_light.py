@@ -31,7 +31,8 @@ def test_a_skipped_load_imports_neither_pandas_nor_gx(tmp_path, landing, registr
 
     ensure_schema(open_engine(url))
     assert not [o for o in load_all(open_engine(url), landing, registry) if o.status != "published"]
-    result = subprocess.run([sys.executable, "-c", SCRIPT, url, str(landing)], capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, url, str(landing)], capture_output=True, text=True, check=True
+    )
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report == {"statuses": ["skipped"], "heavy": []}

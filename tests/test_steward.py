@@ -63,7 +63,10 @@ def test_run_report_lists_refusals_first_with_each_problem(refused):
     published = [f for f in files if f["status"] == "published"]
     # the health extract's two periods and the kindergartens file of the other year
     assert sorted(f["extract"] for f in published) == [
-        "kindergartens", "prepregnancy_checks", "prepregnancy_checks"]
+        "kindergartens",
+        "prepregnancy_checks",
+        "prepregnancy_checks",
+    ]
     assert not any(f["problems"] for f in published)
 
 
@@ -72,8 +75,9 @@ def test_a_run_keeps_its_refusal_after_the_fix(refused, landing):
     fixed = landing / "education" / "kindergartens_2023.csv"
     fixed.write_bytes(fixed.read_bytes().replace(HOSTILE.encode(), "民办".encode()))
     nightly.load(refused, landing, "kindergartens", "manual__later")
-    first = {f["file"]: f["status"] for f in steward.run_report(refused, RUN)
-             if f["extract"] == "kindergartens"}
+    first = {
+        f["file"]: f["status"] for f in steward.run_report(refused, RUN) if f["extract"] == "kindergartens"
+    }
     later = {f["file"]: f["status"] for f in steward.run_report(refused, "manual__later")}
     assert first["education/kindergartens_2023.csv"] == "rejected"
     assert later["education/kindergartens_2023.csv"] == "published"
@@ -83,8 +87,7 @@ def test_a_task_cleared_within_its_run_replaces_what_it_said(refused, landing):
     fixed = landing / "education" / "kindergartens_2023.csv"
     fixed.write_bytes(fixed.read_bytes().replace(HOSTILE.encode(), "民办".encode()))
     nightly.load(refused, landing, "kindergartens", RUN)
-    rows = [f for f in steward.run_report(refused, RUN)
-            if f["file"] == "education/kindergartens_2023.csv"]
+    rows = [f for f in steward.run_report(refused, RUN) if f["file"] == "education/kindergartens_2023.csv"]
     # the refused content and the corrected content, each once
     assert sorted(f["status"] for f in rows) == ["published", "rejected"]
     assert rows[0]["sha256"] != rows[1]["sha256"]
@@ -100,18 +103,25 @@ def test_pages_escape_delivered_values_and_need_a_login(refused):
     assert page.status_code == 200
     assert "&lt;img src=x onerror=alert(1)&gt;" in page.text and HOSTILE not in page.text
     assert "education.kindergartens" in page.text
-    assert client.get(f"/runs/deptstats_nightly/{RUN}",
-                      headers={"X-Test-User": "outsider"}).status_code == 403
+    assert (
+        client.get(f"/runs/deptstats_nightly/{RUN}", headers={"X-Test-User": "outsider"}).status_code == 403
+    )
     listing = client.get("/deliveries", headers=headers)
     assert "education/kindergartens_2023.csv" in listing.text and "<script" not in listing.text
     body = client.get("/api/deliveries", params={"run_id": RUN}, headers=headers).json()
     refused_file = next(f for f in body if f["file"] == "education/kindergartens_2023.csv")
     assert {"file", "extract", "period", "status", "message", "problems"} <= set(refused_file)
-    assert set(refused_file["problems"][0]) >= {"row", "row_key", "column", "value",
-                                                "other_column", "other_value", "rule",
-                                                "severity"}
-    assert client.get("/api/deliveries", params={"run_id": "no-such-run"},
-                      headers=headers).json() == []
+    assert set(refused_file["problems"][0]) >= {
+        "row",
+        "row_key",
+        "column",
+        "value",
+        "other_column",
+        "other_value",
+        "rule",
+        "severity",
+    }
+    assert client.get("/api/deliveries", params={"run_id": "no-such-run"}, headers=headers).json() == []
 
 
 def test_long_values_are_cut_before_they_are_shown():

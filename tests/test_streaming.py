@@ -29,31 +29,33 @@ def loan_lines(registry, rows: int, faults: dict[int, str] | None = None) -> lis
     areas = registry.areas
     lines = [LOANS]
     for i in range(rows):
-        lines.append(f"L{i:06d},2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
-                     f"{areas[i % 17]},{2 + (i % 5 == 0)},{rng.randint(200, 1500) / 100},"
-                     f"{'是' if i % 7 else '否'}")
+        lines.append(
+            f"L{i:06d},2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
+            f"{areas[i % 17]},{2 + (i % 5 == 0)},{rng.randint(200, 1500) / 100},"
+            f"{'是' if i % 7 else '否'}"
+        )
     for index, line in (faults or {}).items():
         lines[index + 1] = line
     return lines
 
 
 LOAN_FAULTS = {
-    3: "L000003,2023-02-30,浒山街道,2,10,是",        # not a date
-    40: ",2023-03-01,浒山街道,2,10,是",              # empty id
-    41: "L000041,2023-03-01,火星镇,2,10,是",          # unknown area
-    900: "L000900,2022-12-31,浒山街道,2,10,是",       # outside the period
-    1500: "L000010,2023-03-01,浒山街道,2,10,是",      # the id of row 12, in another chunk
-    2100: "L002100,2023-03-01,浒山街道,,10,是",       # empty count
-    2101: "L002101,2023-03-01,浒山街道,1,abc,Y",      # three faults in one row
-    2999: "L000003,2023-03-01,浒山街道,2,10,是",      # the id of row 5 again, last chunk
+    3: "L000003,2023-02-30,浒山街道,2,10,是",  # not a date
+    40: ",2023-03-01,浒山街道,2,10,是",  # empty id
+    41: "L000041,2023-03-01,火星镇,2,10,是",  # unknown area
+    900: "L000900,2022-12-31,浒山街道,2,10,是",  # outside the period
+    1500: "L000010,2023-03-01,浒山街道,2,10,是",  # the id of row 12, in another chunk
+    2100: "L002100,2023-03-01,浒山街道,,10,是",  # empty count
+    2101: "L002101,2023-03-01,浒山街道,1,abc,Y",  # three faults in one row
+    2999: "L000003,2023-03-01,浒山街道,2,10,是",  # the id of row 5 again, last chunk
 }
 
 
 def findings(report):
-    problems = sorted((p.severity, p.rule, p.row or 0, p.column or "", p.value or "")
-                      for p in report.problems)
-    outcomes = [(o.rule, o.success, o.unexpected_count, o.element_count)
-                for o in report.outcomes]
+    problems = sorted(
+        (p.severity, p.rule, p.row or 0, p.column or "", p.value or "") for p in report.problems
+    )
+    outcomes = [(o.rule, o.success, o.unexpected_count, o.element_count) for o in report.outcomes]
     return problems, outcomes
 
 
@@ -81,8 +83,7 @@ def evaluation(request, monkeypatch):
 
 
 @pytest.mark.parametrize("together", [1, 2, 0], ids=["each", "in twos", "all at the end"])
-def test_chunks_find_exactly_what_the_whole_file_finds(tmp_path, registry, evaluation,
-                                                       monkeypatch, together):
+def test_chunks_find_exactly_what_the_whole_file_finds(tmp_path, registry, evaluation, monkeypatch, together):
     """Chunks checked one by one or in groups (see TUNING.check_rows)."""
     extract, period = registry.extract("multi_child_loans"), parse_period("2023")
     lines = loan_lines(registry, 3000, LOAN_FAULTS)
@@ -103,29 +104,34 @@ def test_chunks_find_exactly_what_the_whole_file_finds(tmp_path, registry, evalu
     assert len(report.errors) == 12
 
 
-def test_rules_about_the_whole_file_see_every_chunk(tmp_path, registry, evaluation,
-                                                    monkeypatch):
+def test_rules_about_the_whole_file_see_every_chunk(tmp_path, registry, evaluation, monkeypatch):
     """Area once per file, every area present, and the total row, with 17 areas in 4 chunks."""
     extract, period = registry.extract("prepregnancy_checks"), parse_period("2023")
     monkeypatch.setattr(TUNING, "tail_rows", 2)  # where the total row is looked for
     areas = list(registry.areas)
     rows = [f"{area},100,{50 + i}" for i, area in enumerate(areas)]
     total = 100 * 17, sum(50 + i for i in range(17))
-    clean = write_csv(tmp_path / "a", "health/prepregnancy_checks_2023.csv",
-                      [CHECKS, *rows, f"合计,{total[0]},{total[1]}"])
+    clean = write_csv(
+        tmp_path / "a", "health/prepregnancy_checks_2023.csv", [CHECKS, *rows, f"合计,{total[0]},{total[1]}"]
+    )
     report, chunks = streamed(clean, extract, period, registry, 5, monkeypatch)
     assert chunks == 4
     assert report.problems == []
 
     faulty = [*rows[:-1], rows[0].replace(",50", ",60")]  # the last area missing, the first twice
-    bad = write_csv(tmp_path / "b", "health/prepregnancy_checks_2023.csv",
-                    [CHECKS, *faulty, f"合计,{total[0]},{total[1]}"])
+    bad = write_csv(
+        tmp_path / "b",
+        "health/prepregnancy_checks_2023.csv",
+        [CHECKS, *faulty, f"合计,{total[0]},{total[1]}"],
+    )
     whole, _ = validate(extract, period, read_file(bad, extract), registry)
     report, _ = streamed(bad, extract, period, registry, 5, monkeypatch)
     assert findings(report) == findings(whole)
     rules = {p.rule for p in report.problems}
-    assert any(r.startswith("every area of the reference list should be present; missing: "
-                            + areas[-1]) for r in rules)
+    assert any(
+        r.startswith("every area of the reference list should be present; missing: " + areas[-1])
+        for r in rules
+    )
     assert any("may appear at most once" in r for r in rules)
     assert any(r.startswith("the total row gives") for r in rules)
 
@@ -139,8 +145,9 @@ def chunked(monkeypatch):
     monkeypatch.setattr(TUNING, "check_rows", 800)
 
 
-def test_a_streamed_load_publishes_what_a_whole_load_publishes(warehouse_url, registry,
-                                                               tmp_path, monkeypatch):
+def test_a_streamed_load_publishes_what_a_whole_load_publishes(
+    warehouse_url, registry, tmp_path, monkeypatch
+):
     lines = loan_lines(registry, 1500)
     write_csv(tmp_path / "whole", "housing_fund/multi_child_loans_2023.csv", lines)
     # the same rows with other line ends: other bytes, so a re-delivery, not a skip
@@ -153,8 +160,7 @@ def test_a_streamed_load_publishes_what_a_whole_load_publishes(warehouse_url, re
 
     monkeypatch.setattr(TUNING, "fast_csv_bytes", 0)
     monkeypatch.setattr(TUNING, "chunk_rows", 400)
-    outcome = load_extract(engine, tmp_path / "streamed", "multi_child_loans", "r2",
-                           registry)[0]
+    outcome = load_extract(engine, tmp_path / "streamed", "multi_child_loans", "r2", registry)[0]
     assert (outcome.status, outcome.rows) == ("published", 1500)
     assert outcome.sha256 != whole.sha256
     published = snapshot(engine, "housing_fund_multi_child_loans", registry, "2023")
@@ -164,8 +170,7 @@ def test_a_streamed_load_publishes_what_a_whole_load_publishes(warehouse_url, re
     assert {r[2] for r in published} == {outcome.batch_id}
 
 
-def test_a_fault_in_a_late_chunk_keeps_the_earlier_publication(warehouse_url, registry,
-                                                                tmp_path, chunked):
+def test_a_fault_in_a_late_chunk_keeps_the_earlier_publication(warehouse_url, registry, tmp_path, chunked):
     landing = tmp_path / "landing"
     relative = "housing_fund/multi_child_loans_2023.csv"
     write_csv(landing, relative, loan_lines(registry, 1000))
@@ -195,8 +200,9 @@ def test_a_fault_in_a_late_chunk_keeps_the_earlier_publication(warehouse_url, re
         assert after[name] == counts[name]
 
 
-def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(warehouse_url, registry,
-                                                                 tmp_path, chunked, monkeypatch):
+def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(
+    warehouse_url, registry, tmp_path, chunked, monkeypatch
+):
     """The column-wise reader gives up at row 1202, after chunks were written; the load starts
     again with the row-by-row reader, and the result is the one that reader gives."""
     from deptstats import loading
@@ -204,8 +210,9 @@ def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(warehouse_url, 
     monkeypatch.setattr(TUNING, "block_bytes", 4096)  # so that chunks come before row 1202
     starts = []
     start = loading._start
-    monkeypatch.setattr(loading, "_start", lambda *a, **k: starts.append(k.get("whole", False))
-                        or start(*a, **k))
+    monkeypatch.setattr(
+        loading, "_start", lambda *a, **k: starts.append(k.get("whole", False)) or start(*a, **k)
+    )
     landing = tmp_path / "landing"
     lines = loan_lines(registry, 1500, {1200: "L001200,2023-03-01,浒山街道,2,10,是,extra"})
     write_csv(landing, "housing_fund/multi_child_loans_2023.csv", lines)
@@ -217,8 +224,9 @@ def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(warehouse_url, 
     assert starts == [False, True]  # streamed first, then read again whole
 
 
-def test_a_streamed_file_with_bad_cells_is_refused_with_every_fault(warehouse_url, registry,
-                                                                    tmp_path, chunked):
+def test_a_streamed_file_with_bad_cells_is_refused_with_every_fault(
+    warehouse_url, registry, tmp_path, chunked
+):
     """Cells no writer can store (2.5 children, an amount 'abc', 2023-02-30) are written empty
     until the checks catch up with them: a refusal naming them, not a crash."""
     landing = tmp_path / "landing"
@@ -239,8 +247,7 @@ def test_a_streamed_file_with_bad_cells_is_refused_with_every_fault(warehouse_ur
     assert snapshot(engine, "housing_fund_multi_child_loans", registry, "2023") == before
 
 
-def test_total_and_footer_rows_before_trailing_blank_lines_are_found(tmp_path, registry,
-                                                                      monkeypatch):
+def test_total_and_footer_rows_before_trailing_blank_lines_are_found(tmp_path, registry, monkeypatch):
     """Excel pads a sheet saved as CSV with comma-only lines; the total and footer rows above
     them are still the tail, however many there are."""
     extract = registry.extract("multi_child_loans")
@@ -262,7 +269,8 @@ def test_total_and_footer_rows_before_trailing_blank_lines_are_found(tmp_path, r
 
 
 def test_a_cell_the_checks_let_through_but_no_writer_can_store_publishes_nothing(
-        warehouse_url, registry, tmp_path, chunked, monkeypatch):
+    warehouse_url, registry, tmp_path, chunked, monkeypatch
+):
     """Chunks are written before they are checked, a cell the database cannot take as NULL.
     Should a rule ever let such a cell through, the audit refuses to publish."""
     from deptstats.bookkeeping import AuditFailed
@@ -275,8 +283,11 @@ def test_a_cell_the_checks_let_through_but_no_writer_can_store_publishes_nothing
 
     monkeypatch.setattr(file_validation, "build_checks", without_amount_rules)
     landing = tmp_path / "landing"
-    write_csv(landing, "housing_fund/multi_child_loans_2023.csv",
-              loan_lines(registry, 1000, {600: "L000600,2023-03-01,浒山街道,2,abc,是"}))
+    write_csv(
+        landing,
+        "housing_fund/multi_child_loans_2023.csv",
+        loan_lines(registry, 1000, {600: "L000600,2023-03-01,浒山街道,2,abc,是"}),
+    )
     engine = open_engine(warehouse_url)
     with pytest.raises(AuditFailed, match="1 cell"):
         load_extract(engine, landing, "multi_child_loans", "r1", registry)
@@ -296,7 +307,7 @@ def test_uniqueness_codes_are_equal_exactly_for_equal_values(monkeypatch, parts_
     rng = random.Random(7)
     pool = ["L1", "L2", "a", "贷款001", "贷款002", "x" * 40, "ab", "b"] + [f"GJJ{i}" for i in range(50)]
     values = [rng.choice([*pool, None]) for _ in range(3000)]
-    chunks = [pa.array(values[i:i + 700], pa.large_string()) for i in range(0, 3000, 700)]
+    chunks = [pa.array(values[i : i + 700], pa.large_string()) for i in range(0, 3000, 700)]
     codes = exact_codes(chunks)
     assert len(codes) == len(values)
     assert [v is None for v in values] == np.isnan(np.asarray(codes, dtype=float)).tolist()
@@ -313,13 +324,17 @@ def test_uniqueness_codes_are_equal_exactly_for_equal_values(monkeypatch, parts_
 
 @pytest.mark.parametrize("amount", ["1e30", "1.5E+20", "1234567890123456789"])
 def test_an_amount_too_large_for_the_warehouse_is_refused_not_a_crash(
-        warehouse_url, registry, tmp_path, chunked, amount):
+    warehouse_url, registry, tmp_path, chunked, amount
+):
     """NUMERIC(24, 6) holds 18 digits before the point: a larger amount, in any notation, is
     a refusal naming the cell (its chunk is written before it is checked, so the writer must
     not hand the database a value it cannot take)."""
     landing = tmp_path / "landing"
-    write_csv(landing, "housing_fund/multi_child_loans_2023.csv",
-              loan_lines(registry, 1000, {600: f"L000600,2023-03-01,浒山街道,2,{amount},是"}))
+    write_csv(
+        landing,
+        "housing_fund/multi_child_loans_2023.csv",
+        loan_lines(registry, 1000, {600: f"L000600,2023-03-01,浒山街道,2,{amount},是"}),
+    )
     engine = open_engine(warehouse_url)
     with pytest.raises(ExtractRejected) as rejected:
         load_extract(engine, landing, "multi_child_loans", "r1", registry)

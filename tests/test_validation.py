@@ -66,10 +66,12 @@ BAD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("code, index, column, value, rule", BAD_ROWS,
-                         ids=[f"{b[0]}-{b[2]}" for b in BAD_ROWS])
+@pytest.mark.parametrize(
+    "code, index, column, value, rule", BAD_ROWS, ids=[f"{b[0]}-{b[2]}" for b in BAD_ROWS]
+)
 def test_a_bad_row_is_an_error_naming_row_column_value_and_rule(
-        sample_dir, registry, code, index, column, value, rule):
+    sample_dir, registry, code, index, column, value, rule
+):
     extract = registry.extract(code)
     path, period, table = sample_table(sample_dir, extract)
     table = copy.deepcopy(table)

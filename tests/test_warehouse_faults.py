@@ -35,9 +35,13 @@ REDELIVERED = "education/kindergartens_2023.csv"
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "deptstats.cli", *args], capture_output=True,
-                          text=True, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(SRC), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "deptstats.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(SRC), **(env or {})},
+    )
 
 
 def one_plain_line(stderr: str) -> str:
@@ -71,10 +75,22 @@ def published(url: str) -> tuple[list[tuple], list[tuple]]:
     tables = metadata_for().tables
     engine = open_engine(url, write=False)
     with engine.connect() as conn:
-        state = ([tuple(r) for r in conn.execute(select(tables["publication"]).order_by(
-                     tables["publication"].c.extract, tables["publication"].c.period))],
-                 [tuple(r) for r in conn.execute(select(tables["education_kindergartens"])
-                                                 .order_by("period", "source_row"))])
+        state = (
+            [
+                tuple(r)
+                for r in conn.execute(
+                    select(tables["publication"]).order_by(
+                        tables["publication"].c.extract, tables["publication"].c.period
+                    )
+                )
+            ],
+            [
+                tuple(r)
+                for r in conn.execute(
+                    select(tables["education_kindergartens"]).order_by("period", "source_row")
+                )
+            ],
+        )
     engine.dispose()
     return state
 
@@ -122,15 +138,22 @@ def test_sqlite_warehouse_locked_past_the_busy_timeout(loaded, kg_landing):
     other = sqlite3.connect(make_url(loaded).database, isolation_level=None)
     other.execute("begin immediate")  # another writer that does not let go
     try:
-        done = run_cli("load", "--landing", str(kg_landing), "--warehouse", loaded,
-                       env={"DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS": "300"})
+        done = run_cli(
+            "load",
+            "--landing",
+            str(kg_landing),
+            "--warehouse",
+            loaded,
+            env={"DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS": "300"},
+        )
     finally:
         other.rollback()
         other.close()
     assert done.returncode == EXIT_WAREHOUSE_FAULT
     line = one_plain_line(done.stderr)
-    assert ("is locked by another process past the busy timeout of 0.3 s "
-            "(DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS)") in line
+    assert (
+        "is locked by another process past the busy timeout of 0.3 s (DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS)"
+    ) in line
     assert published(loaded) == before
 
 
@@ -145,14 +168,17 @@ def test_full_sqlite_warehouse(loaded, kg_landing, monkeypatch, capsys):
 
         @event.listens_for(engine, "connect")
         def cap(dbapi_connection, _record):
-            dbapi_connection.execute("pragma max_page_count = "
-                                     f"{dbapi_connection.execute('pragma page_count').fetchone()[0]}")
+            dbapi_connection.execute(
+                f"pragma max_page_count = {dbapi_connection.execute('pragma page_count').fetchone()[0]}"
+            )
+
         return engine
 
     monkeypatch.setattr(warehouse, "open_engine", capped)
     with (kg_landing / REDELIVERED).open("a", encoding="utf-8") as grown:  # rows need new pages
-        grown.writelines(f"YE{n},慈溪市浒山街道幼儿园{n},浒山街道,公办,{n % 300}\r\n"
-                         for n in range(1000, 4000))
+        grown.writelines(
+            f"YE{n},慈溪市浒山街道幼儿园{n},浒山街道,公办,{n % 300}\r\n" for n in range(1000, 4000)
+        )
     code = cli.main(["load", "--landing", str(kg_landing), "--warehouse", loaded])
     assert code == EXIT_WAREHOUSE_FAULT
     err = capsys.readouterr().err
@@ -208,9 +234,12 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
     ensure_schema(open_engine(url))
     read_end, write_end = os.pipe()
     os.close(read_end)
-    child = subprocess.Popen([sys.executable, "-m", "deptstats.cli", "figures", "--warehouse",
-                              url], stdout=write_end, stderr=subprocess.PIPE,
-                             env={**os.environ, "PYTHONPATH": str(SRC)})
+    child = subprocess.Popen(
+        [sys.executable, "-m", "deptstats.cli", "figures", "--warehouse", url],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
     os.close(write_end)
     _, err = child.communicate(timeout=300)
     assert child.returncode == 141
@@ -236,9 +265,9 @@ def test_connection_terminated_mid_load(loaded, kg_landing, postgres_admin, monk
         def terminate(conn, _cursor, statement, *_rest):
             if statement.lstrip().upper().startswith("INSERT INTO LOAD_BATCH"):
                 pid = conn.connection.dbapi_connection.info.backend_pid
-                with psycopg.connect(postgres_admin.replace("+psycopg", ""),
-                                     autocommit=True) as admin:
+                with psycopg.connect(postgres_admin.replace("+psycopg", ""), autocommit=True) as admin:
                     admin.execute("select pg_terminate_backend(%s)", (pid,))
+
         return engine
 
     monkeypatch.setattr(warehouse, "open_engine", terminated_at_the_batch)
@@ -247,8 +276,10 @@ def test_connection_terminated_mid_load(loaded, kg_landing, postgres_admin, monk
     code = cli.main(["load", "--landing", str(kg_landing)])
     assert code == EXIT_WAREHOUSE_FAULT
     line = one_plain_line(capsys.readouterr().err)
-    assert ("closed the connection: an administrator or a shutdown ended the session" in line
-            or "lost its connection" in line), line
+    assert (
+        "closed the connection: an administrator or a shutdown ended the session" in line
+        or "lost its connection" in line
+    ), line
     assert f"nothing of {REDELIVERED} was published" in line
     assert "postgresql+psycopg://root:***@" in line
     monkeypatch.undo()
@@ -267,8 +298,9 @@ def test_dropped_database(postgres_admin):
 
 
 @pytest.mark.parametrize("warehouse_url", ["postgres"], indirect=True)
-def test_a_held_period_fails_retryably_naming_the_holder(warehouse_url, small_landing, registry,
-                                                        monkeypatch, capsys):
+def test_a_held_period_fails_retryably_naming_the_holder(
+    warehouse_url, small_landing, registry, monkeypatch, capsys
+):
     holder = open_engine(warehouse_url, application_name="deptstats load holder-run")
     holding = holder.connect()
     transaction = holding.begin()
@@ -290,10 +322,16 @@ def test_a_held_period_fails_retryably_naming_the_holder(warehouse_url, small_la
     assert "nothing of education/kindergartens_2022.xlsx was published" in line
     engine = open_engine(warehouse_url)
     with engine.connect() as conn:
-        assert conn.execute(text("select count(*) from publication where extract = "
-                                 "'kindergartens'")).scalar_one() == 0
-        assert conn.execute(text("select count(*) from delivery where file like "
-                                 "'education/%'")).scalar_one() == 0
+        assert (
+            conn.execute(
+                text("select count(*) from publication where extract = 'kindergartens'")
+            ).scalar_one()
+            == 0
+        )
+        assert (
+            conn.execute(text("select count(*) from delivery where file like 'education/%'")).scalar_one()
+            == 0
+        )
     engine.dispose()
 
 
@@ -304,9 +342,14 @@ def test_two_loads_of_one_landing_at_once(warehouse_url, small_landing, tmp_path
     """Both end well; every file is recorded once and loaded once; the figures are those of
     one load."""
     loads: list[subprocess.CompletedProcess] = []
-    threads = [threading.Thread(target=lambda: loads.append(run_cli(
-        "load", "--landing", str(small_landing), "--warehouse", warehouse_url)))
-        for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=lambda: loads.append(
+                run_cli("load", "--landing", str(small_landing), "--warehouse", warehouse_url)
+            )
+        )
+        for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -317,12 +360,15 @@ def test_two_loads_of_one_landing_at_once(warehouse_url, small_landing, tmp_path
     engine = open_engine(warehouse_url, write=False)
     with engine.connect() as conn:
         deliveries = conn.execute(text("select file, count(*) from delivery group by file")).all()
-        batches = conn.execute(text("select d.file, count(b.batch_id) from delivery d left join "
-                                    "load_batch b on b.delivery_id = d.delivery_id "
-                                    "group by d.file")).all()
+        batches = conn.execute(
+            text(
+                "select d.file, count(b.batch_id) from delivery d left join "
+                "load_batch b on b.delivery_id = d.delivery_id "
+                "group by d.file"
+            )
+        ).all()
         publications = conn.execute(text("select count(*) from publication")).scalar_one()
-    files = sorted(p.relative_to(small_landing).as_posix()
-                   for p in small_landing.rglob("*") if p.is_file())
+    files = sorted(p.relative_to(small_landing).as_posix() for p in small_landing.rglob("*") if p.is_file())
     assert sorted(f for f, _ in deliveries) == files
     assert {n for _, n in deliveries} == {1}
     assert dict(batches) == {f: 0 if f.endswith("unknown_2023.csv") else 1 for f in files}
@@ -332,6 +378,7 @@ def test_two_loads_of_one_landing_at_once(warehouse_url, small_landing, tmp_path
     shutil.copytree(small_landing, tmp_path / "again")
     assert cli.main(["load", "--landing", str(tmp_path / "again"), "--warehouse", once]) == 1
     keys = ("indicator", "period", "area", "value", "display", "status", "file", "sha256")
-    assert ([{k: r[k] for k in keys} for r in figures(engine)]
-            == [{k: r[k] for k in keys} for r in figures(open_engine(once, write=False))])
+    assert [{k: r[k] for k in keys} for r in figures(engine)] == [
+        {k: r[k] for k in keys} for r in figures(open_engine(once, write=False))
+    ]
     engine.dispose()

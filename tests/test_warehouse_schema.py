@@ -45,8 +45,7 @@ def _empty(request, tmp_path):
         drop_pg_database(admin, name)
 
 
-parametrize_backends = pytest.mark.parametrize("empty_url", ["sqlite", "postgres"],
-                                               indirect=True)
+parametrize_backends = pytest.mark.parametrize("empty_url", ["sqlite", "postgres"], indirect=True)
 
 
 def test_head_is_the_last_revision():
@@ -67,8 +66,7 @@ def test_upgrade_from_empty_gives_the_declared_model(empty_url, registry):
 
 @pytest.mark.parametrize("start", REVISIONS[:-1])
 @parametrize_backends
-def test_upgrade_from_every_earlier_revision_keeps_the_data(empty_url, start, registry,
-                                                             sample_dir):
+def test_upgrade_from_every_earlier_revision_keeps_the_data(empty_url, start, registry, sample_dir):
     engine = open_engine(empty_url)
     upgrade(engine, start)
     assert current_revision(engine) == start
@@ -123,12 +121,15 @@ def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded):
     engine = open_engine(loaded)
     down_and_up_again(engine, "0005")
     with engine.connect() as conn:
-        values = conn.execute(text(
-            "select batch_id, indicator, coalesce(area, ''), display from indicator_value "
-            "order by 1, 2, 3")).all()
-        history = conn.execute(text(
-            "select batch_id, indicator, area_key, display from indicator_history "
-            "order by 1, 2, 3")).all()
+        values = conn.execute(
+            text(
+                "select batch_id, indicator, coalesce(area, ''), display from indicator_value "
+                "order by 1, 2, 3"
+            )
+        ).all()
+        history = conn.execute(
+            text("select batch_id, indicator, area_key, display from indicator_history order by 1, 2, 3")
+        ).all()
     assert len(values) > 900 and history == values
 
 
@@ -137,16 +138,22 @@ def test_0007_keeps_earlier_problems_with_null_key_and_other_column(loaded):
     problems recorded after it fill them."""
     engine = open_engine(loaded)
     with engine.connect() as conn:
-        before = conn.execute(text(
-            "select problem_id, row_number, column_name, value, row_key from problem "
-            "where severity = 'error'")).all()
+        before = conn.execute(
+            text(
+                "select problem_id, row_number, column_name, value, row_key from problem "
+                "where severity = 'error'"
+            )
+        ).all()
     assert [(r.column_name, r.value) for r in before] == [("ownership", "公私合办")]
     assert before[0].row_key is not None
     down_and_up_again(engine, "0006")
     with engine.connect() as conn:
-        after = conn.execute(text(
-            "select problem_id, row_number, column_name, value, row_key, other_column, "
-            "other_value from problem where severity = 'error'")).all()
+        after = conn.execute(
+            text(
+                "select problem_id, row_number, column_name, value, row_key, other_column, "
+                "other_value from problem where severity = 'error'"
+            )
+        ).all()
     assert [tuple(r) for r in after] == [(*before[0][:4], None, None, None)]
 
 
@@ -177,9 +184,14 @@ def test_the_documented_queries_run(loaded):
             rows = conn.execute(text(sql)).all()
             assert rows, title
     with engine.connect() as conn:
-        reply = dict(conn.execute(text(
-            "select indicator, display from mart_indicator_value "
-            "where is_citywide = 1 and period = '2023'")).all())
+        reply = dict(
+            conn.execute(
+                text(
+                    "select indicator, display from mart_indicator_value "
+                    "where is_citywide = 1 and period = '2023'"
+                )
+            ).all()
+        )
         assert reply["health.prepregnancy_check_rate"] == "84.18%"
         problems = conn.execute(text("select value from mart_problem where severity = 'error'"))
         assert [r[0] for r in problems] == ["公私合办"]
@@ -223,9 +235,11 @@ def test_the_nightly_dag_refuses_a_warehouse_that_is_behind(empty_url, monkeypat
     engine = open_engine(empty_url)
     upgrade(engine, REVISIONS[-2])
     monkeypatch.setenv("AIRFLOW_CONN_DEPTSTATS_WAREHOUSE", connection_json(empty_url))
-    with pytest.raises(AirflowFailException,
-                       match=f"at revision {REVISIONS[-2]} but this version of deptstats writes "
-                             f"revision {REVISIONS[-1]}: run `deptstats db upgrade"):
+    with pytest.raises(
+        AirflowFailException,
+        match=f"at revision {REVISIONS[-2]} but this version of deptstats writes "
+        f"revision {REVISIONS[-1]}: run `deptstats db upgrade",
+    ):
         airflow_tasks.prepare_warehouse()
     upgrade(engine)
     assert airflow_tasks.prepare_warehouse() == REVISIONS[-1]

@@ -47,9 +47,11 @@ def queue_name(settings: Settings) -> str:
 
 def celery_environment(settings: Settings) -> dict[str, str]:
     if not settings.metadata_db or make_url(settings.metadata_db).get_backend_name() == "sqlite":
-        raise ValueError("the Celery executor needs a PostgreSQL metadata database "
-                         "(--metadata-db postgresql://user@host/airflow): workers on other "
-                         "machines share it")
+        raise ValueError(
+            "the Celery executor needs a PostgreSQL metadata database "
+            "(--metadata-db postgresql://user@host/airflow): workers on other "
+            "machines share it"
+        )
     from deptstats.airflow_services import metadata_urls
 
     backend, _ = metadata_urls(settings.metadata_db)
@@ -92,9 +94,17 @@ def workers(settings: Settings) -> list[Component]:
     found = []
     for number in range(1, settings.workers + 1):
         name = f"worker-{number}"
-        command = [sys.executable, "-m", "airflow", "celery", "worker",
-                   "--celery-hostname", _named(name),
-                   "--queues", queue_name(settings)]
+        command = [
+            sys.executable,
+            "-m",
+            "airflow",
+            "celery",
+            "worker",
+            "--celery-hostname",
+            _named(name),
+            "--queues",
+            queue_name(settings),
+        ]
         if number > 1:
             command.append("--skip-serve-logs")  # worker-1 serves this machine's log folder
         found.append(Component(name, command, {WORKER_NAME: name}))

@@ -16,21 +16,22 @@ from deptstats.paths import project_home
 DAG_ID = "deptstats_nightly"
 
 
-def airflow_environment(airflow_home: Path, landing: Path, warehouse: str, out: Path
-                        ) -> dict[str, str]:
+def airflow_environment(airflow_home: Path, landing: Path, warehouse: str, out: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(airflow_home.resolve()),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(project_home() / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(project_home() / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
-        "AIRFLOW_CONN_DEPTSTATS_WAREHOUSE": connection_json(warehouse),
-        "DEPTSTATS_LANDING": str(landing.resolve()),
-        "DEPTSTATS_OUT": str(out.resolve()),
-        "DEPTSTATS_HOME": str(project_home()),
-        "GX_ANALYTICS_ENABLED": "false",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(airflow_home.resolve()),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(project_home() / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(project_home() / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+            "AIRFLOW_CONN_DEPTSTATS_WAREHOUSE": connection_json(warehouse),
+            "DEPTSTATS_LANDING": str(landing.resolve()),
+            "DEPTSTATS_OUT": str(out.resolve()),
+            "DEPTSTATS_HOME": str(project_home()),
+            "GX_ANALYTICS_ENABLED": "false",
+        }
+    )
     return env
 
 
@@ -38,8 +39,13 @@ def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path) ->
     """Migrate the local metadata database, run the DAG once, return 1 if any task failed."""
     airflow_home.mkdir(parents=True, exist_ok=True)
     env = airflow_environment(airflow_home, landing, warehouse, out)
-    migrate = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env,
-                             capture_output=True, text=True, check=False)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if migrate.returncode != 0:
         print(migrate.stdout[-4000:], migrate.stderr[-4000:], sep="\n", file=sys.stderr)
         return migrate.returncode
@@ -50,8 +56,9 @@ def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path) ->
 
     upgrade(open_engine(warehouse))
     conf = {"landing": env["DEPTSTATS_LANDING"], "out": env["DEPTSTATS_OUT"]}
-    return subprocess.run([sys.executable, "-m", "deptstats.airflow_local", json.dumps(conf)],
-                          env=env, check=False).returncode
+    return subprocess.run(
+        [sys.executable, "-m", "deptstats.airflow_local", json.dumps(conf)], env=env, check=False
+    ).returncode
 
 
 def _test_run(conf: dict[str, str]) -> int:
@@ -69,8 +76,10 @@ def _test_run(conf: dict[str, str]) -> int:
     print(f"\nrun {dag_run.run_id}: {len(states)} tasks")
     for task_id in sorted(states):
         print(f"  {states[task_id]:16} {task_id}")
-    for name, what in (("reply-2024-147.md", "draft"),
-                       ("reply-2024-147.INCOMPLETE.md", "incomplete draft (newer)")):
+    for name, what in (
+        ("reply-2024-147.md", "draft"),
+        ("reply-2024-147.INCOMPLETE.md", "incomplete draft (newer)"),
+    ):
         if (Path(conf["out"]) / name).exists():
             print(f"{what}: {Path(conf['out']) / name}")
     if failed:

@@ -57,19 +57,21 @@ class Settings:
 
 def services_environment(settings: Settings, logins: Logins) -> dict[str, str]:
     env = airflow_environment(settings.home, settings.landing, settings.warehouse, settings.out)
-    env.update({
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": str(settings.parallelism),
-        "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret(settings.home),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{settings.url}/execution/",
-        "AIRFLOW__API__BASE_URL": settings.url,
-        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple."
-                                       "simple_auth_manager.SimpleAuthManager",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": logins.users_setting(),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(logins.passwords_file),
-        # plugins load when the api-server starts, so a broken plugin shows at once
-        "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
-    })
+    env.update(
+        {
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": str(settings.parallelism),
+            "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret(settings.home),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{settings.url}/execution/",
+            "AIRFLOW__API__BASE_URL": settings.url,
+            "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple."
+            "simple_auth_manager.SimpleAuthManager",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": logins.users_setting(),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(logins.passwords_file),
+            # plugins load when the api-server starts, so a broken plugin shows at once
+            "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
+        }
+    )
     if settings.metadata_db:
         sync, asynchronous = metadata_urls(settings.metadata_db)
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sync
@@ -88,8 +90,10 @@ def metadata_urls(url: str) -> tuple[str, str]:
     if parsed.get_backend_name() != "postgresql":
         return url, url
     sync = parsed.set(drivername="postgresql+psycopg")
-    return (sync.render_as_string(hide_password=False),
-            sync.set(drivername="postgresql+psycopg_async").render_as_string(hide_password=False))
+    return (
+        sync.render_as_string(hide_password=False),
+        sync.set(drivername="postgresql+psycopg_async").render_as_string(hide_password=False),
+    )
 
 
 @dataclass(frozen=True)
@@ -132,16 +136,24 @@ class Services:
         for component in components(self.settings):
             log = (self.log_dir / f"{component.name}.log").open("ab")
             self.processes[component.name] = subprocess.Popen(
-                component.command, env=self.env | component.env, stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                component.command,
+                env=self.env | component.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             log.close()
 
     def exited(self, essential: bool = True) -> dict[str, int]:
         """Components that have ended (`essential`: only those the others cannot do without;
         a Celery worker is not one: the others go on, as they would when a worker machine is
         lost)."""
-        return {name: p.returncode for name, p in self.processes.items()
-                if p.poll() is not None and (not essential or name in COMPONENTS)}
+        return {
+            name: p.returncode
+            for name, p in self.processes.items()
+            if p.poll() is not None and (not essential or name in COMPONENTS)
+        }
 
     def health(self) -> dict[str, str]:
         """Component -> status as the api-server reports it; {} while it is not answering."""
@@ -152,9 +164,9 @@ class Services:
             return {}
         return {name: (part or {}).get("status") or "unknown" for name, part in body.items()}
 
-    def wait_healthy(self, timeout: float | None = None,
-                     cancelled: Callable[[], bool] = lambda: False
-                     ) -> bool:
+    def wait_healthy(
+        self, timeout: float | None = None, cancelled: Callable[[], bool] = lambda: False
+    ) -> bool:
         """True once every component reports healthy; False if `cancelled()` came first. A
         component that exits ends the wait at once; a busy machine may take minutes to start
         them all ($DEPTSTATS_START_TIMEOUT_SECONDS, default 600)."""
@@ -170,8 +182,10 @@ class Services:
             if status and all(value == "healthy" for value in status.values()):
                 return True
             time.sleep(1)
-        raise RuntimeError(f"not healthy after {timeout:.0f} s (DEPTSTATS_START_TIMEOUT_SECONDS): "
-                           f"{self.health() or 'no answer'}; logs in {self.log_dir}")
+        raise RuntimeError(
+            f"not healthy after {timeout:.0f} s (DEPTSTATS_START_TIMEOUT_SECONDS): "
+            f"{self.health() or 'no answer'}; logs in {self.log_dir}"
+        )
 
     def exit_report(self) -> str:
         lines = []
@@ -200,11 +214,15 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
 
 def migrate(settings: Settings, env: dict[str, str]) -> None:
     """Airflow's metadata database and the warehouse schema, both to their newest revision."""
-    result = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}"
-                           f"\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     from deptstats.schema import upgrade
     from deptstats.warehouse import open_engine
 
@@ -230,18 +248,22 @@ def describe(settings: Settings, logins: Logins) -> str:
     from deptstats.warehouse import redact
 
     lines = [f"Airflow UI: {settings.url}/", "logins (SimpleAuthManager):"]
-    for user, role in (("admin", "admin"), ("steward", "op: may clear tasks"),
-                       ("analyst", "viewer")):
+    for user, role in (("admin", "admin"), ("steward", "op: may clear tasks"), ("analyst", "viewer")):
         password = logins.passwords[user] if user in logins.created else "(unchanged)"
         lines.append(f"  {user:8} {password:18} {role}")
-    lines += [f"passwords file: {logins.passwords_file}",
-              f"landing folder: {settings.landing}",
-              f"warehouse:      {redact(settings.warehouse)}",
-              f"out:            {settings.out}",
-              f"component logs: {settings.home / 'logs' / 'components'}",
-              *([f"executor:       Celery, {settings.workers} worker(s) here, broker "
-                 f"{redact(settings.broker)}"] if settings.executor == "celery" else []),
-              "Ctrl-C stops every component."]
+    lines += [
+        f"passwords file: {logins.passwords_file}",
+        f"landing folder: {settings.landing}",
+        f"warehouse:      {redact(settings.warehouse)}",
+        f"out:            {settings.out}",
+        f"component logs: {settings.home / 'logs' / 'components'}",
+        *(
+            [f"executor:       Celery, {settings.workers} worker(s) here, broker {redact(settings.broker)}"]
+            if settings.executor == "celery"
+            else []
+        ),
+        "Ctrl-C stops every component.",
+    ]
     return "\n".join(lines)
 
 
@@ -281,9 +303,11 @@ def port_clash(settings: Settings) -> str | None:
 
         port = log_server_port(settings.home)
         if port_in_use_anywhere(port):
-            return (f"port {port} is in use, and the Celery workers' log server listens on it "
-                    f"on every address: free it or set [logging] worker_log_server_port "
-                    f"(AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT) to a free port")
+            return (
+                f"port {port} is in use, and the Celery workers' log server listens on it "
+                f"on every address: free it or set [logging] worker_log_server_port "
+                f"(AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT) to a free port"
+            )
     return None
 
 
@@ -320,8 +344,11 @@ def up(settings: Settings) -> int:
             for name, code in services.exited(essential=False).items():
                 if name not in reported:
                     reported.add(name)
-                    print(f"{name} exited with code {code}; the other components go on",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"{name} exited with code {code}; the other components go on",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             time.sleep(0.5)
         print("stopping every component", flush=True)
         return 0

@@ -36,7 +36,8 @@ def _setting(params: dict[str, Any], key: str, env: str) -> Path:
     value = params.get(key) or os.environ.get(env)
     if not value:
         raise AirflowFailException(
-            f"no {key} folder: pass it as the DAG param {key!r} or set {env} for the workers")
+            f"no {key} folder: pass it as the DAG param {key!r} or set {env} for the workers"
+        )
     return Path(value)
 
 
@@ -94,8 +95,9 @@ def _warehouse_or_none() -> str | None:
 
 def warehouse_url() -> str:
     conn = Connection.get(CONN_ID)
-    return url_from_connection(conn.conn_type, conn.host, conn.login, conn.password, conn.port,
-                               conn.schema, conn.extra_dejson)
+    return url_from_connection(
+        conn.conn_type, conn.host, conn.login, conn.password, conn.port, conn.schema, conn.extra_dejson
+    )
 
 
 @plain_faults
@@ -175,20 +177,28 @@ def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
     from deptstats import nightly
 
     out = _setting(params, "out", "DEPTSTATS_OUT")
-    result = nightly.draft(open_engine(warehouse_url(), write=False), out,
-                           params.get("reply") or "reply-2024-147")
-    log.info("draft written: %s (%d figures, %d missing)",
-             ", ".join(str(p) for p in result.paths), result.figures_used,
-             len(result.figures_missing))
+    result = nightly.draft(
+        open_engine(warehouse_url(), write=False), out, params.get("reply") or "reply-2024-147"
+    )
+    log.info(
+        "draft written: %s (%d figures, %d missing)",
+        ", ".join(str(p) for p in result.paths),
+        result.figures_used,
+        len(result.figures_missing),
+    )
     for warning in result.warnings:
         log.warning("%s", warning)
     if result.incomplete:
         # written, but never green: a missing figure must be seen before the letter goes out
         log.error("%s", result.missing_message())
         raise AirflowFailException(result.missing_message())
-    return {"draft": str(result.path), "drafts": [str(p) for p in result.paths],
-            "figures": result.figures_used, "missing": result.figures_missing,
-            "warnings": list(result.warnings)}
+    return {
+        "draft": str(result.path),
+        "drafts": [str(p) for p in result.paths],
+        "figures": result.figures_used,
+        "missing": result.figures_missing,
+        "warnings": list(result.warnings),
+    }
 
 
 def report_failures(dag_id: str, run_id: str) -> None:

@@ -16,8 +16,10 @@ from deptstats.warehouse import metadata_for
 
 BATCH = re.compile(r"^(\d+|latest)$")
 NOT_COMPUTED = "(not kept)"
-NOT_KEPT = ("its figures were not kept: it was replaced before the indicators ran from it, or "
-            "published before this warehouse kept figure history")
+NOT_KEPT = (
+    "its figures were not kept: it was replaced before the indicators ran from it, or "
+    "published before this warehouse kept figure history"
+)
 
 
 # a publication from before the warehouse recorded row changes (migration 0006)
@@ -48,10 +50,8 @@ def figures_as_of(engine: Engine, batch_id: int) -> list[dict[str, Any]]:
     return query(engine, "figures_as_of", batch_id=batch_id)
 
 
-def replacements(engine: Engine, extract: str, period: str, after: int, upto: int
-                 ) -> list[dict[str, Any]]:
-    return query(engine, "replacements", extract=extract, period=period,
-                 after_batch_id=after, batch_id=upto)
+def replacements(engine: Engine, extract: str, period: str, after: int, upto: int) -> list[dict[str, Any]]:
+    return query(engine, "replacements", extract=extract, period=period, after_batch_id=after, batch_id=upto)
 
 
 def _delivery(source: dict[str, Any]) -> str:
@@ -65,15 +65,20 @@ def between(engine: Engine, before: dict[str, Any] | None, after: dict[str, Any]
     if before["batch_id"] == after["batch_id"]:
         return f"same publication {_delivery(after)}"
     if before["sha256"] == after["sha256"]:
-        return (f"{_delivery(after)} delivered again the bytes of batch {before['batch_id']}; "
-                "its figures were computed anew")
-    steps = replacements(engine, after["extract"], after["period"], before["batch_id"],
-                         after["batch_id"])
+        return (
+            f"{_delivery(after)} delivered again the bytes of batch {before['batch_id']}; "
+            "its figures were computed anew"
+        )
+    steps = replacements(engine, after["extract"], after["period"], before["batch_id"], after["batch_id"])
     rows = "; ".join(
         (f"batch {s['batch_id']}: " if len(steps) > 1 else "")
-        + (describe(s["rows_added"], s["rows_removed"], s["rows_before"], s["rows_after"])
-           if s["replaced_batch_id"] is not None else NOT_RECORDED)
-        for s in steps)
+        + (
+            describe(s["rows_added"], s["rows_removed"], s["rows_before"], s["rows_after"])
+            if s["replaced_batch_id"] is not None
+            else NOT_RECORDED
+        )
+        for s in steps
+    )
     return f"{_delivery(after)} replaced {_delivery(before)}; {rows}"
 
 
@@ -83,8 +88,11 @@ def replacing(engine: Engine, batch_ids: list[int], metadata: Any) -> list[int]:
     if not batch_ids:
         return []
     with engine.connect() as conn:
-        return list(conn.execute(select(change.c.batch_id).where(
-            change.c.batch_id.in_(batch_ids)).order_by(change.c.batch_id)).scalars())
+        return list(
+            conn.execute(
+                select(change.c.batch_id).where(change.c.batch_id.in_(batch_ids)).order_by(change.c.batch_id)
+            ).scalars()
+        )
 
 
 def replaced_rows(engine: Engine, batch_id: int) -> str:
@@ -94,15 +102,16 @@ def replaced_rows(engine: Engine, batch_id: int) -> str:
     replaced, new = batch.alias("replaced"), batch.alias("new")
     with engine.connect() as conn:
         row = conn.execute(
-            select(change, replaced.c.row_count.label("rows_before"),
-                   new.c.row_count.label("rows_after"))
+            select(change, replaced.c.row_count.label("rows_before"), new.c.row_count.label("rows_after"))
             .join(replaced, replaced.c.batch_id == change.c.replaced_batch_id)
             .join(new, new.c.batch_id == change.c.batch_id)
-            .where(change.c.batch_id == batch_id)).first()
+            .where(change.c.batch_id == batch_id)
+        ).first()
     if row is None:
         return "it replaced no publication"
     return f"it replaced batch {row.replaced_batch_id}; " + describe(
-        row.rows_added, row.rows_removed, row.rows_before, row.rows_after)
+        row.rows_added, row.rows_removed, row.rows_before, row.rows_after
+    )
 
 
 def batch_line(engine: Engine, batch_id: int) -> str:
@@ -110,11 +119,14 @@ def batch_line(engine: Engine, batch_id: int) -> str:
     tables = metadata_for().tables
     b, d = tables["load_batch"], tables["delivery"]
     with engine.connect() as conn:
-        row = conn.execute(select(b.c.outcome, b.c.row_count, b.c.extract, b.c.period, d.c.file,
-                                  d.c.sha256).join(d, d.c.delivery_id == b.c.delivery_id)
-                           .where(b.c.batch_id == batch_id)).first()
+        row = conn.execute(
+            select(b.c.outcome, b.c.row_count, b.c.extract, b.c.period, d.c.file, d.c.sha256)
+            .join(d, d.c.delivery_id == b.c.delivery_id)
+            .where(b.c.batch_id == batch_id)
+        ).first()
     if row is None:
         return f"batch {batch_id}: no such load batch"
-    return (f"batch {batch_id}: {row.file} (sha256 {row.sha256[:12]}…), {row.extract} "
-            f"{row.period}, {row.outcome}" + (f", {row.row_count} rows" if row.row_count
-                                             is not None else ""))
+    return (
+        f"batch {batch_id}: {row.file} (sha256 {row.sha256[:12]}…), {row.extract} "
+        f"{row.period}, {row.outcome}" + (f", {row.row_count} rows" if row.row_count is not None else "")
+    )

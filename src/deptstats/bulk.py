@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 BOOLEAN_TEXT = {"是": "true", "否": "false"}
-LARGEST_INTEGER = 2.0 ** 63
+LARGEST_INTEGER = 2.0**63
 LARGEST_AMOUNT = 10.0 ** (AMOUNT.precision - AMOUNT.scale)  # what NUMERIC(24, 6) holds
 
 
@@ -35,8 +35,7 @@ def writable(column: Column, frame: pd.DataFrame) -> Any:
     if stored == "integer":
         values = frame[column.name + VALUE].to_numpy(dtype="float64")
         with np.errstate(invalid="ignore"):
-            whole = np.isfinite(values) & (values == np.floor(values)) \
-                & (np.abs(values) < LARGEST_INTEGER)
+            whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) < LARGEST_INTEGER)
         return ~present | whole
     if stored in ("decimal", "date"):
         parsed = frame[column.name + VALUE]
@@ -70,7 +69,7 @@ def _per_row(texts: pd.Series, convert: Any) -> list[Any]:
 
     codes, values = per_distinct(texts, convert)
     lookup = np.empty(len(values) + 1, dtype=object)
-    lookup[:len(values)] = values  # the extra last entry (None) is where code -1 points
+    lookup[: len(values)] = values  # the extra last entry (None) is where code -1 points
     return lookup[codes].tolist()
 
 
@@ -100,8 +99,7 @@ def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> tuple[dict[str, lis
     return columns, unwritable
 
 
-def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int
-              ) -> tuple[Any, int]:
+def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int) -> tuple[Any, int]:
     """The frame's rows as an Arrow table of the text PostgreSQL's COPY (FORMAT csv) reads:
     period, batch_id, source_row, then the registry columns; missing values are empty (NULL).
     Also how many cells could not be stored (see writable) and are NULL instead."""
@@ -148,8 +146,9 @@ def copy_text(table: Any) -> memoryview:
     buffer = io.BytesIO()
     if not empty_text:
         try:
-            pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(
-                include_header=False, quoting_style="none"))
+            pacsv.write_csv(
+                table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none")
+            )
             return buffer.getbuffer()
         except pa.ArrowInvalid:  # a cell with a delimiter, quote or line break
             buffer = io.BytesIO()
@@ -165,8 +164,7 @@ class RowWriter:
     counted (`unwritable`); the caller publishes nothing unless the checks pass and that
     count is 0."""
 
-    def __init__(self, conn: Connection, target: Table, extract: Extract, period: str,
-                 batch_id: int):
+    def __init__(self, conn: Connection, target: Table, extract: Extract, period: str, batch_id: int):
         self.conn, self.target, self.extract = conn, target, extract
         self.period, self.batch_id = period, batch_id
         self.names = ["period", "batch_id", "source_row", *(c.name for c in extract.columns)]
@@ -192,13 +190,16 @@ class RowWriter:
 
     def _insert_frame(self, frame: pd.DataFrame) -> None:
         quote = self.conn.dialect.identifier_preparer.quote
-        statement = (f"insert into {quote(self.target.name)} ({', '.join(map(quote, self.names))}) "
-                     f"values ({', '.join('?' for _ in self.names)})")
+        statement = (
+            f"insert into {quote(self.target.name)} ({', '.join(map(quote, self.names))}) "
+            f"values ({', '.join('?' for _ in self.names)})"
+        )
         columns, unwritable = sqlite_columns(self.extract, frame)
         self.unwritable += unwritable
         count = len(frame)
-        rows = zip([self.period] * count, [self.batch_id] * count,
-                   *(columns[n] for n in self.names[2:]), strict=True)
+        rows = zip(
+            [self.period] * count, [self.batch_id] * count, *(columns[n] for n in self.names[2:]), strict=True
+        )
         self.taken += self.conn.exec_driver_sql(statement, list(rows)).rowcount
 
     def _copy_frame(self, frame: pd.DataFrame) -> None:
@@ -208,11 +209,10 @@ class RowWriter:
             from psycopg.copy import QueuedLibpqWriter
 
             statement = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
-                sql.Identifier(self.target.name),
-                sql.SQL(", ").join(map(sql.Identifier, self.names)))
+                sql.Identifier(self.target.name), sql.SQL(", ").join(map(sql.Identifier, self.names))
+            )
             self._cursor = self.conn.connection.dbapi_connection.cursor()
-            self._copy_context = self._cursor.copy(statement,
-                                                   writer=QueuedLibpqWriter(self._cursor))
+            self._copy_context = self._cursor.copy(statement, writer=QueuedLibpqWriter(self._cursor))
             try:
                 self._copy = self._copy_context.__enter__()
             except BaseException:
@@ -232,4 +232,3 @@ class RowWriter:
             finally:
                 self._cursor.close()
                 self._copy = self._copy_context = self._cursor = None
-

@@ -74,7 +74,7 @@ def draft_side(path: Path, registry: Registry) -> Side:
     values = {f.key: f.shown or "(not found)" for f in found}
     sources = {}
     # beside the draft under its own name (an INCOMPLETE draft has its own), else the reply's
-    provenance = path.with_name(f"{path.name[:-len(path.suffix)]}.provenance.json")
+    provenance = path.with_name(f"{path.name[: -len(path.suffix)]}.provenance.json")
     if not provenance.is_file():
         provenance = path.with_name(f"{code}.provenance.json")
     if provenance.is_file():
@@ -90,8 +90,7 @@ def warehouse_side(url: str) -> Side:
 
     engine = open_engine(normalize_url(url), write=False)
     records = figures_by_key(engine)
-    return Side(redact(normalize_url(url)), {k: r["display"] for k, r in records.items()},
-                records, engine)
+    return Side(redact(normalize_url(url)), {k: r["display"] for k, r in records.items()}, records, engine)
 
 
 def batch_side(engine: Engine, label: str, batch_id: int) -> Side:
@@ -105,16 +104,14 @@ def batch_side(engine: Engine, label: str, batch_id: int) -> Side:
     return Side(f"{label} after batch {batch_id}", values, sources, engine, batch_id, uncomputed)
 
 
-def side_of(argument: str, registry: Registry, warehouse: Engine | None = None,
-            label: str = "") -> Side:
+def side_of(argument: str, registry: Registry, warehouse: Engine | None = None, label: str = "") -> Side:
     """A draft, a warehouse, or (a batch number or `latest`) a state of `warehouse`."""
     if warehouse is not None and is_batch(argument):
         return batch_side(warehouse, label, resolve(warehouse, argument))
     return draft_side(Path(argument), registry) if is_draft(argument) else warehouse_side(argument)
 
 
-def rows_changed(old: Side, new: Side, indicator: str, period: str,
-                 registry: Registry) -> str:
+def rows_changed(old: Side, new: Side, indicator: str, period: str, registry: Registry) -> str:
     """Rows of the extract's period in two warehouses, compared as whole rows."""
     from deptstats.warehouse import metadata_for
 
@@ -135,23 +132,26 @@ def cause(old: Side, new: Side, key: Key, registry: Registry) -> str:
         missing = old.label if before is None else new.label
         return f"cause unknown: no provenance for this figure in {missing}"
     if before["sha256"] == after["sha256"]:
-        return (f"same delivery {after['file']} (sha256 {after['sha256'][:12]}…, "
-                f"batch {after['batch_id']}): the document was edited")
+        return (
+            f"same delivery {after['file']} (sha256 {after['sha256'][:12]}…, "
+            f"batch {after['batch_id']}): the document was edited"
+        )
     if old.engine is not None and new.engine is not None:
         rows = rows_changed(old, new, key[0], key[1], registry)
     else:
         rows = f"rows {before['source_rows']} → {after['source_rows']}"
-    return (f"{after['file']} (sha256 {after['sha256'][:12]}…, batch {after['batch_id']}) "
-            f"replaced {before['file']} (sha256 {before['sha256'][:12]}…, batch "
-            f"{before['batch_id']}); {rows}")
+    return (
+        f"{after['file']} (sha256 {after['sha256'][:12]}…, batch {after['batch_id']}) "
+        f"replaced {before['file']} (sha256 {before['sha256'][:12]}…, batch "
+        f"{before['batch_id']}); {rows}"
+    )
 
 
 def _between_batches(old: Side, new: Side, key: Key, registry: Registry) -> str:
     """Both sides are states of one warehouse: the publications between them, told forwards
     (from the earlier batch to the later, whichever side that is)."""
     extract = registry.indicator(key[0]).extract
-    before, after = (side.sources.get(key) or side.uncomputed.get((extract, key[1]))
-                     for side in (old, new))
+    before, after = (side.sources.get(key) or side.uncomputed.get((extract, key[1])) for side in (old, new))
     backwards = old.batch_id > new.batch_id
     if backwards:
         before, after = after, before
@@ -164,8 +164,13 @@ def _between_batches(old: Side, new: Side, key: Key, registry: Registry) -> str:
     return ("going back: " if backwards else "") + text
 
 
-def diff(old_argument: str, new_argument: str, registry: Registry | None = None,
-         warehouse: Engine | None = None, label: str = "") -> list[Change]:
+def diff(
+    old_argument: str,
+    new_argument: str,
+    registry: Registry | None = None,
+    warehouse: Engine | None = None,
+    label: str = "",
+) -> list[Change]:
     """Figures that differ between two sides; with `warehouse`, a batch number (or `latest`)
     names the state of that warehouse after the batch."""
     registry = registry or load_registry()
@@ -187,19 +192,30 @@ def compare(old: Side, new: Side, registry: Registry) -> list[Change]:
     for key in sorted(keys, key=lambda k: (k[0], k[1], k[2] is not None, k[2] or "")):
         before, after = old.shown(key, registry), new.shown(key, registry)
         if before != after:
-            reason = (registry.indicator(key[0]).extract, key[1],
-                      _delivery_of(old.sources.get(key)), _delivery_of(new.sources.get(key)))
+            reason = (
+                registry.indicator(key[0]).extract,
+                key[1],
+                _delivery_of(old.sources.get(key)),
+                _delivery_of(new.sources.get(key)),
+            )
             if reason not in causes:
                 causes[reason] = cause(old, new, key, registry)
-            changes.append(Change(key, registry.indicator(key[0]).name, before, after,
-                                  causes[reason]))
+            changes.append(Change(key, registry.indicator(key[0]).name, before, after, causes[reason]))
     return changes
 
 
 def rows_for_table(changes: list[Change]) -> list[dict[str, str]]:
-    return [{"indicator": f"{c.name} ({c.key[0]})", "period": c.key[1],
-             "area": c.key[2] or "全市", "old": c.old, "new": c.new, "cause": c.cause}
-            for c in changes]
+    return [
+        {
+            "indicator": f"{c.name} ({c.key[0]})",
+            "period": c.key[1],
+            "area": c.key[2] or "全市",
+            "old": c.old,
+            "new": c.new,
+            "cause": c.cause,
+        }
+        for c in changes
+    ]
 
 
 FIGURES_PER_LINE = 8
@@ -209,12 +225,12 @@ def changed_by_run(engine: Engine, run_id: str, registry: Registry | None = None
     """changed_by for every batch an Airflow run published (a run id is never reused)."""
     from deptstats.reports import query
 
-    return changed_by(engine, [row["batch_id"] for row in query(engine, "run_replacements",
-                                                                  run_id=run_id)], registry)
+    return changed_by(
+        engine, [row["batch_id"] for row in query(engine, "run_replacements", run_id=run_id)], registry
+    )
 
 
-def changed_by(engine: Engine, batch_ids: list[int], registry: Registry | None = None
-               ) -> list[str]:
+def changed_by(engine: Engine, batch_ids: list[int], registry: Registry | None = None) -> list[str]:
     """For each of these batches that replaced a publication: a line with the figures it
     changed and why (the nightly's log, `deptstats load`)."""
     from deptstats.batch_states import batch_line, replaced_rows, replacing
@@ -223,15 +239,15 @@ def changed_by(engine: Engine, batch_ids: list[int], registry: Registry | None =
     registry = registry or load_registry()
     lines = []
     for batch_id in replacing(engine, batch_ids, metadata_for(registry)):
-        found = compare(batch_side(engine, "", batch_id - 1), batch_side(engine, "", batch_id),
-                        registry)
+        found = compare(batch_side(engine, "", batch_id - 1), batch_side(engine, "", batch_id), registry)
         if not found:
-            lines.append(f"{batch_line(engine, batch_id)}: no figure changed; "
-                         f"{replaced_rows(engine, batch_id)}")
+            lines.append(
+                f"{batch_line(engine, batch_id)}: no figure changed; {replaced_rows(engine, batch_id)}"
+            )
             continue
-        shown = [f"{c.name} {c.key[1]} {c.key[2] or '全市'} {c.old} → {c.new}"
-                 for c in found[:FIGURES_PER_LINE]]
+        shown = [
+            f"{c.name} {c.key[1]} {c.key[2] or '全市'} {c.old} → {c.new}" for c in found[:FIGURES_PER_LINE]
+        ]
         more = f" and {len(found) - FIGURES_PER_LINE} more" if len(found) > FIGURES_PER_LINE else ""
-        lines.append(f"{len(found)} figure(s) changed: {'; '.join(shown)}{more}. Why: "
-                     f"{found[0].cause}")
+        lines.append(f"{len(found)} figure(s) changed: {'; '.join(shown)}{more}. Why: {found[0].cause}")
     return lines

@@ -32,23 +32,47 @@ class ColumnType:
     emptiness_checked: bool = True  # a required column of this type must not be empty
 
 
-TYPES: dict[str, ColumnType] = {t.name: t for t in (
-    ColumnType("id", normalize_text, Text, free_text=True, unique=True),
-    ColumnType("text", normalize_text, Text, free_text=True,
-               emptiness_checked=False),
-    ColumnType("area", normalize_text, Text, value_set="area"),
-    ColumnType("enum", normalize_choice, Text, value_set="enum"),
-    ColumnType("yesno", normalize_choice, Boolean, stored="boolean", value_set="yesno"),
-    ColumnType("count", normalize_number, BigInteger, stored="integer", parsed=True,
-               summed=True, pattern=(r"^[0-9]{1,15}$", "must be a whole number >= 0")),
-    ColumnType("integer", normalize_number, BigInteger, stored="integer", parsed=True,
-               bounded=True, pattern=(r"^-?[0-9]{1,15}$", "must be a whole number")),
-    ColumnType("amount", normalize_number, lambda: AMOUNT_SQL, stored="decimal", parsed=True,
-               summed=True, pattern=(r"^[0-9]{1,18}(?:\.[0-9]{1,6})?$",
-                                     "must be a decimal amount >= 0 (at most 18 digits before "
-                                     "the point, 6 after)")),
-    ColumnType("date", normalize_date, Date, stored="date", parsed=True),
-)}
+TYPES: dict[str, ColumnType] = {
+    t.name: t
+    for t in (
+        ColumnType("id", normalize_text, Text, free_text=True, unique=True),
+        ColumnType("text", normalize_text, Text, free_text=True, emptiness_checked=False),
+        ColumnType("area", normalize_text, Text, value_set="area"),
+        ColumnType("enum", normalize_choice, Text, value_set="enum"),
+        ColumnType("yesno", normalize_choice, Boolean, stored="boolean", value_set="yesno"),
+        ColumnType(
+            "count",
+            normalize_number,
+            BigInteger,
+            stored="integer",
+            parsed=True,
+            summed=True,
+            pattern=(r"^[0-9]{1,15}$", "must be a whole number >= 0"),
+        ),
+        ColumnType(
+            "integer",
+            normalize_number,
+            BigInteger,
+            stored="integer",
+            parsed=True,
+            bounded=True,
+            pattern=(r"^-?[0-9]{1,15}$", "must be a whole number"),
+        ),
+        ColumnType(
+            "amount",
+            normalize_number,
+            lambda: AMOUNT_SQL,
+            stored="decimal",
+            parsed=True,
+            summed=True,
+            pattern=(
+                r"^[0-9]{1,18}(?:\.[0-9]{1,6})?$",
+                "must be a decimal amount >= 0 (at most 18 digits before the point, 6 after)",
+            ),
+        ),
+        ColumnType("date", normalize_date, Date, stored="date", parsed=True),
+    )
+}
 
 
 def normalize_cell(column_type: str, text: str | None) -> str | None:

@@ -49,7 +49,7 @@ def _csv_header(head: bytes) -> tuple[str, list[str]]:
         encoding = "utf8"
     except UnicodeDecodeError as error:
         if error.start >= len(utf8) - 4:  # a character cut by the end of the head
-            text, encoding = utf8[:error.start].decode("utf-8"), "utf8"
+            text, encoding = utf8[: error.start].decode("utf-8"), "utf8"
         else:
             text, encoding = utf8.decode("gb18030", errors="ignore"), "gb18030"
     return encoding, next(csv.reader(io.StringIO(text, newline="")), [])
@@ -75,9 +75,14 @@ class _HashingFile:
         self.closed = True
 
 
-def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None,
-                data: bytes | None = None, opener: Opener | None = None
-                ) -> Iterator[RawTable]:
+def csv_chunks(
+    path: Path,
+    extract: Extract,
+    chunk_rows: int,
+    hasher: Any = None,
+    data: bytes | None = None,
+    opener: Opener | None = None,
+) -> Iterator[RawTable]:
     """A regular CSV (the header on the first line, as the data dictionary has it) through
     pyarrow's streaming reader, chunk_rows data rows at a time, every cell as text. Total and
     footer rows are looked for among the last TUNING.tail_rows rows, where departments put them;
@@ -92,8 +97,9 @@ def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None
     mapping, warnings = checked.mapping, checked.warnings
     names = [f"c{i}" for i in range(len(header))]
     columns = checked.columns
-    source = (_HashingFile((opener or binary_opener(path))(), hasher) if data is None
-              else pa.BufferReader(data))
+    source = (
+        _HashingFile((opener or binary_opener(path))(), hasher) if data is None else pa.BufferReader(data)
+    )
     try:
         reader = _open_reader(source, names, encoding)
         # Each parsed block is stripped once; pending holds stripped blocks not yet yielded.
@@ -109,8 +115,15 @@ def csv_chunks(path: Path, extract: Extract, chunk_rows: int, hasher: Any = None
             while filled_rows > chunk_rows + TUNING.tail_rows:
                 cells, blank = _joined(pending, names)
                 size = min(chunk_rows, int(np.flatnonzero(~blank)[-TUNING.tail_rows]))
-                chunk = _csv_chunk({n: c.slice(0, size) for n, c in cells.items()}, size,
-                                   first_row, mapping, columns, tail=False, blank=blank[:size])
+                chunk = _csv_chunk(
+                    {n: c.slice(0, size) for n, c in cells.items()},
+                    size,
+                    first_row,
+                    mapping,
+                    columns,
+                    tail=False,
+                    blank=blank[:size],
+                )
                 pending = [({n: c.slice(size) for n, c in cells.items()}, blank[size:])]
                 filled_rows -= size - int(blank[:size].sum())
                 first_row += size
@@ -152,12 +165,16 @@ def _open_reader(source: Any, names: list[str], encoding: str) -> Any:
 
     return pacsv.open_csv(
         source,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                       block_size=TUNING.block_bytes, encoding=encoding),
+        read_options=pacsv.ReadOptions(
+            column_names=names, skip_rows=1, block_size=TUNING.block_bytes, encoding=encoding
+        ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.large_string() for n in names}, strings_can_be_null=False,
-            quoted_strings_can_be_null=False))
+            column_types={n: pa.large_string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def _stripped(batch: Any, names: list[str]) -> dict[str, Any]:
@@ -183,16 +200,16 @@ def _blank_rows(cells: dict[str, Any], rows: int) -> Any:
     return blank
 
 
-def _joined(pending: list[tuple[dict[str, Any], Any]], names: list[str], schema: Any = None
-            ) -> tuple[dict[str, Any], Any]:
+def _joined(
+    pending: list[tuple[dict[str, Any], Any]], names: list[str], schema: Any = None
+) -> tuple[dict[str, Any], Any]:
     """Stripped blocks as one: chunked columns (no copy) and their blank rows."""
     import numpy as np
     import pyarrow as pa
 
     if not pending:
         return {n: pa.chunked_array([], schema.field(n).type) for n in names}, np.zeros(0, bool)
-    cells = {n: pa.chunked_array([c for block, _ in pending for c in _chunks(block[n])])
-             for n in names}
+    cells = {n: pa.chunked_array([c for block, _ in pending for c in _chunks(block[n])]) for n in names}
     return cells, np.concatenate([blank for _, blank in pending])
 
 
@@ -200,8 +217,15 @@ def _chunks(column: Any) -> list[Any]:
     return column.chunks if hasattr(column, "chunks") else [column]
 
 
-def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[int, str],
-               columns: list[str], tail: bool, blank: Any) -> RawTable | None:
+def _csv_chunk(
+    cells: dict[str, Any],
+    rows: int,
+    first_row: int,
+    mapping: dict[int, str],
+    columns: list[str],
+    tail: bool,
+    blank: Any,
+) -> RawTable | None:
     """One chunk of the streamed CSV from its stripped cells: blank rows dropped and, for the
     file's last rows, footer and total rows taken out."""
     import numpy as np
@@ -213,7 +237,7 @@ def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[i
     keep = ~blank
     total_row = total_number = None
     if tail:
-        for index in np.flatnonzero(keep)[-TUNING.tail_rows:]:
+        for index in np.flatnonzero(keep)[-TUNING.tail_rows :]:
             row = [cells[n][index].as_py() for n in names]
             kind = classify_row(row)
             if kind == "footer":
@@ -228,8 +252,18 @@ def _csv_chunk(cells: dict[str, Any], rows: int, first_row: int, mapping: dict[i
     by_name = {name: f"c{pos}" for pos, name in mapping.items()}
     everything = bool(keep.all())
     # Arrow-backed text columns: no Python string per cell, and hashing stays in Arrow
-    table_cells = {name: pd.Series(pd.arrays.ArrowStringArray(
-        cells[by_name[name]] if everything else cells[by_name[name]].filter(pa.array(keep))))
-        for name in columns}
-    return RawTable(columns=columns, cells=table_cells, row_numbers=kept_rows,
-                    total_row=total_row, total_row_number=total_number)
+    table_cells = {
+        name: pd.Series(
+            pd.arrays.ArrowStringArray(
+                cells[by_name[name]] if everything else cells[by_name[name]].filter(pa.array(keep))
+            )
+        )
+        for name in columns
+    }
+    return RawTable(
+        columns=columns,
+        cells=table_cells,
+        row_numbers=kept_rows,
+        total_row=total_row,
+        total_row_number=total_number,
+    )

@@ -13,12 +13,14 @@ NAMESPACES = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
     'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
     'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"')
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+)
 SHAPE_URI = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
 
 
-def foot_box(content: list[_Element], width_pt: float, height_pt: float, shape_id: int,
-             name: str) -> _Element:
+def foot_box(
+    content: list[_Element], width_pt: float, height_pt: float, shape_id: int, name: str
+) -> _Element:
     """A w:drawing to put in a run: a borderless box as wide as `width_pt`, centred, its
     bottom on the bottom margin, text kept above and below it, holding `content` (block
     elements: paragraphs, tables). The box grows to its text (spAutoFit); `height_pt` is the
@@ -35,10 +37,11 @@ def foot_box(content: list[_Element], width_pt: float, height_pt: float, shape_i
         f'<a:graphic><a:graphicData uri="{SHAPE_URI}"><wps:wsp><wps:cNvSpPr txBox="1"/>'
         f'<wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
         '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln>'
-        '</wps:spPr><wps:txbx><w:txbxContent/></wps:txbx>'
+        "</wps:spPr><wps:txbx><w:txbxContent/></wps:txbx>"
         '<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" '
         'anchor="b"><a:spAutoFit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic>'
-        '</wp:anchor></w:drawing>')
+        "</wp:anchor></w:drawing>"
+    )
     box = drawing.find(f".//{qn('w:txbxContent')}")
     for element in content:
         box.append(element)

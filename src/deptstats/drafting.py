@@ -84,11 +84,16 @@ class Draft:
         """What an incomplete draft tells its reader: where it went, and each missing figure
         with why."""
         names = ", ".join(p.name for p in self.paths)
-        kept = (f"the last complete draft {', '.join(p.name for p in self.complete_paths)} is "
-                "left as it was and its review notes name this one" if self.complete_paths
-                else "there is no complete draft to keep")
-        lines = [f"INCOMPLETE draft: {len(self.figures_missing)} figure(s) missing, written as "
-                 f"{names}; {kept}. Missing figures and why:"]
+        kept = (
+            f"the last complete draft {', '.join(p.name for p in self.complete_paths)} is "
+            "left as it was and its review notes name this one"
+            if self.complete_paths
+            else "there is no complete draft to keep"
+        )
+        lines = [
+            f"INCOMPLETE draft: {len(self.figures_missing)} figure(s) missing, written as "
+            f"{names}; {kept}. Missing figures and why:"
+        ]
         return "\n".join(lines + [f"  - {line}" for line in self.why_missing])
 
 
@@ -121,9 +126,13 @@ def render_body(config: dict[str, Any], fig: Callable[..., str]) -> str:
 
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(include_dir() / "replies"),
-        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
     return environment.get_template(config["template"]).render(
-        r=config, fig=fig,
+        r=config,
+        fig=fig,
         year_label=parse_period(config["periods"]["year"]).label,
         month_label=parse_period(config["periods"]["month"]).label,
         date_label=date_label(config["date"]),
@@ -149,9 +158,14 @@ def figure_period(config: dict[str, Any], indicator_code: str, registry: Registr
 def gb2312_warnings(config: dict[str, Any]) -> list[str]:
     """Names with a character outside GB2312: fonts such as 仿宋_GB2312 cannot show it, so the
     office must check it in print."""
-    names = {"office": [config["office"]], "signer": [config["signer"]],
-             "deputy": [config["deputy"]], "contact": [config["contact"]],
-             "copy_to": config["copy_to"], "printed_by": [config["printed_by"]]}
+    names = {
+        "office": [config["office"]],
+        "signer": [config["signer"]],
+        "deputy": [config["deputy"]],
+        "contact": [config["contact"]],
+        "copy_to": config["copy_to"],
+        "printed_by": [config["printed_by"]],
+    }
     found = []
     for role, values in names.items():
         for value in values:
@@ -159,18 +173,20 @@ def gb2312_warnings(config: dict[str, Any]) -> list[str]:
                 try:
                     char.encode("gb2312")
                 except UnicodeEncodeError:
-                    found.append(f"{role} {value!r}: {char!r} (U+{ord(char):04X}) is outside "
-                                 "GB2312; GB2312 fonts will not show it, check the printed letter")
+                    found.append(
+                        f"{role} {value!r}: {char!r} (U+{ord(char):04X}) is outside "
+                        "GB2312; GB2312 fonts will not show it, check the printed letter"
+                    )
     return found
 
 
-def build_letter(engine: Engine, code: str = "reply-2024-147",
-                 registry: Registry | None = None) -> Letter:
+def build_letter(engine: Engine, code: str = "reply-2024-147", registry: Registry | None = None) -> Letter:
     registry = registry or load_registry()
     config = reply_config(code)
     records = figures_by_key(engine)
-    published = {(row["extract"], row["period"]): row["batch_id"]
-                 for row in query(engine, "published_batches")}
+    published = {
+        (row["extract"], row["period"]): row["batch_id"] for row in query(engine, "published_batches")
+    }
     quoted: list[Quoted] = []
 
     def fig(indicator_code: str, area: str | None = None) -> str:
@@ -179,10 +195,8 @@ def build_letter(engine: Engine, code: str = "reply-2024-147",
         source = (registry.indicator(indicator_code).extract, period)
         # a value computed from a delivery since replaced is not tonight's figure (the
         # compute after that load failed): it is missing, not quoted stale
-        if (found is None or found["value"] is None
-                or found["batch_id"] != published.get(source)):
-            shown = MISSING.format(code=indicator_code, period=period,
-                                   area=f"，{area}" if area else "")
+        if found is None or found["value"] is None or found["batch_id"] != published.get(source):
+            shown = MISSING.format(code=indicator_code, period=period, area=f"，{area}" if area else "")
             found = None
         else:
             shown = found["display"]
@@ -198,8 +212,13 @@ def build_letter(engine: Engine, code: str = "reply-2024-147",
     return letter
 
 
-def draft_reply(engine: Engine, out_dir: Path, code: str = "reply-2024-147",
-                registry: Registry | None = None, formats: tuple[str, ...] = FORMATS) -> Draft:
+def draft_reply(
+    engine: Engine,
+    out_dir: Path,
+    code: str = "reply-2024-147",
+    registry: Registry | None = None,
+    formats: tuple[str, ...] = FORMATS,
+) -> Draft:
     """Write the letter in each format and the review documents beside it; the returned path is
     the first format's. A letter with a figure missing goes to <code>.INCOMPLETE.*, leaving the
     complete draft as it was; a complete letter removes an earlier incomplete one."""
@@ -224,13 +243,16 @@ def draft_reply(engine: Engine, out_dir: Path, code: str = "reply-2024-147",
         for suffix in DRAFT_FILES:
             (out_dir / f"{code}.{INCOMPLETE}.{suffix}").unlink(missing_ok=True)
     used = {q.key for q in letter.quoted if q.record is not None}
-    why = tuple(f"{review.label(q)}: {letter.why.get(q.key, 'no published data')}"
-                for q in review.unique(letter.missing))
+    why = tuple(
+        f"{review.label(q)}: {letter.why.get(q.key, 'no published data')}"
+        for q in review.unique(letter.missing)
+    )
     return Draft(len(used), missing, tuple(paths), tuple(letter.warnings), why, tuple(complete))
 
 
-def _write(letter: Letter, registry: Registry, out_dir: Path, stem: str,
-           formats: tuple[str, ...]) -> list[Path]:
+def _write(
+    letter: Letter, registry: Registry, out_dir: Path, stem: str, formats: tuple[str, ...]
+) -> list[Path]:
     from deptstats import gbt9704, letter_text, review
 
     paths = []

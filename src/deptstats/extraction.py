@@ -30,8 +30,8 @@ class FoundFigure:
     indicator: str
     period: str
     area: str | None
-    shown: str | None     # as the document writes it; None: not found
-    found_by: str         # "sentence", "nearby words" or "not found"
+    shown: str | None  # as the document writes it; None: not found
+    found_by: str  # "sentence", "nearby words" or "not found"
 
     @property
     def key(self) -> tuple[str, str, str | None]:
@@ -50,11 +50,9 @@ def document_paragraphs(path: Path) -> list[str]:
         document = Document(str(path))
         paragraphs = [p.text for p in document.paragraphs]
         for table in document.tables:
-            paragraphs += [p.text for row in table.rows for cell in row.cells
-                           for p in cell.paragraphs]
+            paragraphs += [p.text for row in table.rows for cell in row.cells for p in cell.paragraphs]
         return paragraphs
-    return [re.sub(r"^\s*(#+|[-*])\s+", "", line)
-            for line in path.read_text(encoding="utf-8").splitlines()]
+    return [re.sub(r"^\s*(#+|[-*])\s+", "", line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def sentences(text: str) -> list[str]:
@@ -64,11 +62,12 @@ def sentences(text: str) -> list[str]:
 def detect_reply(paragraphs: list[str]) -> str:
     """The reply whose document number the document bears."""
     text = normalise("\n".join(paragraphs))
-    matches = [code for code in reply_codes()
-               if normalise(reply_config(code)["document_number"]) in text]
+    matches = [code for code in reply_codes() if normalise(reply_config(code)["document_number"]) in text]
     if len(matches) != 1:
-        raise ValueError("cannot tell which reply this is (its document number names "
-                         f"{matches or 'no configured reply'}); give --reply")
+        raise ValueError(
+            "cannot tell which reply this is (its document number names "
+            f"{matches or 'no configured reply'}); give --reply"
+        )
     return matches[0]
 
 
@@ -92,14 +91,17 @@ def frame(code: str, registry: Registry) -> tuple[list[list[str]], list[tuple[st
 
 
 def sentence_pattern(tokens: list[str]) -> re.Pattern[str]:
-    parts = [f"(?P<f{MARKER.fullmatch(t).group(1)}>{VALUE})" if MARKER.fullmatch(t)
-             else re.escape(t) for t in tokens]
+    parts = [
+        f"(?P<f{MARKER.fullmatch(t).group(1)}>{VALUE})" if MARKER.fullmatch(t) else re.escape(t)
+        for t in tokens
+    ]
     return re.compile("".join(parts))
 
 
 def nearby_pattern(tokens: list[str], at: int) -> re.Pattern[str]:
     """The figure at tokens[at] with the frame's words just before and after it; other figures
     within that reach stand as any value."""
+
     def reach(indices: range, wanted: int, from_end: bool) -> list[str]:
         parts, got = [], 0
         for i in indices:
@@ -109,20 +111,20 @@ def nearby_pattern(tokens: list[str], at: int) -> re.Pattern[str]:
             if MARKER.fullmatch(token):
                 parts.append(f"(?:{VALUE})")
                 continue
-            piece = token[-(wanted - got):] if from_end else token[:wanted - got]
+            piece = token[-(wanted - got) :] if from_end else token[: wanted - got]
             parts.append(re.escape(piece))
             got += len(piece)
         return parts[::-1] if from_end else parts
 
     left = reach(range(at - 1, -1, -1), LEFT_CONTEXT, True)
     left_chars = sum(len(t) for t in tokens[:at] if not MARKER.fullmatch(t))
-    right = reach(range(at + 1, len(tokens)), RIGHT_CONTEXT + max(0, LEFT_CONTEXT - left_chars),
-                  False)
+    right = reach(range(at + 1, len(tokens)), RIGHT_CONTEXT + max(0, LEFT_CONTEXT - left_chars), False)
     return re.compile("".join(left) + f"(?P<value>{VALUE})" + "".join(right))
 
 
-def find_figures(paragraphs: list[str], code: str | None = None,
-                 registry: Registry | None = None) -> tuple[str, list[FoundFigure]]:
+def find_figures(
+    paragraphs: list[str], code: str | None = None, registry: Registry | None = None
+) -> tuple[str, list[FoundFigure]]:
     """(reply code, each figure the reply quotes, as the document shows it)."""
     registry = registry or load_registry()
     code = code or detect_reply(paragraphs)
@@ -148,6 +150,7 @@ def find_figures(paragraphs: list[str], code: str | None = None,
     return code, figures
 
 
-def figures_in(path: Path, code: str | None = None,
-               registry: Registry | None = None) -> tuple[str, list[FoundFigure]]:
+def figures_in(
+    path: Path, code: str | None = None, registry: Registry | None = None
+) -> tuple[str, list[FoundFigure]]:
     return find_figures(document_paragraphs(path), code, registry)

@@ -26,8 +26,9 @@ class WarehouseFault(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
-        kept = (f"nothing of {self.file} was published" if self.file
-                else "what was being written was rolled back")
+        kept = (
+            f"nothing of {self.file} was published" if self.file else "what was being written was rolled back"
+        )
         return f"the warehouse {self.warehouse} {self.fault}; {kept}; {self.advice}"
 
     def for_file(self, file: str) -> WarehouseFault:
@@ -41,50 +42,76 @@ class LoadLocked(WarehouseFault):
 
 # SQLite primary result codes (the low byte of an extended code)
 _SQLITE = {
-    5: ("is locked by another process past the busy timeout of {busy}",
-        "let the other writer finish (`fuser FILE` names it), then run again"),
-    6: ("is locked by another connection past the busy timeout of {busy}",
-        "let the other writer finish, then run again"),
-    8: ("is read-only",
+    5: (
+        "is locked by another process past the busy timeout of {busy}",
+        "let the other writer finish (`fuser FILE` names it), then run again",
+    ),
+    6: (
+        "is locked by another connection past the busy timeout of {busy}",
+        "let the other writer finish, then run again",
+    ),
+    8: (
+        "is read-only",
         "give the user running deptstats write access to the file and its folder (SQLite writes "
-        "-wal and -shm files beside it), then run again"),
-    10: ("could not be read or written (a disk or file system error)",
-         "check the disk and the file system, then run again"),
+        "-wal and -shm files beside it), then run again",
+    ),
+    10: (
+        "could not be read or written (a disk or file system error)",
+        "check the disk and the file system, then run again",
+    ),
     11: ("is damaged", "restore it from a backup"),
-    13: ("is full: the disk (or a size limit) left no room to write",
-         "free space where the file lives, then run again"),
+    13: (
+        "is full: the disk (or a size limit) left no room to write",
+        "free space where the file lives, then run again",
+    ),
     14: ("cannot be opened", "check that the file and its folder exist and may be opened"),
     26: ("is not a SQLite database", "check the path, or restore the file from a backup"),
 }
 
-_LOST = ("lost its connection (the server ended it, restarted or cannot be reached)",
-         "check that the server is up and reachable, then run again")
+_LOST = (
+    "lost its connection (the server ended it, restarted or cannot be reached)",
+    "check that the server is up and reachable, then run again",
+)
 # PostgreSQL SQLSTATEs, exact or by class (the first two characters)
 _POSTGRES = {
-    "57P01": ("closed the connection: an administrator or a shutdown ended the session",
-              "run again once the server accepts connections"),
+    "57P01": (
+        "closed the connection: an administrator or a shutdown ended the session",
+        "run again once the server accepts connections",
+    ),
     "57P02": ("closed the connection: the server crashed", "run again once it is back"),
-    "57P03": ("does not accept connections now (starting up or shutting down)",
-              "run again once it is up"),
-    "3D000": ("does not exist (dropped, or never created)",
-              "create the database and run `deptstats db upgrade`, or correct the URL"),
+    "57P03": ("does not accept connections now (starting up or shutting down)", "run again once it is up"),
+    "3D000": (
+        "does not exist (dropped, or never created)",
+        "create the database and run `deptstats db upgrade`, or correct the URL",
+    ),
     "08": _LOST,
-    "53100": ("is full: the server's disk has no room left",
-              "free space on the database server, then run again"),
+    "53100": (
+        "is full: the server's disk has no room left",
+        "free space on the database server, then run again",
+    ),
     "53": ("has run out of a resource (memory or connections)", "run again later"),
-    "25006": ("is read-only (a standby server, or read-only transactions for this user)",
-              "point deptstats at the primary server, or let its user write, then run again"),
-    "55P03": ("is busy: a lock was not granted within the lock timeout",
-              "run again once the other work has finished"),
+    "25006": (
+        "is read-only (a standby server, or read-only transactions for this user)",
+        "point deptstats at the primary server, or let its user write, then run again",
+    ),
+    "55P03": (
+        "is busy: a lock was not granted within the lock timeout",
+        "run again once the other work has finished",
+    ),
     "28": ("refused the login", "check the user and password of the warehouse connection"),
-    "42501": ("refused permission to its user",
-              "grant the warehouse user the rights deptstats needs (it owns its tables)"),
+    "42501": (
+        "refused permission to its user",
+        "grant the warehouse user the rights deptstats needs (it owns its tables)",
+    ),
 }
 # psycopg gives no SQLSTATE for a connection refused at the start; the server's words do
-_CONNECTION_WORDS = ((r'database ".*" does not exist', "3D000"),
-                     (r'role ".*" does not exist|password authentication failed', "28P01"),
-                     ("no pg_hba.conf entry", "28000"), ("the database system is", "57P03"),
-                     ("due to administrator command", "57P01"))
+_CONNECTION_WORDS = (
+    (r'database ".*" does not exist', "3D000"),
+    (r'role ".*" does not exist|password authentication failed', "28P01"),
+    ("no pg_hba.conf entry", "28000"),
+    ("the database system is", "57P03"),
+    ("due to administrator command", "57P01"),
+)
 
 
 def _dbapi_errors(error: BaseException) -> list[BaseException]:
@@ -137,8 +164,7 @@ def _plain_words(error: BaseException, busy: str) -> tuple[str, str] | None:
     return _POSTGRES.get(state) or _POSTGRES.get(state[:2])
 
 
-def fault_of(error: BaseException, warehouse: str | None, file: str | None = None
-             ) -> WarehouseFault | None:
+def fault_of(error: BaseException, warehouse: str | None, file: str | None = None) -> WarehouseFault | None:
     """`error` as a WarehouseFault of `warehouse` (a URL, redacted here), or None when it is
     not a fault of the warehouse."""
     if isinstance(error, WarehouseFault):
@@ -150,13 +176,13 @@ def fault_of(error: BaseException, warehouse: str | None, file: str | None = Non
     from deptstats.warehouse import normalize_url, redact, sqlite_busy_timeout_ms
 
     for driver_error in _dbapi_errors(error):
-        words = _plain_words(driver_error, f"{sqlite_busy_timeout_ms() / 1000:g} s "
-                                           "(DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS)")
+        words = _plain_words(
+            driver_error, f"{sqlite_busy_timeout_ms() / 1000:g} s (DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS)"
+        )
         if words is not None:
             fault, advice = words
             detail = _detail(driver_error, make_url(normalize_url(warehouse)).password)
-            return WarehouseFault(redact(warehouse), f"{fault} ({detail})" if detail else fault,
-                                  advice, file)
+            return WarehouseFault(redact(warehouse), f"{fault} ({detail})" if detail else fault, advice, file)
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return WarehouseFault(redact(warehouse), _LOST[0], _LOST[1], file)
     return None
@@ -168,5 +194,7 @@ def describe_holder(row: Any) -> str:
         return "a load that has just finished"
     since = row.xact_start.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if row.xact_start else "?"
     client = f" at {row.client_addr}" if row.client_addr else ""
-    return (f"another load ({row.application_name or 'no application name'!r}, server pid "
-            f"{row.pid}{client}, in a transaction since {since})")
+    return (
+        f"another load ({row.application_name or 'no application name'!r}, server pid "
+        f"{row.pid}{client}, in a transaction since {since})"
+    )

@@ -32,7 +32,7 @@ def wide_encoding(data: bytes) -> str | None:
     for mark, name in _BYTE_ORDER_MARKS:
         if data.startswith(mark):
             return f"{name}, with a byte order mark"
-    head = data[:_HEAD_BYTES - _HEAD_BYTES % 4]
+    head = data[: _HEAD_BYTES - _HEAD_BYTES % 4]
     if len(head) < 8 or b"\x00" not in head:
         return None
     quads = len(head) // 4
@@ -54,10 +54,12 @@ def refuse_wide_text(data: bytes, path: Path) -> None:
     encoding = wide_encoding(data)
     if encoding is None:
         return
-    again = ("as UTF-8" if path.suffix.lower() == ".json"
-             else 'as "CSV UTF-8 (comma delimited)" (Excel), or as UTF-8 or GB18030 text')
-    raise ReadError(f"{path.name}: the file is text in {encoding}, which is not read; "
-                    f"save it again {again}")
+    again = (
+        "as UTF-8"
+        if path.suffix.lower() == ".json"
+        else 'as "CSV UTF-8 (comma delimited)" (Excel), or as UTF-8 or GB18030 text'
+    )
+    raise ReadError(f"{path.name}: the file is text in {encoding}, which is not read; save it again {again}")
 
 
 def refuse_compound_file(data: bytes, path: Path) -> None:
@@ -66,12 +68,13 @@ def refuse_compound_file(data: bytes, path: Path) -> None:
     if not data.startswith(CFB_SIGNATURE):
         return
     # stream names are stored in UTF-16 in the compound file's directory
-    if any(name.encode("utf-16-le") in data or name.encode() in data
-           for name in _ENCRYPTED_STREAMS):
+    if any(name.encode("utf-16-le") in data or name.encode() in data for name in _ENCRYPTED_STREAMS):
         raise ReadError(
             f"{path.name}: the workbook is protected by a password (encrypted) and cannot be "
             "read; open it in Excel, remove the password (File > Info > Protect Workbook > "
-            "Encrypt with Password, empty) and save it as .xlsx")
+            "Encrypt with Password, empty) and save it as .xlsx"
+        )
     raise ReadError(
         f"{path.name}: this is an old-format Excel 97-2003 workbook (.xls) or another Office "
-        "file, not an .xlsx; open it in Excel and save it as \"Excel Workbook (*.xlsx)\"")
+        'file, not an .xlsx; open it in Excel and save it as "Excel Workbook (*.xlsx)"'
+    )

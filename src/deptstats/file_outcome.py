@@ -43,11 +43,14 @@ def steward_message(rejected: list[FileOutcome]) -> str:
         if outcome.batch_id is not None:
             lines.append(
                 f"  Full list: deptstats problems --file {outcome.file}  "
-                f"(warehouse table problem, batch_id {outcome.batch_id})")
+                f"(warehouse table problem, batch_id {outcome.batch_id})"
+            )
         if outcome.docs_page:
             lines.append(f"  Validation report: {outcome.docs_page}")
-    lines.append("Earlier publications of these extracts are unchanged. Fix the file in the "
-                 "landing folder, then clear this task to load it again.")
+    lines.append(
+        "Earlier publications of these extracts are unchanged. Fix the file in the "
+        "landing folder, then clear this task to load it again."
+    )
     return "\n".join(lines)
 
 

@@ -22,30 +22,64 @@ from deptstats.drafting import Letter, date_label
 from deptstats.letter_text import addressee, copy_line, note_line, printed_line
 
 FANGSONG, XIAOBIAOSONG, HEITI, KAITI, SONGTI = (
-    "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体")
+    "仿宋_GB2312",
+    "方正小标宋简体",
+    "黑体",
+    "楷体_GB2312",
+    "宋体",
+)
 RED = RGBColor(0xFF, 0x00, 0x00)
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
 TOP_MM, LEFT_MM, TEXT_WIDTH_MM, TEXT_HEIGHT_MM = 37, 28, 156, 225
-BODY_PT = 16          # 3号
-TITLE_PT = 22         # 2号
-SMALL_PT = 14         # 4号: 版记, page numbers
-LINE_PT = 28.95       # 225 mm / 22 lines
-MARK_PT = 40          # 发文机关标志: 10 characters fit in the 156 mm line
-CHAR = Pt(BODY_PT)    # one character of body text, for 空一字 / 空二字
+BODY_PT = 16  # 3号
+TITLE_PT = 22  # 2号
+SMALL_PT = 14  # 4号: 版记, page numbers
+LINE_PT = 28.95  # 225 mm / 22 lines
+MARK_PT = 40  # 发文机关标志: 10 characters fit in the 156 mm line
+CHAR = Pt(BODY_PT)  # one character of body text, for 空一字 / 空二字
 RULE_RED_EIGHTHS = 8  # 1 pt
-BANJI_OUTER_EIGHTHS, BANJI_INNER_EIGHTHS = 8, 6   # 0.35 mm and 0.25 mm rules
+BANJI_OUTER_EIGHTHS, BANJI_INNER_EIGHTHS = 8, 6  # 0.35 mm and 0.25 mm rules
 COPY_LABEL_CHARS = 3  # 抄送：
 # Elements that follow w:tblBorders in a table's properties (w:tblCellMar: from the 4th).
-TBLPR_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
-                       "w:tblDescription", "w:tblPrChange")
+TBLPR_AFTER_BORDERS = (
+    "w:shd",
+    "w:tblLayout",
+    "w:tblCellMar",
+    "w:tblLook",
+    "w:tblCaption",
+    "w:tblDescription",
+    "w:tblPrChange",
+)
 # Elements that follow w:pBdr in a paragraph's properties (the schema fixes their order).
-PPR_AFTER_BORDERS = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
-                     "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
-                     "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
-                     "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
-                     "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
-                     "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
-                     "w:pPrChange")
+PPR_AFTER_BORDERS = (
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
 
 
 def set_fonts(run, font: str) -> None:
@@ -56,8 +90,13 @@ def set_fonts(run, font: str) -> None:
         fonts.set(qn(attribute), font)
 
 
-def add_run(paragraph: Paragraph, text: str, font: str = FANGSONG, size: float = BODY_PT,
-            color: RGBColor | None = None):
+def add_run(
+    paragraph: Paragraph,
+    text: str,
+    font: str = FANGSONG,
+    size: float = BODY_PT,
+    color: RGBColor | None = None,
+):
     run = paragraph.add_run(text)
     set_fonts(run, font)
     run.font.size = Pt(size)
@@ -66,14 +105,15 @@ def add_run(paragraph: Paragraph, text: str, font: str = FANGSONG, size: float =
     return run
 
 
-def line_format(paragraph: Paragraph, line_pt: float = LINE_PT, before_pt: float = 0,
-                align=WD_ALIGN_PARAGRAPH.JUSTIFY) -> None:
+def line_format(
+    paragraph: Paragraph, line_pt: float = LINE_PT, before_pt: float = 0, align=WD_ALIGN_PARAGRAPH.JUSTIFY
+) -> None:
     fmt = paragraph.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = Pt(line_pt)
     fmt.space_before, fmt.space_after = Pt(before_pt), Pt(0)
     fmt.alignment = align
-    fmt.widow_control = False   # the grid stays full: 22 lines on every page
+    fmt.widow_control = False  # the grid stays full: 22 lines on every page
 
 
 def border(paragraph: Paragraph, side: str, eighths: int, color: str, space_pt: int) -> None:
@@ -83,8 +123,12 @@ def border(paragraph: Paragraph, side: str, eighths: int, color: str, space_pt: 
         borders = OxmlElement("w:pBdr")
         properties.insert_element_before(borders, *PPR_AFTER_BORDERS)
     edge = OxmlElement(f"w:{side}")
-    for key, value in (("w:val", "single"), ("w:sz", str(eighths)), ("w:space", str(space_pt)),
-                       ("w:color", color)):
+    for key, value in (
+        ("w:val", "single"),
+        ("w:sz", str(eighths)),
+        ("w:space", str(space_pt)),
+        ("w:color", color),
+    ):
         edge.set(qn(key), value)
     borders.append(edge)
 
@@ -110,13 +154,14 @@ def page_setup(document) -> None:
 
 
 def page_number_footers(document) -> None:
-    """"— N —" in 4号宋体: odd pages right, even pages left, one character in from the edge."""
+    """ "— N —" in 4号宋体: odd pages right, even pages left, one character in from the edge."""
     document.settings.odd_and_even_pages_header_footer = True
     section = document.sections[0]
     for footer, odd in ((section.footer, True), (section.even_page_footer, False)):
         paragraph = footer.paragraphs[0]
-        line_format(paragraph, SMALL_PT * 1.5, 0,
-                    WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT)
+        line_format(
+            paragraph, SMALL_PT * 1.5, 0, WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
+        )
         indent = Pt(SMALL_PT)
         if odd:
             paragraph.paragraph_format.right_indent = indent
@@ -128,8 +173,13 @@ def page_number_footers(document) -> None:
 
 
 def page_field(paragraph: Paragraph) -> None:
-    for kind, text in (("begin", None), ("instr", " PAGE "), ("separate", None), ("text", "1"),
-                       ("end", None)):
+    for kind, text in (
+        ("begin", None),
+        ("instr", " PAGE "),
+        ("separate", None),
+        ("text", "1"),
+        ("end", None),
+    ):
         run = add_run(paragraph, "" if kind != "text" else text, SONGTI, SMALL_PT)
         if kind == "instr":
             instruction = OxmlElement("w:instrText")
@@ -157,14 +207,13 @@ def masthead(document, letter: Letter) -> None:
     stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - 2 * CHAR, WD_TAB_ALIGNMENT.RIGHT)
     add_run(number, config["document_number"] + "\t签发人：")
     add_run(number, config["signer"], KAITI)
-    border(number, "bottom", RULE_RED_EIGHTHS, "FF0000", 11)   # about 4 mm under the line
+    border(number, "bottom", RULE_RED_EIGHTHS, "FF0000", 11)  # about 4 mm under the line
 
 
 def title_and_addressee(document, letter: Letter) -> None:
     for index, line in enumerate(letter.config["title_lines"]):
         title = document.add_paragraph()
-        line_format(title, LINE_PT * 1.25, 2 * LINE_PT if index == 0 else 0,
-                    WD_ALIGN_PARAGRAPH.CENTER)
+        line_format(title, LINE_PT * 1.25, 2 * LINE_PT if index == 0 else 0, WD_ALIGN_PARAGRAPH.CENTER)
         add_run(title, line, XIAOBIAOSONG, TITLE_PT)
     to = document.add_paragraph()
     line_format(to, LINE_PT, LINE_PT, WD_ALIGN_PARAGRAPH.LEFT)
@@ -214,7 +263,7 @@ def banji(document, letter: Letter) -> None:
     page_setup(scratch)
     table = scratch.add_table(rows=2, cols=1)
     properties = table._tbl.tblPr
-    width = properties.find(qn("w:tblW"))   # python-docx writes one, "auto"
+    width = properties.find(qn("w:tblW"))  # python-docx writes one, "auto"
     width.set(qn("w:w"), str(round(TEXT_WIDTH_MM / 25.4 * 1440)))
     width.set(qn("w:type"), "dxa")
     properties.insert_element_before(table_rules(), *TBLPR_AFTER_BORDERS)
@@ -232,13 +281,14 @@ def banji(document, letter: Letter) -> None:
     banji_row(table.rows[1].cells[0].paragraphs[0], printed_by, printed_on)
     for row in table.rows:
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-    after_table = scratch.add_paragraph()   # a text box's content ends with a paragraph
+    after_table = scratch.add_paragraph()  # a text box's content ends with a paragraph
     line_format(after_table, 1, 0)
     lines = banji_lines(copy_line(letter)) + 1
-    anchor = document.add_paragraph()   # the document's last paragraph, 1 pt high
+    anchor = document.add_paragraph()  # the document's last paragraph, 1 pt high
     line_format(anchor, 1, 0)
-    anchor.add_run()._r.append(foot_box([table._tbl, after_table._p], TEXT_WIDTH_MM / 25.4 * 72,
-                                        lines * LINE_PT + 2, 1, "版记"))
+    anchor.add_run()._r.append(
+        foot_box([table._tbl, after_table._p], TEXT_WIDTH_MM / 25.4 * 72, lines * LINE_PT + 2, 1, "版记")
+    )
 
 
 def banji_lines(copy: str) -> int:
@@ -250,9 +300,14 @@ def banji_lines(copy: str) -> int:
 
 def table_rules():
     rules = OxmlElement("w:tblBorders")
-    for side, eighths in (("top", BANJI_OUTER_EIGHTHS), ("left", 0),
-                          ("bottom", BANJI_OUTER_EIGHTHS), ("right", 0),
-                          ("insideH", BANJI_INNER_EIGHTHS), ("insideV", 0)):
+    for side, eighths in (
+        ("top", BANJI_OUTER_EIGHTHS),
+        ("left", 0),
+        ("bottom", BANJI_OUTER_EIGHTHS),
+        ("right", 0),
+        ("insideH", BANJI_INNER_EIGHTHS),
+        ("insideV", 0),
+    ):
         edge = OxmlElement(f"w:{side}")
         edge.set(qn("w:val"), "single" if eighths else "nil")
         if eighths:
@@ -266,7 +321,7 @@ def banji_row(paragraph: Paragraph, left: str, right: str | None) -> None:
     line_format(paragraph, LINE_PT, 0, WD_ALIGN_PARAGRAPH.LEFT)
     fmt = paragraph.paragraph_format
     fmt.left_indent, fmt.right_indent = Pt(SMALL_PT), Pt(SMALL_PT)
-    if right is None:   # 抄送: a continued line starts under the first name (7.5.2)
+    if right is None:  # 抄送: a continued line starts under the first name (7.5.2)
         fmt.left_indent = Pt(SMALL_PT * (1 + COPY_LABEL_CHARS))
         fmt.first_line_indent = Pt(-SMALL_PT * COPY_LABEL_CHARS)
         add_run(paragraph, left, FANGSONG, SMALL_PT)

@@ -31,8 +31,9 @@ def exact(number: Any) -> Decimal | None:
     return Decimal(number)
 
 
-def indicator_value(indicator: Indicator, numerator: Decimal | None,
-                    denominator: Decimal | None) -> Decimal | None:
+def indicator_value(
+    indicator: Indicator, numerator: Decimal | None, denominator: Decimal | None
+) -> Decimal | None:
     """numerator x multiplier (/ denominator), rounded half-up to the indicator's decimals."""
     if numerator is None:
         return None
@@ -61,8 +62,12 @@ def display(indicator: Indicator, value: Decimal | None) -> str:
     """The figure as the reply writes it: 84.18%, 0/万, 192.9万元, 15000余人次."""
     if value is None:
         return "—"
-    if (indicator.approximate_people and indicator.unit in PEOPLE_UNITS
-            and value >= 10000 and value % 1000 != 0):
+    if (
+        indicator.approximate_people
+        and indicator.unit in PEOPLE_UNITS
+        and value >= 10000
+        and value % 1000 != 0
+    ):
         thousands = (value / 1000).to_integral_value(rounding=ROUND_FLOOR) * 1000
         return f"{plain(thousands)}余{indicator.unit}"
     return f"{plain(value)}{indicator.unit}"
@@ -79,23 +84,24 @@ class IndicatorRow:
     display: str
 
 
-def run_indicator_sql(conn: Connection, indicator: Indicator, period_code: str
-                      ) -> list[IndicatorRow]:
+def run_indicator_sql(conn: Connection, indicator: Indicator, period_code: str) -> list[IndicatorRow]:
     """The indicator for one period: citywide row first, then areas in name order."""
     sql = read_sql(indicator.sql_file)
     period = parse_period(period_code)
     params: dict[str, Any] = {"period": period_code}
     statement = text(sql)
     if ":first_day" in sql:
-        statement = statement.bindparams(bindparam("first_day", type_=Date()),
-                                         bindparam("last_day", type_=Date()))
+        statement = statement.bindparams(
+            bindparam("first_day", type_=Date()), bindparam("last_day", type_=Date())
+        )
         params |= {"first_day": period.first_day, "last_day": period.last_day}
     rows = []
     for area, numerator, denominator in conn.execute(statement, params):
         num, den = exact(numerator), exact(denominator)
         value = indicator_value(indicator, num, den)
-        rows.append(IndicatorRow(indicator.code, period_code, area, num, den, value,
-                                 display(indicator, value)))
+        rows.append(
+            IndicatorRow(indicator.code, period_code, area, num, den, value, display(indicator, value))
+        )
     rows.sort(key=lambda r: (r.area is not None, r.area or ""))
     return rows
 
@@ -115,8 +121,10 @@ class Move:
         return (self.value - self.earlier_value) / self.earlier_value
 
     def note(self) -> str:
-        return (f"moved {plain(round_half_up(self.change * 100, 1))}% against "
-                f"{self.earlier_period} ({plain(self.earlier_value)}{self.indicator.unit})")
+        return (
+            f"moved {plain(round_half_up(self.change * 100, 1))}% against "
+            f"{self.earlier_period} ({plain(self.earlier_value)}{self.indicator.unit})"
+        )
 
 
 def citywide_moves(rows: list[IndicatorRow], registry: Registry) -> list[Move]:
@@ -128,8 +136,7 @@ def citywide_moves(rows: list[IndicatorRow], registry: Registry) -> list[Move]:
             continue
         previous = earlier.get(row.indicator)
         if previous is not None and previous[1] != 0:
-            moves.append(Move(registry.indicator(row.indicator), row.period, row.value,
-                              *previous))
+            moves.append(Move(registry.indicator(row.indicator), row.period, row.value, *previous))
         earlier[row.indicator] = (row.period, row.value)
     return moves
 
@@ -144,30 +151,42 @@ def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
     with engine.begin() as conn:
         # two computes at once replace the values in turn, each from what is published then
         hold(conn, "indicator_value", "the indicator values")
-        published = conn.execute(select(publication.c.extract, publication.c.period,
-                                        publication.c.batch_id, publication.c.warnings)
-                                 .order_by(publication.c.period)).all()
+        published = conn.execute(
+            select(
+                publication.c.extract, publication.c.period, publication.c.batch_id, publication.c.warnings
+            ).order_by(publication.c.period)
+        ).all()
         rows: list[tuple[IndicatorRow, int, int]] = []
         for indicator in registry.indicators:
             for extract, period, batch_id, warnings in published:
                 if extract == indicator.extract:
-                    rows += [(row, batch_id, warnings)
-                             for row in run_indicator_sql(conn, indicator, period)]
+                    rows += [(row, batch_id, warnings) for row in run_indicator_sql(conn, indicator, period)]
         moves = citywide_moves([row for row, _, _ in rows], registry)
         flagged = {(m.indicator.code, m.period): m.note() for m in large_moves(moves)}
         records = []
         for row, batch_id, warnings in rows:
-            notes = [flagged.get((row.indicator, row.period)) if row.area is None else None,
-                     f"source publication has {warnings} warning(s)" if warnings else None]
+            notes = [
+                flagged.get((row.indicator, row.period)) if row.area is None else None,
+                f"source publication has {warnings} warning(s)" if warnings else None,
+            ]
             note = "; ".join(n for n in notes if n) or None
-            records.append({
-                "indicator": row.indicator, "period": row.period, "area": row.area,
-                "value": row.value,
-                "value_text": None if row.value is None else format(row.value, "f"),
-                "numerator": row.numerator, "denominator": row.denominator,
-                "display": row.display, "status": "flagged" if note else "final",
-                "note": note, "batch_id": batch_id,
-                "sql_file": registry.indicator(row.indicator).sql_file, "computed_at": now})
+            records.append(
+                {
+                    "indicator": row.indicator,
+                    "period": row.period,
+                    "area": row.area,
+                    "value": row.value,
+                    "value_text": None if row.value is None else format(row.value, "f"),
+                    "numerator": row.numerator,
+                    "denominator": row.denominator,
+                    "display": row.display,
+                    "status": "flagged" if note else "final",
+                    "note": note,
+                    "batch_id": batch_id,
+                    "sql_file": registry.indicator(row.indicator).sql_file,
+                    "computed_at": now,
+                }
+            )
         conn.execute(delete(values))
         if records:
             conn.execute(insert(values), records)
@@ -191,16 +210,19 @@ def large_moves(moves: list[Any]) -> list[Any]:
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    frame = pd.DataFrame({"move": range(len(moves)),
-                          "change": [float(m.change) for m in moves]})
+    frame = pd.DataFrame({"move": range(len(moves)), "change": [float(m.change) for m in moves]})
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (context.data_sources.add_pandas("deptstats").add_dataframe_asset("indicator_moves")
-             .add_batch_definition_whole_dataframe("all").get_batch(
-                 batch_parameters={"dataframe": frame}))
+    batch = (
+        context.data_sources.add_pandas("deptstats")
+        .add_dataframe_asset("indicator_moves")
+        .add_batch_definition_whole_dataframe("all")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
     result = batch.validate(
-        gxe.ExpectColumnValuesToBeBetween(column="change", min_value=-MOVE_LIMIT,
-                                          max_value=MOVE_LIMIT,
-                                          meta={"severity": "warning"}),
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["move"]})
+        gxe.ExpectColumnValuesToBeBetween(
+            column="change", min_value=-MOVE_LIMIT, max_value=MOVE_LIMIT, meta={"severity": "warning"}
+        ),
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["move"]},
+    )
     return [moves[int(entry["move"])] for entry in result.result.get("unexpected_index_list", [])]

@@ -53,7 +53,10 @@ class Delivery:
         except FileNotFoundError:
             return True
         return ((current.st_dev, current.st_ino), current.st_size, current.st_mtime_ns) != (
-            self.identity, self.size, self.mtime_ns)
+            self.identity,
+            self.size,
+            self.mtime_ns,
+        )
 
     def modified_after(self, instant: float) -> bool:
         """Whether the scan saw it modified after `instant` (seconds since the epoch)."""
@@ -71,8 +74,7 @@ class Delivery:
             seen = f"link:{os.readlink(self.path)}"
         else:
             seen_stat = self.path.lstat()
-            return _seen(stat.S_IFMT(seen_stat.st_mode), seen_stat.st_size,
-                         seen_stat.st_mtime_ns)
+            return _seen(stat.S_IFMT(seen_stat.st_mode), seen_stat.st_size, seen_stat.st_mtime_ns)
         return sha256_of(seen.encode())
 
     def fingerprint_unopened(self) -> str:
@@ -102,12 +104,15 @@ class Delivery:
         seen = os.fstat(handle)
         if not stat.S_ISREG(seen.st_mode):
             os.close(handle)
-            raise FileReplaced(f"{self.relative} was replaced after the landing folder was "
-                               "scanned; refused, not read: deliver it again")
+            raise FileReplaced(
+                f"{self.relative} was replaced after the landing folder was "
+                "scanned; refused, not read: deliver it again"
+            )
         if self.identity is not None and (seen.st_dev, seen.st_ino) != self.identity:
             os.close(handle)
-            raise FileRenewed(f"{self.relative} was replaced by another file after the landing "
-                              "folder was scanned")
+            raise FileRenewed(
+                f"{self.relative} was replaced by another file after the landing folder was scanned"
+            )
         os.set_blocking(handle, True)
         return os.fdopen(handle, "rb")
 
@@ -135,8 +140,10 @@ def _open_or_refuse(delivery: Delivery, name: str, flags: int, folder: int) -> i
         return os.open(name, flags, dir_fd=folder)
     except OSError as error:
         if error.errno in (errno.ELOOP, errno.ENOTDIR):
-            raise FileReplaced(f"{delivery.relative} became a symbolic link after the landing "
-                               "folder was scanned; refused, not read") from None
+            raise FileReplaced(
+                f"{delivery.relative} became a symbolic link after the landing "
+                "folder was scanned; refused, not read"
+            ) from None
         raise
 
 
@@ -155,8 +162,14 @@ def _outside(landing: Path, path: Path) -> str | None:
     return None
 
 
-def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | None = None,
-             seen: os.stat_result | None = None, relative: str | None = None) -> Delivery:
+def classify(
+    landing: Path,
+    path: Path,
+    registry: Registry,
+    max_bytes: int | None = None,
+    seen: os.stat_result | None = None,
+    relative: str | None = None,
+) -> Delivery:
     """What a file found by the scan claims to be, and whether it may be read. `path` lies
     in a folder under the landing folder reached without following a link; `seen` is its
     lstat and `relative` its path under the landing folder, if the scan has them."""
@@ -186,8 +199,10 @@ def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | Non
                 problem = str(error)
             if period is not None and period.kind != extract.period:
                 wanted = "YYYY" if extract.period == "year" else "YYYY-MM"
-                problem = (f"extract {code} is delivered per {extract.period} ({wanted}), "
-                           f"not {match.group('period')}")
+                problem = (
+                    f"extract {code} is delivered per {extract.period} ({wanted}), "
+                    f"not {match.group('period')}"
+                )
                 period = None
     seen = path.lstat() if seen is None else seen
     if stat.S_ISLNK(seen.st_mode):  # only a link can lead outside: the scan follows none
@@ -195,22 +210,45 @@ def classify(landing: Path, path: Path, registry: Registry, max_bytes: int | Non
         return Delivery(path, relative, extract, period, unsafe, unreadable=True)
     if not stat.S_ISREG(seen.st_mode):
         # a named pipe would block the reader forever, a device never ends
-        return Delivery(path, relative, extract, period,
-                        f"is not a regular file ({_kind(seen.st_mode)}); refused, not read: "
-                        "deliver the file itself", unreadable=True)
+        return Delivery(
+            path,
+            relative,
+            extract,
+            period,
+            f"is not a regular file ({_kind(seen.st_mode)}); refused, not read: deliver the file itself",
+            unreadable=True,
+        )
     limit = max_file_bytes() if max_bytes is None else max_bytes
     if seen.st_size > limit:
-        return Delivery(path, relative, extract, period,
-                        f"is {seen.st_size} bytes, over the limit of {limit} bytes "
-                        "(DEPTSTATS_MAX_FILE_BYTES); refused, not read", unreadable=True)
-    return Delivery(path, relative, extract, period, problem,
-                    identity=(seen.st_dev, seen.st_ino), size=seen.st_size,
-                    mtime_ns=seen.st_mtime_ns)
+        return Delivery(
+            path,
+            relative,
+            extract,
+            period,
+            f"is {seen.st_size} bytes, over the limit of {limit} bytes "
+            "(DEPTSTATS_MAX_FILE_BYTES); refused, not read",
+            unreadable=True,
+        )
+    return Delivery(
+        path,
+        relative,
+        extract,
+        period,
+        problem,
+        identity=(seen.st_dev, seen.st_ino),
+        size=seen.st_size,
+        mtime_ns=seen.st_mtime_ns,
+    )
 
 
 def _kind(mode: int) -> str:
-    kinds = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR:
-             "a character device", stat.S_IFBLK: "a block device", stat.S_IFDIR: "a folder"}
+    kinds = {
+        stat.S_IFIFO: "a named pipe",
+        stat.S_IFSOCK: "a socket",
+        stat.S_IFCHR: "a character device",
+        stat.S_IFBLK: "a block device",
+        stat.S_IFDIR: "a folder",
+    }
     return kinds.get(stat.S_IFMT(mode), "not a plain file")
 
 
@@ -222,14 +260,20 @@ class LandingMissing(Exception):
 def check_landing(landing: Path) -> None:
     """Raise LandingMissing unless `landing` is a folder that can be listed."""
     if not landing.exists():
-        raise LandingMissing(f"the landing folder {landing} does not exist: check --landing, "
-                             "the DAG param landing or DEPTSTATS_LANDING")
+        raise LandingMissing(
+            f"the landing folder {landing} does not exist: check --landing, "
+            "the DAG param landing or DEPTSTATS_LANDING"
+        )
     if not landing.is_dir():
-        raise LandingMissing(f"the landing folder {landing} is not a folder: check --landing, "
-                             "the DAG param landing or DEPTSTATS_LANDING")
+        raise LandingMissing(
+            f"the landing folder {landing} is not a folder: check --landing, "
+            "the DAG param landing or DEPTSTATS_LANDING"
+        )
     if not os.access(landing, os.R_OK | os.X_OK):
-        raise LandingMissing(f"the landing folder {landing} cannot be read (permission "
-                             "denied): give the account that runs the loads read access")
+        raise LandingMissing(
+            f"the landing folder {landing} cannot be read (permission "
+            "denied): give the account that runs the loads read access"
+        )
 
 
 def _walk(landing: Path) -> Iterator[tuple[Path, str, os.stat_result | OSError]]:
@@ -256,10 +300,15 @@ def _walk(landing: Path) -> Iterator[tuple[Path, str, os.stat_result | OSError]]
 
 def _unlisted(folder: Path, relative: str, error: OSError) -> Delivery:
     reason = (error.strerror or str(error)).lower()
-    return Delivery(folder, relative or ".", None, None,
-                    f"is a folder that cannot be read ({reason}); the files in it were not "
-                    "looked at: give the account that runs the loads read access to it",
-                    unreadable=True)
+    return Delivery(
+        folder,
+        relative or ".",
+        None,
+        None,
+        f"is a folder that cannot be read ({reason}); the files in it were not "
+        "looked at: give the account that runs the loads read access to it",
+        unreadable=True,
+    )
 
 
 def scan(landing: Path, registry: Registry, max_bytes: int | None = None) -> list[Delivery]:
@@ -271,18 +320,28 @@ def scan(landing: Path, registry: Registry, max_bytes: int | None = None) -> lis
     limit = max_file_bytes() if max_bytes is None else max_bytes
     found = []
     for path, relative, seen in _walk(landing):
-        found.append(_unlisted(path, relative, seen) if isinstance(seen, OSError)
-                     else classify(landing, path, registry, limit, seen, relative))
+        found.append(
+            _unlisted(path, relative, seen)
+            if isinstance(seen, OSError)
+            else classify(landing, path, registry, limit, seen, relative)
+        )
     return sorted(found, key=lambda delivery: delivery.relative.split("/"))
 
 
-def deliveries_of(landing: Path, registry: Registry, extract_code: str,
-                  max_bytes: int | None = None, scanned: list[Delivery] | None = None
-                  ) -> list[Delivery]:
+def deliveries_of(
+    landing: Path,
+    registry: Registry,
+    extract_code: str,
+    max_bytes: int | None = None,
+    scanned: list[Delivery] | None = None,
+) -> list[Delivery]:
     """The deliveries named for one extract and a valid period, sorted by period, from the
     landing folder scanned now or as `scanned` already."""
     if scanned is None:
         scanned = scan(landing, registry, max_bytes)
-    found = [d for d in scanned
-             if d.extract is not None and d.extract.code == extract_code and d.period is not None]
+    found = [
+        d
+        for d in scanned
+        if d.extract is not None and d.extract.code == extract_code and d.period is not None
+    ]
     return sorted(found, key=lambda d: (d.period.code, d.relative))

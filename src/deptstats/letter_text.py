@@ -25,12 +25,30 @@ def printed_line(letter: Letter) -> tuple[str, str]:
 
 def markdown(letter: Letter) -> str:
     config = letter.config
-    lines = [f"# {config['office']}文件", "",
-             f"{config['document_number']}　　　　签发人：{config['signer']}", "",
-             f"## {''.join(config['title_lines'])}", "", addressee(letter), ""]
+    lines = [
+        f"# {config['office']}文件",
+        "",
+        f"{config['document_number']}　　　　签发人：{config['signer']}",
+        "",
+        f"## {''.join(config['title_lines'])}",
+        "",
+        addressee(letter),
+        "",
+    ]
     for kind, text in letter.blocks:
         lines += [f"### {text}" if kind == "heading" else text, ""]
     printed_by, printed_on = printed_line(letter)
-    lines += [config["office"], "", date_label(config["date"]), "", note_line(letter), "",
-              "---", "", copy_line(letter), "", f"{printed_by}　　{printed_on}"]
+    lines += [
+        config["office"],
+        "",
+        date_label(config["date"]),
+        "",
+        note_line(letter),
+        "",
+        "---",
+        "",
+        copy_line(letter),
+        "",
+        f"{printed_by}　　{printed_on}",
+    ]
     return "\n".join(lines) + "\n"

@@ -36,11 +36,12 @@ def hold(conn: Connection, name: str, what: str) -> None:
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
-        raise LoadLocked(redact(conn.engine.url.render_as_string(hide_password=False)),
-                         f"is busy: {holder(conn, key)} holds {what} and did not let go within "
-                         f"{seconds:g} s (DEPTSTATS_LOCK_TIMEOUT_SECONDS)",
-                         "run the load again once that one has finished (an Airflow task "
-                         "retries by itself)") from None
+        raise LoadLocked(
+            redact(conn.engine.url.render_as_string(hide_password=False)),
+            f"is busy: {holder(conn, key)} holds {what} and did not let go within "
+            f"{seconds:g} s (DEPTSTATS_LOCK_TIMEOUT_SECONDS)",
+            "run the load again once that one has finished (an Airflow task retries by itself)",
+        ) from None
     # the other statements of the transaction wait as they did before
     conn.execute(select(func.set_config("lock_timeout", before, True)))
 
@@ -49,8 +50,9 @@ def holder(conn: Connection, key: int) -> str:
     """Who holds the lock now, asked on a connection of its own (this transaction failed)."""
     unsigned = key & 0xFFFF_FFFF_FFFF_FFFF
     with conn.engine.connect() as other:
-        row = other.execute(text(read_sql("locks/holder.sql")),
-                            {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}).first()
+        row = other.execute(
+            text(read_sql("locks/holder.sql")), {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}
+        ).first()
     return describe_holder(row)
 
 

@@ -27,8 +27,9 @@ def _undefined(record: dict[str, Any]) -> str:
     return "its SQL gave no numerator"
 
 
-def why_missing(engine: Engine, keys: list[Key], records: dict[Key, dict[str, Any]],
-                registry: Registry) -> dict[Key, str]:
+def why_missing(
+    engine: Engine, keys: list[Key], records: dict[Key, dict[str, Any]], registry: Registry
+) -> dict[Key, str]:
     """For each (indicator, period, area) quoted without a value: why, in a steward's words.
     `records` are the warehouse's figures by key (reports.figures_by_key)."""
     sources = {(row["extract"], row["period"]): row for row in query(engine, "extract_periods")}
@@ -43,22 +44,28 @@ def why_missing(engine: Engine, keys: list[Key], records: dict[Key, dict[str, An
             published = f"{name} is published (load batch {source['published_batch']})"
             record = records.get(key)
             if record is not None and record["batch_id"] != source["published_batch"]:
-                found[key] = (f"{published}, but {indicator}{where} was computed from load batch "
-                              f"{record['batch_id']}, a delivery since replaced: "
-                              "compute_indicators failed or has not run since")
+                found[key] = (
+                    f"{published}, but {indicator}{where} was computed from load batch "
+                    f"{record['batch_id']}, a delivery since replaced: "
+                    "compute_indicators failed or has not run since"
+                )
             elif record is not None:
                 found[key] = f"{published}, but the value{where} is undefined: {_undefined(record)}"
             else:
-                found[key] = (f"{published}, but {indicator} has no computed value{where}: "
-                              "compute_indicators failed or has not run since")
+                found[key] = (
+                    f"{published}, but {indicator} has no computed value{where}: "
+                    "compute_indicators failed or has not run since"
+                )
         elif source is None:
-            found[key] = (f"{name} has no publication: never delivered (no file "
-                          f"{extract.department}/{extract.code}_{period}.csv/.xlsx/.json has "
-                          "reached the landing folder)")
+            found[key] = (
+                f"{name} has no publication: never delivered (no file "
+                f"{extract.department}/{extract.code}_{period}.csv/.xlsx/.json has "
+                "reached the landing folder)"
+            )
         elif source["status"] == "rejected":
-            found[key] = (f"{name} has no publication: {source['file']} was refused "
-                          f"({_first_line(source['message'])})")
+            found[key] = (
+                f"{name} has no publication: {source['file']} was refused ({_first_line(source['message'])})"
+            )
         else:
-            found[key] = (f"{name} has no publication: its delivery {source['file']} is "
-                          f"{source['status']}")
+            found[key] = f"{name} has no publication: its delivery {source['file']} is {source['status']}"
     return found

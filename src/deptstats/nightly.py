@@ -26,9 +26,13 @@ def prepare_warehouse(engine: Engine, registry: Registry | None = None) -> str:
     return revision
 
 
-def report_unrecognised_files(engine: Engine, landing: Path, run_id: str = "cli",
-                              registry: Registry | None = None,
-                              scanned: list[Delivery] | None = None) -> list[FileOutcome]:
+def report_unrecognised_files(
+    engine: Engine,
+    landing: Path,
+    run_id: str = "cli",
+    registry: Registry | None = None,
+    scanned: list[Delivery] | None = None,
+) -> list[FileOutcome]:
     """Files no extract takes, recorded against the run. `scanned`: the landing folder as
     scanned already (raises LandingMissing when it scans a folder that is not there)."""
     outcomes = record_unmatched(engine, landing, registry, scanned)
@@ -36,17 +40,24 @@ def report_unrecognised_files(engine: Engine, landing: Path, run_id: str = "cli"
     return outcomes
 
 
-def load(engine: Engine, landing: Path, extract_code: str, run_id: str,
-         docs_dir: Path | None = None, registry: Registry | None = None,
-         settle: float | None = None, scanned: list[Delivery] | None = None
-         ) -> list[FileOutcome]:
+def load(
+    engine: Engine,
+    landing: Path,
+    extract_code: str,
+    run_id: str,
+    docs_dir: Path | None = None,
+    registry: Registry | None = None,
+    settle: float | None = None,
+    scanned: list[Delivery] | None = None,
+) -> list[FileOutcome]:
     """One extract's files; raises ExtractRejected when any is refused. What became of each
     file is recorded against the run either way. A file still being written (modified within
     `settle` seconds, default settle_seconds(), or changing while read) is left for the next
     run as `arriving`."""
     try:
-        outcomes = load_extract(engine, landing, extract_code, run_id,
-                                registry or load_registry(), docs_dir, settle, scanned)
+        outcomes = load_extract(
+            engine, landing, extract_code, run_id, registry or load_registry(), docs_dir, settle, scanned
+        )
     except ExtractRejected as rejected:
         record_outcomes(engine, run_id, rejected.outcomes)
         raise
@@ -56,8 +67,11 @@ def load(engine: Engine, landing: Path, extract_code: str, run_id: str,
             try:
                 record_outcomes(engine, run_id, done)
             except Exception:  # the warehouse may be what failed: the crash is told, not this
-                log.warning("what became of %d file(s) of %s before the crash could not be "
-                            "recorded", len(done), extract_code)
+                log.warning(
+                    "what became of %d file(s) of %s before the crash could not be recorded",
+                    len(done),
+                    extract_code,
+                )
         raise
     record_outcomes(engine, run_id, outcomes)
     return outcomes
@@ -71,9 +85,12 @@ def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
     return rows
 
 
-def figures_changed(engine: Engine, run_id: str | None = None,
-                    batch_ids: list[int] | None = None,
-                    registry: Registry | None = None) -> list[str]:
+def figures_changed(
+    engine: Engine,
+    run_id: str | None = None,
+    batch_ids: list[int] | None = None,
+    registry: Registry | None = None,
+) -> list[str]:
     """After the indicators: one line per re-delivery published by the run (or among the
     batches given), with the figures it changed and why."""
     from deptstats.changes import changed_by, changed_by_run
@@ -83,25 +100,27 @@ def figures_changed(engine: Engine, run_id: str | None = None,
             return changed_by(engine, batch_ids, registry)
         return changed_by_run(engine, run_id or "", registry)
     except Exception:  # a diagnostic: it never fails the step that computed the figures
-        log.exception("the figures are computed, but what the re-deliveries changed could not "
-                      "be told (deptstats diff --batch N tells it)")
+        log.exception(
+            "the figures are computed, but what the re-deliveries changed could not "
+            "be told (deptstats diff --batch N tells it)"
+        )
         return []
 
 
-def draft(engine: Engine, out: Path, reply: str = "reply-2024-147",
-          registry: Registry | None = None) -> Draft:
+def draft(
+    engine: Engine, out: Path, reply: str = "reply-2024-147", registry: Registry | None = None
+) -> Draft:
     return draft_reply(engine, out, reply, registry)
 
 
 # What a failed step means for the reply, in the words the run's last task says it.
 STEP_FAILURES = {
     "prepare_warehouse": "the warehouse was not ready, so nothing was loaded",
-    "report_unrecognised_files": "the landing folder could not be checked for unrecognised "
-                                 "file names",
+    "report_unrecognised_files": "the landing folder could not be checked for unrecognised file names",
     "compute_indicators": "the indicators were not computed, so the draft's figures are missing "
-                          "or older than tonight's loads",
+    "or older than tonight's loads",
     "draft_reply": "the draft is incomplete (written as <reply>.INCOMPLETE.docx/.md, the last "
-                   "complete draft left as it was) or was not written",
+    "complete draft left as it was) or was not written",
 }
 
 
@@ -115,14 +134,19 @@ def failure_summary(states: dict[str, str | None], load_task_ids: set[str]) -> s
     steps = [t for t in failed if t not in load_task_ids]
     parts = []
     if loads:
-        parts.append(f"{len(loads)} extract load(s) failed: {', '.join(loads)}. A refused file's "
-                     "task log names the file, row, column and rule: fix the file and clear that "
-                     "task; any other failure there outlasted its retries")
+        parts.append(
+            f"{len(loads)} extract load(s) failed: {', '.join(loads)}. A refused file's "
+            "task log names the file, row, column and rule: fix the file and clear that "
+            "task; any other failure there outlasted its retries"
+        )
     for step in steps:
         parts.append(f"the step {step} failed: {STEP_FAILURES.get(step, 'see its log')}")
     if not_run:
         parts.append(f"not run because a task they need failed: {', '.join(not_run)}")
     if not parts:
         return None
-    return ("The nightly run failed. " + ". ".join(part[0].upper() + part[1:] for part in parts)
-            + ". See each red task's log.")
+    return (
+        "The nightly run failed. "
+        + ". ".join(part[0].upper() + part[1:] for part in parts)
+        + ". See each red task's log."
+    )

@@ -12,9 +12,13 @@ from pathlib import Path
 
 from deptstats.gbt9704 import FANGSONG, HEITI, KAITI, SONGTI, XIAOBIAOSONG
 
-STAND_INS = {FANGSONG: "Noto Serif CJK SC", XIAOBIAOSONG: "Noto Serif CJK SC",
-             SONGTI: "Noto Serif CJK SC", KAITI: "Noto Serif CJK SC",
-             HEITI: "Noto Sans CJK SC"}
+STAND_INS = {
+    FANGSONG: "Noto Serif CJK SC",
+    XIAOBIAOSONG: "Noto Serif CJK SC",
+    SONGTI: "Noto Serif CJK SC",
+    KAITI: "Noto Serif CJK SC",
+    HEITI: "Noto Sans CJK SC",
+}
 
 
 def soffice() -> str | None:
@@ -25,11 +29,16 @@ def fontconfig_file(folder: Path) -> Path:
     matches = "".join(
         f'<match target="pattern"><test name="family"><string>{name}</string></test>'
         f'<edit name="family" mode="assign" binding="strong"><string>{stand_in}</string>'
-        "</edit></match>\n" for name, stand_in in STAND_INS.items())
+        "</edit></match>\n"
+        for name, stand_in in STAND_INS.items()
+    )
     path = folder / "fonts.conf"
-    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
-                    "<fontconfig>\n<include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>\n"
-                    f"{matches}</fontconfig>\n", encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+        '<fontconfig>\n<include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"{matches}</fontconfig>\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -41,13 +50,26 @@ def render_pdf(docx: Path, out_dir: Path, timeout: float = 180) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="deptstats-soffice-") as scratch:
         scratch_path = Path(scratch)
-        environment = dict(os.environ, FONTCONFIG_FILE=str(fontconfig_file(scratch_path)),
-                           HOME=str(scratch_path))
+        environment = dict(
+            os.environ, FONTCONFIG_FILE=str(fontconfig_file(scratch_path)), HOME=str(scratch_path)
+        )
         profile = (scratch_path / "profile").as_uri()
         done = subprocess.run(
-            [program, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(out_dir), str(docx)],
-            env=environment, capture_output=True, text=True, timeout=timeout)
+            [
+                program,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out_dir),
+                str(docx),
+            ],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     pdf = out_dir / f"{docx.stem}.pdf"
     if done.returncode != 0 or not pdf.is_file():
         raise RuntimeError(f"soffice failed ({done.returncode}): {done.stderr or done.stdout}")

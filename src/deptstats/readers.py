@@ -38,10 +38,23 @@ from deptstats.tables import (
 )
 from deptstats.workbooks import XLSX_COLUMNS, XLSX_PART_BYTES, XLSX_TOTAL_BYTES, Workbook
 
-__all__ = ["HEADER_SEARCH_ROWS", "XLSX_COLUMNS", "XLSX_PART_BYTES", "XLSX_TOTAL_BYTES",
-           "IrregularCsv", "RawTable", "ReadError", "iter_tables", "normalize_cell",
-           "normalize_date", "normalize_header", "normalize_number", "read_file",
-           "reuse_arrow_memory", "streams"]
+__all__ = [
+    "HEADER_SEARCH_ROWS",
+    "XLSX_COLUMNS",
+    "XLSX_PART_BYTES",
+    "XLSX_TOTAL_BYTES",
+    "IrregularCsv",
+    "RawTable",
+    "ReadError",
+    "iter_tables",
+    "normalize_cell",
+    "normalize_date",
+    "normalize_header",
+    "normalize_number",
+    "read_file",
+    "reuse_arrow_memory",
+    "streams",
+]
 
 # ------------------------------------------------------------------ physical readers
 
@@ -79,8 +92,9 @@ def _csv_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
         for number, cells in enumerate(reader, start=1):
             yield number, list(cells)
     except csv.Error as error:
-        raise ReadError(f"{path.name}: not readable as CSV after row {number} ({error}); "
-                        "look for an unbalanced quote") from error
+        raise ReadError(
+            f"{path.name}: not readable as CSV after row {number} ({error}); look for an unbalanced quote"
+        ) from error
 
 
 def _read_xlsx(data: bytes, path: Path, extract: Extract) -> RawTable:
@@ -97,32 +111,33 @@ def _read_xlsx(data: bytes, path: Path, extract: Extract) -> RawTable:
         workbook.close()
 
 
-def _json_rows(data: bytes, path: Path, extract: Extract
-               ) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
+def _json_rows(
+    data: bytes, path: Path, extract: Extract
+) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
     """Header and rows of a JSON delivery; keys naming the same column (Chinese or canonical
     name) are merged, so records may spell their keys either way."""
     repeated: list[_Repeated] = []
     text = _decode(data, path)  # its ReadError is no ValueError of json's
     try:
-        document = json.loads(text,
-                              object_pairs_hook=lambda pairs: _json_object(pairs, repeated))
+        document = json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, repeated))
     except json.JSONDecodeError as error:
         raise ReadError(f"{path.name}: not valid JSON ({error})") from error
     except RecursionError:
-        raise ReadError(f"{path.name}: JSON nested too deeply to be a list of records; "
-                        "send an array of flat objects") from None
+        raise ReadError(
+            f"{path.name}: JSON nested too deeply to be a list of records; send an array of flat objects"
+        ) from None
     except ValueError as error:  # e.g. an integer of thousands of digits
-        raise ReadError(f"{path.name}: JSON holds a value no column can take "
-                        f"({str(error)[:120]})") from None
+        raise ReadError(f"{path.name}: JSON holds a value no column can take ({str(error)[:120]})") from None
     records = document.get("records") if isinstance(document, dict) else document
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ReadError(
-            f"{path.name}: JSON must be an array of objects or an object whose 'records' "
-            "member is that array"
+            f"{path.name}: JSON must be an array of objects or an object whose 'records' member is that array"
         )
     if repeated:
-        raise ReadError(f"{path.name}: {_repeated_key_message(document, records, repeated[0])}; "
-                        "a key given twice loses one of its values: keep one")
+        raise ReadError(
+            f"{path.name}: {_repeated_key_message(document, records, repeated[0])}; "
+            "a key given twice loses one of its values: keep one"
+        )
     header: list[str] = []
     key_to_header: dict[str, str] = {}
     for record in records:
@@ -141,8 +156,10 @@ def _json_rows(data: bytes, path: Path, extract: Extract
             for key, value in record.items():
                 name = key_to_header[key]
                 if name in merged:
-                    raise ReadError(f"{path.name}: record {number} names column {name} twice "
-                                    f"({', '.join(k for k in record if key_to_header[k] == name)})")
+                    raise ReadError(
+                        f"{path.name}: record {number} names column {name} twice "
+                        f"({', '.join(k for k in record if key_to_header[k] == name)})"
+                    )
                 merged[name] = value
             yield number, [merged.get(name) for name in header]
 
@@ -197,11 +214,14 @@ def _json_path(document: object, marked: _Repeated, records: object) -> str:
         if node is records and isinstance(node, list):
             stack += [(item, f"record {n}") for n, item in enumerate(node, start=1)]
         elif isinstance(node, dict):
-            stack += [(value, f"{where}, inside {cut(key, 60)!r}" if where else repr(cut(key, 60)))
-                      for key, value in node.items()]
+            stack += [
+                (value, f"{where}, inside {cut(key, 60)!r}" if where else repr(cut(key, 60)))
+                for key, value in node.items()
+            ]
         elif isinstance(node, list):
-            stack += [(item, f"{where}, item {n}" if where else f"item {n}")
-                      for n, item in enumerate(node, start=1)]
+            stack += [
+                (item, f"{where}, item {n}" if where else f"item {n}") for n, item in enumerate(node, start=1)
+            ]
     return "an object"
 
 
@@ -226,18 +246,27 @@ def _tabulate(
         header_number, header_cells = search.number, search.cells
     checked = check_header(extract, header_cells, path.name)
     if checked.missing:
-        raise ReadError(f"{path.name}: required columns missing: "
-                        + ", ".join(f"{c.label} ({c.name})" for c in checked.missing)
-                        + ". " + _where_the_header_was_looked_for(search, header_cells, row_label))
+        raise ReadError(
+            f"{path.name}: required columns missing: "
+            + ", ".join(f"{c.label} ({c.name})" for c in checked.missing)
+            + ". "
+            + _where_the_header_was_looked_for(search, header_cells, row_label)
+        )
     if checked.repeated:
         raise ReadError(
             f"{path.name}: the header at {row_label} {header_number} names "
             + ", ".join(f"{extract.column(n).label} ({n})" for n in checked.repeated)
-            + " more than once; keep one column for each")
+            + " more than once; keep one column for each"
+        )
     mapping, warnings = checked.mapping, checked.warnings
     columns = checked.columns
-    table = RawTable(columns=columns, cells={name: [] for name in columns}, row_numbers=[],
-                     warnings=warnings, row_label=row_label)
+    table = RawTable(
+        columns=columns,
+        cells={name: [] for name in columns},
+        row_numbers=[],
+        warnings=warnings,
+        row_label=row_label,
+    )
     for number, cells in rows_iter:
         kind = classify_row(cells)
         if kind in ("blank", "footer"):
@@ -257,17 +286,20 @@ def _tabulate(
     return table
 
 
-def _where_the_header_was_looked_for(search: HeaderSearch | None, header_cells: list[object],
-                                     row_label: str) -> str:
+def _where_the_header_was_looked_for(
+    search: HeaderSearch | None, header_cells: list[object], row_label: str
+) -> str:
     found = [str(h).strip() for h in header_cells if _cell_text(h) is not None]
     if search is None:  # JSON: the records' keys are the header
         return "Keys of the records: " + (", ".join(found) if found else "(none)")
     if search.named_any:
         return f"Header found at {row_label} {search.number}: " + ", ".join(found)
     if search.searched >= HEADER_SEARCH_ROWS:
-        return (f"No {row_label} among the first {HEADER_SEARCH_ROWS} names any of them; the "
-                f"header must be within the first {HEADER_SEARCH_ROWS} {row_label}s: delete the "
-                "rows above it")
+        return (
+            f"No {row_label} among the first {HEADER_SEARCH_ROWS} names any of them; the "
+            f"header must be within the first {HEADER_SEARCH_ROWS} {row_label}s: delete the "
+            "rows above it"
+        )
     return f"No {row_label} of the file names any of them"
 
 
@@ -276,9 +308,14 @@ def streams(path: Path) -> bool:
     return path.suffix.lower() == ".csv" and path.stat().st_size >= TUNING.fast_csv_bytes
 
 
-def iter_tables(path: Path, extract: Extract, data: bytes | None = None,
-                chunk_rows: int | None = None, hasher: Any = None,
-                opener: Opener | None = None) -> Iterator[RawTable]:
+def iter_tables(
+    path: Path,
+    extract: Extract,
+    data: bytes | None = None,
+    chunk_rows: int | None = None,
+    hasher: Any = None,
+    opener: Opener | None = None,
+) -> Iterator[RawTable]:
     """The file's data rows, chunk_rows at a time for a large regular CSV (read as a stream)
     and in one piece otherwise; the last piece has final=True. `hasher` (e.g. sha256) is fed
     the bytes as they are read; `opener` opens the file (landing.Delivery.open: no links, no
@@ -318,8 +355,7 @@ def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTab
         return _read_xlsx(data, path, extract)
     if suffix == ".json":
         keys, rows = _json_rows(data, path, extract)
-        return _tabulate(extract, path, rows, row_label=row_label_of(path),
-                         header_row=(0, list(keys)))
+        return _tabulate(extract, path, rows, row_label=row_label_of(path), header_row=(0, list(keys)))
     raise ReadError(f"{path.name}: unsupported file type {suffix!r}; send CSV, XLSX or JSON")
 
 
@@ -330,4 +366,3 @@ def read_csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | N
         return next(csv_chunks(path, extract, chunk_rows=1 << 62, data=data))
     except IrregularCsv:
         return None
-

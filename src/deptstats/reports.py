@@ -27,13 +27,15 @@ def query(engine: Engine, name: str, **params: Any) -> list[dict[str, Any]]:
     """Rows of include/sql/report/<name>.sql; string parameters are typed so PostgreSQL can
     plan `:x is null` tests."""
     statement = text(read_sql(f"report/{name}.sql"))
-    typed = [bindparam(key, type_=String()) for key, value in params.items()
-             if value is None or isinstance(value, str)]
+    typed = [
+        bindparam(key, type_=String())
+        for key, value in params.items()
+        if value is None or isinstance(value, str)
+    ]
     if typed:
         statement = statement.bindparams(*typed)
     with engine.connect() as conn:
-        return [{k: _plain(k, v) for k, v in row._mapping.items()}
-                for row in conn.execute(statement, params)]
+        return [{k: _plain(k, v) for k, v in row._mapping.items()} for row in conn.execute(statement, params)]
 
 
 def figures(engine: Engine) -> list[dict[str, Any]]:
@@ -62,6 +64,9 @@ def render(rows: list[dict[str, Any]], fmt: str, columns: list[str] | None = Non
 
     columns = columns or (list(rows[0]) if rows else [])
     # a delivered cell or file name must not forge a line of the table or recolour the screen
-    return tabulate([[None if row.get(c) is None else printable(row.get(c)) for c in columns]
-                     for row in rows], headers=columns, tablefmt="simple",
-                    disable_numparse=True)
+    return tabulate(
+        [[None if row.get(c) is None else printable(row.get(c)) for c in columns] for row in rows],
+        headers=columns,
+        tablefmt="simple",
+        disable_numparse=True,
+    )

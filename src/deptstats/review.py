@@ -15,8 +15,20 @@ from deptstats.registry import Registry
 NOTES_HEADING = "审核提示 Review notes"
 # the start of the note a complete draft's review gets when a newer draft is incomplete
 NEWER_INCOMPLETE = "A NEWER DRAFT OF THIS REPLY IS INCOMPLETE"
-COLUMNS = ["#", "indicator", "period", "area", "value", "exact value",
-           "numerator / denominator", "source file", "sha256", "load batch", "validation", "SQL"]
+COLUMNS = [
+    "#",
+    "indicator",
+    "period",
+    "area",
+    "value",
+    "exact value",
+    "numerator / denominator",
+    "source file",
+    "sha256",
+    "load batch",
+    "validation",
+    "SQL",
+]
 
 
 def notes(letter: Letter) -> list[str]:
@@ -48,24 +60,48 @@ def provenance_rows(letter: Letter, registry: Registry) -> list[list[str]]:
     rows = []
     for number, q in enumerate([q for q in unique(letter.quoted) if q.record], start=1):
         f = q.record
-        ratio = f["numerator"] if f["denominator"] is None else (
-            f"{f['numerator']} / {f['denominator']}")
-        validation = (f"run {f['validation_id']} {f['suite']}: {f['validation']}, "
-                      f"{f['validation_errors']} errors, {f['validation_warnings']} warnings")
-        rows.append([str(number), f"{registry.indicator(q.indicator).name} {q.indicator}",
-                     q.period, q.area or "全市", q.shown, str(f["value"]), str(ratio),
-                     f"{f['file']} ({f['source_rows']} rows)", f["sha256"], str(f["batch_id"]),
-                     validation, f"include/sql/{f['sql_file']}"])
+        ratio = f["numerator"] if f["denominator"] is None else (f"{f['numerator']} / {f['denominator']}")
+        validation = (
+            f"run {f['validation_id']} {f['suite']}: {f['validation']}, "
+            f"{f['validation_errors']} errors, {f['validation_warnings']} warnings"
+        )
+        rows.append(
+            [
+                str(number),
+                f"{registry.indicator(q.indicator).name} {q.indicator}",
+                q.period,
+                q.area or "全市",
+                q.shown,
+                str(f["value"]),
+                str(ratio),
+                f"{f['file']} ({f['source_rows']} rows)",
+                f["sha256"],
+                str(f["batch_id"]),
+                validation,
+                f"include/sql/{f['sql_file']}",
+            ]
+        )
     return rows
 
 
 def write_markdown(letter: Letter, registry: Registry, path: Path) -> Path:
     config = letter.config
-    lines = [f"# 审核单 Review of {config['code']} ({config['document_number']})", "",
-             "Not part of the letter.", "", f"## {NOTES_HEADING}", ""]
+    lines = [
+        f"# 审核单 Review of {config['code']} ({config['document_number']})",
+        "",
+        "Not part of the letter.",
+        "",
+        f"## {NOTES_HEADING}",
+        "",
+    ]
     lines += [f"- {note}" for note in notes(letter)]
-    lines += ["", "## 数据来源 Provenance", "", "| " + " | ".join(COLUMNS) + " |",
-              "|" + "---|" * len(COLUMNS)]
+    lines += [
+        "",
+        "## 数据来源 Provenance",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
     for row in provenance_rows(letter, registry):
         row[8] = f"`{row[8]}`"
         lines.append("| " + " | ".join(row) + " |")
@@ -86,8 +122,11 @@ def write_docx(letter: Letter, registry: Registry, path: Path) -> Path:
     section.page_width, section.page_height = Mm(297), Mm(210)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(15))
-    document.add_heading(f"审核单 Review of {letter.config['code']} "
-                         f"({letter.config['document_number']}): not part of the letter", 1)
+    document.add_heading(
+        f"审核单 Review of {letter.config['code']} "
+        f"({letter.config['document_number']}): not part of the letter",
+        1,
+    )
     document.add_heading(NOTES_HEADING, 2)
     for note in notes(letter):
         document.add_paragraph(note, style="List Bullet")
@@ -98,8 +137,9 @@ def write_docx(letter: Letter, registry: Registry, path: Path) -> Path:
     for r, values in enumerate([COLUMNS, *rows]):
         for c, value in enumerate(values):
             table.cell(r, c).text = value
-    for paragraph in document.paragraphs + [p for row in table.rows for cell in row.cells
-                                            for p in cell.paragraphs]:
+    for paragraph in document.paragraphs + [
+        p for row in table.rows for cell in row.cells for p in cell.paragraphs
+    ]:
         for run in paragraph.runs:
             set_fonts(run, FANGSONG)
             if paragraph.style.name == "Normal":
@@ -109,10 +149,12 @@ def write_docx(letter: Letter, registry: Registry, path: Path) -> Path:
 
 
 def newer_incomplete_note(incomplete: list[Path], missing: list[str]) -> str:
-    return (f"{NEWER_INCOMPLETE}: {', '.join(p.name for p in incomplete)}, with "
-            f"{len(missing)} figure(s) missing ({', '.join(missing)}). This draft was made "
-            "before it: check its figures against the warehouse (deptstats verify) before "
-            "sending it.")
+    return (
+        f"{NEWER_INCOMPLETE}: {', '.join(p.name for p in incomplete)}, with "
+        f"{len(missing)} figure(s) missing ({', '.join(missing)}). This draft was made "
+        "before it: check its figures against the warehouse (deptstats verify) before "
+        "sending it."
+    )
 
 
 def name_newer_incomplete(path: Path, incomplete: list[Path], missing: list[str]) -> Path:
@@ -120,8 +162,11 @@ def name_newer_incomplete(path: Path, incomplete: list[Path], missing: list[str]
     incomplete, replacing such a note from an earlier night."""
     note = newer_incomplete_note(incomplete, missing)
     if path.suffix == ".md":
-        lines = [line for line in path.read_text(encoding="utf-8").split("\n")
-                 if not line.startswith(f"- {NEWER_INCOMPLETE}")]
+        lines = [
+            line
+            for line in path.read_text(encoding="utf-8").split("\n")
+            if not line.startswith(f"- {NEWER_INCOMPLETE}")
+        ]
         heading = f"## {NOTES_HEADING}"
         # at the top when the notes' heading was edited away by hand
         at = lines.index(heading) + 2 if heading in lines else 0
@@ -152,15 +197,12 @@ def name_newer_incomplete(path: Path, incomplete: list[Path], missing: list[str]
 def provenance_record(q: Quoted) -> dict[str, Any]:
     keys = ("value", "display", "file", "sha256", "batch_id", "source_rows")
     record = {key: (q.record or {}).get(key) for key in keys}
-    return {"indicator": q.indicator, "period": q.period, "area": q.area, "shown": q.shown,
-            **record}
+    return {"indicator": q.indicator, "period": q.period, "area": q.area, "shown": q.shown, **record}
 
 
 def write_provenance(letter: Letter, path: Path) -> Path:
     """Machine-readable provenance, read by `deptstats diff` to name the deliveries behind a
     changed figure."""
-    data = {"reply": letter.config["code"],
-            "figures": [provenance_record(q) for q in unique(letter.quoted)]}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n",
-                    encoding="utf-8")
+    data = {"reply": letter.config["code"], "figures": [provenance_record(q) for q in unique(letter.quoted)]}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
     return path

@@ -27,8 +27,7 @@ class Replaced:
     rows: Counter[tuple[Any, ...]] | None
 
 
-def period_rows(conn: Connection, table: Any, period: str, typed: bool = False
-                ) -> Counter[tuple[Any, ...]]:
+def period_rows(conn: Connection, table: Any, period: str, typed: bool = False) -> Counter[tuple[Any, ...]]:
     """The period's rows as a multiset of whole rows. Within one database, as the driver
     returns them (SQLAlchemy's conversion of each value to Python types tripled the cost);
     `typed` for two databases, whose drivers differ (SQLite's 0 and 14881.61, psycopg's False
@@ -49,12 +48,14 @@ def period_rows(conn: Connection, table: Any, period: str, typed: bool = False
         cursor.close()
 
 
-def before_replacing(conn: Connection, tables: Any, table: Any, extract: str,
-                     period: str) -> Replaced | None:
+def before_replacing(conn: Connection, tables: Any, table: Any, extract: str, period: str) -> Replaced | None:
     """The standing publication of (extract, period), or None for a first publication."""
     publication = tables["publication"]
-    standing = conn.execute(select(publication.c.batch_id, publication.c.row_count).where(
-        publication.c.extract == extract, publication.c.period == period)).first()
+    standing = conn.execute(
+        select(publication.c.batch_id, publication.c.row_count).where(
+            publication.c.extract == extract, publication.c.period == period
+        )
+    ).first()
     if standing is None:
         return None
     rows = period_rows(conn, table, period) if standing.row_count <= COUNTED_ROWS else None
@@ -74,24 +75,39 @@ def counted(old: Counter[tuple[Any, ...]], new: Counter[tuple[Any, ...]]) -> tup
     return sum((new - old).values()), sum((old - new).values())
 
 
-def record_change(conn: Connection, tables: Any, table: Any, batch_id: int, period: str,
-                  replaced: Replaced | None, written: int) -> None:
+def record_change(
+    conn: Connection,
+    tables: Any,
+    table: Any,
+    batch_id: int,
+    period: str,
+    replaced: Replaced | None,
+    written: int,
+) -> None:
     """After the new rows are written, in the same transaction."""
     if replaced is None:
         return
     added = removed = None
     if replaced.rows is not None and written <= COUNTED_ROWS:
         added, removed = counted(replaced.rows, period_rows(conn, table, period))
-    conn.execute(insert(tables["publication_change"]).values(
-        batch_id=batch_id, replaced_batch_id=replaced.batch_id, rows_added=added,
-        rows_removed=removed))
+    conn.execute(
+        insert(tables["publication_change"]).values(
+            batch_id=batch_id, replaced_batch_id=replaced.batch_id, rows_added=added, rows_removed=removed
+        )
+    )
 
 
-def describe(added: int | None, removed: int | None, rows_before: int | None = None,
-             rows_after: int | None = None) -> str:
+def describe(
+    added: int | None, removed: int | None, rows_before: int | None = None, rows_after: int | None = None
+) -> str:
     if added is None or removed is None:
-        totals = (f"rows {rows_before} → {rows_after}; "
-                  if rows_before is not None and rows_after is not None else "")
+        totals = (
+            f"rows {rows_before} → {rows_after}; "
+            if rows_before is not None and rows_after is not None
+            else ""
+        )
         return f"{totals}not compared row by row (over {COUNTED_ROWS:,} rows)"
-    return (f"rows changed: {added} only in the new delivery, {removed} only in the old "
-            "(an edited row counts in both)")
+    return (
+        f"rows changed: {added} only in the new delivery, {removed} only in the old "
+        "(an edited row counts in both)"
+    )

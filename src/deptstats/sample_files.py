@@ -20,8 +20,7 @@ Record = dict[str, Any]
 
 def date_cell(day: date, style: int) -> str:
     """One of the date forms of the data dictionary, chosen by `style`."""
-    forms = (day.isoformat(), f"{day.year}/{day.month}/{day.day}",
-             f"{day.year}年{day.month}月{day.day}日")
+    forms = (day.isoformat(), f"{day.year}/{day.month}/{day.day}", f"{day.year}年{day.month}月{day.day}日")
     return forms[style % len(forms)]
 
 
@@ -101,8 +100,7 @@ def deterministic_zip(data: bytes) -> bytes:
             fixed.external_attr = 0o600 << 16
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"<dcterms:modified\1>" + stamp + rb"</dcterms:modified>",
-                                        content)
+                content = _MODIFIED.sub(rb"<dcterms:modified\1>" + stamp + rb"</dcterms:modified>", content)
             target.writestr(fixed, content)
     return out.getvalue()
 
@@ -127,8 +125,7 @@ def write_xlsx(extract: Extract, records: list[Record], title: str, department: 
             value = record.get(column.name)
             if isinstance(value, date):
                 # real Excel dates for most rows; text forms for some
-                row.append(datetime(value.year, value.month, value.day) if i % 4
-                           else date_cell(value, i))
+                row.append(datetime(value.year, value.month, value.day) if i % 4 else date_cell(value, i))
             elif column.type in ("count", "integer") and value is not None:
                 row.append(int(value))
             elif column.type == "amount" and value is not None:

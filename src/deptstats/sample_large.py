@@ -21,7 +21,9 @@ def write_loans(path: Path, rows: int, year: int = 2023) -> Path:
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(",".join(c.label for c in extract.columns) + "\r\n")
         for i in range(rows):
-            out.write(f"GJJ{i:010d},{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
-                      f"{areas[i % len(areas)]},{2 + (i % 6 == 0)},{rng.randint(2000, 15000) / 100},"
-                      f"{'是' if i % 9 else '否'}\r\n")
+            out.write(
+                f"GJJ{i:010d},{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
+                f"{areas[i % len(areas)]},{2 + (i % 6 == 0)},{rng.randint(2000, 15000) / 100},"
+                f"{'是' if i % 9 else '否'}\r\n"
+            )
     return path

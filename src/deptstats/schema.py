@@ -56,7 +56,8 @@ def check_schema(engine: Engine) -> str:
         raise SchemaBehind(
             f"the warehouse schema is at revision {current or 'none (empty)'} but this version "
             f"of deptstats writes revision {head}: run `deptstats db upgrade --warehouse URL` "
-            "first")
+            "first"
+        )
     return current
 
 
@@ -73,24 +74,56 @@ def sync_dimensions(engine: Engine, registry: Registry | None = None) -> None:
         hold(conn, "dimensions", "the dim_* tables")  # two loads at once rewrite them in turn
         for name in ("dim_department", "dim_extract", "dim_area", "dim_indicator", "dim_period"):
             conn.execute(delete(tables[name]))
-        conn.execute(insert(tables["dim_department"]), [
-            {"department": d.code, "name": d.name, "name_en": d.name_en}
-            for d in registry.departments])
-        conn.execute(insert(tables["dim_extract"]), [
-            {"extract": e.code, "department": e.department, "name": e.name,
-             "period_kind": e.period, "kind": e.kind, "grain": e.grain, "table_name": e.table}
-            for e in registry.extracts])
-        conn.execute(insert(tables["dim_area"]), [
-            {"area": area, "is_citywide": False, "sort_order": n}
-            for n, area in enumerate(registry.areas, start=1)]
-            + [{"area": registry.citywide, "is_citywide": True, "sort_order": 0}])
-        conn.execute(insert(tables["dim_indicator"]), [
-            {"indicator": i.code, "extract": i.extract, "department": i.department,
-             "name": i.name, "name_en": i.name_en, "unit": i.unit, "decimals": i.decimals,
-             "definition": i.definition, "sql_file": i.sql_file}
-            for i in registry.indicators])
+        conn.execute(
+            insert(tables["dim_department"]),
+            [{"department": d.code, "name": d.name, "name_en": d.name_en} for d in registry.departments],
+        )
+        conn.execute(
+            insert(tables["dim_extract"]),
+            [
+                {
+                    "extract": e.code,
+                    "department": e.department,
+                    "name": e.name,
+                    "period_kind": e.period,
+                    "kind": e.kind,
+                    "grain": e.grain,
+                    "table_name": e.table,
+                }
+                for e in registry.extracts
+            ],
+        )
+        conn.execute(
+            insert(tables["dim_area"]),
+            [
+                {"area": area, "is_citywide": False, "sort_order": n}
+                for n, area in enumerate(registry.areas, start=1)
+            ]
+            + [{"area": registry.citywide, "is_citywide": True, "sort_order": 0}],
+        )
+        conn.execute(
+            insert(tables["dim_indicator"]),
+            [
+                {
+                    "indicator": i.code,
+                    "extract": i.extract,
+                    "department": i.department,
+                    "name": i.name,
+                    "name_en": i.name_en,
+                    "unit": i.unit,
+                    "decimals": i.decimals,
+                    "definition": i.definition,
+                    "sql_file": i.sql_file,
+                }
+                for i in registry.indicators
+            ],
+        )
         periods = sorted(set(conn.execute(select(tables["publication"].c.period)).scalars()))
         if periods:
-            conn.execute(insert(tables["dim_period"]), [
-                {"period": p.code, "kind": p.kind, "first_day": p.first_day,
-                 "last_day": p.last_day} for p in map(parse_period, periods)])
+            conn.execute(
+                insert(tables["dim_period"]),
+                [
+                    {"period": p.code, "kind": p.kind, "first_day": p.first_day, "last_day": p.last_day}
+                    for p in map(parse_period, periods)
+                ],
+            )

@@ -40,23 +40,29 @@ def has_password(url: str) -> bool:
     parts = urlsplit(url)
     if parts.password:
         return True
-    return any(key.lower() in PASSWORD_KEYS and value
-               for key, value in parse_qsl(parts.query, keep_blank_values=True))
+    return any(
+        key.lower() in PASSWORD_KEYS and value
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
 
 
 def refusal(option: UrlOption, url: str) -> str:
     """What to tell a user who gave a password on the command line."""
-    message = (f"{option.option} carries a password, and a command line is visible to every "
-               f"user of this machine (ps): put the whole URL in ${option.env} or in a file "
-               f"named by {option.file_option} PATH")
+    message = (
+        f"{option.option} carries a password, and a command line is visible to every "
+        f"user of this machine (ps): put the whole URL in ${option.env} or in a file "
+        f"named by {option.file_option} PATH"
+    )
     if urlsplit(url).scheme.startswith("postgres"):
-        message += (", or leave the password out of the URL and let PostgreSQL read it from "
-                    "~/.pgpass or $PGPASSWORD")
+        message += (
+            ", or leave the password out of the URL and let PostgreSQL read it from ~/.pgpass or $PGPASSWORD"
+        )
     return message
 
 
-def resolve_url(option: UrlOption, given: str | None, file: str | None,
-                environ: Mapping[str, str] = os.environ) -> str | None:
+def resolve_url(
+    option: UrlOption, given: str | None, file: str | None, environ: Mapping[str, str] = os.environ
+) -> str | None:
     """The URL from the command line (refused if it carries a password), else from the file
     (read and stripped), else from the environment variable; None if none of them is set.
     ValueError says, in one line, what is wrong."""
@@ -70,9 +76,9 @@ def resolve_url(option: UrlOption, given: str | None, file: str | None,
         try:
             url = Path(file).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as error:
-            raise ValueError(f"{option.file_option} {file}: cannot read it "
-                             f"({getattr(error, 'strerror', None) or error})"
-                             ) from error
+            raise ValueError(
+                f"{option.file_option} {file}: cannot read it ({getattr(error, 'strerror', None) or error})"
+            ) from error
         if not url:
             raise ValueError(f"{option.file_option} {file} is empty: it should hold the URL")
         return url

@@ -25,8 +25,10 @@ DOCS_ROUTE = "docs"
 
 
 def _templates() -> Environment:
-    return Environment(loader=FileSystemLoader(include_dir() / "steward"),
-                       autoescape=select_autoescape(default=True, default_for_string=True))
+    return Environment(
+        loader=FileSystemLoader(include_dir() / "steward"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
 
 
 def site_files(docs_page: str | None) -> dict[str, Path]:
@@ -48,8 +50,9 @@ def site_files(docs_page: str | None) -> dict[str, Path]:
     return files
 
 
-def create_app(engine: Callable[[], Engine], authenticated: Callable[..., Any],
-               may_read_run: Callable[..., Any]) -> FastAPI:
+def create_app(
+    engine: Callable[[], Engine], authenticated: Callable[..., Any], may_read_run: Callable[..., Any]
+) -> FastAPI:
     """`engine` opens the warehouse (read-only); `authenticated` guards every route and
     `may_read_run` the pages of a DAG run (both FastAPI dependencies)."""
     templates = _templates()
@@ -58,14 +61,18 @@ def create_app(engine: Callable[[], Engine], authenticated: Callable[..., Any],
     @router.get("/deliveries", response_class=HTMLResponse)
     def deliveries_page() -> str:
         return templates.get_template("deliveries.html.j2").render(
-            title="Deliveries", deliveries=steward.deliveries(engine()))
+            title="Deliveries", deliveries=steward.deliveries(engine())
+        )
 
-    @router.get("/runs/{dag_id}/{run_id}", response_class=HTMLResponse,
-                dependencies=[Depends(may_read_run)])
+    @router.get("/runs/{dag_id}/{run_id}", response_class=HTMLResponse, dependencies=[Depends(may_read_run)])
     def run_page(dag_id: str, run_id: str) -> str:
         return templates.get_template("run.html.j2").render(
-            title=f"Refused files of {run_id}", dag_id=dag_id, run_id=run_id,
-            files=steward.run_report(engine(), run_id), docs_base=f"../../{DOCS_ROUTE}")
+            title=f"Refused files of {run_id}",
+            dag_id=dag_id,
+            run_id=run_id,
+            files=steward.run_report(engine(), run_id),
+            docs_base=f"../../{DOCS_ROUTE}",
+        )
 
     @router.get("/api/deliveries")
     def deliveries_json(run_id: str | None = None) -> list[dict[str, Any]]:
@@ -81,11 +88,15 @@ def create_app(engine: Callable[[], Engine], authenticated: Callable[..., Any],
             raise HTTPException(status_code=404, detail="no such page")
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         # delivered values appear in these pages: no inline script or handler may run
-        return FileResponse(path, media_type=media_type, headers={
-            "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
-                                       "style-src 'self' 'unsafe-inline'; img-src 'self' data:"})
+        return FileResponse(
+            path,
+            media_type=media_type,
+            headers={
+                "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+                "style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+            },
+        )
 
-    app = FastAPI(title="deptstats steward pages", docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(title="deptstats steward pages", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(router)
     return app

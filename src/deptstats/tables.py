@@ -157,9 +157,11 @@ class Header:
 def check_header(extract: Extract, cells: list[object], file_name: str) -> Header:
     mapping = _match_headers(extract, cells)
     missing = [c for c in extract.columns if c.required and c.name not in mapping.values()]
-    warnings = [f"{file_name}: unknown column {str(h).strip()!r} ignored"
-                for position, h in enumerate(cells)
-                if _cell_text(h) is not None and position not in mapping]
+    warnings = [
+        f"{file_name}: unknown column {str(h).strip()!r} ignored"
+        for position, h in enumerate(cells)
+        if _cell_text(h) is not None and position not in mapping
+    ]
     columns = [c.name for c in extract.columns if c.name in mapping.values()]
     return Header(mapping, missing, _repeated(extract, cells), warnings, columns)
 
@@ -175,8 +177,7 @@ class HeaderSearch:
     searched: int  # rows looked at
 
 
-def find_header(extract: Extract, rows: Iterator[tuple[int, list[object]]]
-                ) -> HeaderSearch | None:
+def find_header(extract: Extract, rows: Iterator[tuple[int, list[object]]]) -> HeaderSearch | None:
     """The first row naming every required column, else the row naming most, among the first
     HEADER_SEARCH_ROWS rows (title rows sit above the header); None for no rows. Consumes
     `rows` up to and including that row, so the data rows follow."""

@@ -35,15 +35,24 @@ class Verification:
 
     def summary(self) -> str:
         if not self.findings:
-            return (f"OK: {self.path.name} ({self.reply}): all {self.checked} figures match the "
-                    "warehouse")
-        return (f"FAILED: {self.path.name} ({self.reply}): {len(self.findings)} of "
-                f"{self.checked} figures do not match the warehouse")
+            return f"OK: {self.path.name} ({self.reply}): all {self.checked} figures match the warehouse"
+        return (
+            f"FAILED: {self.path.name} ({self.reply}): {len(self.findings)} of "
+            f"{self.checked} figures do not match the warehouse"
+        )
 
     def rows(self) -> list[dict[str, str]]:
-        return [{"indicator": f"{f.name} ({f.indicator})", "period": f.period,
-                 "area": f.area or "全市", "document": f.document, "warehouse": f.warehouse,
-                 "source file": f.source_file} for f in self.findings]
+        return [
+            {
+                "indicator": f"{f.name} ({f.indicator})",
+                "period": f.period,
+                "area": f.area or "全市",
+                "document": f.document,
+                "warehouse": f.warehouse,
+                "source file": f.source_file,
+            }
+            for f in self.findings
+        ]
 
 
 def finding(figure: FoundFigure, record: dict | None, registry: Registry) -> Finding | None:
@@ -55,16 +64,24 @@ def finding(figure: FoundFigure, record: dict | None, registry: Registry) -> Fin
         shown = "(not found: sentence deleted or reworded)"
     elif shown.startswith("【"):
         shown = f"{shown} (placeholder for missing data)"
-    return Finding(figure.indicator, registry.indicator(figure.indicator).name, figure.period,
-                   figure.area, shown, expected or "(no published data)",
-                   record["file"] if record else "(none)")
+    return Finding(
+        figure.indicator,
+        registry.indicator(figure.indicator).name,
+        figure.period,
+        figure.area,
+        shown,
+        expected or "(no published data)",
+        record["file"] if record else "(none)",
+    )
 
 
-def verify_document(path: Path, engine: Engine, code: str | None = None,
-                    registry: Registry | None = None) -> Verification:
+def verify_document(
+    path: Path, engine: Engine, code: str | None = None, registry: Registry | None = None
+) -> Verification:
     registry = registry or load_registry()
     reply, found = figures_in(path, code, registry)
     records = figures_by_key(engine)
-    findings = [f for figure in found
-                if (f := finding(figure, records.get(figure.key), registry)) is not None]
+    findings = [
+        f for figure in found if (f := finding(figure, records.get(figure.key), registry)) is not None
+    ]
     return Verification(path, reply, len(found), findings)

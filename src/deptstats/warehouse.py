@@ -45,6 +45,7 @@ def lock_timeout_seconds() -> float:
     ($DEPTSTATS_LOCK_TIMEOUT_SECONDS) before it gives up, retryably."""
     return non_negative_setting("DEPTSTATS_LOCK_TIMEOUT_SECONDS", LOCK_TIMEOUT_SECONDS)
 
+
 EXACT = Numeric(30, 10)
 
 
@@ -56,33 +57,38 @@ def utcnow() -> datetime:
 def _dimensions(metadata: MetaData) -> None:
     """Reference data for analysts, kept in step with the registry by deptstats.schema."""
     Table(
-        "dim_department", metadata,
+        "dim_department",
+        metadata,
         Column("department", String(32), primary_key=True),
         Column("name", Text, nullable=False),
         Column("name_en", Text, nullable=False),
         comment="the five departments that deliver extracts",
     )
     Table(
-        "dim_extract", metadata,
+        "dim_extract",
+        metadata,
         Column("extract", String(64), primary_key=True),
         Column("department", String(32), nullable=False),
         Column("name", Text, nullable=False),
         Column("period_kind", String(8), nullable=False, comment="year or month"),
         Column("kind", String(8), nullable=False, comment="flow or snapshot"),
         Column("grain", Text, nullable=False),
-        Column("table_name", String(128), nullable=False,
-               comment="the warehouse table of its published rows"),
+        Column(
+            "table_name", String(128), nullable=False, comment="the warehouse table of its published rows"
+        ),
         comment="the extracts of the data dictionary",
     )
     Table(
-        "dim_area", metadata,
+        "dim_area",
+        metadata,
         Column("area", String(32), primary_key=True),
         Column("is_citywide", Boolean, nullable=False),
         Column("sort_order", Integer, nullable=False),
         comment="the 17 areas of the reference list and 全市 (citywide)",
     )
     Table(
-        "dim_period", metadata,
+        "dim_period",
+        metadata,
         Column("period", String(7), primary_key=True),
         Column("kind", String(8), nullable=False, comment="year or month"),
         Column("first_day", Date, nullable=False),
@@ -90,7 +96,8 @@ def _dimensions(metadata: MetaData) -> None:
         comment="every period with published data",
     )
     Table(
-        "dim_indicator", metadata,
+        "dim_indicator",
+        metadata,
         Column("indicator", String(64), primary_key=True),
         Column("extract", String(64), nullable=False),
         Column("department", String(32), nullable=False),
@@ -107,7 +114,8 @@ def _dimensions(metadata: MetaData) -> None:
 def _bookkeeping(metadata: MetaData) -> None:
     """Each delivered content of a file and each attempt to load it."""
     Table(
-        "delivery", metadata,
+        "delivery",
+        metadata,
         Column("delivery_id", Integer, primary_key=True),
         Column("file", Text, nullable=False, comment="path under the landing folder"),
         Column("sha256", String(64), nullable=False),
@@ -115,8 +123,12 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("period", String(7)),
         Column("size_bytes", Integer, nullable=False),
         Column("row_count", Integer),
-        Column("status", String(16), nullable=False,
-               comment="published, rejected, skipped, or superseded by a newer delivery"),
+        Column(
+            "status",
+            String(16),
+            nullable=False,
+            comment="published, rejected, skipped, or superseded by a newer delivery",
+        ),
         Column("errors", Integer, nullable=False, default=0),
         Column("warnings", Integer, nullable=False, default=0),
         Column("message", Text),
@@ -127,7 +139,8 @@ def _bookkeeping(metadata: MetaData) -> None:
         comment="one row per distinct content of a delivered file, with its latest outcome",
     )
     Table(
-        "load_batch", metadata,
+        "load_batch",
+        metadata,
         Column("batch_id", Integer, primary_key=True),
         Column("delivery_id", ForeignKey("delivery.delivery_id"), nullable=False),
         Column("extract", String(64), nullable=False),
@@ -135,8 +148,11 @@ def _bookkeeping(metadata: MetaData) -> None:
         Column("run_id", Text, comment="the Airflow run (or CLI run) that loaded it"),
         Column("outcome", String(16), nullable=False, comment="published or rejected"),
         Column("row_count", Integer),
-        Column("reference_batch_id", Integer,
-               comment="cross-extract rule: the referenced publication checked against"),
+        Column(
+            "reference_batch_id",
+            Integer,
+            comment="cross-extract rule: the referenced publication checked against",
+        ),
         Column("started_at", String(26), nullable=False),
         Column("finished_at", String(26), nullable=False),
         comment="one attempt to load a delivered file",
@@ -146,7 +162,8 @@ def _bookkeeping(metadata: MetaData) -> None:
 def _validations(metadata: MetaData) -> None:
     """Each GX run of a batch, each expectation's outcome, every failing row."""
     Table(
-        "validation_run", metadata,
+        "validation_run",
+        metadata,
         Column("validation_id", Integer, primary_key=True),
         Column("batch_id", ForeignKey("load_batch.batch_id"), nullable=False, unique=True),
         Column("suite", String(128), nullable=False),
@@ -160,7 +177,8 @@ def _validations(metadata: MetaData) -> None:
         comment="the Great Expectations run of a load batch",
     )
     Table(
-        "validation_outcome", metadata,
+        "validation_outcome",
+        metadata,
         Column("validation_id", ForeignKey("validation_run.validation_id"), primary_key=True),
         Column("seq", Integer, primary_key=True),
         Column("expectation", String(128), nullable=False),
@@ -173,7 +191,8 @@ def _validations(metadata: MetaData) -> None:
         comment="each expectation's result in a validation run",
     )
     Table(
-        "problem", metadata,
+        "problem",
+        metadata,
         Column("problem_id", Integer, primary_key=True),
         Column("batch_id", ForeignKey("load_batch.batch_id"), nullable=False),
         Column("delivery_id", ForeignKey("delivery.delivery_id"), nullable=False),
@@ -185,9 +204,11 @@ def _validations(metadata: MetaData) -> None:
         Column("rule", Text, nullable=False),
         Column("severity", String(8), nullable=False),
         Column("row_key", Text, comment="the row's id or area as delivered (null before 0007)"),
-        Column("other_column", String(128),
-               comment="a rule between two columns: the other (another extract's as "
-                       "extract.column)"),
+        Column(
+            "other_column",
+            String(128),
+            comment="a rule between two columns: the other (another extract's as extract.column)",
+        ),
         Column("other_value", Text, comment="the other column's cell in the row, as delivered"),
         Index("ix_problem_batch", "batch_id"),
         comment="quarantine: every failing row (or file-level rule) of a validation",
@@ -197,19 +218,23 @@ def _validations(metadata: MetaData) -> None:
 def _publications(metadata: MetaData) -> None:
     """What each run did with each file, what is published, and the indicators."""
     Table(
-        "delivery_outcome", metadata,
+        "delivery_outcome",
+        metadata,
         Column("run_id", String(250), primary_key=True, comment="the Airflow run (or CLI run)"),
         Column("delivery_id", ForeignKey("delivery.delivery_id"), primary_key=True),
-        Column("status", String(16), nullable=False,
-               comment="published, rejected or skipped in that run"),
-        Column("batch_id", ForeignKey("load_batch.batch_id"),
-               comment="the batch of that outcome; null for a file refused unread"),
+        Column("status", String(16), nullable=False, comment="published, rejected or skipped in that run"),
+        Column(
+            "batch_id",
+            ForeignKey("load_batch.batch_id"),
+            comment="the batch of that outcome; null for a file refused unread",
+        ),
         Column("message", Text),
         Column("recorded_at", String(26), nullable=False),
         comment="what each run last did with each file it saw (a cleared task replaces it)",
     )
     Table(
-        "publication", metadata,
+        "publication",
+        metadata,
         Column("extract", String(64), primary_key=True),
         Column("period", String(7), primary_key=True),
         Column("batch_id", ForeignKey("load_batch.batch_id"), nullable=False),
@@ -220,7 +245,8 @@ def _publications(metadata: MetaData) -> None:
         comment="the load batch whose rows are current for an extract and period",
     )
     Table(
-        "indicator_value", metadata,
+        "indicator_value",
+        metadata,
         Column("indicator", String(64), nullable=False),
         Column("period", String(7), nullable=False),
         Column("area", String(32), comment="null: citywide"),
@@ -242,11 +268,11 @@ def _publications(metadata: MetaData) -> None:
 def _history(metadata: MetaData) -> None:
     """What each publication gave and changed, kept after later batches replace it."""
     Table(
-        "indicator_history", metadata,
+        "indicator_history",
+        metadata,
         Column("batch_id", ForeignKey("load_batch.batch_id"), primary_key=True),
         Column("indicator", String(64), primary_key=True),
-        Column("area_key", String(32), primary_key=True,
-               comment="the area, or '' for citywide (area null)"),
+        Column("area_key", String(32), primary_key=True, comment="the area, or '' for citywide (area null)"),
         Column("period", String(7), nullable=False),
         Column("area", String(32), comment="null: citywide"),
         Column("value_text", String(40), comment="the exact rounded value"),
@@ -256,16 +282,19 @@ def _history(metadata: MetaData) -> None:
         Column("sql_file", String(128), nullable=False),
         Column("computed_at", String(26), nullable=False),
         comment="each indicator value as first computed from a published batch; kept after "
-                "the batch is replaced",
+        "the batch is replaced",
     )
     Table(
-        "publication_change", metadata,
+        "publication_change",
+        metadata,
         Column("batch_id", ForeignKey("load_batch.batch_id"), primary_key=True),
         Column("replaced_batch_id", ForeignKey("load_batch.batch_id"), nullable=False),
-        Column("rows_added", Integer,
-               comment="rows only in the new publication; null: not counted (too large)"),
-        Column("rows_removed", Integer,
-               comment="rows only in the replaced one; an edited row counts in both"),
+        Column(
+            "rows_added", Integer, comment="rows only in the new publication; null: not counted (too large)"
+        ),
+        Column(
+            "rows_removed", Integer, comment="rows only in the replaced one; an edited row counts in both"
+        ),
         comment="a publication that replaced an earlier one of the same extract and period",
     )
 
@@ -282,9 +311,13 @@ def _extract_table(metadata: MetaData, extract: Extract) -> Table:
         Column("batch_id", Integer, nullable=False, comment="load_batch of the publication"),
     ]
     columns += [Column(c.name, TYPES[c.type].sql(), comment=c.label) for c in extract.columns]
-    return Table(extract.table, metadata, *columns,
-                 Index(f"ix_{extract.table}_period", "period", postgresql_using="brin"),
-                 comment=f"{extract.name}: {extract.grain}")
+    return Table(
+        extract.table,
+        metadata,
+        *columns,
+        Index(f"ix_{extract.table}_period", "period", postgresql_using="brin"),
+        comment=f"{extract.name}: {extract.grain}",
+    )
 
 
 def build_metadata(registry: Registry) -> MetaData:

@@ -44,8 +44,9 @@ class Workbook:
             _check_parts(self.archive, path)
             self.book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-            raise ReadError(f"{path.name}: not a readable XLSX workbook "
-                            f"({error.__class__.__name__}: {error})") from error
+            raise ReadError(
+                f"{path.name}: not a readable XLSX workbook ({error.__class__.__name__}: {error})"
+            ) from error
 
     def close(self) -> None:
         self.book.close()
@@ -60,8 +61,10 @@ class Workbook:
             for number, cells in enumerate(rows, start=1):
                 yield number, list(cells)
         except Exception as error:  # a damaged sheet fails while its rows are read
-            raise ReadError(f"{self.path.name}: the sheet {_name(sheet)} is damaged after row "
-                            f"{number} ({error.__class__.__name__}: {error})") from error
+            raise ReadError(
+                f"{self.path.name}: the sheet {_name(sheet)} is damaged after row "
+                f"{number} ({error.__class__.__name__}: {error})"
+            ) from error
 
     def data_sheet(self, find_header: HeaderFinder) -> tuple[Any, HeaderSearch | None]:
         """The visible sheet holding the header, and the header. Refused when the header is on
@@ -71,31 +74,39 @@ class Workbook:
         is missing)."""
         visible = [s for s in self.book.worksheets if s.sheet_state == "visible"]
         if not visible:
-            raise ReadError(f"{self.path.name}: the workbook has no visible sheet; unhide the "
-                            "sheet holding the data")
+            raise ReadError(
+                f"{self.path.name}: the workbook has no visible sheet; unhide the sheet holding the data"
+            )
         found = [(sheet, self._header(sheet, find_header)) for sheet in visible]
         holding = [(sheet, header) for sheet, header in found if header and header.complete]
         if len(holding) > 1:
             raise ReadError(
                 f"{self.path.name}: the header is on more than one visible sheet ("
                 + ", ".join(f"{_name(s)} row {h.number}" for s, h in holding)
-                + "); keep the data on one sheet and delete the other(s)")
-        hidden = [s for s in self.book.worksheets if s.sheet_state != "visible"
-                  and (header := self._header(s, find_header)) and header.complete]
+                + "); keep the data on one sheet and delete the other(s)"
+            )
+        hidden = [
+            s
+            for s in self.book.worksheets
+            if s.sheet_state != "visible" and (header := self._header(s, find_header)) and header.complete
+        ]
         if hidden:
-            which = ("very hidden" if {s.sheet_state for s in hidden} == {"veryHidden"}
-                     else "hidden") + (" sheets " if len(hidden) > 1 else " sheet ")
+            which = ("very hidden" if {s.sheet_state for s in hidden} == {"veryHidden"} else "hidden") + (
+                " sheets " if len(hidden) > 1 else " sheet "
+            )
             names = ", ".join(_name(s) for s in hidden)
             if holding:
                 raise ReadError(
                     f"{self.path.name}: the header is on visible sheet {_name(holding[0][0])} "
                     f"and also on {which}{names}, which whoever opens the workbook does not "
                     "see and which is never read; delete the hidden sheet, or unhide it and "
-                    "keep the data on one sheet")
+                    "keep the data on one sheet"
+                )
             raise ReadError(
                 f"{self.path.name}: the header is only on {which}{names}; hidden sheets are "
                 "never read, as whoever opens the workbook does not see them: unhide it or "
-                "move the data to a visible sheet")
+                "move the data to a visible sheet"
+            )
         if holding:
             return holding[0]
         return visible[0], found[0][1]
@@ -123,16 +134,20 @@ class Workbook:
             warnings.append(
                 f"{self.path.name}: {'row' if finder.count == 1 else 'rows'} {shown}"
                 + (f" and {more} more" if more else "")
-                + f" of sheet {_name(sheet)} {_hidden_said(finder.count)}")
-        named = [(position, header.cells[position]) for position in sorted(finder.columns)
-                 if position < len(header.cells) and _cell_text(header.cells[position])]
+                + f" of sheet {_name(sheet)} {_hidden_said(finder.count)}"
+            )
+        named = [
+            (position, header.cells[position])
+            for position in sorted(finder.columns)
+            if position < len(header.cells) and _cell_text(header.cells[position])
+        ]
         if named:
             warnings.append(
                 f"{self.path.name}: column"
                 + ("s " if len(named) > 1 else " ")
-                + ", ".join(f"{_letter(p)} ({cut(printable(_cell_text(c)), 40)})"
-                            for p, c in named)
-                + f" of sheet {_name(sheet)} {_hidden_said(len(named))}")
+                + ", ".join(f"{_letter(p)} ({cut(printable(_cell_text(c)), 40)})" for p, c in named)
+                + f" of sheet {_name(sheet)} {_hidden_said(len(named))}"
+            )
         return warnings
 
     def _mentions_hidden(self, part: str) -> bool:
@@ -186,10 +201,8 @@ class _HiddenRowsAndColumns(ContentHandler):
 
 def _hidden_said(count: int) -> str:
     if count == 1:
-        return ("is hidden; its data is read and published all the same: unhide it to see "
-                "what was sent")
-    return ("are hidden; their data is read and published all the same: unhide them to see "
-            "what was sent")
+        return "is hidden; its data is read and published all the same: unhide it to see what was sent"
+    return "are hidden; their data is read and published all the same: unhide them to see what was sent"
 
 
 def _true(value: str | None) -> bool:
@@ -221,4 +234,5 @@ def _check_parts(archive: Any, path: Path) -> None:
             raise ReadError(
                 f"{path.name}: the workbook unpacks to more than {limit // 2**20} MiB "
                 f"({cut(part.filename)} alone is {part.file_size // 2**20} MiB); refused: "
-                "save it again without the oversized content, or send CSV")
+                "save it again without the oversized content, or send CSV"
+            )

@@ -95,16 +95,14 @@ def _stat(pid: str) -> tuple[int, int] | None:
 
 def component_groups(parent: int) -> list[int]:
     """The process groups `deptstats airflow up` (pid `parent`) started: one per component."""
-    return [int(pid) for pid in os.listdir("/proc")
-            if pid.isdigit() and (_stat(pid) or (0, 0))[0] == parent]
+    return [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and (_stat(pid) or (0, 0))[0] == parent]
 
 
 def processes_in(groups: list[int]) -> list[int]:
     """Processes of these process groups (the components and everything they forked; their
     command lines and environments may have been rewritten by setproctitle)."""
     wanted = set(groups)
-    return [int(pid) for pid in os.listdir("/proc")
-            if pid.isdigit() and (_stat(pid) or (0, 0))[1] in wanted]
+    return [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and (_stat(pid) or (0, 0))[1] in wanted]
 
 
 def command_line(pid: int) -> str:
@@ -128,24 +126,51 @@ class LiveAirflow:
 
     @property
     def passwords(self) -> dict[str, str]:
-        return json.loads((self.home / "simple_auth_manager_passwords.json.generated")
-                          .read_text(encoding="utf-8"))
+        return json.loads(
+            (self.home / "simple_auth_manager_passwords.json.generated").read_text(encoding="utf-8")
+        )
 
     def client(self, user: str | None = None) -> Airflow:
         return Airflow(self.url, user, self.passwords[user] if user else None)
 
 
-def _start(home: Path, landing: Path, warehouse: str, out: Path, port: int,
-           env: dict[str, str] | None = None, options: tuple[str, ...] = ()
-           ) -> tuple[subprocess.Popen, list[str]]:
-    command = [sys.executable, "-m", "deptstats.cli", "airflow", "up", "--home", str(home),
-               "--landing", str(landing), "--warehouse", warehouse, "--out", str(out),
-               "--port", str(port), *options]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, stdin=subprocess.DEVNULL, env=env)
+def _start(
+    home: Path,
+    landing: Path,
+    warehouse: str,
+    out: Path,
+    port: int,
+    env: dict[str, str] | None = None,
+    options: tuple[str, ...] = (),
+) -> tuple[subprocess.Popen, list[str]]:
+    command = [
+        sys.executable,
+        "-m",
+        "deptstats.cli",
+        "airflow",
+        "up",
+        "--home",
+        str(home),
+        "--landing",
+        str(landing),
+        "--warehouse",
+        warehouse,
+        "--out",
+        str(out),
+        "--port",
+        str(port),
+        *options,
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
-                     daemon=True).start()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     seen: list[str] = []
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -177,9 +202,14 @@ def drained(lines: queue.Queue[str]) -> list[str]:
     return found
 
 
-def start(home: Path, landing: Path, warehouse: str, out: Path,
-          env: dict[str, str] | None = None, options: tuple[str, ...] = ()
-          ) -> tuple[subprocess.Popen, int]:
+def start(
+    home: Path,
+    landing: Path,
+    warehouse: str,
+    out: Path,
+    env: dict[str, str] | None = None,
+    options: tuple[str, ...] = (),
+) -> tuple[subprocess.Popen, int]:
     """`deptstats airflow up` on a free port, READY_LINE printed: the process and the port.
     A port taken by someone else between free_port() and the api-server's bind is no failure
     of the software: another port is tried."""
@@ -188,16 +218,19 @@ def start(home: Path, landing: Path, warehouse: str, out: Path,
         process, seen = _start(home, landing, warehouse, out, port, env, options)
         if seen and seen[-1].strip() == READY_LINE:
             return process, port
-        logs = "".join((home / "logs" / "components" / f"{name}.log")
-                       .read_text(errors="replace")[-3000:]
-                       for name in ("api-server", "scheduler", "dag-processor")
-                       if (home / "logs" / "components" / f"{name}.log").exists())
+        logs = "".join(
+            (home / "logs" / "components" / f"{name}.log").read_text(errors="replace")[-3000:]
+            for name in ("api-server", "scheduler", "dag-processor")
+            if (home / "logs" / "components" / f"{name}.log").exists()
+        )
         said = "\n".join(seen)
         if f"{port} is in use" not in said and "address already in use" not in logs.lower():
             break
-    pytest.fail(f"deptstats airflow up did not print {READY_LINE!r} within {START_TIMEOUT} s "
-                f"(exit code {process.poll()}); it printed:\n{said}\nends of the component "
-                f"logs:\n{logs}")
+    pytest.fail(
+        f"deptstats airflow up did not print {READY_LINE!r} within {START_TIMEOUT} s "
+        f"(exit code {process.poll()}); it printed:\n{said}\nends of the component "
+        f"logs:\n{logs}"
+    )
 
 
 def stop(airflow: LiveAirflow) -> tuple[int | None, list[int]]:
@@ -228,8 +261,13 @@ def _wait_scheduled_run(client: Airflow, timeout: float = 600) -> str:
     def created() -> str | None:
         runs = client.get(f"/api/v2/dags/{DAG_ID}/dagRuns", run_type="scheduled")["dag_runs"]
         return runs[0]["dag_run_id"] if runs else None
-    return wait_for("the scheduler to create the nightly run after the DAG was unpaused",
-                    created, timeout, seen=lambda: client.get(f"/api/v2/dags/{DAG_ID}/dagRuns"))
+
+    return wait_for(
+        "the scheduler to create the nightly run after the DAG was unpaused",
+        created,
+        timeout,
+        seen=lambda: client.get(f"/api/v2/dags/{DAG_ID}/dagRuns"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -243,12 +281,23 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
     # never the repository's; a failed step's retries come quickly
     project = root / "project"
     for folder in ("include", "dags", "plugins"):
-        shutil.copytree(Path(__file__).resolve().parents[2] / folder, project / folder,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            Path(__file__).resolve().parents[2] / folder,
+            project / folder,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
     env = dict(os.environ, DEPTSTATS_HOME=str(project), DEPTSTATS_RETRY_DELAY_SECONDS="2")
     process, port = start(home, landing, warehouse, out, env)
-    airflow = LiveAirflow(f"http://127.0.0.1:{port}", home, landing, warehouse, out, process,
-                          groups=tuple(component_groups(process.pid)), project=project)
+    airflow = LiveAirflow(
+        f"http://127.0.0.1:{port}",
+        home,
+        landing,
+        warehouse,
+        out,
+        process,
+        groups=tuple(component_groups(process.pid)),
+        project=project,
+    )
     try:
         assert len(airflow.groups) == 4  # api-server, scheduler, dag-processor, triggerer
         admin = airflow.client("admin")

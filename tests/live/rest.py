@@ -30,8 +30,13 @@ class ApiError(Exception):
         super().__init__(f"HTTP {status}: {body[:500]}")
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float,
-             seen: Callable[[], Any] | None = None, every: float = 1.0) -> T:
+def wait_for(
+    what: str,
+    probe: Callable[[], T | None],
+    timeout: float,
+    seen: Callable[[], Any] | None = None,
+    every: float = 1.0,
+) -> T:
     """The first truthy result of `probe()`, polled until `timeout` seconds have passed; on
     timeout a TimeoutError naming `what` was awaited and what was seen last."""
     deadline = time.monotonic() + timeout
@@ -58,8 +63,9 @@ class Airflow:
         body = self.call("POST", "/auth/token", {"username": user, "password": password})
         return body["access_token"]
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             raw: bool = False) -> Any:
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = None, raw: bool = False
+    ) -> Any:
         """One request. A refused connection (nothing was sent) is tried again for every
         method; a timeout, a dropped connection or a 502/503/504 only for a GET or a login,
         which change nothing when asked twice."""
@@ -69,8 +75,7 @@ class Airflow:
             try:
                 return self._call_once(method, path, body, token, raw)
             except ApiError as error:
-                if not repeatable or error.status not in RETRYABLE_STATUS \
-                        or time.monotonic() > deadline:
+                if not repeatable or error.status not in RETRYABLE_STATUS or time.monotonic() > deadline:
                     raise
             except (TimeoutError, ConnectionError, urllib.error.URLError) as error:
                 refused = isinstance(getattr(error, "reason", error), ConnectionRefusedError)
@@ -78,8 +83,7 @@ class Airflow:
                     raise
             time.sleep(1)
 
-    def _call_once(self, method: str, path: str, body: Any, token: str | None,
-                   raw: bool) -> Any:
+    def _call_once(self, method: str, path: str, body: Any, token: str | None, raw: bool) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
@@ -98,8 +102,9 @@ class Airflow:
         return self.call("GET", path + query)
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
-        rows = self.get(f"/api/v2/dags/{dag_id}/dagRuns/{_q(run_id)}/taskInstances",
-                        limit=200)["task_instances"]
+        rows = self.get(f"/api/v2/dags/{dag_id}/dagRuns/{_q(run_id)}/taskInstances", limit=200)[
+            "task_instances"
+        ]
         return {row["task_id"]: row["state"] for row in rows}
 
     def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
@@ -111,6 +116,7 @@ class Airflow:
     def wait_dag(self, dag_id: str, timeout: float = 600.0) -> dict[str, Any]:
         """The DAG once the dag-processor has parsed it into the metadata database (the
         api-server answers before that: a PATCH or a trigger would get 404)."""
+
         def parsed() -> dict[str, Any] | None:
             try:
                 return self.get(f"/api/v2/dags/{dag_id}")
@@ -118,30 +124,40 @@ class Airflow:
                 if error.status == 404:
                     return None
                 raise
-        return wait_for(f"the dag-processor to parse {dag_id}", parsed, timeout,
-                        seen=lambda: "HTTP 404 (not parsed yet)")
+
+        return wait_for(
+            f"the dag-processor to parse {dag_id}", parsed, timeout, seen=lambda: "HTTP 404 (not parsed yet)"
+        )
 
     def wait_run(self, dag_id: str, run_id: str, timeout: float = RUN_TIMEOUT) -> str:
         """The run's final state (success or failed)."""
+
         def final() -> str | None:
             state = self.run_state(dag_id, run_id)
             return state if state in FINAL else None
-        return wait_for(f"{run_id} to end (success or failed)", final, timeout,
-                        seen=lambda: (self.run_state(dag_id, run_id),
-                                      self.task_states(dag_id, run_id)))
 
-    def wait_rerun(self, dag_id: str, run_id: str, ended: str | None,
-                   timeout: float = RUN_TIMEOUT) -> str:
+        return wait_for(
+            f"{run_id} to end (success or failed)",
+            final,
+            timeout,
+            seen=lambda: (self.run_state(dag_id, run_id), self.task_states(dag_id, run_id)),
+        )
+
+    def wait_rerun(self, dag_id: str, run_id: str, ended: str | None, timeout: float = RUN_TIMEOUT) -> str:
         """After a clear: the final state of the run once it has ended again. `ended` is the
         run's end_date read before the clear: the rerun has ended when the run is final with
         another end_date (whether or not a poll caught it queued or running)."""
+
         def ended_again() -> str | None:
             run = self.run(dag_id, run_id)
             return run["state"] if run["state"] in FINAL and run["end_date"] != ended else None
-        return wait_for(f"{run_id} to be rerun after the clear and end again (it had ended "
-                        f"at {ended})", ended_again, timeout,
-                        seen=lambda: (self.run(dag_id, run_id),
-                                      self.task_states(dag_id, run_id)))
+
+        return wait_for(
+            f"{run_id} to be rerun after the clear and end again (it had ended at {ended})",
+            ended_again,
+            timeout,
+            seen=lambda: (self.run(dag_id, run_id), self.task_states(dag_id, run_id)),
+        )
 
 
 def _q(value: str) -> str:

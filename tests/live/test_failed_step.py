@@ -31,8 +31,7 @@ def test_a_failed_compute_fails_the_run(live, registry, tmp_path):
     admin = live.client("admin")
     try:
         sql.write_text("select no_such_column from no_such_table\n", encoding="utf-8")
-        run_id = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns",
-                            {"logical_date": None})["dag_run_id"]
+        run_id = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})["dag_run_id"]
         state = admin.wait_run(DAG_ID, run_id)
     finally:
         sql.write_text(original, encoding="utf-8")
@@ -52,6 +51,8 @@ def test_a_failed_compute_fails_the_run(live, registry, tmp_path):
         return said if "The nightly run failed" in said else None
 
     said = wait_for("report_failures to log why the run failed", told, timeout=120)
-    assert ("The step compute_indicators failed: the indicators were not computed, so the "
-            "draft's figures are missing or older than tonight's loads") in said
+    assert (
+        "The step compute_indicators failed: the indicators were not computed, so the "
+        "draft's figures are missing or older than tonight's loads"
+    ) in said
     assert "load(s) failed" not in said

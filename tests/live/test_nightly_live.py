@@ -61,13 +61,18 @@ def test_the_log_starts_with_what_to_fix(live):
     def our_lines() -> list[dict]:
         # the task's log file may still be written when its state is already "failed"
         log[:] = steward_client.get(
-            f"/api/v2/dags/{DAG_ID}/dagRuns/{_q(live.scheduled_run)}/taskInstances/{BAD_TASK}"
-            "/logs/1", full_content="true")["content"]
-        return [line for line in log if line.get("logger")
-                and line["logger"] != "task" and not line["logger"].startswith("airflow.")]
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{_q(live.scheduled_run)}/taskInstances/{BAD_TASK}/logs/1",
+            full_content="true",
+        )["content"]
+        return [
+            line
+            for line in log
+            if line.get("logger") and line["logger"] != "task" and not line["logger"].startswith("airflow.")
+        ]
 
-    ours = wait_for(f"a line of deptstats' own in the log of {BAD_TASK}", our_lines, 120,
-                    seen=lambda: log[-20:])
+    ours = wait_for(
+        f"a line of deptstats' own in the log of {BAD_TASK}", our_lines, 120, seen=lambda: log[-20:]
+    )
     first = ours[0]["event"]
     assert first.startswith(f"REJECTED {BAD_FILE}"), first
     assert "row 4 (古塘街道): 检查人数 641 exceeds 目标人群数 636" in first
@@ -87,17 +92,21 @@ def test_the_steward_api_lists_the_refusal_and_needs_a_login(live):
     [problem] = refused[0]["problems"]
     assert (problem["row"], problem["column"], problem["value"]) == (4, "checked_people", "641")
     assert refused[0]["task_id"] == BAD_TASK
-    page = live.client("steward").call(
-        "GET", f"/deptstats/runs/{DAG_ID}/{_q(live.scheduled_run)}", raw=True)
+    page = live.client("steward").call("GET", f"/deptstats/runs/{DAG_ID}/{_q(live.scheduled_run)}", raw=True)
     assert BAD_FILE in page and BAD_TASK in page
 
 
 def test_fix_and_clear_publishes_the_file_once(live, registry):
     before = publications(live.warehouse)
     fix_health_row(live.landing)
-    clear = {"dag_run_id": live.scheduled_run, "dry_run": False, "only_failed": False,
-             "include_downstream": True, "prevent_running_task": True,
-             "task_ids": [[BAD_TASK, -1]]}
+    clear = {
+        "dag_run_id": live.scheduled_run,
+        "dry_run": False,
+        "only_failed": False,
+        "include_downstream": True,
+        "prevent_running_task": True,
+        "task_ids": [[BAD_TASK, -1]],
+    }
     with pytest.raises(ApiError) as viewer:
         live.client("analyst").call("POST", f"/api/v2/dags/{DAG_ID}/clearTaskInstances", clear)
     assert viewer.value.status == 403
@@ -114,21 +123,34 @@ def test_fix_and_clear_publishes_the_file_once(live, registry):
     engine = open_engine(live.warehouse, write=False)
     tables = metadata_for(registry).tables
     with engine.connect() as conn:
-        batches = conn.execute(select(func.count()).select_from(tables["load_batch"]).where(
-            tables["load_batch"].c.extract == "prepregnancy_checks",
-            tables["load_batch"].c.period == "2023",
-            tables["load_batch"].c.outcome == "published")).scalar_one()
+        batches = conn.execute(
+            select(func.count())
+            .select_from(tables["load_batch"])
+            .where(
+                tables["load_batch"].c.extract == "prepregnancy_checks",
+                tables["load_batch"].c.period == "2023",
+                tables["load_batch"].c.outcome == "published",
+            )
+        ).scalar_one()
         assert batches == 1
         for extract in registry.extracts:
             table = tables[extract.table]
-            rows = conn.execute(select(table.c.period, table.c.batch_id, func.count(),
-                                       func.count(func.distinct(table.c.source_row)))
-                                .group_by(table.c.period, table.c.batch_id)).all()
+            rows = conn.execute(
+                select(
+                    table.c.period,
+                    table.c.batch_id,
+                    func.count(),
+                    func.count(func.distinct(table.c.source_row)),
+                ).group_by(table.c.period, table.c.batch_id)
+            ).all()
             for period, batch_id, count, distinct in rows:
                 assert batch_id == after[(extract.code, period)], "rows of an old batch stay"
                 assert count == distinct, f"{extract.code} {period} holds a row twice"
-    report = {f["sha256"]: f["status"] for f in steward.run_report(engine, live.scheduled_run)
-              if f["file"] == BAD_FILE}
+    report = {
+        f["sha256"]: f["status"]
+        for f in steward.run_report(engine, live.scheduled_run)
+        if f["file"] == BAD_FILE
+    }
     assert sorted(report.values()) == ["published", "rejected"]
 
 
@@ -143,5 +165,4 @@ def test_an_unchanged_nightly_skips_every_load(live, registry):
     files = steward.run_report(engine, run["dag_run_id"])
     assert files and {f["status"] for f in files} == {"skipped"}
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(tables["load_batch"])
-                            ).scalar_one() == batches
+        assert conn.execute(select(func.count()).select_from(tables["load_batch"])).scalar_one() == batches

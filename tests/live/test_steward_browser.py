@@ -22,15 +22,25 @@ BAD_TASK = "education.kindergartens"
 # Milliseconds: the UI's first load (a large JavaScript bundle, several API calls) takes long on
 # a loaded machine; a healthy page answers at once.
 PAGE_TIMEOUT = 180_000
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str:
     path = os.environ.get("DEPTSTATS_CHROMIUM") or shutil.which("chromium") or ""
     if not path:
-        message = ("Chromium not found: `make test` installs Debian's chromium (as root), or "
-                   "set DEPTSTATS_CHROMIUM to a Chromium binary")
+        message = (
+            "Chromium not found: `make test` installs Debian's chromium (as root), or "
+            "set DEPTSTATS_CHROMIUM to a Chromium binary"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -41,8 +51,9 @@ def chromium_path() -> str:
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS,
-                                            timeout=PAGE_TIMEOUT)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, timeout=PAGE_TIMEOUT
+        )
         yield browser
         browser.close()
 
@@ -66,8 +77,7 @@ def failed_run(live):
     original = path.read_bytes()
     ownership = set_cell(path, 3, 3, "公私合办")
     admin = live.client("admin")
-    run_id = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})[
-        "dag_run_id"]
+    run_id = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})["dag_run_id"]
     assert admin.wait_run(DAG_ID, run_id) == "failed"
     assert admin.task_states(DAG_ID, run_id)[BAD_TASK] == "failed"
     return run_id, original, ownership
@@ -82,8 +92,7 @@ def settled(page) -> None:
 
 def clear_dialog(page, live, run_id: str):
     page.goto(f"{live.url}/dags/{DAG_ID}/runs/{urllib.parse.quote(run_id, safe='')}")
-    row = page.get_by_role("row").filter(
-        has=page.get_by_role("link", name=BAD_TASK, exact=True))
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=BAD_TASK, exact=True))
     row.get_by_role("button", name="Clear Task Instance").click()
     return page.get_by_role("dialog")
 
@@ -124,12 +133,12 @@ def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_ru
     dialog.get_by_role("button", name="Confirm").click()
     assert admin.wait_rerun(DAG_ID, run_id, ended) == "success", (
         admin.task_states(DAG_ID, run_id),
-        admin.get("/deptstats/api/deliveries", run_id=run_id))
+        admin.get("/deptstats/api/deliveries", run_id=run_id),
+    )
     page.reload()
     page.get_by_text("Success", exact=True).first.wait_for()
     # the task rows are drawn, so that no "Failed" below means none, not "not loaded yet"
-    page.get_by_role("row").filter(
-        has=page.get_by_role("link", name=BAD_TASK, exact=True)).wait_for()
+    page.get_by_role("row").filter(has=page.get_by_role("link", name=BAD_TASK, exact=True)).wait_for()
     assert page.get_by_text("Failed", exact=True).count() == 0
     states = live.client("admin").task_states(DAG_ID, run_id)
     assert states[BAD_TASK] == "success" and states["report_failures"] == "skipped"

@@ -28,7 +28,21 @@ from deptstats.validation.results import (
 from deptstats.validation.suite import Check, build_checks
 
 __all__ = [
-    "CELL_CHARACTERS", "PATTERNS", "ROW", "VALUE", "Check", "DocsTarget", "ExpectationOutcome",
-    "FileValidation", "Problem", "ValidationReport", "build_checks", "build_frame",
-    "cell_problems", "inexact_amounts", "significant_digits", "suite_name", "validate",
+    "CELL_CHARACTERS",
+    "PATTERNS",
+    "ROW",
+    "VALUE",
+    "Check",
+    "DocsTarget",
+    "ExpectationOutcome",
+    "FileValidation",
+    "Problem",
+    "ValidationReport",
+    "build_checks",
+    "build_frame",
+    "cell_problems",
+    "inexact_amounts",
+    "significant_digits",
+    "suite_name",
+    "validate",
 ]

@@ -24,18 +24,32 @@ def cell_problems(extract: Extract, table: RawTable, key: str | None = None) -> 
     problems = []
     for column, cells in table.cells.items():
         if isinstance(cells, list):
-            found = [i for i, cell in enumerate(cells) if isinstance(cell, str)
-                     and ("\x00" in cell or len(cell) > CELL_CHARACTERS)]
+            found = [
+                i
+                for i, cell in enumerate(cells)
+                if isinstance(cell, str) and ("\x00" in cell or len(cell) > CELL_CHARACTERS)
+            ]
         else:  # Arrow-backed text of a streamed chunk
             suspect = cells.str.contains("\x00", regex=False) | (cells.str.len() > CELL_CHARACTERS)
             found = suspect.fillna(False).to_numpy().nonzero()[0].tolist()
         title = _column_title(extract, column)
         for index in found:
             value = table.value(index, column) or ""
-            rule = (f"{title} must not contain a NUL character (\\x00)" if "\x00" in value
-                    else f"{title} must be at most {CELL_CHARACTERS} characters long")
-            problems.append(Problem("error", rule, int(table.row_numbers[index]), column, value,
-                                    row_key=row_key_of(key, table, index)))
+            rule = (
+                f"{title} must not contain a NUL character (\\x00)"
+                if "\x00" in value
+                else f"{title} must be at most {CELL_CHARACTERS} characters long"
+            )
+            problems.append(
+                Problem(
+                    "error",
+                    rule,
+                    int(table.row_numbers[index]),
+                    column,
+                    value,
+                    row_key=row_key_of(key, table, index),
+                )
+            )
     return problems
 
 
@@ -48,8 +62,7 @@ def significant_digits(amount: str) -> int:
     return len((whole + fraction.rstrip("0")).lstrip("0"))
 
 
-def inexact_amounts(extract: Extract, table: RawTable, digits: int,
-                    key: str | None = None) -> list[Problem]:
+def inexact_amounts(extract: Extract, table: RawTable, digits: int, key: str | None = None) -> list[Problem]:
     """Amounts the warehouse could not keep exactly (SQLite keeps 15 significant digits).
     `key`: the column that names a row."""
     problems = []
@@ -59,18 +72,27 @@ def inexact_amounts(extract: Extract, table: RawTable, digits: int,
             continue
         # only a cell longer than `digits` characters can hold more digits
         if isinstance(cells, list):
-            longer = [i for i, cell in enumerate(cells) if isinstance(cell, str)
-                      and len(cell) > digits]
+            longer = [i for i, cell in enumerate(cells) if isinstance(cell, str) and len(cell) > digits]
         else:
             longer = (cells.str.len() > digits).fillna(False).to_numpy().nonzero()[0].tolist()
         for index in longer:
             value = table.value(index, column.name)
             # an amount the amount rule refuses is already a problem of its own
-            if (value is not None and AMOUNT.match(normalize_number(value))
-                    and significant_digits(value) > digits):
-                problems.append(Problem(
-                    "error", f"{_column_title(extract, column.name)} has more than {digits} "
-                    "significant digits, more than the embedded (SQLite) warehouse keeps "
-                    "exactly: round it, or load into PostgreSQL", int(table.row_numbers[index]),
-                    column.name, value, row_key=row_key_of(key, table, index)))
+            if (
+                value is not None
+                and AMOUNT.match(normalize_number(value))
+                and significant_digits(value) > digits
+            ):
+                problems.append(
+                    Problem(
+                        "error",
+                        f"{_column_title(extract, column.name)} has more than {digits} "
+                        "significant digits, more than the embedded (SQLite) warehouse keeps "
+                        "exactly: round it, or load into PostgreSQL",
+                        int(table.row_numbers[index]),
+                        column.name,
+                        value,
+                        row_key=row_key_of(key, table, index),
+                    )
+                )
     return problems

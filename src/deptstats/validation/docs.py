@@ -35,7 +35,6 @@ def _share_static(docs: DocsTarget) -> None:
     static.symlink_to(os.path.relpath(docs.shared_static, docs.folder), target_is_directory=True)
 
 
-
 def _escaped(result: Any) -> Any:
     """A copy of a GX suite result with every string in its results HTML-escaped."""
     import copy

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
 class FileValidation:
     """The extract's suite over one file fed chunk by chunk (a file in one piece is one
     chunk). frame() makes each chunk's frame; check() runs the rules about single rows on the
@@ -40,9 +39,15 @@ class FileValidation:
     check_file(), on what the chunks left behind: exact codes of the unique columns and
     distinct values."""
 
-    def __init__(self, extract: Extract, period: Period, registry: Registry,
-                 reference_values: list[str] | None = None, docs: DocsTarget | None = None,
-                 exact_digits: int | None = None):
+    def __init__(
+        self,
+        extract: Extract,
+        period: Period,
+        registry: Registry,
+        reference_values: list[str] | None = None,
+        docs: DocsTarget | None = None,
+        exact_digits: int | None = None,
+    ):
         self.extract = extract
         self.exact_digits = exact_digits
         self.key = key_column(extract)
@@ -66,8 +71,7 @@ class FileValidation:
         # chunks framed but not checked yet: (table, frame, distinct values per column)
         self._held: list[tuple[RawTable, pd.DataFrame, dict[str, pd.DataFrame]]] = []
         self._file_checked = False
-        self._file_level = [n for n, c in enumerate(self.checks)
-                            if c.key_columns() is None or c.aggregate]
+        self._file_level = [n for n, c in enumerate(self.checks) if c.key_columns() is None or c.aggregate]
 
     @property
     def has_errors(self) -> bool:
@@ -114,8 +118,11 @@ class FileValidation:
         table, frame, distinct = held[0] if len(held) == 1 else _together(held)
         held = None
         whole_file = self.chunks == 1 and table.final
-        numbers = (list(range(len(self.checks))) if whole_file else
-                   [n for n in range(len(self.checks)) if n not in self._file_level])
+        numbers = (
+            list(range(len(self.checks)))
+            if whole_file
+            else [n for n in range(len(self.checks)) if n not in self._file_level]
+        )
         if numbers and len(frame):
             from concurrent.futures import ThreadPoolExecutor
 
@@ -123,12 +130,15 @@ class FileValidation:
                 # Arrow deals the new values of the unique columns (without the GIL) while
                 # GX checks the rows
                 dealt = pool.submit(self._deal_unique_values)
-                results = self.gx.run(_groups(frame, self.checks, numbers, distinct),
-                                      self.checks)
+                results = self.gx.run(_groups(frame, self.checks, numbers, distinct), self.checks)
                 dealt.result()
             position: dict[int, int] = {}
-            self._results(results, lambda number, result, part: _row_problems(
-                self.checks[number], number, result, part, frame, table, position, self.key))
+            self._results(
+                results,
+                lambda number, result, part: _row_problems(
+                    self.checks[number], number, result, part, frame, table, position, self.key
+                ),
+            )
         if not whole_file:
             for number in self._file_level:
                 check = self.checks[number]
@@ -137,8 +147,7 @@ class FileValidation:
                     seen = pd.concat([self._distinct.get(number), frame[keys]])
                     self._distinct[number] = seen.drop_duplicates(ignore_index=True)
 
-    def _results(self, results: dict[int, tuple[Any, pd.DataFrame]],
-                 failing_rows: Any) -> None:
+    def _results(self, results: dict[int, tuple[Any, pd.DataFrame]], failing_rows: Any) -> None:
         """Record GX results per check: a check that could not run, values missing from the
         file, or failing rows (failing_rows(number, result, part) says which)."""
         for number, (result, part) in results.items():
@@ -148,20 +157,31 @@ class FileValidation:
             self.failed.add(number)
             details = result.result or {}
             if result.exception_info and result.exception_info.get("raised_exception"):
-                problems = [Problem("error", f"{check.rule} (the check itself failed: "
-                                    f"{result.exception_info.get('exception_message')})",
-                                    None, None, None)]
+                problems = [
+                    Problem(
+                        "error",
+                        f"{check.rule} (the check itself failed: "
+                        f"{result.exception_info.get('exception_message')})",
+                        None,
+                        None,
+                        None,
+                    )
+                ]
             elif "unexpected_index_list" not in details:
                 problems = [_missing_values(check, result)]
             else:
                 problems = failing_rows(number, result, part)
             self.problems.extend(problems)
-            self.unexpected[number] = (self.unexpected.get(number, 0)
-                                       + sum(p.row is not None for p in problems))
+            self.unexpected[number] = self.unexpected.get(number, 0) + sum(
+                p.row is not None for p in problems
+            )
 
     def _keep_unique_columns(self, frame: pd.DataFrame) -> None:
-        columns = {self.checks[n].expectation.column for n in self._file_level
-                   if self.checks[n].key_columns() is None}
+        columns = {
+            self.checks[n].expectation.column
+            for n in self._file_level
+            if self.checks[n].key_columns() is None
+        }
         for column in columns:
             self._unique_values.setdefault(column, []).extend(_arrow_chunks(frame[column]))
         if columns:
@@ -172,15 +192,15 @@ class FileValidation:
         for column, arrays in self._unique_values.items():
             done = self._dealt_arrays.get(column, 0)
             self._dealt.setdefault(column, []).extend(
-                _deal_all(arrays[done:], sum(len(a) for a in arrays[:done])))
+                _deal_all(arrays[done:], sum(len(a) for a in arrays[:done]))
+            )
             self._dealt_arrays[column] = len(arrays)
 
     def _sum(self, column: str) -> Decimal | None:
         """The exact sum of a numeric column; None if a cell is no number (its own rule says
         so)."""
         try:
-            return sum((Decimal(text) * rows for text, rows in self._tallies[column].items()),
-                       Decimal(0))
+            return sum((Decimal(text) * rows for text, rows in self._tallies[column].items()), Decimal(0))
         except ArithmeticError:
             return None
 
@@ -194,8 +214,9 @@ class FileValidation:
         if self.chunks > 1:
             self._deal_unique_values()  # if the last check had no rows to run on
             rows = sum(len(r) for r in self._unique_rows)
-            self._finish_file_level({column: _encode_parts(dealt, rows)
-                                     for column, dealt in self._dealt.items()})
+            self._finish_file_level(
+                {column: _encode_parts(dealt, rows) for column, dealt in self._dealt.items()}
+            )
 
     def _finish_file_level(self, codes: dict[str, Any]) -> None:
         import numpy as np
@@ -208,8 +229,9 @@ class FileValidation:
             distinct[KEY] = pd.RangeIndex(len(distinct))
             groups.append((distinct, [number]))
         unique = [n for n in self._file_level if self.checks[n].key_columns() is None]
-        values = {c: pa.chunked_array(arrays, type=pa.large_string())
-                  for c, arrays in self._unique_values.items()}
+        values = {
+            c: pa.chunked_array(arrays, type=pa.large_string()) for c, arrays in self._unique_values.items()
+        }
         if unique and self._unique_rows:
             rows = np.concatenate(self._unique_rows)  # increasing: chunks come in file order
             self._unique_rows = []
@@ -219,17 +241,27 @@ class FileValidation:
             groups.append((part, unique))
         if not groups:
             return
+
         def duplicates(number: int, result: Any, _part: pd.DataFrame) -> list[Problem]:
             check = self.checks[number]
-            failing = np.sort(np.array([e[KEY] for e in result.result["unexpected_index_list"]],
-                                       dtype=np.int64))
+            failing = np.sort(
+                np.array([e[KEY] for e in result.result["unexpected_index_list"]], dtype=np.int64)
+            )
             column = values[check.expectation.column]
             # only the checked column's values are kept: the key if it is that column
             named = check.columns[0] == self.key
             found = [column[int(i)].as_py() for i in np.searchsorted(rows, failing)]
-            return [Problem(check.severity, check.rule, int(row), check.columns[0], value,
-                            row_key=value if named else None)
-                    for row, value in zip(failing, found, strict=True)]
+            return [
+                Problem(
+                    check.severity,
+                    check.rule,
+                    int(row),
+                    check.columns[0],
+                    value,
+                    row_key=value if named else None,
+                )
+                for row, value in zip(failing, found, strict=True)
+            ]
 
         self._results(self.gx.run(groups, self.checks), duplicates)
 
@@ -252,11 +284,16 @@ class FileValidation:
             if summed is None:
                 continue
             if total != summed:
-                problems.append(Problem(
-                    "error",
-                    f"the total row gives {total} for {column.label} ({column.name}) but the "
-                    f"data rows sum to {summed}",
-                    self.total_row_number, column.name, self.total_row.get(column.name)))
+                problems.append(
+                    Problem(
+                        "error",
+                        f"the total row gives {total} for {column.label} ({column.name}) but the "
+                        f"data rows sum to {summed}",
+                        self.total_row_number,
+                        column.name,
+                        self.total_row.get(column.name),
+                    )
+                )
         return problems
 
     def finish(self) -> ValidationReport:
@@ -264,27 +301,34 @@ class FileValidation:
         self.check_file()
         report = ValidationReport(suite=suite_name(self.extract), docs_page=self.gx.page)
         for number, check in enumerate(self.checks):
-            report.outcomes.append(ExpectationOutcome(
-                expectation=check.expectation.expectation_type,
-                column=check.columns[0] if check.columns else None,
-                severity=check.severity,
-                rule=check.rule,
-                success=number not in self.failed,
-                element_count=self.rows,  # rows of the file, however the check was evaluated
-                unexpected_count=self.unexpected.get(number, 0),
-            ))
+            report.outcomes.append(
+                ExpectationOutcome(
+                    expectation=check.expectation.expectation_type,
+                    column=check.columns[0] if check.columns else None,
+                    severity=check.severity,
+                    rule=check.rule,
+                    success=number not in self.failed,
+                    element_count=self.rows,  # rows of the file, however the check was evaluated
+                    unexpected_count=self.unexpected.get(number, 0),
+                )
+            )
         report.problems.extend(self.problems)
         report.problems.extend(self._total_problems())
         report.problems.extend(
-            Problem("warning", warning.split(": ", 1)[-1], None, None, None)
-            for warning in self.warnings)
+            Problem("warning", warning.split(": ", 1)[-1], None, None, None) for warning in self.warnings
+        )
         report.problems.sort(key=lambda p: (p.severity != "error", p.row or 0, p.column or ""))
         return report
 
 
-def validate(extract: Extract, period: Period, table: RawTable, registry: Registry,
-             reference_values: list[str] | None = None, docs: DocsTarget | None = None,
-             ) -> tuple[ValidationReport, pd.DataFrame]:
+def validate(
+    extract: Extract,
+    period: Period,
+    table: RawTable,
+    registry: Registry,
+    reference_values: list[str] | None = None,
+    docs: DocsTarget | None = None,
+) -> tuple[ValidationReport, pd.DataFrame]:
     """Run the extract's suite on one file read whole; the report and the frame (for
     publishing). `reference_values`: the ids of the referenced extract's publication for the
     same period (None: not published, so the cross-extract rule is a warning)."""

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
 def per_distinct(series: pd.Series, convert: Any) -> tuple[Any, list[Any]]:
     """Codes of the series' values (-1: missing) and convert() of each distinct value."""
     codes, uniques = _factorized(series)
@@ -35,13 +34,15 @@ def _factorized(series: pd.Series) -> tuple[Any, list[Any]]:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         return codes, list(uniques)
     values = pa.array(series, from_pandas=True)
-    chunks = pc.dictionary_encode(values).chunks if isinstance(values, pa.ChunkedArray) \
+    chunks = (
+        pc.dictionary_encode(values).chunks
+        if isinstance(values, pa.ChunkedArray)
         else [pc.dictionary_encode(values)]
+    )
     if not chunks:
         return np.zeros(0, dtype=np.int32), []
     # one hash table over the chunks: the last chunk's dictionary has every value
-    codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-                            for c in chunks])
+    codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks])
     return codes, chunks[-1].dictionary.to_pylist()
 
 
@@ -51,8 +52,7 @@ def text_series(codes: Any, texts: list[str | None]) -> pd.Series:
     import pandas as pd
     import pyarrow as pa
 
-    taken = pa.array(texts, type=pa.large_string()).take(
-        pa.array(codes, mask=np.asarray(codes) < 0))
+    taken = pa.array(texts, type=pa.large_string()).take(pa.array(codes, mask=np.asarray(codes) < 0))
     return pd.Series(pd.arrays.ArrowStringArray(taken))
 
 
@@ -70,10 +70,13 @@ def _normalized(column_type: str, cells: Any) -> pd.Series:
     return text_series(codes, texts)
 
 
-def build_frame(extract: Extract, table: RawTable,
-                distinct: dict[str, pd.DataFrame] | None = None,
-                tallies: dict[str, dict[str, int]] | None = None,
-                normal: dict[str, dict[str, str | None]] | None = None) -> pd.DataFrame:
+def build_frame(
+    extract: Extract,
+    table: RawTable,
+    distinct: dict[str, pd.DataFrame] | None = None,
+    tallies: dict[str, dict[str, int]] | None = None,
+    normal: dict[str, dict[str, str | None]] | None = None,
+) -> pd.DataFrame:
     """Normalised text and parsed values of every registry column (absent optional ones empty),
     each computed once per distinct value. `distinct`, if given, receives for each column but
     ids and free text its distinct values (text and parsed value; missing as a row of its own
@@ -93,8 +96,9 @@ def build_frame(extract: Extract, table: RawTable,
             continue
         series = cells if isinstance(cells, pd.Series) else pd.Series(cells, dtype="object")
         codes, uniques = _factorized(series)
-        texts = _normal_texts(column.type, uniques,
-                              normal.setdefault(column.name, {}) if normal is not None else {})
+        texts = _normal_texts(
+            column.type, uniques, normal.setdefault(column.name, {}) if normal is not None else {}
+        )
         if texts == uniques and isinstance(series.array, pd.arrays.ArrowExtensionArray):
             data[column.name] = series  # already normal: no copy
         else:
@@ -102,8 +106,7 @@ def build_frame(extract: Extract, table: RawTable,
         values = _parsed(column.type, texts) if spec.parsed else None
         if values is not None:
             data[column.name + VALUE] = pd.Series(values[codes])
-        if tallies is not None and spec.summed \
-                and column.name in table.columns:
+        if tallies is not None and spec.summed and column.name in table.columns:
             tally = tallies.setdefault(column.name, {})
             rows = np.bincount(codes[codes >= 0], minlength=len(texts))
             for text, count in zip(texts, rows.tolist(), strict=True):
@@ -111,7 +114,7 @@ def build_frame(extract: Extract, table: RawTable,
                     tally[text] = tally.get(text, 0) + count
         if distinct is not None:
             positions = np.arange(len(texts) + (1 if (codes < 0).any() else 0))
-            positions[len(texts):] = -1  # the missing value, where there is one
+            positions[len(texts) :] = -1  # the missing value, where there is one
             part = {column.name: text_series(positions, texts)}
             if values is not None:
                 part[column.name + VALUE] = pd.Series(values[positions])
@@ -122,8 +125,7 @@ def build_frame(extract: Extract, table: RawTable,
 NORMAL_MEMORY = 100_000  # values remembered per column
 
 
-def _normal_texts(column_type: str, values: list[Any], memory: dict[str, str | None]
-                  ) -> list[str | None]:
+def _normal_texts(column_type: str, values: list[Any], memory: dict[str, str | None]) -> list[str | None]:
     """normalize_cell of each value, remembering up to NORMAL_MEMORY of them (a value is
     normalised once per file, not once per chunk)."""
     texts = []

@@ -14,13 +14,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
 KEY = "distinct_key"
 
 
 NOT_NULL = "expect_column_values_to_not_be_null"
 PRESENT = "__present"  # a column padded with its own values, for the emptiness checks
-
 
 
 def _padded(distinct: dict[str, pd.DataFrame], present: dict[str, bool]) -> pd.DataFrame:
@@ -35,8 +33,11 @@ def _padded(distinct: dict[str, pd.DataFrame], present: dict[str, bool]) -> pd.D
     columns = {}
     for part in distinct.values():
         padding = pd.DataFrame(index=range(length - len(part)), columns=part.columns)
-        padded = pd.concat([part, padding.astype(part.dtypes)], ignore_index=True) \
-            if length > len(part) else part.reset_index(drop=True)
+        padded = (
+            pd.concat([part, padding.astype(part.dtypes)], ignore_index=True)
+            if length > len(part)
+            else part.reset_index(drop=True)
+        )
         columns |= {name: padded[name] for name in padded.columns}
     for column, has_empty in present.items():
         flags = np.zeros(length)
@@ -47,9 +48,12 @@ def _padded(distinct: dict[str, pd.DataFrame], present: dict[str, bool]) -> pd.D
     return frame
 
 
-def _groups(frame: pd.DataFrame, checks: list[Check], numbers: list[int],
-            distinct: dict[str, pd.DataFrame] | None = None
-            ) -> list[tuple[pd.DataFrame, list[int]]]:
+def _groups(
+    frame: pd.DataFrame,
+    checks: list[Check],
+    numbers: list[int],
+    distinct: dict[str, pd.DataFrame] | None = None,
+) -> list[tuple[pd.DataFrame, list[int]]]:
     """Frames to validate and the checks (numbers) each carries: for a small file the whole
     frame, KEY being the row number; for a large one, the distinct values of the columns the
     single-column checks name (one frame), the distinct combinations for each multi-column
@@ -101,9 +105,9 @@ def _groups(frame: pd.DataFrame, checks: list[Check], numbers: list[int],
     return groups + _whole_column_groups(frame, checks, by_keys)
 
 
-def _whole_column_groups(frame: pd.DataFrame, checks: list[Check],
-                         by_keys: dict[tuple[str, ...] | None, list[int]]
-                         ) -> list[tuple[pd.DataFrame, list[int]]]:
+def _whole_column_groups(
+    frame: pd.DataFrame, checks: list[Check], by_keys: dict[tuple[str, ...] | None, list[int]]
+) -> list[tuple[pd.DataFrame, list[int]]]:
     """Uniqueness on exact codes of whole columns, and each multi-column check on the
     distinct combinations of its columns."""
     import pandas as pd

@@ -28,14 +28,21 @@ class _Gx:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.source = self.context.data_sources.add_pandas("deptstats")
         if docs is not None:
-            self.context.add_data_docs_site(site_name="deptstats", site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(docs.folder.resolve())},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+            self.context.add_data_docs_site(
+                site_name="deptstats",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(docs.folder.resolve()),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
 
-    def run(self, groups: list[tuple[pd.DataFrame, list[int]]], checks: list[Check]
-            ) -> dict[int, tuple[Any, pd.DataFrame]]:
+    def run(
+        self, groups: list[tuple[pd.DataFrame, list[int]]], checks: list[Check]
+    ) -> dict[int, tuple[Any, pd.DataFrame]]:
         """Per check number: its GX result and the frame it ran on."""
         import great_expectations as gx
 
@@ -44,14 +51,15 @@ class _Gx:
         for part, numbers in groups:
             self.runs += 1
             name = f"{suite_name(self.extract)}.{self.runs}"
-            batch_definition = self.source.add_dataframe_asset(f"{self.extract.code}_{self.runs}") \
-                .add_batch_definition_whole_dataframe("whole file")
+            batch_definition = self.source.add_dataframe_asset(
+                f"{self.extract.code}_{self.runs}"
+            ).add_batch_definition_whole_dataframe("whole file")
             suite = gx.ExpectationSuite(name=name)
             for n in numbers:
                 # a shallow copy: a suite takes its own expectation objects
-                expectation = checks[n].expectation.copy(update={
-                    "meta": {"check": n, "severity": checks[n].severity,
-                             "rule": checks[n].rule}})
+                expectation = checks[n].expectation.copy(
+                    update={"meta": {"check": n, "severity": checks[n].severity, "rule": checks[n].rule}}
+                )
                 if n in part.attrs.get("columns", {}):
                     expectation.column = part.attrs["columns"][n]
                 suite.add_expectation(expectation)
@@ -63,22 +71,29 @@ class _Gx:
                 from great_expectations.validator.v1_validator import Validator
 
                 # (GX fingerprints every column of the frame: the quick pass does without KEY)
-                run = Validator(batch_definition=batch_definition,
-                                batch_parameters={"dataframe": part.drop(columns=[KEY])},
-                                result_format={"result_format": "BOOLEAN_ONLY"}
-                                ).validate_expectation_suite(suite)
+                run = Validator(
+                    batch_definition=batch_definition,
+                    batch_parameters={"dataframe": part.drop(columns=[KEY])},
+                    result_format={"result_format": "BOOLEAN_ONLY"},
+                ).validate_expectation_suite(suite)
                 if not run.success:
-                    run = Validator(batch_definition=batch_definition,
-                                    batch_parameters={"dataframe": part},
-                                    result_format=result_format).validate_expectation_suite(suite)
+                    run = Validator(
+                        batch_definition=batch_definition,
+                        batch_parameters={"dataframe": part},
+                        result_format=result_format,
+                    ).validate_expectation_suite(suite)
                 results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
                 continue
             from great_expectations.checkpoint import UpdateDataDocsAction
 
-            definition = self.context.validation_definitions.add(gx.ValidationDefinition(
-                name=f"{self.docs.name} #{self.runs}", data=batch_definition, suite=suite))
-            checkpoint = self.context.checkpoints.add(gx.Checkpoint(
-                name=name, validation_definitions=[definition], result_format=result_format))
+            definition = self.context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=f"{self.docs.name} #{self.runs}", data=batch_definition, suite=suite
+                )
+            )
+            checkpoint = self.context.checkpoints.add(
+                gx.Checkpoint(name=name, validation_definitions=[definition], result_format=result_format)
+            )
             outcome = checkpoint.run(batch_parameters={"dataframe": part})
             run = next(iter(outcome.run_results.values()))
             # GX renders delivered values into the pages as HTML: the stored copy the pages are

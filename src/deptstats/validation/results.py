@@ -46,12 +46,14 @@ class Problem:
         if self.column is not None and self.other_value is not None:
             # the only rule between two cells of a row (one must not exceed the other): the
             # row is named by its key, as the two values alone do not say which it is
-            where.append(f"{row_label} {self.row}"
-                         + (f" ({self.row_key})" if self.row_key is not None else ""))
+            where.append(
+                f"{row_label} {self.row}" + (f" ({self.row_key})" if self.row_key is not None else "")
+            )
             return ", ".join(where) + (
                 f": {_column_label(extract, self.column)} {self.value} exceeds "
                 f"{_column_label(extract, self.other_column)} {self.other_value} "
-                f"(rule: {self.rule})")
+                f"(rule: {self.rule})"
+            )
         if self.row is not None:
             where.append(f"{row_label} {self.row}")
         if self.column is not None:

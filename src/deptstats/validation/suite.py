@@ -39,48 +39,81 @@ class Check:
         return tuple(name for name in found if name)
 
 
-def _column_checks(column: Column, extract: Extract, period: Period, registry: Registry,
-                   gxe: Any) -> list[Check]:
+def _column_checks(
+    column: Column, extract: Extract, period: Period, registry: Registry, gxe: Any
+) -> list[Check]:
     title = f"{column.label} ({column.name})"
     checks: list[Check] = []
     spec = TYPES[column.type]
     if column.required and spec.emptiness_checked:
-        checks.append(Check(gxe.ExpectColumnValuesToNotBeNull(column=column.name), "error",
-                            f"{title} must not be empty", (column.name,)))
+        checks.append(
+            Check(
+                gxe.ExpectColumnValuesToNotBeNull(column=column.name),
+                "error",
+                f"{title} must not be empty",
+                (column.name,),
+            )
+        )
     if spec.unique:
-        checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=column.name), "error",
-                            f"{title} must be unique in the file", (column.name,), keys=None))
+        checks.append(
+            Check(
+                gxe.ExpectColumnValuesToBeUnique(column=column.name),
+                "error",
+                f"{title} must be unique in the file",
+                (column.name,),
+                keys=None,
+            )
+        )
     if spec.pattern is not None:
         regex, wording = spec.pattern
-        checks.append(Check(gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex),
-                            "error", f"{title} {wording}", (column.name,)))
+        checks.append(
+            Check(
+                gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex),
+                "error",
+                f"{title} {wording}",
+                (column.name,),
+            )
+        )
     if spec.stored == "date":
         # strptime, not a regex: 2023-02-30 has the shape of a date but is none
-        checks.append(Check(
-            gxe.ExpectColumnValuesToMatchStrftimeFormat(column=column.name,
-                                                        strftime_format="%Y-%m-%d"),
-            "error", f"{title} {DATE_WORDING}", (column.name,)))
+        checks.append(
+            Check(
+                gxe.ExpectColumnValuesToMatchStrftimeFormat(column=column.name, strftime_format="%Y-%m-%d"),
+                "error",
+                f"{title} {DATE_WORDING}",
+                (column.name,),
+            )
+        )
     if spec.bounded and (column.min is not None or column.max is not None):
         bounds = []
         if column.min is not None:
             bounds.append(f">= {column.min}")
         if column.max is not None:
             bounds.append(f"<= {column.max}")
-        checks.append(Check(
-            gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=column.min,
-                                              max_value=column.max),
-            "error", f"{title} must be " + " and ".join(bounds), (column.name,)))
+        checks.append(
+            Check(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=column.name + VALUE, min_value=column.min, max_value=column.max
+                ),
+                "error",
+                f"{title} must be " + " and ".join(bounds),
+                (column.name,),
+            )
+        )
     if spec.stored == "decimal" and column.min_exclusive:
-        checks.append(Check(
-            gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=0,
-                                              strict_min=True),
-            "error", f"{title} must be greater than 0", (column.name,)))
+        checks.append(
+            Check(
+                gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=0, strict_min=True),
+                "error",
+                f"{title} must be greater than 0",
+                (column.name,),
+            )
+        )
     if spec.value_set is not None:
         checks.append(_value_set_check(column, registry, gxe, title))
     if spec.stored == "date":
         checks.append(_period_check(column, extract, period, gxe, title))
     return checks
-
 
 
 def _value_set_check(column: Column, registry: Registry, gxe: Any, title: str) -> Check:
@@ -95,33 +128,39 @@ def _value_set_check(column: Column, registry: Registry, gxe: Any, title: str) -
     shown = "、".join(allowed) if kind != "area" else "the 17 areas of the reference list"
     if kind == "area" and column.citywide:
         shown += f" or {registry.citywide}"
-    return Check(gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed),
-                 "error", f"{title} must be one of {shown}", (column.name,))
+    return Check(
+        gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed),
+        "error",
+        f"{title} must be one of {shown}",
+        (column.name,),
+    )
 
 
-def _period_check(column: Column, extract: Extract, period: Period, gxe: Any,
-                  title: str) -> Check:
+def _period_check(column: Column, extract: Extract, period: Period, gxe: Any, title: str) -> Check:
     """A date inside the period (a flow extract) or not after its end (a snapshot)."""
     import pandas as pd
 
     last = pd.Timestamp(period.last_day)
     if extract.kind == "flow":
         return Check(
-            gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE,
-                                              min_value=pd.Timestamp(period.first_day),
-                                              max_value=last),
+            gxe.ExpectColumnValuesToBeBetween(
+                column=column.name + VALUE, min_value=pd.Timestamp(period.first_day), max_value=last
+            ),
             "error",
-            f"{title} must fall inside the period {period.code} "
-            f"({period.first_day} to {period.last_day})",
-            (column.name,))
+            f"{title} must fall inside the period {period.code} ({period.first_day} to {period.last_day})",
+            (column.name,),
+        )
     return Check(
         gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, max_value=last),
-        "error", f"{title} must be on or before the period's last day, {period.last_day}",
-        (column.name,))
+        "error",
+        f"{title} must be on or before the period's last day, {period.last_day}",
+        (column.name,),
+    )
 
 
-def build_checks(extract: Extract, period: Period, registry: Registry,
-                 reference_values: list[str] | None = None) -> list[Check]:
+def build_checks(
+    extract: Extract, period: Period, registry: Registry, reference_values: list[str] | None = None
+) -> list[Check]:
     """The extract's suite: every rule of the data dictionary about one file, and the
     cross-extract rule when the referenced extract is published."""
     import great_expectations.expectations as gxe
@@ -130,50 +169,82 @@ def build_checks(extract: Extract, period: Period, registry: Registry,
     reference = extract.references
     if reference is not None:
         column = extract.column(reference.column)
-        checks.append(Check(gxe.ExpectColumnValuesToNotBeNull(column=column.name), "error",
-                            f"{column.label} ({column.name}) must not be empty", (column.name,)))
+        checks.append(
+            Check(
+                gxe.ExpectColumnValuesToNotBeNull(column=column.name),
+                "error",
+                f"{column.label} ({column.name}) must not be empty",
+                (column.name,),
+            )
+        )
     if reference is not None and reference_values is not None:
         other = registry.extract(reference.extract)
         column = extract.column(reference.column)
-        checks.append(Check(
-            gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=sorted(reference_values)),
-            "error",
-            f"{column.label} ({column.name}) must name an institution in the published "
-            f"{other.name} ({other.code}) of {period.code}",
-            (column.name,), referenced=f"{other.code}.{reference.other}"))
+        checks.append(
+            Check(
+                gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=sorted(reference_values)),
+                "error",
+                f"{column.label} ({column.name}) must name an institution in the published "
+                f"{other.name} ({other.code}) of {period.code}",
+                (column.name,),
+                referenced=f"{other.code}.{reference.other}",
+            )
+        )
     for column in extract.columns:
         checks.extend(_column_checks(column, extract, period, registry, gxe))
     for rule in extract.rules:
         title = _column_title(extract, rule.column) if rule.column else ""
         if rule.rule == "not_greater":
-            checks.append(Check(
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A=rule.other + VALUE, column_B=rule.column + VALUE, or_equal=True,
-                    ignore_row_if="either_value_is_missing"),
-                rule.severity,
-                f"{title} must not exceed {_column_title(extract, rule.other)}",
-                (rule.column, rule.other), other_column=rule.other))
+            checks.append(
+                Check(
+                    gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                        column_A=rule.other + VALUE,
+                        column_B=rule.column + VALUE,
+                        or_equal=True,
+                        ignore_row_if="either_value_is_missing",
+                    ),
+                    rule.severity,
+                    f"{title} must not exceed {_column_title(extract, rule.other)}",
+                    (rule.column, rule.other),
+                    other_column=rule.other,
+                )
+            )
         elif rule.rule == "unique":
-            checks.append(Check(gxe.ExpectColumnValuesToBeUnique(column=rule.column),
-                                rule.severity, f"{title} may appear at most once in the file",
-                                (rule.column,), keys=None))
+            checks.append(
+                Check(
+                    gxe.ExpectColumnValuesToBeUnique(column=rule.column),
+                    rule.severity,
+                    f"{title} may appear at most once in the file",
+                    (rule.column,),
+                    keys=None,
+                )
+            )
         elif rule.rule in ("required_when", "empty_when"):
             condition = f'{rule.when_column}=="{rule.when_value}"'
             when = f"when {_column_title(extract, rule.when_column)} is {rule.when_value}"
             if rule.rule == "required_when":
                 expectation = gxe.ExpectColumnValuesToNotBeNull(
-                    column=rule.column, row_condition=condition, condition_parser="pandas")
+                    column=rule.column, row_condition=condition, condition_parser="pandas"
+                )
                 wording = f"{title} is required {when}"
             else:
                 expectation = gxe.ExpectColumnValuesToBeNull(
-                    column=rule.column, row_condition=condition, condition_parser="pandas")
+                    column=rule.column, row_condition=condition, condition_parser="pandas"
+                )
                 wording = f"{title} must be empty {when}"
-            checks.append(Check(expectation, rule.severity, wording, (rule.column,),
-                                keys=(rule.column, rule.when_column)))
+            checks.append(
+                Check(
+                    expectation, rule.severity, wording, (rule.column,), keys=(rule.column, rule.when_column)
+                )
+            )
         elif rule.rule == "all_areas":
-            checks.append(Check(
-                gxe.ExpectColumnDistinctValuesToContainSet(column="area",
-                                                           value_set=list(registry.areas)),
-                rule.severity, "every area of the reference list should be present", ("area",),
-                aggregate=True))
+            checks.append(
+                Check(
+                    gxe.ExpectColumnDistinctValuesToContainSet(column="area", value_set=list(registry.areas)),
+                    rule.severity,
+                    "every area of the reference list should be present",
+                    ("area",),
+                    aggregate=True,
+                )
+            )
     return checks

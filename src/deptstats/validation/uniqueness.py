@@ -50,8 +50,9 @@ def _deal(chunk: Any, start: int) -> list[tuple[Any, Any]]:
 
     endings = pc.dictionary_encode(pc.utf8_slice_codeunits(chunk, -3))
     # hash() of the endings: the same part for the same ending within this process
-    part_of = np.array([hash(e) % TUNING.parts for e in endings.dictionary.to_pylist()] + [TUNING.parts],
-                       dtype=np.int64)
+    part_of = np.array(
+        [hash(e) % TUNING.parts for e in endings.dictionary.to_pylist()] + [TUNING.parts], dtype=np.int64
+    )
     parts = part_of[endings.indices.fill_null(-1).to_numpy()]  # -1: missing
     order = np.argsort(parts, kind="stable")
     bounds = np.searchsorted(parts[order], np.arange(TUNING.parts + 2))
@@ -73,8 +74,7 @@ def _encode_parts(deals: list[list[tuple[Any, Any]]], total: int) -> Any:
         held = [dealt[part] for dealt in deals if len(dealt[part][0])]
         if not held:
             return np.array([], dtype=np.int64), np.array([], dtype=np.int64), 0
-        encoded = pc.dictionary_encode(pa.chunked_array([v for v, _ in held],
-                                                        type=pa.large_string()))
+        encoded = pc.dictionary_encode(pa.chunked_array([v for v, _ in held], type=pa.large_string()))
         local = np.concatenate([c.indices.to_numpy() for c in encoded.chunks])
         return np.concatenate([p for _, p in held]), local, len(encoded.chunks[-1].dictionary)
 
