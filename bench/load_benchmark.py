@@ -2,7 +2,7 @@
 measured side by side in one run (this machine is shared: compare ratios, not seconds):
 
   (a) deptstats: read, validate with the extract's full Great Expectations suite, publish
-      (deptstats.loading.load_extract: hashing and bookkeeping included);
+      (deptstats.publish.loading.load_extract: hashing and bookkeeping included);
   (b) a plain peer: pandas.read_csv, the same GX suite on the whole frame, DataFrame.to_sql;
   (c) the floor: pyarrow's CSV reader and the backend's fastest bulk load, no validation
       (PostgreSQL: COPY of the file; SQLite: one executemany in one transaction).
@@ -34,7 +34,7 @@ PG_ADMIN = os.environ.get("DEPTSTATS_TEST_PG", "postgresql+psycopg://root@127.0.
 
 def generate(path: Path, rows: int) -> None:
     """A valid multi_child_loans CSV with `rows` loans (deterministic)."""
-    from deptstats.sample_large import write_loans
+    from deptstats.sample.large import write_loans
 
     write_loans(path, rows)
 
@@ -43,8 +43,8 @@ def generate(path: Path, rows: int) -> None:
 
 
 def run_deptstats(file: Path, url: str) -> int:
-    from deptstats.loading import load_extract
-    from deptstats.warehouse import open_engine
+    from deptstats.publish.loading import load_extract
+    from deptstats.warehouse.engine import open_engine
 
     landing = file.parent.parent
     outcomes = load_extract(open_engine(url), landing, EXTRACT, "bench")
@@ -55,10 +55,10 @@ def run_deptstats(file: Path, url: str) -> int:
 def run_peer(file: Path, url: str) -> int:
     import pandas as pd
 
-    from deptstats.periods import parse_period
-    from deptstats.registry import load_registry
+    from deptstats.core.periods import parse_period
+    from deptstats.core.registry import load_registry
     from deptstats.validation import ROW, VALUE, build_checks
-    from deptstats.warehouse import open_engine
+    from deptstats.warehouse.engine import open_engine
 
     registry = load_registry()
     extract = registry.extract(EXTRACT)
@@ -96,7 +96,7 @@ def run_peer(file: Path, url: str) -> int:
 def run_floor(file: Path, url: str) -> int:
     import pyarrow.csv as pacsv
 
-    from deptstats.warehouse import open_engine
+    from deptstats.warehouse.engine import open_engine
 
     table = pacsv.read_csv(file)
     engine = open_engine(url)
@@ -141,9 +141,9 @@ def measure(which: str, file: Path, url: str) -> None:
     import pandas  # noqa: F401
     import pyarrow.csv  # noqa: F401
 
-    import deptstats.loading
+    import deptstats.publish.loading
     import deptstats.validation  # noqa: F401
-    from deptstats.readers import reuse_arrow_memory
+    from deptstats.ingest.readers import reuse_arrow_memory
 
     reuse_arrow_memory()  # what (a) does for a large file; the others read with Arrow too
     started = time.perf_counter()
@@ -157,8 +157,8 @@ def measure(which: str, file: Path, url: str) -> None:
 
 
 def fresh_warehouse(backend: str, folder: Path) -> tuple[str, callable]:
-    from deptstats.schema import upgrade
-    from deptstats.warehouse import open_engine
+    from deptstats.warehouse.engine import open_engine
+    from deptstats.warehouse.schema import upgrade
 
     if backend == "sqlite":
         path = folder / f"warehouse-{uuid.uuid4().hex[:6]}.db"

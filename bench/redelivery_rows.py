@@ -1,4 +1,4 @@
-"""What counting a re-delivery's changed rows (deptstats.row_changes) costs a load: a
+"""What counting a re-delivery's changed rows (deptstats.publish.row_changes) costs a load: a
 multi_child_loans delivery published, then re-delivered with one cell edited, loaded in turns
 with the count and without it (as a period over the bound is loaded), on SQLite and PostgreSQL.
 Compare the ratios, not the seconds: this machine is shared.
@@ -16,12 +16,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from deptstats import row_changes
-from deptstats.loading import load_extract
-from deptstats.registry import load_registry
-from deptstats.sample_large import write_loans
-from deptstats.schema import ensure_schema
-from deptstats.warehouse import open_engine
+from deptstats.core.registry import load_registry
+from deptstats.publish import row_changes
+from deptstats.publish.loading import load_extract
+from deptstats.sample.large import write_loans
+from deptstats.warehouse.engine import open_engine
+from deptstats.warehouse.schema import ensure_schema
 
 ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
 YES, NO = "是\r\n".encode(), "否\r\n".encode()

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, TaskGroup, dag, task
 
-from deptstats.registry import load_registry
+from deptstats.core.registry import load_registry
 
 REGISTRY = load_registry()
 DEFAULT_ARGS = {
@@ -55,32 +55,32 @@ DEFAULT_ARGS = {
 def deptstats_nightly() -> None:
     @task
     def prepare_warehouse() -> str:
-        from deptstats import airflow_tasks
+        from deptstats.airflow import tasks as airflow_tasks
 
         return airflow_tasks.prepare_warehouse()
 
     @task
     def report_unrecognised_files(params: dict | None = None, run_id: str | None = None) -> dict:
-        from deptstats import airflow_tasks
+        from deptstats.airflow import tasks as airflow_tasks
 
         return airflow_tasks.report_unrecognised_files(params or {}, run_id or "")
 
     @task(trigger_rule="all_done")
     def compute_indicators(run_id: str | None = None) -> dict:
-        from deptstats import airflow_tasks
+        from deptstats.airflow import tasks as airflow_tasks
 
         return airflow_tasks.compute_indicators(run_id or "")
 
     @task(trigger_rule="all_done")
     def draft_reply(params: dict | None = None) -> dict:
-        from deptstats import airflow_tasks
+        from deptstats.airflow import tasks as airflow_tasks
 
         return airflow_tasks.draft_reply(params or {})
 
     # all_done, not one_failed: it waits for every task, so its message names every failure
     @task(trigger_rule="all_done", retries=0)
     def report_failures(dag_run=None) -> None:
-        from deptstats import airflow_tasks
+        from deptstats.airflow import tasks as airflow_tasks
 
         airflow_tasks.report_failures(dag_run.dag_id, dag_run.run_id)
 
@@ -98,7 +98,7 @@ def deptstats_nightly() -> None:
                 def load(
                     code: str = extract.code, params: dict | None = None, run_id: str | None = None
                 ) -> dict:
-                    from deptstats import airflow_tasks
+                    from deptstats.airflow import tasks as airflow_tasks
 
                     return airflow_tasks.load_extract(code, params or {}, run_id or "")
 

@@ -1,7 +1,7 @@
 """The data stewards' pages inside the Airflow UI: "Deliveries" in the navigation, and a tab on
 each run of the nightly DAG listing the files it refused, each problem and the task to clear.
 
-The app (deptstats.steward_web) is served by the api-server under /deptstats; every route
+The app (deptstats.airflow.steward_web) is served by the api-server under /deptstats; every route
 requires Airflow's own authentication (Bearer token or the UI's cookie), and a run's page read
 access to its DAG's runs."""
 
@@ -17,8 +17,8 @@ from airflow.plugins_manager import AirflowPlugin
 def _engine():
     from airflow.models.connection import Connection
 
-    from deptstats.connections import CONN_ID, url_from_connection
-    from deptstats.warehouse import open_engine
+    from deptstats.warehouse.connections import CONN_ID, url_from_connection
+    from deptstats.warehouse.engine import open_engine
 
     conn = Connection.get_connection_from_secrets(CONN_ID)
     return open_engine(
@@ -33,7 +33,7 @@ def _app():
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
     from airflow.api_fastapi.core_api.security import requires_access_dag, requires_authenticated
 
-    from deptstats.steward_web import create_app
+    from deptstats.airflow.steward_web import create_app
 
     return create_app(_engine, requires_authenticated(), requires_access_dag("GET", DagAccessEntity.RUN))
 

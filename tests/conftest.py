@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from deptstats.registry import Registry, load_registry
-from deptstats.sample import write_sample
-from deptstats.schema import ensure_schema
-from deptstats.warehouse import open_engine
+from deptstats.core.registry import Registry, load_registry
+from deptstats.sample.generate import write_sample
+from deptstats.warehouse.engine import open_engine
+from deptstats.warehouse.schema import ensure_schema
 
 REPO = Path(__file__).resolve().parents[1]
 # The tests write or edit the files they load just before loading them, by design: no settle

@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from deptstats.drafting import draft_reply
-from deptstats.indicators import compute_indicators
-from deptstats.registry import Registry
-from deptstats.schema import ensure_schema
-from deptstats.warehouse import open_engine
+from deptstats.core.registry import Registry
+from deptstats.indicators.compute import compute_indicators
+from deptstats.reply.drafting import draft_reply
+from deptstats.warehouse.engine import open_engine
+from deptstats.warehouse.schema import ensure_schema
 from tests.helpers import load_all
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, inspect, select
 
-from deptstats.loading import ExtractRejected, FileOutcome, load_extract
-from deptstats.registry import Registry
-from deptstats.warehouse import metadata_for
+from deptstats.core.registry import Registry
+from deptstats.publish.loading import ExtractRejected, FileOutcome, load_extract
+from deptstats.warehouse.engine import metadata_for
 
 
 def write_csv(landing: Path, relative: str, lines: list[str], encoding: str = "utf-8") -> Path:

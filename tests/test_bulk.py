@@ -7,7 +7,7 @@ import psycopg
 import pyarrow as pa
 import pytest
 
-from deptstats.bulk import copy_text
+from deptstats.publish.bulk import copy_text
 from tests.conftest import create_pg_database, drop_pg_database
 
 PLAIN = {"code": ["GJJ1", "GJJ2", None], "n": [1, None, 3]}
@@ -54,8 +54,8 @@ def test_copy_text_is_unquoted_only_when_that_is_safe():
 def test_cells_no_column_type_can_hold_are_found(registry):
     """A chunk may be written before it is checked: the cells its column's type cannot hold
     are written empty, and counted."""
-    from deptstats.bulk import csv_table, sqlite_columns, writable
-    from deptstats.readers import RawTable
+    from deptstats.ingest.readers import RawTable
+    from deptstats.publish.bulk import csv_table, sqlite_columns, writable
     from deptstats.validation import build_frame
 
     extract = registry.extract("multi_child_loans")

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from deptstats.file_outcome import steward_message
-from deptstats.landing import scan
-from deptstats.loading import ExtractRejected, FileOutcome, load_extract
-from deptstats.reports import problems
-from deptstats.schema import ensure_schema
-from deptstats.unloaded import record_unmatched
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats.indicators.reports import problems
+from deptstats.ingest.landing import scan
+from deptstats.publish.file_outcome import steward_message
+from deptstats.publish.loading import ExtractRejected, FileOutcome, load_extract
+from deptstats.publish.unloaded import record_unmatched
+from deptstats.warehouse.engine import metadata_for, open_engine
+from deptstats.warehouse.schema import ensure_schema
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.corpus.cases import Case, cases
 from tests.corpus.regenerate import FILES

@@ -76,7 +76,7 @@ def test_dag_folder(tmp_path, registry):
 
 
 def test_report_failures_says_which_kind_of_failure(registry):
-    from deptstats.nightly import failure_summary
+    from deptstats.pipeline import failure_summary
 
     loads = {e.task_id for e in registry.extracts}
     every = dict.fromkeys(

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from deptstats.cli import main
-from deptstats.indicators import compute_indicators
-from deptstats.reports import figures
-from deptstats.schema import ensure_schema
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats.indicators.compute import compute_indicators
+from deptstats.indicators.reports import figures
+from deptstats.warehouse.engine import metadata_for, open_engine
+from deptstats.warehouse.schema import ensure_schema
 from tests.drafts import redeliver_prepregnancy_checks
 from tests.helpers import load_all, write_csv
 
@@ -200,7 +200,7 @@ def test_load_says_what_a_redelivery_changed_and_only_once(warehouse_url, landin
 def test_a_period_over_the_bound_gives_row_totals(warehouse_url, landing, registry, capsys, monkeypatch):
     """Rows are compared one by one only up to row_changes.COUNTED_ROWS; past it the change is
     recorded as not counted and the totals are told."""
-    from deptstats import row_changes
+    from deptstats.publish import row_changes
 
     monkeypatch.setattr(row_changes, "COUNTED_ROWS", 10)  # the extract has 17 rows
     engine = open_engine(warehouse_url)

@@ -10,7 +10,7 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from deptstats.warehouse import open_engine
+from deptstats.warehouse.engine import open_engine
 from tests.conftest import spec_figures
 from tests.helpers import set_cell, snapshot, table_counts
 

@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.table import Table
 
-from deptstats.drafting import gb2312_warnings, reply_config
+from deptstats.reply.drafting import gb2312_warnings, reply_config
 from tests.drafts import draft, loaded_warehouse
 
 EMU_PER_MM = 36000

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from deptstats import loading
-from deptstats.landing import FileRenewed, deliveries_of, scan
-from deptstats.loading import ExtractRejected, load_extract
-from deptstats.settings import TUNING
-from deptstats.unloaded import record_unmatched
-from deptstats.warehouse import open_engine
+from deptstats.core.settings import TUNING
+from deptstats.ingest.landing import FileRenewed, deliveries_of, scan
+from deptstats.publish import loading
+from deptstats.publish.loading import ExtractRejected, load_extract
+from deptstats.publish.unloaded import record_unmatched
+from deptstats.warehouse.engine import open_engine
 from tests.helpers import set_cell, snapshot
 
 SECRET = "镇街,目标人群数,检查人数\n浒山街道,1,1\n"
@@ -237,7 +237,7 @@ def test_a_workbook_that_unpacks_to_a_huge_string_is_refused_unpacked(warehouse_
 def test_a_cell_in_the_last_column_does_not_pad_every_row(landing, registry):
     import time
 
-    from deptstats.readers import read_file
+    from deptstats.ingest.readers import read_file
 
     rows = [["镇街", "目标人群数", "检查人数"]] + [["浒山街道", 10, 5]] * 3000
     data = _workbook(rows)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from deptstats.changes import draft_side
+from deptstats.audit.diff import draft_side
 from deptstats.cli import main
-from deptstats.indicators import compute_indicators
-from deptstats.review import NEWER_INCOMPLETE
-from deptstats.warehouse import open_engine
+from deptstats.indicators.compute import compute_indicators
+from deptstats.reply.review import NEWER_INCOMPLETE
+from deptstats.warehouse.engine import open_engine
 from tests.drafts import draft, loaded_warehouse
 from tests.helpers import load_all, set_cell
 
@@ -177,7 +177,7 @@ def test_a_figure_computed_from_a_replaced_delivery_is_missing(warehouse_url, la
 def test_the_note_goes_on_top_of_review_notes_edited_by_hand(tmp_path):
     from docx import Document as NewDocument
 
-    from deptstats.review import name_newer_incomplete
+    from deptstats.reply.review import name_newer_incomplete
 
     newer = [tmp_path / f"{CODE}.INCOMPLETE.md"]
     edited = tmp_path / f"{CODE}.review.md"

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from deptstats.indicators import compute_indicators, display, plain, round_half_up
-from deptstats.reports import figures
-from deptstats.warehouse import open_engine
+from deptstats.indicators.compute import compute_indicators, display, plain, round_half_up
+from deptstats.indicators.reports import figures
+from deptstats.warehouse.engine import open_engine
 from tests.conftest import spec_figures
 from tests.helpers import load_all, write_csv
 
@@ -119,7 +119,7 @@ def test_per_area_values_add_up_to_citywide(warehouse_url, registry, landing):
 
 
 def test_a_move_of_exactly_30_percent_is_not_flagged(registry):
-    from deptstats.indicators import Move, large_moves
+    from deptstats.indicators.compute import Move, large_moves
 
     slots = registry.indicator("health.childcare_slots")
     moves = [

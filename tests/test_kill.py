@@ -12,8 +12,8 @@ import time
 
 from sqlalchemy import Engine, event
 
-from deptstats.loading import load_extract
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats.publish.loading import load_extract
+from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.helpers import snapshot, table_counts, write_csv
 
 KG = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
@@ -22,8 +22,8 @@ KG = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
 # audited, just before the commit.
 CHILD = """
 import pathlib, sys, time
-from deptstats import loading
-from deptstats.warehouse import open_engine
+from deptstats.publish import loading
+from deptstats.warehouse.engine import open_engine
 
 url, landing, marker = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 audit = loading.audit_publication
@@ -109,7 +109,7 @@ def test_two_loads_of_one_period_at_once_leave_one_publication(
     and period, started then, waits for A and then replaces A's rows: never a mix of both."""
     import threading
 
-    from deptstats import loading
+    from deptstats.publish import loading
 
     relative = "education/kindergartens_2023.csv"
     write_csv(tmp_path / "a", relative, [KG] + [f"A{i},园{i},龙山镇,公办,{i}" for i in range(300)])

@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
-from deptstats import loading, nightly
+from deptstats import pipeline
 from deptstats.cli import main
-from deptstats.landing import scan
-from deptstats.loading import ExtractRejected, load_extract
-from deptstats.reports import loads
-from deptstats.settings import DEFAULT_SETTLE_SECONDS
-from deptstats.unloaded import record_unmatched
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats.core.settings import DEFAULT_SETTLE_SECONDS
+from deptstats.indicators.reports import loads
+from deptstats.ingest.landing import scan
+from deptstats.publish import loading
+from deptstats.publish.loading import ExtractRejected, load_extract
+from deptstats.publish.unloaded import record_unmatched
+from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.helpers import set_cell, snapshot
 
 KG_2023 = "education/kindergartens_2023.csv"
@@ -42,7 +43,7 @@ def _settled(landing: Path) -> None:
 
 def _outcomes(engine, landing: Path, code: str, run_id: str, registry) -> dict:
     try:
-        outcomes = nightly.load(engine, landing, code, run_id, registry=registry)
+        outcomes = pipeline.load(engine, landing, code, run_id, registry=registry)
     except ExtractRejected as rejected:
         outcomes = rejected.outcomes
     return {o.file: o for o in outcomes}
@@ -192,7 +193,7 @@ def test_the_airflow_task_stays_green_for_a_file_still_arriving(
 ):
     # importing Airflow points logging at this test's stream: undone afterwards
     monkeypatch.setattr(logging.root, "handlers", list(logging.root.handlers))
-    from deptstats import airflow_tasks
+    from deptstats.airflow import tasks as airflow_tasks
 
     said: list[logging.LogRecord] = []
     listener = logging.Handler()
@@ -283,7 +284,7 @@ def test_load_refuses_a_landing_folder_that_is_not_there(tmp_path, kind):
 def test_the_dag_tasks_fail_without_retry_on_a_missing_landing_folder(tmp_path, monkeypatch, task):
     from airflow.sdk.exceptions import AirflowFailException
 
-    from deptstats import airflow_tasks
+    from deptstats.airflow import tasks as airflow_tasks
 
     def no_warehouse():
         raise AssertionError("the warehouse was opened")
@@ -336,7 +337,7 @@ def test_unrecognised_files_cost_the_same_statements_however_many(warehouse_url,
     counted = {}
     for files in (4, 40):
         landing = _stray(tmp_path, files)
-        report = partial(nightly.report_unrecognised_files, engine, landing, f"r{files}", registry)
+        report = partial(pipeline.report_unrecognised_files, engine, landing, f"r{files}", registry)
         counted[files] = (_statements(engine, report), _statements(engine, report))
         outcomes = _run_outcomes(engine, f"r{files}", registry)
         assert len(outcomes) == files
@@ -377,7 +378,7 @@ def test_files_done_before_a_crash_are_recorded_for_the_run(warehouse_url, landi
 
     monkeypatch.setattr(loading, "_load_one", crash_on_2023)
     with pytest.raises(RuntimeError, match="out of memory"):
-        nightly.load(engine, landing, "kindergartens", "r1", registry=registry)
+        pipeline.load(engine, landing, "kindergartens", "r1", registry=registry)
     assert _run_outcomes(engine, "r1", registry)["education/kindergartens_2022.xlsx"][0] == "published"
 
 
@@ -386,8 +387,8 @@ def test_files_done_before_a_crash_are_recorded_for_the_run(warehouse_url, landi
     "env", ["DEPTSTATS_SETTLE_SECONDS", "DEPTSTATS_LOCK_TIMEOUT_SECONDS", "DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS"]
 )
 def test_a_time_setting_that_is_no_number_of_seconds_is_named(env, value, monkeypatch):
-    from deptstats.settings import settle_seconds
-    from deptstats.warehouse import lock_timeout_seconds, sqlite_busy_timeout_ms
+    from deptstats.core.settings import settle_seconds
+    from deptstats.warehouse.engine import lock_timeout_seconds, sqlite_busy_timeout_ms
 
     read = {
         "DEPTSTATS_SETTLE_SECONDS": settle_seconds,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from deptstats.loading import ExtractRejected, load_extract
-from deptstats.reports import loads, problems
-from deptstats.unloaded import record_unmatched
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats.indicators.reports import loads, problems
+from deptstats.publish.loading import ExtractRejected, load_extract
+from deptstats.publish.unloaded import record_unmatched
+from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.helpers import load_all, set_cell, snapshot, table_counts, write_csv
 
 KG_HEADER = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"

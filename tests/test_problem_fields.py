@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from deptstats import steward
+from deptstats.airflow import steward
 from deptstats.cli import main
-from deptstats.loading import ExtractRejected, load_extract
-from deptstats.warehouse import open_engine
+from deptstats.publish.loading import ExtractRejected, load_extract
+from deptstats.warehouse.engine import open_engine
 from tests.helpers import set_cell, write_csv
 
 PREP = "health/prepregnancy_checks_2023.csv"

@@ -11,7 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from deptstats.readers import (
+from deptstats.core.settings import TUNING
+from deptstats.ingest.readers import (
     IrregularCsv,
     ReadError,
     iter_tables,
@@ -21,7 +22,6 @@ from deptstats.readers import (
     normalize_number,
     read_file,
 )
-from deptstats.settings import TUNING
 from tests.corpus.cases import xlsx_sheets as workbook
 
 HEADER = "镇街,目标人群数,检查人数\r\n"
@@ -292,7 +292,7 @@ def columnar(monkeypatch):
 def test_column_wise_reader_gives_what_the_row_reader_gives(
     tmp_path, registry, sample_dir, encoding, monkeypatch
 ):
-    from deptstats import readers
+    from deptstats.ingest import readers
 
     used: list = []
     real = readers.read_csv_columnar
@@ -502,7 +502,7 @@ def test_wide_encodings_are_named_with_what_to_do(tmp_path, checks, encoding, na
 
 
 def test_a_stray_nul_in_a_cell_is_not_a_wide_encoding():
-    from deptstats.file_kinds import wide_encoding
+    from deptstats.ingest.file_kinds import wide_encoding
 
     assert wide_encoding((HEADER + "浒山\x00街道,1,2\r\n" + ROWS).encode()) is None
     assert wide_encoding((HEADER + ROWS).encode("gb18030")) is None

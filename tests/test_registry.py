@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from deptstats.paths import sql_dir
-from deptstats.registry import RegistryError, parse_registry, registry_path
+from deptstats.core.paths import sql_dir
+from deptstats.core.registry import RegistryError, parse_registry, registry_path
 from tests.conftest import shared_file
 
 TYPE_WORDS = {
@@ -108,7 +108,7 @@ def test_inconsistent_registry_is_refused(mutation, message):
 
 
 def test_the_warehouse_metadata_is_built_once_per_registry(registry, monkeypatch):
-    from deptstats import warehouse
+    from deptstats.warehouse import engine as warehouse
 
     built = []
     real = warehouse.build_metadata

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 import pytest
 
-from deptstats.pdf_preview import render_pdf, soffice
+from deptstats.reply.pdf_preview import render_pdf, soffice
 from tests.drafts import draft, loaded_warehouse
 
 MM = 72 / 25.4

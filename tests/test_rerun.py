@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from deptstats import nightly
-from deptstats.loading import ExtractRejected, load_extract
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats import pipeline
+from deptstats.publish.loading import ExtractRejected, load_extract
+from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.helpers import table_counts, write_csv
 
 RUN = "scheduled__2024-06-01T01:30:00+08:00"
@@ -40,20 +40,20 @@ def steps(engine, landing: Path, out: Path, registry, run_id: str = RUN) -> dict
         def run():
             # a refused file turns the task red; what it recorded is what counts here
             with contextlib.suppress(ExtractRejected):
-                nightly.load(engine, landing, code, run_id, registry=registry)
+                pipeline.load(engine, landing, code, run_id, registry=registry)
 
         return run
 
     tasks = {
-        "prepare_warehouse": lambda: nightly.prepare_warehouse(engine, registry),
-        "report_unrecognised_files": lambda: nightly.report_unrecognised_files(
+        "prepare_warehouse": lambda: pipeline.prepare_warehouse(engine, registry),
+        "report_unrecognised_files": lambda: pipeline.report_unrecognised_files(
             engine, landing, run_id, registry
         ),
     }
     tasks |= {e.task_id: load(e.code) for e in registry.extracts}
     tasks |= {
-        "compute_indicators": lambda: nightly.compute_indicators(engine, registry),
-        "draft_reply": lambda: nightly.draft(engine, out, registry=registry),
+        "compute_indicators": lambda: pipeline.compute_indicators(engine, registry),
+        "draft_reply": lambda: pipeline.draft(engine, out, registry=registry),
     }
     return tasks
 

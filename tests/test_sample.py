@@ -6,7 +6,7 @@ import hashlib
 import time
 
 from deptstats.cli import main
-from deptstats.landing import scan
+from deptstats.ingest.landing import scan
 
 
 def digests(folder):
@@ -57,7 +57,7 @@ def _is_gb18030_only(data: bytes) -> bool:
 
 
 def test_xlsx_samples_have_title_total_and_footer_rows(sample_dir, registry):
-    from deptstats.readers import read_file
+    from deptstats.ingest.readers import read_file
 
     path = sample_dir / "health" / "childcare_institutions_2023.xlsx"
     table = read_file(path, registry.extract("childcare_institutions"))
@@ -69,7 +69,7 @@ def test_xlsx_samples_have_title_total_and_footer_rows(sample_dir, registry):
 def test_a_reply_name_cannot_leave_the_replies_folder():
     import pytest
 
-    from deptstats.drafting import reply_config
+    from deptstats.reply.drafting import reply_config
 
     assert reply_config("reply-2024-147")["document_number"] == "慈卫建〔2024〕7号"
     with pytest.raises(FileNotFoundError):

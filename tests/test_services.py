@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from deptstats import airflow_services
-from deptstats.airflow_celery import log_server_port
-from deptstats.airflow_services import Services, Settings, components, migrate, up
+from deptstats.airflow import services as airflow_services
+from deptstats.airflow.celery import log_server_port
+from deptstats.airflow.services import Services, Settings, components, migrate, up
 from deptstats.cli import main
-from deptstats.secret_urls import WAREHOUSE, has_password, resolve_url
+from deptstats.core.secret_urls import WAREHOUSE, has_password, resolve_url
 
 SECRET = "s3cret-Pw"
 PG_WITH_PASSWORD = f"postgresql://deptstats:{SECRET}@127.0.0.1:5432/warehouse"
@@ -167,7 +167,7 @@ def test_no_component_command_line_carries_a_password(tmp_path, monkeypatch):
 
     monkeypatch.setattr(airflow_services.subprocess, "Popen", Recorded)
     monkeypatch.setattr(airflow_services.subprocess, "run", recorded_run)
-    monkeypatch.setattr("deptstats.schema.upgrade", lambda engine: None)
+    monkeypatch.setattr("deptstats.warehouse.schema.upgrade", lambda engine: None)
     settings = _celery(tmp_path)
     settings.home.mkdir()
     env = airflow_services.services_environment(settings, airflow_services.ensure_logins(settings.home))

@@ -7,19 +7,19 @@ import json
 import subprocess
 import sys
 
-from deptstats.warehouse import open_engine
+from deptstats.warehouse.engine import open_engine
 from tests.helpers import load_all
 
 SCRIPT = """
 import json, sys
 from pathlib import Path
-from deptstats import nightly
-from deptstats.registry import load_registry
-from deptstats.warehouse import open_engine
+from deptstats import pipeline
+from deptstats.core.registry import load_registry
+from deptstats.warehouse.engine import open_engine
 engine = open_engine(sys.argv[1])
 statuses = []
 for extract in load_registry().extracts:
-    statuses += [o.status for o in nightly.load(engine, Path(sys.argv[2]), extract.code, "again")]
+    statuses += [o.status for o in pipeline.load(engine, Path(sys.argv[2]), extract.code, "again")]
 print(json.dumps({"statuses": sorted(set(statuses)),
                   "heavy": sorted(m for m in ("pandas", "great_expectations") if m in sys.modules)}))
 """
@@ -27,7 +27,7 @@ print(json.dumps({"statuses": sorted(set(statuses)),
 
 def test_a_skipped_load_imports_neither_pandas_nor_gx(tmp_path, landing, registry):
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    from deptstats.schema import ensure_schema
+    from deptstats.warehouse.schema import ensure_schema
 
     ensure_schema(open_engine(url))
     assert not [o for o in load_all(open_engine(url), landing, registry) if o.status != "published"]

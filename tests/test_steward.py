@@ -1,4 +1,4 @@
-"""The steward's view of a run (deptstats.steward) and its pages (deptstats.steward_web), on
+"""The steward's view of a run (deptstats.airflow.steward) and its pages (deptstats.airflow.steward_web), on
 both backends, with a stand-in for Airflow's authentication; the live tests check the real one."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ import pytest
 from fastapi import Header, HTTPException
 from fastapi.testclient import TestClient
 
-from deptstats import nightly, steward
-from deptstats.loading import ExtractRejected
-from deptstats.steward_web import create_app, site_files
-from deptstats.warehouse import open_engine
+from deptstats import pipeline
+from deptstats.airflow import steward
+from deptstats.airflow.steward_web import create_app, site_files
+from deptstats.publish.loading import ExtractRejected
+from deptstats.warehouse.engine import open_engine
 from tests.helpers import write_csv
 
 RUN = "scheduled__2024-06-01T01:30:00+08:00"
@@ -34,17 +35,17 @@ def _refuse_kindergartens(landing: Path, engine, run_id: str) -> None:
     bad = landing / "education" / "kindergartens_2023.csv"
     bad.write_bytes(bad.read_bytes().replace("民办".encode(), HOSTILE.encode(), 1))
     with pytest.raises(ExtractRejected):
-        nightly.load(engine, landing, "kindergartens", run_id)
+        pipeline.load(engine, landing, "kindergartens", run_id)
 
 
 @pytest.fixture
 def refused(warehouse_url, landing, tmp_path):
     """A run that published the health extract and refused a kindergartens file."""
     engine = open_engine(warehouse_url)
-    nightly.load(engine, landing, "prepregnancy_checks", RUN)
+    pipeline.load(engine, landing, "prepregnancy_checks", RUN)
     _refuse_kindergartens(landing, engine, RUN)
     write_csv(landing, "health/notes_2023.csv", ["a", "1"])
-    nightly.report_unrecognised_files(engine, landing, RUN)
+    pipeline.report_unrecognised_files(engine, landing, RUN)
     return engine
 
 
@@ -74,7 +75,7 @@ def test_a_run_keeps_its_refusal_after_the_fix(refused, landing):
     """The run that refused a file still lists it once a later run published the fix."""
     fixed = landing / "education" / "kindergartens_2023.csv"
     fixed.write_bytes(fixed.read_bytes().replace(HOSTILE.encode(), "民办".encode()))
-    nightly.load(refused, landing, "kindergartens", "manual__later")
+    pipeline.load(refused, landing, "kindergartens", "manual__later")
     first = {
         f["file"]: f["status"] for f in steward.run_report(refused, RUN) if f["extract"] == "kindergartens"
     }
@@ -86,7 +87,7 @@ def test_a_run_keeps_its_refusal_after_the_fix(refused, landing):
 def test_a_task_cleared_within_its_run_replaces_what_it_said(refused, landing):
     fixed = landing / "education" / "kindergartens_2023.csv"
     fixed.write_bytes(fixed.read_bytes().replace(HOSTILE.encode(), "民办".encode()))
-    nightly.load(refused, landing, "kindergartens", RUN)
+    pipeline.load(refused, landing, "kindergartens", RUN)
     rows = [f for f in steward.run_report(refused, RUN) if f["file"] == "education/kindergartens_2023.csv"]
     # the refused content and the corrected content, each once
     assert sorted(f["status"] for f in rows) == ["published", "rejected"]

@@ -10,13 +10,13 @@ from decimal import Decimal
 
 import pytest
 
-from deptstats.loading import ExtractRejected, load_extract
-from deptstats.periods import parse_period
-from deptstats.readers import iter_tables, read_file
-from deptstats.settings import TUNING
+from deptstats.core.periods import parse_period
+from deptstats.core.settings import TUNING
+from deptstats.ingest.readers import iter_tables, read_file
+from deptstats.publish.loading import ExtractRejected, load_extract
 from deptstats.validation import FileValidation, validate
 from deptstats.validation.uniqueness import exact_codes
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.helpers import snapshot, table_counts, write_csv
 
 LOANS = "贷款编号,发放日期,镇街,子女数,贷款金额（万元）,是否上浮"
@@ -205,7 +205,7 @@ def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(
 ):
     """The column-wise reader gives up at row 1202, after chunks were written; the load starts
     again with the row-by-row reader, and the result is the one that reader gives."""
-    from deptstats import loading
+    from deptstats.publish import loading
 
     monkeypatch.setattr(TUNING, "block_bytes", 4096)  # so that chunks come before row 1202
     starts = []
@@ -273,7 +273,7 @@ def test_a_cell_the_checks_let_through_but_no_writer_can_store_publishes_nothing
 ):
     """Chunks are written before they are checked, a cell the database cannot take as NULL.
     Should a rule ever let such a cell through, the audit refuses to publish."""
-    from deptstats.bookkeeping import AuditFailed
+    from deptstats.publish.bookkeeping import AuditFailed
     from deptstats.validation import file_validation
 
     lenient = file_validation.build_checks

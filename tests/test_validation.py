@@ -7,9 +7,9 @@ import copy
 
 import pytest
 
-from deptstats.periods import parse_period
-from deptstats.readers import read_file
-from deptstats.settings import TUNING
+from deptstats.core.periods import parse_period
+from deptstats.core.settings import TUNING
+from deptstats.ingest.readers import read_file
 from deptstats.validation import validate
 
 CURRENT = {"year": "2023", "month": "2024-03"}

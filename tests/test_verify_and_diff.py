@@ -10,12 +10,12 @@ import sqlite3
 import pytest
 from docx import Document
 
+from deptstats.audit.find_figures import figures_in
 from deptstats.cli import main
-from deptstats.extraction import figures_in
-from deptstats.indicators import compute_indicators
-from deptstats.reports import figures
-from deptstats.schema import ensure_schema
-from deptstats.warehouse import open_engine
+from deptstats.indicators.compute import compute_indicators
+from deptstats.indicators.reports import figures
+from deptstats.warehouse.engine import open_engine
+from deptstats.warehouse.schema import ensure_schema
 from tests.drafts import draft, loaded_warehouse, redeliver_prepregnancy_checks
 from tests.helpers import load_all
 

@@ -19,11 +19,12 @@ import pytest
 from sqlalchemy import event, func, make_url, select, text
 
 import deptstats
-from deptstats import cli, warehouse
-from deptstats.loading import load_extract, lock_period
-from deptstats.reports import figures
-from deptstats.schema import ensure_schema
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats import cli
+from deptstats.indicators.reports import figures
+from deptstats.publish.loading import load_extract, lock_period
+from deptstats.warehouse import engine as warehouse
+from deptstats.warehouse.engine import metadata_for, open_engine
+from deptstats.warehouse.schema import ensure_schema
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.helpers import set_cell
 
@@ -190,7 +191,7 @@ def test_full_sqlite_warehouse(loaded, kg_landing, monkeypatch, capsys):
 
 
 def test_unexpected_error_keeps_its_traceback(tmp_path, monkeypatch):
-    from deptstats import reports
+    from deptstats.indicators import reports
 
     def broken(_engine):
         raise ZeroDivisionError("a bug, not the warehouse")
@@ -208,8 +209,8 @@ def test_airflow_task_says_the_fault_first_and_stays_retryable(loaded, kg_landin
     pytest.importorskip("airflow.sdk")
     from airflow.sdk.exceptions import AirflowFailException
 
-    from deptstats import airflow_tasks
-    from deptstats.faults import WarehouseFault
+    from deptstats.airflow import tasks as airflow_tasks
+    from deptstats.warehouse.faults import WarehouseFault
 
     said: list[logging.LogRecord] = []  # what the task log receives from the task
     listener = logging.Handler()

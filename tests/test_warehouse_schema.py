@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from deptstats.indicators import compute_indicators
-from deptstats.schema import SchemaBehind, check_schema, current_revision, head_revision, upgrade
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats.indicators.compute import compute_indicators
+from deptstats.warehouse.engine import metadata_for, open_engine
+from deptstats.warehouse.schema import SchemaBehind, check_schema, current_revision, head_revision, upgrade
 from tests.conftest import REPO
 from tests.helpers import load_all, table_counts
 
@@ -89,7 +89,7 @@ def test_downgrade_and_upgrade_again(empty_url):
     upgrade(engine)
     from alembic import command
 
-    from deptstats.schema import alembic_config
+    from deptstats.warehouse.schema import alembic_config
 
     config = alembic_config()
     with engine.connect() as conn:
@@ -105,7 +105,7 @@ def down_and_up_again(engine, revision: str) -> None:
     """The warehouse migrated down to `revision`, then up to the head again."""
     from alembic import command
 
-    from deptstats.schema import alembic_config
+    from deptstats.warehouse.schema import alembic_config
 
     config = alembic_config()
     with engine.connect() as conn:
@@ -167,7 +167,7 @@ def loaded(warehouse_url, registry, landing):
     engine = open_engine(warehouse_url)
     load_all(engine, landing, registry)
     compute_indicators(engine, registry)
-    from deptstats.schema import sync_dimensions
+    from deptstats.warehouse.schema import sync_dimensions
 
     sync_dimensions(engine, registry)
     return warehouse_url
@@ -199,7 +199,7 @@ def test_the_documented_queries_run(loaded):
 
 @pytest.mark.parametrize("warehouse_url", ["postgres"], indirect=True)  # roles are PostgreSQL's
 def test_analyst_role_reads_the_marts_and_nothing_else(loaded, registry):
-    from deptstats.roles import grant_analyst
+    from deptstats.warehouse.roles import grant_analyst
 
     login = f"analyst_{uuid.uuid4().hex[:8]}"
     admin = create_engine(loaded)
@@ -229,8 +229,8 @@ def test_analyst_role_reads_the_marts_and_nothing_else(loaded, registry):
 def test_the_nightly_dag_refuses_a_warehouse_that_is_behind(empty_url, monkeypatch):
     from airflow.sdk.exceptions import AirflowFailException
 
-    from deptstats import airflow_tasks
-    from deptstats.connections import connection_json
+    from deptstats.airflow import tasks as airflow_tasks
+    from deptstats.warehouse.connections import connection_json
 
     engine = open_engine(empty_url)
     upgrade(engine, REVISIONS[-2])

@@ -52,7 +52,7 @@ def csv(*lines: str, encoding: str = "utf-8") -> bytes:
 def xlsx(rows: list[list[object]], merge: str | None = None) -> bytes:
     import openpyxl
 
-    from deptstats.sample_files import deterministic_zip
+    from deptstats.sample.files import deterministic_zip
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -74,7 +74,7 @@ def xlsx_sheets(
     """A workbook of (title, rows, state) sheets, rows and columns hidden on the visible ones."""
     import openpyxl
 
-    from deptstats.sample_files import deterministic_zip
+    from deptstats.sample.files import deterministic_zip
 
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from deptstats import nightly
-from deptstats.reports import figures
-from deptstats.sample_large import write_loans
-from deptstats.schema import upgrade
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats import pipeline
+from deptstats.indicators.reports import figures
+from deptstats.sample.large import write_loans
+from deptstats.warehouse.engine import metadata_for, open_engine
+from deptstats.warehouse.schema import upgrade
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.live.conftest import (
     DAG_ID,
@@ -136,12 +136,12 @@ def _embedded_figures(sample_dir: Path, tmp_path: Path) -> set[tuple]:
     url = f"sqlite:///{tmp_path / 'embedded.db'}"
     engine = open_engine(url)
     upgrade(engine)
-    nightly.prepare_warehouse(engine)
-    from deptstats.registry import load_registry
+    pipeline.prepare_warehouse(engine)
+    from deptstats.core.registry import load_registry
 
     for extract in load_registry().extracts:
-        nightly.load(engine, sample_dir, extract.code, "embedded")
-    nightly.compute_indicators(engine)
+        pipeline.load(engine, sample_dir, extract.code, "embedded")
+    pipeline.compute_indicators(engine)
     return {(f["indicator"], f["period"], f["area"], f["value"], f["display"]) for f in figures(engine)}
 
 

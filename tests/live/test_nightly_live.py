@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
-from deptstats import steward
-from deptstats.warehouse import metadata_for, open_engine
+from deptstats.airflow import steward
+from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.live.conftest import BAD_FILE, DAG_ID, fix_health_row
 from tests.live.rest import ApiError, wait_for
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from deptstats.column_types import TYPES
-from deptstats.readers import RawTable, normalize_number
-from deptstats.registry import Extract
+from deptstats.core.column_types import TYPES
+from deptstats.core.registry import Extract
+from deptstats.ingest.readers import RawTable, normalize_number
 from deptstats.validation.results import (
     CELL_CHARACTERS,
     PATTERNS,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from deptstats.periods import Period
-from deptstats.readers import RawTable, normalize_cell
-from deptstats.registry import Extract, Registry
+from deptstats.core.periods import Period
+from deptstats.core.registry import Extract, Registry
+from deptstats.ingest.readers import RawTable, normalize_cell
 from deptstats.validation.cells import cell_problems, inexact_amounts
 from deptstats.validation.docs import DocsTarget
 from deptstats.validation.frames import build_frame

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deptstats.column_types import TYPES
-from deptstats.normalize import normalize_text
-from deptstats.readers import RawTable, normalize_cell
-from deptstats.registry import Extract
+from deptstats.core.column_types import TYPES
+from deptstats.core.normalize import normalize_text
+from deptstats.core.registry import Extract
+from deptstats.ingest.readers import RawTable, normalize_cell
 from deptstats.validation.results import ROW, VALUE
 
 if TYPE_CHECKING:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from deptstats.column_types import TYPES
-from deptstats.printable import cut
-from deptstats.registry import Extract
-from deptstats.tables import RawTable
+from deptstats.core.column_types import TYPES
+from deptstats.core.printable import cut
+from deptstats.core.registry import Extract
+from deptstats.ingest.tables import RawTable
 
 ROW = "source_row"
 VALUE = "__value"
-# the value rule of each type that has one (deptstats.column_types)
+# the value rule of each type that has one (deptstats.core.column_types)
 PATTERNS = {name: spec.pattern for name, spec in TYPES.items() if spec.pattern}
 CELL_CHARACTERS = 1000  # no cell of the data dictionary comes near this
 DATE_WORDING = "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date"

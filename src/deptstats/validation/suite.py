@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from deptstats.column_types import TYPES
-from deptstats.periods import Period
-from deptstats.registry import Column, Extract, Registry
+from deptstats.core.column_types import TYPES
+from deptstats.core.periods import Period
+from deptstats.core.registry import Column, Extract, Registry
 from deptstats.validation.results import DATE_WORDING, VALUE, _column_title
 
 

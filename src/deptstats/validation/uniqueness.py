@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deptstats.settings import TUNING
+from deptstats.core.settings import TUNING
 
 if TYPE_CHECKING:
     import pandas as pd

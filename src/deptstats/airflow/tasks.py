@@ -1,0 +1,218 @@
+"""What the DAG's tasks do, given Airflow's runtime context. The only module of the package
+that touches Airflow; it is imported by task bodies at run time, never at DAG parse time."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from airflow.sdk import Connection
+from airflow.sdk.exceptions import AirflowFailException
+
+from deptstats.warehouse.connections import CONN_ID, url_from_connection
+from deptstats.warehouse.engine import open_engine, redact
+from deptstats.warehouse.faults import fault_of
+
+log = logging.getLogger(__name__)
+# Great Expectations logs hundreds of INFO lines while it starts (one of its modules sets its own
+# logger to INFO); the steward reads this log to find why a file was refused, and that message
+# must be the first thing the task says.
+NOISY = ("great_expectations", "py.warnings")
+
+
+def _quiet(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith(NOISY)
+
+
+for _handler in logging.getLogger().handlers:
+    _handler.addFilter(_quiet)
+
+
+def _setting(params: dict[str, Any], key: str, env: str) -> Path:
+    value = params.get(key) or os.environ.get(env)
+    if not value:
+        raise AirflowFailException(
+            f"no {key} folder: pass it as the DAG param {key!r} or set {env} for the workers"
+        )
+    return Path(value)
+
+
+def _landing(params: dict[str, Any]) -> Path:
+    """The landing folder, or AirflowFailException when it is missing or not a folder: a
+    misconfiguration, which no retry mends."""
+    from deptstats.ingest.landing import LandingMissing, check_landing
+
+    landing = _setting(params, "landing", "DEPTSTATS_LANDING")
+    try:
+        check_landing(landing)
+    except LandingMissing as missing:
+        raise AirflowFailException(str(missing)) from None
+    return landing
+
+
+def data_docs_folder(params: dict[str, Any]) -> Path | None:
+    """GX Data Docs: $DEPTSTATS_DATA_DOCS, else <out>/data_docs, else none."""
+    configured = os.environ.get("DEPTSTATS_DATA_DOCS")
+    if configured:
+        return Path(configured)
+    out = params.get("out") or os.environ.get("DEPTSTATS_OUT")
+    return Path(out) / "data_docs" if out else None
+
+
+Task = TypeVar("Task", bound=Callable[..., Any])
+
+
+def plain_faults(task: Task) -> Task:
+    """A fault of the warehouse is the log's first error line, in plain words, and is raised
+    as an ordinary (retryable) exception: the retry succeeds once the warehouse is fixed."""
+
+    @functools.wraps(task)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return task(*args, **kwargs)
+        except AirflowFailException:
+            raise
+        except Exception as error:
+            fault = fault_of(error, _warehouse_or_none())
+            if fault is None:
+                raise
+            log.error("%s", fault)
+            raise fault from error
+
+    return run  # type: ignore[return-value]
+
+
+def _warehouse_or_none() -> str | None:
+    try:
+        return warehouse_url()
+    except Exception:  # the connection itself is missing: that error stands as it is
+        return None
+
+
+def warehouse_url() -> str:
+    conn = Connection.get(CONN_ID)
+    return url_from_connection(
+        conn.conn_type, conn.host, conn.login, conn.password, conn.port, conn.schema, conn.extra_dejson
+    )
+
+
+@plain_faults
+def prepare_warehouse() -> str:
+    from deptstats import pipeline
+    from deptstats.warehouse.schema import SchemaBehind
+
+    url = warehouse_url()
+    try:
+        revision = pipeline.prepare_warehouse(open_engine(url))
+    except SchemaBehind as behind:
+        raise AirflowFailException(f"{redact(url)}: {behind}") from None
+    log.info("warehouse %s at schema revision %s", redact(url), revision)
+    return revision
+
+
+@plain_faults
+def report_unrecognised_files(params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    from deptstats import pipeline
+
+    landing = _landing(params)
+    outcomes = pipeline.report_unrecognised_files(open_engine(warehouse_url()), landing, run_id)
+    for outcome in outcomes:
+        log.warning("%s: %s", outcome.file, outcome.message)
+    return {"unrecognised": len(outcomes)}
+
+
+@plain_faults
+def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """Load one extract; a refused file fails the task without retries, in the steward's words."""
+    from deptstats import pipeline
+    from deptstats.publish.loading import ExtractRejected
+
+    landing = _landing(params)
+    try:
+        engine = open_engine(warehouse_url(), application_name=f"deptstats {extract_code} {run_id}")
+        outcomes = pipeline.load(engine, landing, extract_code, run_id, data_docs_folder(params))
+    except ExtractRejected as rejected:
+        log.error("%s", rejected)
+        _log_arriving(rejected.outcomes)
+        raise AirflowFailException(str(rejected)) from None
+    for outcome in outcomes:
+        if outcome.status != "arriving":
+            log.info("%s %s: %s", outcome.status.upper(), outcome.file, outcome.message)
+    _log_arriving(outcomes)
+    summary: dict[str, Any] = {"files": len(outcomes)}
+    for status in ("published", "skipped", "arriving"):
+        summary[status] = sum(o.status == status for o in outcomes)
+    summary["rows_published"] = sum(o.rows for o in outcomes if o.status == "published")
+    summary["batches"] = [o.batch_id for o in outcomes if o.status == "published"]
+    return summary
+
+
+def _log_arriving(outcomes: list[Any]) -> None:
+    """A file still being written is no data error: the task stays green, the log says it,
+    the run records it (delivery_outcome), and the next run loads it."""
+    for outcome in outcomes:
+        if outcome.status == "arriving":
+            log.warning("ARRIVING %s: %s", outcome.file, outcome.message)
+
+
+@plain_faults
+def compute_indicators(run_id: str) -> dict[str, int]:
+    from deptstats import pipeline
+
+    engine = open_engine(warehouse_url())
+    rows = pipeline.compute_indicators(engine)
+    # reviewers read here which figures a re-delivery changed, and why
+    changed = pipeline.figures_changed(engine, run_id)
+    for line in changed:
+        log.info("%s", line)
+    return {"indicator_rows": rows, "redeliveries": len(changed)}
+
+
+@plain_faults
+def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
+    from deptstats import pipeline
+
+    out = _setting(params, "out", "DEPTSTATS_OUT")
+    result = pipeline.draft(
+        open_engine(warehouse_url(), write=False), out, params.get("reply") or "reply-2024-147"
+    )
+    log.info(
+        "draft written: %s (%d figures, %d missing)",
+        ", ".join(str(p) for p in result.paths),
+        result.figures_used,
+        len(result.figures_missing),
+    )
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    if result.incomplete:
+        # written, but never green: a missing figure must be seen before the letter goes out
+        log.error("%s", result.missing_message())
+        raise AirflowFailException(result.missing_message())
+    return {
+        "draft": str(result.path),
+        "drafts": [str(p) for p in result.paths],
+        "figures": result.figures_used,
+        "missing": result.figures_missing,
+        "warnings": list(result.warnings),
+    }
+
+
+def report_failures(dag_id: str, run_id: str) -> None:
+    """After every other task: fail the run, saying what failed, or skip when nothing did."""
+    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    from deptstats.core.registry import load_registry
+    from deptstats.pipeline import failure_summary
+
+    states = RuntimeTaskInstance.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
+    states.pop("report_failures", None)
+    message = failure_summary(states, {e.task_id for e in load_registry().extracts})
+    if message is None:
+        raise AirflowSkipException("every task of the run succeeded")
+    log.error("%s", message)
+    raise AirflowFailException(message)

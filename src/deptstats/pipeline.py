@@ -1,0 +1,152 @@
+"""The nightly job's steps, one function per DAG task, without Airflow: the DAG's task bodies
+(deptstats.airflow.tasks) and `deptstats load` both call these."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from deptstats.core.registry import Registry, load_registry
+from deptstats.ingest.landing import Delivery
+from deptstats.publish.loading import ExtractRejected, FileOutcome, load_extract
+from deptstats.publish.outcomes import record_outcomes
+from deptstats.publish.unloaded import record_unmatched
+from deptstats.reply.drafting import Draft, draft_reply
+from deptstats.warehouse.schema import check_schema, sync_dimensions
+
+log = logging.getLogger(__name__)
+
+
+def prepare_warehouse(engine: Engine, registry: Registry | None = None) -> str:
+    """Refuse a warehouse whose schema is behind (SchemaBehind); refresh the dimensions."""
+    revision = check_schema(engine)
+    sync_dimensions(engine, registry)
+    return revision
+
+
+def report_unrecognised_files(
+    engine: Engine,
+    landing: Path,
+    run_id: str = "cli",
+    registry: Registry | None = None,
+    scanned: list[Delivery] | None = None,
+) -> list[FileOutcome]:
+    """Files no extract takes, recorded against the run. `scanned`: the landing folder as
+    scanned already (raises LandingMissing when it scans a folder that is not there)."""
+    outcomes = record_unmatched(engine, landing, registry, scanned)
+    record_outcomes(engine, run_id, outcomes)
+    return outcomes
+
+
+def load(
+    engine: Engine,
+    landing: Path,
+    extract_code: str,
+    run_id: str,
+    docs_dir: Path | None = None,
+    registry: Registry | None = None,
+    settle: float | None = None,
+    scanned: list[Delivery] | None = None,
+) -> list[FileOutcome]:
+    """One extract's files; raises ExtractRejected when any is refused. What became of each
+    file is recorded against the run either way. A file still being written (modified within
+    `settle` seconds, default settle_seconds(), or changing while read) is left for the next
+    run as `arriving`."""
+    try:
+        outcomes = load_extract(
+            engine, landing, extract_code, run_id, registry or load_registry(), docs_dir, settle, scanned
+        )
+    except ExtractRejected as rejected:
+        record_outcomes(engine, run_id, rejected.outcomes)
+        raise
+    except Exception as crash:  # the files done before it still count for the run
+        done = getattr(crash, "outcomes", None)
+        if done:
+            try:
+                record_outcomes(engine, run_id, done)
+            except Exception:  # the warehouse may be what failed: the crash is told, not this
+                log.warning(
+                    "what became of %d file(s) of %s before the crash could not be recorded",
+                    len(done),
+                    extract_code,
+                )
+        raise
+    record_outcomes(engine, run_id, outcomes)
+    return outcomes
+
+
+def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
+    from deptstats.indicators.compute import compute_indicators as compute
+
+    rows = compute(engine, registry)
+    sync_dimensions(engine, registry)  # the periods this run published
+    return rows
+
+
+def figures_changed(
+    engine: Engine,
+    run_id: str | None = None,
+    batch_ids: list[int] | None = None,
+    registry: Registry | None = None,
+) -> list[str]:
+    """After the indicators: one line per re-delivery published by the run (or among the
+    batches given), with the figures it changed and why."""
+    from deptstats.audit.diff import changed_by, changed_by_run
+
+    try:
+        if batch_ids is not None:
+            return changed_by(engine, batch_ids, registry)
+        return changed_by_run(engine, run_id or "", registry)
+    except Exception:  # a diagnostic: it never fails the step that computed the figures
+        log.exception(
+            "the figures are computed, but what the re-deliveries changed could not "
+            "be told (deptstats diff --batch N tells it)"
+        )
+        return []
+
+
+def draft(
+    engine: Engine, out: Path, reply: str = "reply-2024-147", registry: Registry | None = None
+) -> Draft:
+    return draft_reply(engine, out, reply, registry)
+
+
+# What a failed step means for the reply, in the words the run's last task says it.
+STEP_FAILURES = {
+    "prepare_warehouse": "the warehouse was not ready, so nothing was loaded",
+    "report_unrecognised_files": "the landing folder could not be checked for unrecognised file names",
+    "compute_indicators": "the indicators were not computed, so the draft's figures are missing "
+    "or older than tonight's loads",
+    "draft_reply": "the draft is incomplete (written as <reply>.INCOMPLETE.docx/.md, the last "
+    "complete draft left as it was) or was not written",
+}
+
+
+def failure_summary(states: dict[str, str | None], load_task_ids: set[str]) -> str | None:
+    """The run's failures in plain words, from each task's final state (None: none failed).
+    A load that failed is a refused file or a fault that outlasted its retries; any other task
+    that failed is a step of the nightly itself."""
+    failed = sorted(t for t, s in states.items() if s == "failed")
+    not_run = sorted(t for t, s in states.items() if s == "upstream_failed")
+    loads = [t for t in failed if t in load_task_ids]
+    steps = [t for t in failed if t not in load_task_ids]
+    parts = []
+    if loads:
+        parts.append(
+            f"{len(loads)} extract load(s) failed: {', '.join(loads)}. A refused file's "
+            "task log names the file, row, column and rule: fix the file and clear that "
+            "task; any other failure there outlasted its retries"
+        )
+    for step in steps:
+        parts.append(f"the step {step} failed: {STEP_FAILURES.get(step, 'see its log')}")
+    if not_run:
+        parts.append(f"not run because a task they need failed: {', '.join(not_run)}")
+    if not parts:
+        return None
+    return (
+        "The nightly run failed. "
+        + ". ".join(part[0].upper() + part[1:] for part in parts)
+        + ". See each red task's log."
+    )

@@ -1,0 +1,234 @@
+"""Bulk writes of a frame into an extract's table, inside the caller's transaction:
+PostgreSQL COPY (CSV text made by pyarrow), SQLite one executemany of plain tuples per chunk. Never a
+round trip per row, never DataFrame.to_sql."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Table
+
+from deptstats.core.column_types import AMOUNT_SQL as AMOUNT
+from deptstats.core.column_types import TYPES
+from deptstats.core.registry import Column, Extract
+from deptstats.validation import VALUE
+from deptstats.validation.frames import per_distinct, text_series
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+BOOLEAN_TEXT = {"是": "true", "否": "false"}
+LARGEST_INTEGER = 2.0**63
+LARGEST_AMOUNT = 10.0 ** (AMOUNT.precision - AMOUNT.scale)  # what NUMERIC(24, 6) holds
+
+
+def writable(column: Column, frame: pd.DataFrame) -> Any:
+    """Per row, whether the column's cell can be stored as its warehouse type (an empty cell
+    can: it is NULL). A chunk may be written before it is checked; a cell that cannot is
+    written as NULL and counted, and the file is refused by its checks anyway."""
+    import numpy as np
+
+    present = frame[column.name].notna().to_numpy()
+    stored = TYPES[column.type].stored
+    if stored == "integer":
+        values = frame[column.name + VALUE].to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) < LARGEST_INTEGER)
+        return ~present | whole
+    if stored in ("decimal", "date"):
+        parsed = frame[column.name + VALUE]
+        if stored == "decimal":
+            values = parsed.to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                valid = np.isfinite(values) & (np.abs(values) < LARGEST_AMOUNT)
+        else:
+            valid = parsed.notna().to_numpy()
+        return ~present | valid
+    if stored == "boolean":
+        return ~present | frame[column.name].isin(list(BOOLEAN_TEXT)).to_numpy()
+    # text: anything but a NUL character, which PostgreSQL cannot store
+    nul = frame[column.name].str.contains("\x00", regex=False)
+    return ~present | ~nul.fillna(False).to_numpy(dtype=bool)
+
+
+def _whole_numbers(column: Column, frame: pd.DataFrame, ok: Any) -> tuple[Any, Any]:
+    """A count or integer column as int64 (0 where nothing is stored) and where a value is
+    stored (present and writable)."""
+    import numpy as np
+
+    values = frame[column.name + VALUE].to_numpy(dtype="float64")
+    stored = ok & ~np.isnan(values)
+    return np.where(stored, values, 0).astype(np.int64), stored
+
+
+def _per_row(texts: pd.Series, convert: Any) -> list[Any]:
+    """convert() once per distinct value, as a list with one entry per row; missing is None."""
+    import numpy as np
+
+    codes, values = per_distinct(texts, convert)
+    lookup = np.empty(len(values) + 1, dtype=object)
+    lookup[: len(values)] = values  # the extra last entry (None) is where code -1 points
+    return lookup[codes].tolist()
+
+
+def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> tuple[dict[str, list[Any]], int]:
+    """Each registry column as a list of values as SQLAlchemy stores them in SQLite (None for
+    empty): amounts as REAL (SQLite has no decimal; sums are made exact again by
+    indicators.exact), dates as ISO text, 是/否 as 1/0. Also how many cells could not be
+    stored (see writable) and are None instead."""
+    import numpy as np
+
+    columns: dict[str, list[Any]] = {"source_row": frame["source_row"].tolist()}
+    unwritable = 0
+    for column in extract.columns:
+        ok = writable(column, frame)
+        unwritable += int((~ok).sum())
+        texts = frame[column.name].where(ok, None) if not ok.all() else frame[column.name]
+        kind = TYPES[column.type].stored
+        if kind == "integer":
+            integers, stored = _whole_numbers(column, frame, ok)
+            columns[column.name] = np.where(stored, integers.astype(object), None).tolist()
+        elif kind == "decimal":
+            columns[column.name] = _per_row(texts, lambda text: float(Decimal(text)))
+        elif kind == "boolean":
+            columns[column.name] = _per_row(texts, {"是": 1, "否": 0}.get)
+        else:  # dates are ISO text already
+            columns[column.name] = _per_row(texts, lambda text: text)
+    return columns, unwritable
+
+
+def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int) -> tuple[Any, int]:
+    """The frame's rows as an Arrow table of the text PostgreSQL's COPY (FORMAT csv) reads:
+    period, batch_id, source_row, then the registry columns; missing values are empty (NULL).
+    Also how many cells could not be stored (see writable) and are NULL instead."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    count = len(frame)
+    columns = {
+        "period": pa.array([period]).take(np.zeros(count, dtype=np.int64)),
+        "batch_id": pa.array(np.full(count, batch_id, dtype=np.int64)),
+        "source_row": pa.array(frame["source_row"].to_numpy(dtype=np.int64)),
+    }
+    unwritable = 0
+    for column in extract.columns:
+        ok = writable(column, frame)
+        unwritable += int((~ok).sum())
+        texts = frame[column.name]
+        kind = TYPES[column.type].stored
+        if kind == "integer":
+            integers, stored = _whole_numbers(column, frame, ok)
+            columns[column.name] = pa.array(integers, mask=~stored)
+        elif kind == "boolean":
+            values = text_series(*per_distinct(texts, BOOLEAN_TEXT.get))
+            columns[column.name] = pa.array(values, type=pa.large_string(), from_pandas=True)
+        else:  # amounts and dates are canonical text (1234.5, 2023-05-01) where they are valid
+            text = pa.array(texts, type=pa.large_string(), from_pandas=True)
+            if not ok.all():
+                text = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.large_string()))
+            columns[column.name] = text
+    return pa.table(columns), unwritable
+
+
+def copy_text(table: Any) -> memoryview:
+    """The table as COPY (FORMAT csv) text. Unquoted where it can be: the server parses that
+    faster. pyarrow refuses to leave a delimiter, quote or line break unquoted, and an
+    unquoted empty string would read as NULL; either way the text is quoted."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    text = [c for c in table.columns if pa.types.is_large_string(c.type) or pa.types.is_string(c.type)]
+    empty_text = any(pc.any(pc.equal(column, "")).as_py() for column in text)
+    buffer = io.BytesIO()
+    if not empty_text:
+        try:
+            pacsv.write_csv(
+                table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="none")
+            )
+            return buffer.getbuffer()
+        except pa.ArrowInvalid:  # a cell with a delimiter, quote or line break
+            buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
+    return buffer.getbuffer()
+
+
+class RowWriter:
+    """Writes the frames of one batch into an extract's table, inside the caller's
+    transaction. On PostgreSQL one COPY spans every frame written, fed from a queue by a
+    thread, so the server parses a chunk while the next one is read and checked. A frame may
+    be written before it is checked: cells that cannot be stored are written empty and
+    counted (`unwritable`); the caller publishes nothing unless the checks pass and that
+    count is 0."""
+
+    def __init__(self, conn: Connection, target: Table, extract: Extract, period: str, batch_id: int):
+        self.conn, self.target, self.extract = conn, target, extract
+        self.period, self.batch_id = period, batch_id
+        self.names = ["period", "batch_id", "source_row", *(c.name for c in extract.columns)]
+        self.written = 0  # rows handed to the database
+        self.taken = 0  # rows the database says it took (known once the writer is closed)
+        self.unwritable = 0  # cells written empty because they could not be stored
+        self._copy: Any = None
+        self._copy_context: Any = None
+        self._cursor: Any = None
+
+    def __enter__(self) -> RowWriter:
+        return self
+
+    def write(self, frame: pd.DataFrame) -> int:
+        if frame.empty:
+            return 0
+        if self.conn.dialect.name == "postgresql":
+            self._copy_frame(frame)
+        else:
+            self._insert_frame(frame)
+        self.written += len(frame)
+        return len(frame)
+
+    def _insert_frame(self, frame: pd.DataFrame) -> None:
+        quote = self.conn.dialect.identifier_preparer.quote
+        statement = (
+            f"insert into {quote(self.target.name)} ({', '.join(map(quote, self.names))}) "
+            f"values ({', '.join('?' for _ in self.names)})"
+        )
+        columns, unwritable = sqlite_columns(self.extract, frame)
+        self.unwritable += unwritable
+        count = len(frame)
+        rows = zip(
+            [self.period] * count, [self.batch_id] * count, *(columns[n] for n in self.names[2:]), strict=True
+        )
+        self.taken += self.conn.exec_driver_sql(statement, list(rows)).rowcount
+
+    def _copy_frame(self, frame: pd.DataFrame) -> None:
+        """CSV written by pyarrow's C++ writer (pandas' to_csv took as long as the COPY)."""
+        if self._copy is None:
+            from psycopg import sql
+            from psycopg.copy import QueuedLibpqWriter
+
+            statement = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
+                sql.Identifier(self.target.name), sql.SQL(", ").join(map(sql.Identifier, self.names))
+            )
+            self._cursor = self.conn.connection.dbapi_connection.cursor()
+            self._copy_context = self._cursor.copy(statement, writer=QueuedLibpqWriter(self._cursor))
+            try:
+                self._copy = self._copy_context.__enter__()
+            except BaseException:
+                self._cursor.close()
+                self._cursor = self._copy_context = None
+                raise
+        table, unwritable = csv_table(self.extract, frame, self.period, self.batch_id)
+        self.unwritable += unwritable
+        self._copy.write(copy_text(table))
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        """Ends the COPY: waits until the server has every row (or, on an error, aborts it)."""
+        if self._copy is not None:
+            try:
+                self._copy_context.__exit__(kind, error, trace)
+                self.taken += max(self._cursor.rowcount, 0)  # from the server's "COPY n"
+            finally:
+                self._cursor.close()
+                self._copy = self._copy_context = self._cursor = None

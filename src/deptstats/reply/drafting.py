@@ -1,0 +1,269 @@
+"""Draft a reply: the frame from include/replies/<code>.toml, the body from its template, every
+figure from the warehouse. The letter is written as Markdown and as a GB/T 9704-2012 DOCX; the
+review notes and provenance go to a separate review document, never into the letter.
+
+A draft with a figure missing never replaces the last complete one: it is written as
+<code>.INCOMPLETE.md/.docx (and .INCOMPLETE.review.*), and the complete draft's review notes name
+it; the next complete draft removes it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from deptstats.core.paths import include_dir
+from deptstats.core.periods import parse_period
+from deptstats.core.registry import Registry, load_registry
+from deptstats.indicators.reports import figures_by_key, query
+
+# no blanks inside, so the placeholder reads the same after a document's blanks are dropped
+MISSING = "【缺数：{code}（{period}{area}）】"
+TITLE_LINE_LIMIT = 20
+FORMATS = ("md", "docx")
+INCOMPLETE = "INCOMPLETE"
+# every file a draft writes, by the part of the name after <code>[.INCOMPLETE]
+DRAFT_FILES = ("md", "docx", "review.md", "review.docx", "provenance.json")
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """A figure the letter quotes: what it says and the warehouse record behind it (None when
+    nothing is published)."""
+
+    indicator: str
+    period: str
+    area: str | None
+    shown: str
+    record: dict[str, Any] | None
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.indicator, self.period, self.area)
+
+
+@dataclass
+class Letter:
+    config: dict[str, Any]
+    blocks: list[tuple[str, str]]  # ("heading" | "paragraph", text)
+    quoted: list[Quoted]
+    warnings: list[str] = field(default_factory=list)
+    # why each missing figure is missing (missing.why_missing), by Quoted.key
+    why: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> list[Quoted]:
+        return [q for q in self.quoted if q.record is None]
+
+
+@dataclass(frozen=True)
+class Draft:
+    figures_used: int
+    figures_missing: list[str]
+    paths: tuple[Path, ...]  # the letter in each format; <code>.INCOMPLETE.* when incomplete
+    warnings: tuple[str, ...] = ()
+    why_missing: tuple[str, ...] = ()  # "<figure>: <why>" for each missing figure
+    complete_paths: tuple[Path, ...] = ()  # when incomplete: the complete draft left as it was
+
+    @property
+    def path(self) -> Path:
+        """The first format's file."""
+        return self.paths[0]
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.figures_missing)
+
+    def missing_message(self) -> str:
+        """What an incomplete draft tells its reader: where it went, and each missing figure
+        with why."""
+        names = ", ".join(p.name for p in self.paths)
+        kept = (
+            f"the last complete draft {', '.join(p.name for p in self.complete_paths)} is "
+            "left as it was and its review notes name this one"
+            if self.complete_paths
+            else "there is no complete draft to keep"
+        )
+        lines = [
+            f"INCOMPLETE draft: {len(self.figures_missing)} figure(s) missing, written as "
+            f"{names}; {kept}. Missing figures and why:"
+        ]
+        return "\n".join(lines + [f"  - {line}" for line in self.why_missing])
+
+
+def reply_codes() -> list[str]:
+    return sorted(p.stem for p in (include_dir() / "replies").glob("*.toml"))
+
+
+def reply_config(code: str) -> dict[str, Any]:
+    """The frame of a reply; `code` names a file under include/replies, never a user path."""
+    folder = include_dir() / "replies"
+    path = folder / f"{code}.toml"
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", code) or not path.is_file():
+        raise FileNotFoundError(f"no reply configuration {code!r} in {folder}")
+    with path.open("rb") as handle:
+        config = tomllib.load(handle)
+    too_long = [line for line in config["title_lines"] if len(line) > TITLE_LINE_LIMIT]
+    if too_long:
+        raise ValueError(f"{path.name}: title line over {TITLE_LINE_LIMIT} characters: {too_long}")
+    return config
+
+
+def date_label(day: date) -> str:
+    """成文日期 with Arabic numerals and no leading zero: 2024年6月5日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def render_body(config: dict[str, Any], fig: Callable[..., str]) -> str:
+    """The template's text with fig(indicator, area=None) supplying each figure."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(include_dir() / "replies"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template(config["template"]).render(
+        r=config,
+        fig=fig,
+        year_label=parse_period(config["periods"]["year"]).label,
+        month_label=parse_period(config["periods"]["month"]).label,
+        date_label=date_label(config["date"]),
+    )
+
+
+def body_blocks(body: str) -> list[tuple[str, str]]:
+    blocks = []
+    for chunk in re.split(r"\n\s*\n", body.strip()):
+        text = " ".join(line.strip() for line in chunk.splitlines()).strip()
+        if text.startswith("### "):
+            blocks.append(("heading", text[4:].strip()))
+        elif text:
+            blocks.append(("paragraph", text))
+    return blocks
+
+
+def figure_period(config: dict[str, Any], indicator_code: str, registry: Registry) -> str:
+    extract = registry.extract(registry.indicator(indicator_code).extract)
+    return config["periods"][extract.period]
+
+
+def gb2312_warnings(config: dict[str, Any]) -> list[str]:
+    """Names with a character outside GB2312: fonts such as 仿宋_GB2312 cannot show it, so the
+    office must check it in print."""
+    names = {
+        "office": [config["office"]],
+        "signer": [config["signer"]],
+        "deputy": [config["deputy"]],
+        "contact": [config["contact"]],
+        "copy_to": config["copy_to"],
+        "printed_by": [config["printed_by"]],
+    }
+    found = []
+    for role, values in names.items():
+        for value in values:
+            for char in value:
+                try:
+                    char.encode("gb2312")
+                except UnicodeEncodeError:
+                    found.append(
+                        f"{role} {value!r}: {char!r} (U+{ord(char):04X}) is outside "
+                        "GB2312; GB2312 fonts will not show it, check the printed letter"
+                    )
+    return found
+
+
+def build_letter(engine: Engine, code: str = "reply-2024-147", registry: Registry | None = None) -> Letter:
+    registry = registry or load_registry()
+    config = reply_config(code)
+    records = figures_by_key(engine)
+    published = {
+        (row["extract"], row["period"]): row["batch_id"] for row in query(engine, "published_batches")
+    }
+    quoted: list[Quoted] = []
+
+    def fig(indicator_code: str, area: str | None = None) -> str:
+        period = figure_period(config, indicator_code, registry)
+        found = records.get((indicator_code, period, area))
+        source = (registry.indicator(indicator_code).extract, period)
+        # a value computed from a delivery since replaced is not tonight's figure (the
+        # compute after that load failed): it is missing, not quoted stale
+        if found is None or found["value"] is None or found["batch_id"] != published.get(source):
+            shown = MISSING.format(code=indicator_code, period=period, area=f"，{area}" if area else "")
+            found = None
+        else:
+            shown = found["display"]
+        quoted.append(Quoted(indicator_code, period, area, shown, found))
+        return shown
+
+    blocks = body_blocks(render_body(config, fig))
+    letter = Letter(config, blocks, quoted, gb2312_warnings(config))
+    if letter.missing:
+        from deptstats.reply.missing import why_missing
+
+        letter.why = why_missing(engine, [q.key for q in letter.missing], records, registry)
+    return letter
+
+
+def draft_reply(
+    engine: Engine,
+    out_dir: Path,
+    code: str = "reply-2024-147",
+    registry: Registry | None = None,
+    formats: tuple[str, ...] = FORMATS,
+) -> Draft:
+    """Write the letter in each format and the review documents beside it; the returned path is
+    the first format's. A letter with a figure missing goes to <code>.INCOMPLETE.*, leaving the
+    complete draft as it was; a complete letter removes an earlier incomplete one."""
+    from deptstats.reply import review
+
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    registry = registry or load_registry()
+    letter = build_letter(engine, code, registry)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    missing = [review.label(q) for q in review.unique(letter.missing)]
+    stem = f"{code}.{INCOMPLETE}" if missing else code
+    paths = _write(letter, registry, out_dir, stem, formats)
+    complete: list[Path] = []
+    if missing:
+        complete = [p for p in (out_dir / f"{code}.{fmt}" for fmt in formats) if p.is_file()]
+        for suffix in ("review.md", "review.docx"):
+            if (out_dir / f"{code}.{suffix}").is_file():
+                review.name_newer_incomplete(out_dir / f"{code}.{suffix}", paths, missing)
+    else:
+        for suffix in DRAFT_FILES:
+            (out_dir / f"{code}.{INCOMPLETE}.{suffix}").unlink(missing_ok=True)
+    used = {q.key for q in letter.quoted if q.record is not None}
+    why = tuple(
+        f"{review.label(q)}: {letter.why.get(q.key, 'no published data')}"
+        for q in review.unique(letter.missing)
+    )
+    return Draft(len(used), missing, tuple(paths), tuple(letter.warnings), why, tuple(complete))
+
+
+def _write(
+    letter: Letter, registry: Registry, out_dir: Path, stem: str, formats: tuple[str, ...]
+) -> list[Path]:
+    from deptstats.reply import gbt9704, letter_text, review
+
+    paths = []
+    for fmt in formats:
+        path = out_dir / f"{stem}.{fmt}"
+        if fmt == "md":
+            path.write_text(letter_text.markdown(letter), encoding="utf-8")
+            review.write_markdown(letter, registry, out_dir / f"{stem}.review.md")
+        else:
+            gbt9704.write_docx(letter, path)
+            review.write_docx(letter, registry, out_dir / f"{stem}.review.docx")
+        paths.append(path)
+    review.write_provenance(letter, out_dir / f"{stem}.provenance.json")
+    return paths
