@@ -1,5 +1,6 @@
 """The registry: departments, extracts, columns, rules, areas and indicators, read from
-include/registry/registry.toml. Standard library only, so DAG files can import it cheaply."""
+include/registry/registry.toml. Standard library only (column_types too, at import), so DAG files
+can import it cheaply."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from deptstats.core.column_types import TYPES
 from deptstats.core.paths import include_dir
 
-COLUMN_TYPES = {"id", "text", "area", "count", "amount", "integer", "enum", "yesno", "date"}
 RULES = {"not_greater", "unique", "required_when", "empty_when", "all_areas"}
 PERIOD_RE = {"year": re.compile(r"^[0-9]{4}$"), "month": re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")}
 
@@ -154,7 +155,7 @@ class RegistryError(ValueError):
 
 
 def _column(raw: dict) -> Column:
-    if raw["type"] not in COLUMN_TYPES:
+    if raw["type"] not in TYPES:
         raise RegistryError(f"column {raw['name']}: unknown type {raw['type']!r}")
     if raw["type"] == "enum" and not raw.get("values"):
         raise RegistryError(f"column {raw['name']}: an enum needs values")

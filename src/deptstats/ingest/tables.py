@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from deptstats.core.column_types import yes_no
 from deptstats.core.registry import Column, Extract
 
 TOTAL_MARKERS = ("合计", "总计")
@@ -76,7 +77,7 @@ def _cell_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return yes_no(value)
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):

@@ -5,12 +5,10 @@ round trip per row, never DataFrame.to_sql."""
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table
 
-from deptstats.core.column_types import AMOUNT_SQL as AMOUNT
 from deptstats.core.column_types import TYPES
 from deptstats.core.registry import Column, Extract
 from deptstats.validation import VALUE
@@ -19,38 +17,15 @@ from deptstats.validation.frames import per_distinct, text_series
 if TYPE_CHECKING:
     import pandas as pd
 
-BOOLEAN_TEXT = {"是": "true", "否": "false"}
-LARGEST_INTEGER = 2.0**63
-LARGEST_AMOUNT = 10.0 ** (AMOUNT.precision - AMOUNT.scale)  # what NUMERIC(24, 6) holds
-
 
 def writable(column: Column, frame: pd.DataFrame) -> Any:
     """Per row, whether the column's cell can be stored as its warehouse type (an empty cell
     can: it is NULL). A chunk may be written before it is checked; a cell that cannot is
     written as NULL and counted, and the file is refused by its checks anyway."""
-    import numpy as np
-
+    spec = TYPES[column.type]
     present = frame[column.name].notna().to_numpy()
-    stored = TYPES[column.type].stored
-    if stored == "integer":
-        values = frame[column.name + VALUE].to_numpy(dtype="float64")
-        with np.errstate(invalid="ignore"):
-            whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) < LARGEST_INTEGER)
-        return ~present | whole
-    if stored in ("decimal", "date"):
-        parsed = frame[column.name + VALUE]
-        if stored == "decimal":
-            values = parsed.to_numpy(dtype="float64", na_value=np.nan)
-            with np.errstate(invalid="ignore"):
-                valid = np.isfinite(values) & (np.abs(values) < LARGEST_AMOUNT)
-        else:
-            valid = parsed.notna().to_numpy()
-        return ~present | valid
-    if stored == "boolean":
-        return ~present | frame[column.name].isin(list(BOOLEAN_TEXT)).to_numpy()
-    # text: anything but a NUL character, which PostgreSQL cannot store
-    nul = frame[column.name].str.contains("\x00", regex=False)
-    return ~present | ~nul.fillna(False).to_numpy(dtype=bool)
+    values = frame[column.name + VALUE] if spec.parsed else None
+    return ~present | spec.storable(frame[column.name], values)
 
 
 def _whole_numbers(column: Column, frame: pd.DataFrame, ok: Any) -> tuple[Any, Any]:
@@ -76,7 +51,7 @@ def _per_row(texts: pd.Series, convert: Any) -> list[Any]:
 def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> tuple[dict[str, list[Any]], int]:
     """Each registry column as a list of values as SQLAlchemy stores them in SQLite (None for
     empty): amounts as REAL (SQLite has no decimal; sums are made exact again by
-    indicators.exact), dates as ISO text, 是/否 as 1/0. Also how many cells could not be
+    indicators.exact), dates as ISO text, yes/no as 1/0. Also how many cells could not be
     stored (see writable) and are None instead."""
     import numpy as np
 
@@ -86,16 +61,12 @@ def sqlite_columns(extract: Extract, frame: pd.DataFrame) -> tuple[dict[str, lis
         ok = writable(column, frame)
         unwritable += int((~ok).sum())
         texts = frame[column.name].where(ok, None) if not ok.all() else frame[column.name]
-        kind = TYPES[column.type].stored
-        if kind == "integer":
+        spec = TYPES[column.type]
+        if spec.whole_number:
             integers, stored = _whole_numbers(column, frame, ok)
             columns[column.name] = np.where(stored, integers.astype(object), None).tolist()
-        elif kind == "decimal":
-            columns[column.name] = _per_row(texts, lambda text: float(Decimal(text)))
-        elif kind == "boolean":
-            columns[column.name] = _per_row(texts, {"是": 1, "否": 0}.get)
-        else:  # dates are ISO text already
-            columns[column.name] = _per_row(texts, lambda text: text)
+        else:  # each distinct text once, as the type says SQLite keeps it
+            columns[column.name] = _per_row(texts, spec.sqlite_value)
     return columns, unwritable
 
 
@@ -118,12 +89,12 @@ def csv_table(extract: Extract, frame: pd.DataFrame, period: str, batch_id: int)
         ok = writable(column, frame)
         unwritable += int((~ok).sum())
         texts = frame[column.name]
-        kind = TYPES[column.type].stored
-        if kind == "integer":
+        spec = TYPES[column.type]
+        if spec.whole_number:
             integers, stored = _whole_numbers(column, frame, ok)
             columns[column.name] = pa.array(integers, mask=~stored)
-        elif kind == "boolean":
-            values = text_series(*per_distinct(texts, BOOLEAN_TEXT.get))
+        elif spec.copy_spelling is not None:  # a text the server does not read as it is (yes/no)
+            values = text_series(*per_distinct(texts, spec.copy_spelling.get))
             columns[column.name] = pa.array(values, type=pa.large_string(), from_pandas=True)
         else:  # amounts and dates are canonical text (1234.5, 2023-05-01) where they are valid
             text = pa.array(texts, type=pa.large_string(), from_pandas=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from deptstats.core.column_types import yes_no
 from deptstats.core.registry import Extract, Registry, load_registry
 from deptstats.sample.files import (
     Record,
@@ -270,7 +271,7 @@ def _loans(
                 "area": registry.areas[(i * 5) % len(registry.areas)],
                 "children": 3 if i % 6 == 0 else 2,
                 "amount_wan": f"{whole}.{part:02d}" if part else str(whole),
-                "uplift": "是" if i % 9 else "否",
+                "uplift": yes_no(i % 9 != 0),
             }
         )
     return records
@@ -289,7 +290,7 @@ def _disputes(
                 "filed_on": days_in(rng, date(year, 1, 1), date(year, 12, 31)),
                 "area": registry.areas[(i * 4) % len(registry.areas)],
                 "category": category,
-                "legal_aid": "是" if aided[i] else "否",
+                "legal_aid": yes_no(aided[i]),
                 "status": "已结案" if i % 5 else "审理中",
             }
         )
@@ -323,7 +324,7 @@ def _centers(rng: random.Random, registry: Registry, levels: dict[str, int]) -> 
                 "area": area,
                 "level": level,
                 # the first centre of each area is its provincial regional centre
-                "provincial_regional": "是" if i < len(registry.areas) else "否",
+                "provincial_regional": yes_no(i < len(registry.areas)),
             }
         )
     return records
@@ -336,7 +337,7 @@ def _villages(rng: random.Random, registry: Registry, villages: int, covered: in
             "village_id": f"CS{i + 1:04d}",
             "name": f"{registry.areas[i % len(registry.areas)]}{i + 1}号村社",
             "area": registry.areas[i % len(registry.areas)],
-            "covered": "是" if flags[i] else "否",
+            "covered": yes_no(flags[i]),
         }
         for i in range(villages)
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from deptstats.core.column_types import yes_no
 from deptstats.core.registry import load_registry
 
 EXTRACT = "multi_child_loans"
@@ -24,6 +25,6 @@ def write_loans(path: Path, rows: int, year: int = 2023) -> Path:
             out.write(
                 f"GJJ{i:010d},{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
                 f"{areas[i % len(areas)]},{2 + (i % 6 == 0)},{rng.randint(2000, 15000) / 100},"
-                f"{'是' if i % 9 else '否'}\r\n"
+                f"{yes_no(i % 9 != 0)}\r\n"
             )
     return path

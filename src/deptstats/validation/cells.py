@@ -66,7 +66,7 @@ def inexact_amounts(extract: Extract, table: RawTable, digits: int, key: str | N
     """Amounts the warehouse could not keep exactly (SQLite keeps 15 significant digits).
     `key`: the column that names a row."""
     problems = []
-    for column in (c for c in extract.columns if TYPES[c.type].stored == "decimal"):
+    for column in (c for c in extract.columns if not TYPES[c.type].exact_in_sqlite):
         cells = table.cells.get(column.name)
         if cells is None:
             continue

@@ -143,13 +143,6 @@ def _parsed(column_type: str, texts: list[str | None]) -> Any:
     """Numbers or dates of the normalised distinct texts, with a missing value appended:
     indexing it with codes (-1: missing) gives a column's parsed values."""
     import numpy as np
-    import pandas as pd
 
-    distinct = pd.Series(texts, dtype="object")
-    if TYPES[column_type].stored == "date":
-        values = pd.to_datetime(distinct, format="%Y-%m-%d", errors="coerce").to_numpy()
-        missing = np.datetime64("NaT")
-    else:
-        values = pd.to_numeric(distinct, errors="coerce").astype("float64").to_numpy()
-        missing = np.nan
-    return np.append(values, np.array([missing], dtype=values.dtype))
+    values = TYPES[column_type].parse(texts)
+    return np.append(values, np.full(1, np.nan).astype(values.dtype))  # NaN, or NaT for dates

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from deptstats.core.column_types import TYPES
+from deptstats.core.column_types import TYPES, YES_NO
 from deptstats.core.periods import Period
 from deptstats.core.registry import Column, Extract, Registry
 from deptstats.validation.results import DATE_WORDING, VALUE, _column_title
@@ -74,11 +74,13 @@ def _column_checks(
                 (column.name,),
             )
         )
-    if spec.stored == "date":
+    if spec.date_format is not None:
         # strptime, not a regex: 2023-02-30 has the shape of a date but is none
         checks.append(
             Check(
-                gxe.ExpectColumnValuesToMatchStrftimeFormat(column=column.name, strftime_format="%Y-%m-%d"),
+                gxe.ExpectColumnValuesToMatchStrftimeFormat(
+                    column=column.name, strftime_format=spec.date_format
+                ),
                 "error",
                 f"{title} {DATE_WORDING}",
                 (column.name,),
@@ -100,7 +102,7 @@ def _column_checks(
                 (column.name,),
             )
         )
-    if spec.stored == "decimal" and column.min_exclusive:
+    if spec.exclusive_min and column.min_exclusive:
         checks.append(
             Check(
                 gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=0, strict_min=True),
@@ -111,7 +113,7 @@ def _column_checks(
         )
     if spec.value_set is not None:
         checks.append(_value_set_check(column, registry, gxe, title))
-    if spec.stored == "date":
+    if spec.date_format is not None:
         checks.append(_period_check(column, extract, period, gxe, title))
     return checks
 
@@ -122,7 +124,7 @@ def _value_set_check(column: Column, registry: Registry, gxe: Any, title: str) -
     if kind == "enum":
         allowed = list(column.values)
     elif kind == "yesno":
-        allowed = ["是", "否"]
+        allowed = list(YES_NO)
     else:
         allowed = list(registry.areas) + ([registry.citywide] if column.citywide else [])
     shown = "、".join(allowed) if kind != "area" else "the 17 areas of the reference list"

@@ -310,7 +310,7 @@ def _extract_table(metadata: MetaData, extract: Extract) -> Table:
         Column("source_row", Integer, nullable=False, comment="row number in the source file"),
         Column("batch_id", Integer, nullable=False, comment="load_batch of the publication"),
     ]
-    columns += [Column(c.name, TYPES[c.type].sql(), comment=c.label) for c in extract.columns]
+    columns += [Column(c.name, TYPES[c.type].sql_type(), comment=c.label) for c in extract.columns]
     return Table(
         extract.table,
         metadata,
