@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from deptstats.core.column_types import TYPES, YES_NO
+from deptstats.core.column_types import TYPES, YES_NO, ColumnType
 from deptstats.core.periods import Period
-from deptstats.core.registry import Column, Extract, Registry
+from deptstats.core.registry import Column, Extract, Registry, Rule
 from deptstats.validation.results import DATE_WORDING, VALUE, _column_title
 
 
@@ -39,53 +39,77 @@ class Check:
         return tuple(name for name in found if name)
 
 
+def _column_error(expectation: Any, wording: str, column: Column, **fields: Any) -> Check:
+    """An error-severity check about one column."""
+    return Check(expectation, "error", wording, (column.name,), **fields)
+
+
 def _column_checks(
     column: Column, extract: Extract, period: Period, registry: Registry, gxe: Any
 ) -> list[Check]:
-    title = f"{column.label} ({column.name})"
-    checks: list[Check] = []
+    """Every check of one column: those its type implies, with the bounds and values the
+    registry gives it."""
     spec = TYPES[column.type]
+    title = f"{column.label} ({column.name})"
+    checks = _presence_checks(column, spec, gxe, title) + _text_checks(column, spec, gxe, title)
+    checks += _bound_checks(column, spec, gxe, title)
+    if spec.value_set is not None:
+        checks.append(_value_set_check(column, registry, gxe, title))
+    if spec.date_format is not None:
+        checks.append(_period_check(column, extract, period, gxe, title))
+    return checks
+
+
+def _presence_checks(column: Column, spec: ColumnType, gxe: Any, title: str) -> list[Check]:
+    """A required column not empty (where its type asks); an id unique in the file."""
+    checks = []
     if column.required and spec.emptiness_checked:
         checks.append(
-            Check(
-                gxe.ExpectColumnValuesToNotBeNull(column=column.name),
-                "error",
-                f"{title} must not be empty",
-                (column.name,),
+            _column_error(
+                gxe.ExpectColumnValuesToNotBeNull(column=column.name), f"{title} must not be empty", column
             )
         )
     if spec.unique:
         checks.append(
-            Check(
+            _column_error(
                 gxe.ExpectColumnValuesToBeUnique(column=column.name),
-                "error",
                 f"{title} must be unique in the file",
-                (column.name,),
+                column,
                 keys=None,
             )
         )
+    return checks
+
+
+def _text_checks(column: Column, spec: ColumnType, gxe: Any, title: str) -> list[Check]:
+    """The rule the type's text must match, and for a date that it is a real one."""
+    checks = []
     if spec.pattern is not None:
         regex, wording = spec.pattern
         checks.append(
-            Check(
+            _column_error(
                 gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex),
-                "error",
                 f"{title} {wording}",
-                (column.name,),
+                column,
             )
         )
     if spec.date_format is not None:
         # strptime, not a regex: 2023-02-30 has the shape of a date but is none
         checks.append(
-            Check(
+            _column_error(
                 gxe.ExpectColumnValuesToMatchStrftimeFormat(
                     column=column.name, strftime_format=spec.date_format
                 ),
-                "error",
                 f"{title} {DATE_WORDING}",
-                (column.name,),
+                column,
             )
         )
+    return checks
+
+
+def _bound_checks(column: Column, spec: ColumnType, gxe: Any, title: str) -> list[Check]:
+    """The registry's min and max of a bounded type; greater than 0 where it says so."""
+    checks = []
     if spec.bounded and (column.min is not None or column.max is not None):
         bounds = []
         if column.min is not None:
@@ -93,28 +117,22 @@ def _column_checks(
         if column.max is not None:
             bounds.append(f"<= {column.max}")
         checks.append(
-            Check(
+            _column_error(
                 gxe.ExpectColumnValuesToBeBetween(
                     column=column.name + VALUE, min_value=column.min, max_value=column.max
                 ),
-                "error",
                 f"{title} must be " + " and ".join(bounds),
-                (column.name,),
+                column,
             )
         )
     if spec.exclusive_min and column.min_exclusive:
         checks.append(
-            Check(
+            _column_error(
                 gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=0, strict_min=True),
-                "error",
                 f"{title} must be greater than 0",
-                (column.name,),
+                column,
             )
         )
-    if spec.value_set is not None:
-        checks.append(_value_set_check(column, registry, gxe, title))
-    if spec.date_format is not None:
-        checks.append(_period_check(column, extract, period, gxe, title))
     return checks
 
 
@@ -130,11 +148,10 @@ def _value_set_check(column: Column, registry: Registry, gxe: Any, title: str) -
     shown = "、".join(allowed) if kind != "area" else "the 17 areas of the reference list"
     if kind == "area" and column.citywide:
         shown += f" or {registry.citywide}"
-    return Check(
+    return _column_error(
         gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed),
-        "error",
         f"{title} must be one of {shown}",
-        (column.name,),
+        column,
     )
 
 
@@ -144,20 +161,102 @@ def _period_check(column: Column, extract: Extract, period: Period, gxe: Any, ti
 
     last = pd.Timestamp(period.last_day)
     if extract.kind == "flow":
-        return Check(
+        return _column_error(
             gxe.ExpectColumnValuesToBeBetween(
                 column=column.name + VALUE, min_value=pd.Timestamp(period.first_day), max_value=last
             ),
-            "error",
             f"{title} must fall inside the period {period.code} ({period.first_day} to {period.last_day})",
-            (column.name,),
+            column,
         )
-    return Check(
+    return _column_error(
         gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, max_value=last),
-        "error",
         f"{title} must be on or before the period's last day, {period.last_day}",
-        (column.name,),
+        column,
     )
+
+
+def _reference_checks(
+    extract: Extract, period: Period, registry: Registry, reference_values: list[str] | None, gxe: Any
+) -> list[Check]:
+    """A column naming a row of another extract: never empty, and, when that extract is
+    published (`reference_values`: what its column holds), one of its values."""
+    reference = extract.references
+    if reference is None:
+        return []
+    column = extract.column(reference.column)
+    checks = [
+        _column_error(
+            gxe.ExpectColumnValuesToNotBeNull(column=column.name),
+            f"{column.label} ({column.name}) must not be empty",
+            column,
+        )
+    ]
+    if reference_values is not None:
+        other = registry.extract(reference.extract)
+        checks.append(
+            _column_error(
+                gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=sorted(reference_values)),
+                f"{column.label} ({column.name}) must name an institution in the published "
+                f"{other.name} ({other.code}) of {period.code}",
+                column,
+                referenced=f"{other.code}.{reference.other}",
+            )
+        )
+    return checks
+
+
+def _rule_check(rule: Rule, extract: Extract, registry: Registry, gxe: Any) -> Check:
+    """The check of one of the extract's rules (registry `rules`)."""
+    title = _column_title(extract, rule.column) if rule.column else ""
+    if rule.rule == "not_greater":
+        return Check(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=rule.other + VALUE,
+                column_B=rule.column + VALUE,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+            rule.severity,
+            f"{title} must not exceed {_column_title(extract, rule.other)}",
+            (rule.column, rule.other),
+            other_column=rule.other,
+        )
+    if rule.rule == "unique":
+        return Check(
+            gxe.ExpectColumnValuesToBeUnique(column=rule.column),
+            rule.severity,
+            f"{title} may appear at most once in the file",
+            (rule.column,),
+            keys=None,
+        )
+    if rule.rule in ("required_when", "empty_when"):
+        return _condition_check(rule, extract, gxe, title)
+    if rule.rule == "all_areas":
+        return Check(
+            gxe.ExpectColumnDistinctValuesToContainSet(column="area", value_set=list(registry.areas)),
+            rule.severity,
+            "every area of the reference list should be present",
+            ("area",),
+            aggregate=True,
+        )
+    raise ValueError(f"no check for the rule {rule.rule!r}")
+
+
+def _condition_check(rule: Rule, extract: Extract, gxe: Any, title: str) -> Check:
+    """A column required, or to be empty, where another column has a given value."""
+    condition = f'{rule.when_column}=="{rule.when_value}"'
+    when = f"when {_column_title(extract, rule.when_column)} is {rule.when_value}"
+    if rule.rule == "required_when":
+        expectation = gxe.ExpectColumnValuesToNotBeNull(
+            column=rule.column, row_condition=condition, condition_parser="pandas"
+        )
+        wording = f"{title} is required {when}"
+    else:
+        expectation = gxe.ExpectColumnValuesToBeNull(
+            column=rule.column, row_condition=condition, condition_parser="pandas"
+        )
+        wording = f"{title} must be empty {when}"
+    return Check(expectation, rule.severity, wording, (rule.column,), keys=(rule.column, rule.when_column))
 
 
 def build_checks(
@@ -167,86 +266,8 @@ def build_checks(
     cross-extract rule when the referenced extract is published."""
     import great_expectations.expectations as gxe
 
-    checks: list[Check] = []
-    reference = extract.references
-    if reference is not None:
-        column = extract.column(reference.column)
-        checks.append(
-            Check(
-                gxe.ExpectColumnValuesToNotBeNull(column=column.name),
-                "error",
-                f"{column.label} ({column.name}) must not be empty",
-                (column.name,),
-            )
-        )
-    if reference is not None and reference_values is not None:
-        other = registry.extract(reference.extract)
-        column = extract.column(reference.column)
-        checks.append(
-            Check(
-                gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=sorted(reference_values)),
-                "error",
-                f"{column.label} ({column.name}) must name an institution in the published "
-                f"{other.name} ({other.code}) of {period.code}",
-                (column.name,),
-                referenced=f"{other.code}.{reference.other}",
-            )
-        )
+    checks = _reference_checks(extract, period, registry, reference_values, gxe)
     for column in extract.columns:
-        checks.extend(_column_checks(column, extract, period, registry, gxe))
-    for rule in extract.rules:
-        title = _column_title(extract, rule.column) if rule.column else ""
-        if rule.rule == "not_greater":
-            checks.append(
-                Check(
-                    gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                        column_A=rule.other + VALUE,
-                        column_B=rule.column + VALUE,
-                        or_equal=True,
-                        ignore_row_if="either_value_is_missing",
-                    ),
-                    rule.severity,
-                    f"{title} must not exceed {_column_title(extract, rule.other)}",
-                    (rule.column, rule.other),
-                    other_column=rule.other,
-                )
-            )
-        elif rule.rule == "unique":
-            checks.append(
-                Check(
-                    gxe.ExpectColumnValuesToBeUnique(column=rule.column),
-                    rule.severity,
-                    f"{title} may appear at most once in the file",
-                    (rule.column,),
-                    keys=None,
-                )
-            )
-        elif rule.rule in ("required_when", "empty_when"):
-            condition = f'{rule.when_column}=="{rule.when_value}"'
-            when = f"when {_column_title(extract, rule.when_column)} is {rule.when_value}"
-            if rule.rule == "required_when":
-                expectation = gxe.ExpectColumnValuesToNotBeNull(
-                    column=rule.column, row_condition=condition, condition_parser="pandas"
-                )
-                wording = f"{title} is required {when}"
-            else:
-                expectation = gxe.ExpectColumnValuesToBeNull(
-                    column=rule.column, row_condition=condition, condition_parser="pandas"
-                )
-                wording = f"{title} must be empty {when}"
-            checks.append(
-                Check(
-                    expectation, rule.severity, wording, (rule.column,), keys=(rule.column, rule.when_column)
-                )
-            )
-        elif rule.rule == "all_areas":
-            checks.append(
-                Check(
-                    gxe.ExpectColumnDistinctValuesToContainSet(column="area", value_set=list(registry.areas)),
-                    rule.severity,
-                    "every area of the reference list should be present",
-                    ("area",),
-                    aggregate=True,
-                )
-            )
+        checks += _column_checks(column, extract, period, registry, gxe)
+    checks += [_rule_check(rule, extract, registry, gxe) for rule in extract.rules]
     return checks
