@@ -1,7 +1,7 @@
 """The steward's pages and their JSON, as a FastAPI app. Who may see them is decided by the
 caller: the Airflow plugin (plugins/deptstats_steward.py) passes Airflow's own authentication,
 tests pass their own. Pages are plain HTML without scripts (Airflow shows them in a sandboxed
-frame); every value is HTML-escaped by the templates."""
+iframe); every value is HTML-escaped by the templates."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """Find the figures a reply quotes in a document (DOCX or Markdown), including one edited by hand.
 
-A draft carries nothing hidden: the figures are found by the reply's own sentence frames. The
+A draft carries nothing hidden: the figures are found by the reply's own marked sentences. The
 template is rendered with a marker in place of each figure, and each sentence holding markers
 becomes a pattern (its text literally, each marker a capture). A document sentence matching the
 pattern gives every figure in it. Where the sentence was reworded, each figure is looked for by
-the words around it in the frame (about six characters before, four after); a figure found by
-neither is reported as not found, as when its sentence was deleted."""
+the words around it in the marked sentence (about six characters before, four after); a figure
+found by neither is reported as not found, as when its sentence was deleted."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from deptstats.reply.drafting import figure_period, render_body, reply_codes, re
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 MARKER = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
 # A quoted figure: a 【缺数…】 placeholder, or the shortest run of characters without sentence
-# punctuation up to the frame's next words.
+# punctuation up to the marked sentence's next words.
 VALUE = r"【[^】]*】|[^，。；、：！？【】\n]+?"
 BLANKS = re.compile(r"[\s\u3000\u00a0\u200b]+")
 LEFT_CONTEXT, RIGHT_CONTEXT = 6, 4
@@ -71,7 +71,9 @@ def detect_reply(paragraphs: list[str]) -> str:
     return matches[0]
 
 
-def frame(code: str, registry: Registry) -> tuple[list[list[str]], list[tuple[str, str, str | None]]]:
+def marked_sentences(
+    code: str, registry: Registry
+) -> tuple[list[list[str]], list[tuple[str, str, str | None]]]:
     """The reply's sentences holding figures, each as tokens (text, or a marker), and what each
     marker stands for."""
     config = reply_config(code)
@@ -82,12 +84,12 @@ def frame(code: str, registry: Registry) -> tuple[list[list[str]], list[tuple[st
         return f"{MARK_OPEN}{len(quoted) - 1}{MARK_CLOSE}"
 
     body = render_body(config, fig)
-    frames = []
+    marked = []
     for paragraph in body.split("\n"):
         for sentence in sentences(normalise(paragraph)):
             if MARKER.search(sentence):
-                frames.append([t for t in re.split(f"({MARK_OPEN}\\d+{MARK_CLOSE})", sentence) if t])
-    return frames, quoted
+                marked.append([t for t in re.split(f"({MARK_OPEN}\\d+{MARK_CLOSE})", sentence) if t])
+    return marked, quoted
 
 
 def sentence_pattern(tokens: list[str]) -> re.Pattern[str]:
@@ -99,8 +101,8 @@ def sentence_pattern(tokens: list[str]) -> re.Pattern[str]:
 
 
 def nearby_pattern(tokens: list[str], at: int) -> re.Pattern[str]:
-    """The figure at tokens[at] with the frame's words just before and after it; other figures
-    within that reach stand as any value."""
+    """The figure at tokens[at] with the marked sentence's words just before and after it;
+    other figures within that reach stand as any value."""
 
     def reach(indices: range, wanted: int, from_end: bool) -> list[str]:
         parts, got = [], 0
@@ -128,12 +130,12 @@ def find_figures(
     """(reply code, each figure the reply quotes, as the document shows it)."""
     registry = registry or load_registry()
     code = code or detect_reply(paragraphs)
-    frames, quoted = frame(code, registry)
+    marked, quoted = marked_sentences(code, registry)
     normalised = [normalise(p) for p in paragraphs]
     document_sentences = [s for p in normalised for s in sentences(p)]
     text = "\n".join(normalised)
     found: dict[int, tuple[str, str]] = {}
-    for tokens in frames:
+    for tokens in marked:
         pattern = sentence_pattern(tokens)
         match = next((m for s in document_sentences if (m := pattern.fullmatch(s))), None)
         if match:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table
 from deptstats.core.column_types import TYPES
 from deptstats.core.registry import Column, Extract
 from deptstats.validation import VALUE
-from deptstats.validation.frames import per_distinct, text_series
+from deptstats.validation.normalized_frame import per_distinct, text_series
 
 if TYPE_CHECKING:
     import pandas as pd

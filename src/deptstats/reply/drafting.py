@@ -1,5 +1,5 @@
-"""Draft a reply: the frame from include/replies/<code>.toml, the body from its template, every
-figure from the warehouse. The letter is written as Markdown and as a GB/T 9704-2012 DOCX; the
+"""Draft a reply: its configuration from include/replies/<code>.toml, the body from its template,
+every figure from the warehouse. The letter is written as Markdown and as a GB/T 9704-2012 DOCX; the
 review notes and provenance go to a separate review document, never into the letter.
 
 A draft with a figure missing never replaces the last complete one: it is written as
@@ -102,7 +102,7 @@ def reply_codes() -> list[str]:
 
 
 def reply_config(code: str) -> dict[str, Any]:
-    """The frame of a reply; `code` names a file under include/replies, never a user path."""
+    """The configuration of a reply; `code` names a file under include/replies, never a user path."""
     folder = include_dir() / "replies"
     path = folder / f"{code}.toml"
     if not re.fullmatch(r"[A-Za-z0-9_-]+", code) or not path.is_file():

@@ -1,10 +1,10 @@
 """Great Expectations suites built from the registry, and what they say about one file.
 
-One job per module: `results` (Problem, the report, the rules' wording), `frames` (the frame GX
-sees), `suite` (the expectations), `cells` (cells no column may hold), `groups` (one row per
-distinct value), `uniqueness` (exact codes of a large file), `gx_runner` (running GX, Data
-Docs), `docs` (where Data Docs go), `row_problems` (from a GX result back to the file's rows),
-`file_validation` (a file fed chunk by chunk).
+One job per module: `results` (Problem, the report, the rules' wording), `normalized_frame`
+(the frame GX sees), `suite` (the expectations), `cells` (cells no column may hold), `groups`
+(one row per distinct value), `uniqueness` (exact codes of a large file), `gx_runner` (running
+GX, Data Docs), `docs` (where Data Docs go), `row_problems` (from a GX result back to the
+file's rows), `file_validation` (a file fed chunk by chunk).
 """
 
 import os
@@ -14,7 +14,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 from deptstats.validation.cells import cell_problems, inexact_amounts, significant_digits
 from deptstats.validation.docs import DocsTarget
 from deptstats.validation.file_validation import FileValidation, validate
-from deptstats.validation.frames import build_frame
+from deptstats.validation.normalized_frame import build_frame
 from deptstats.validation.results import (
     CELL_CHARACTERS,
     PATTERNS,

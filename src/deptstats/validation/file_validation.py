@@ -11,9 +11,9 @@ from deptstats.core.registry import Extract, Registry
 from deptstats.ingest.readers import RawTable, normalize_cell
 from deptstats.validation.cells import cell_problems, inexact_amounts
 from deptstats.validation.docs import DocsTarget
-from deptstats.validation.frames import build_frame
 from deptstats.validation.groups import KEY, _groups
 from deptstats.validation.gx_runner import _Gx
+from deptstats.validation.normalized_frame import build_frame
 from deptstats.validation.results import (
     ROW,
     ExpectationOutcome,
