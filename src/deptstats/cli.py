@@ -139,7 +139,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_airflow_up(args: argparse.Namespace) -> int:
-    from deptstats.airflow.services import DEFAULT_BROKER, Settings, up
+    from deptstats.airflow.services import up
+    from deptstats.airflow.settings import DEFAULT_BROKER, Settings
     from deptstats.core.secret_urls import BROKER, METADATA_DB, WAREHOUSE, resolve_url
     from deptstats.warehouse.engine import normalize_url
 
