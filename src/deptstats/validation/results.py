@@ -57,7 +57,7 @@ class Problem:
         if self.row is not None:
             where.append(f"{row_label} {self.row}")
         if self.column is not None:
-            where.append(f"column {_column_title(extract, self.column)}")
+            where.append(f"column {column_title(extract, self.column)}")
         if self.row is not None:
             where.append(f"value {self.value!r}" if self.value is not None else "value empty")
         return ", ".join(where) + f": {self.rule}"
@@ -94,7 +94,7 @@ class ValidationReport:
         return not self.errors
 
 
-def _column_title(extract: Extract, name: str) -> str:
+def column_title(extract: Extract, name: str) -> str:
     name = name.removesuffix(VALUE)
     try:
         return f"{extract.column(name).label} ({name})"

@@ -9,7 +9,7 @@ from typing import Any
 from deptstats.core.column_types import TYPES
 from deptstats.core.periods import Period
 from deptstats.core.registry import Column, Extract, Registry
-from deptstats.validation.results import DATE_WORDING, VALUE, _column_title
+from deptstats.validation.results import DATE_WORDING, VALUE, column_title
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ def build_checks(
     for column in extract.columns:
         checks.extend(_column_checks(column, extract, period, registry, gxe))
     for rule in extract.rules:
-        title = _column_title(extract, rule.column) if rule.column else ""
+        title = column_title(extract, rule.column) if rule.column else ""
         if rule.rule == "not_greater":
             checks.append(
                 Check(
@@ -204,7 +204,7 @@ def build_checks(
                         ignore_row_if="either_value_is_missing",
                     ),
                     rule.severity,
-                    f"{title} must not exceed {_column_title(extract, rule.other)}",
+                    f"{title} must not exceed {column_title(extract, rule.other)}",
                     (rule.column, rule.other),
                     other_column=rule.other,
                 )
@@ -221,7 +221,7 @@ def build_checks(
             )
         elif rule.rule in ("required_when", "empty_when"):
             condition = f'{rule.when_column}=="{rule.when_value}"'
-            when = f"when {_column_title(extract, rule.when_column)} is {rule.when_value}"
+            when = f"when {column_title(extract, rule.when_column)} is {rule.when_value}"
             if rule.rule == "required_when":
                 expectation = gxe.ExpectColumnValuesToNotBeNull(
                     column=rule.column, row_condition=condition, condition_parser="pandas"
