@@ -25,7 +25,7 @@ from deptstats.airflow.celery import celery_environment, log_server_port, worker
 from deptstats.airflow.local import airflow_environment
 from deptstats.airflow.logins import Logins, ensure_logins, jwt_secret
 from deptstats.airflow.settings import Component, Settings, metadata_urls
-from deptstats.core.settings import non_negative_setting
+from deptstats.core import non_negative_setting
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 # Airflow's log server listens on every address (it takes no host) and dies alone on a port
@@ -179,8 +179,7 @@ def migrate(settings: Settings, env: dict[str, str]) -> None:
     )
     if result.returncode != 0:
         raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    from deptstats.warehouse.engine import open_engine
-    from deptstats.warehouse.schema import upgrade
+    from deptstats.warehouse import open_engine, upgrade
 
     upgrade(open_engine(settings.warehouse))
 
@@ -190,7 +189,7 @@ def prepare(settings: Settings) -> tuple[Logins, dict[str, str]]:
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.out.mkdir(parents=True, exist_ok=True)
     if not settings.landing.exists():
-        from deptstats.sample.generate import write_sample
+        from deptstats.sample import write_sample
 
         write_sample(settings.landing)
         print(f"landing folder {settings.landing}: wrote the sample deliveries")
@@ -201,7 +200,7 @@ def prepare(settings: Settings) -> tuple[Logins, dict[str, str]]:
 
 
 def describe(settings: Settings, logins: Logins) -> str:
-    from deptstats.warehouse.engine import redact
+    from deptstats.warehouse import redact
 
     lines = [f"Airflow UI: {settings.url}/", "logins (SimpleAuthManager):"]
     for user, role in (("admin", "admin"), ("steward", "op: may clear tasks"), ("analyst", "viewer")):

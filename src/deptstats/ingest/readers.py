@@ -14,11 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from deptstats.core.column_types import normalize_cell
-from deptstats.core.normalize import normalize_date, normalize_number
-from deptstats.core.printable import cut
-from deptstats.core.registry import Extract
-from deptstats.core.settings import TUNING
+from deptstats.core import TUNING, Extract, cut, normalize_cell, normalize_date, normalize_number
 from deptstats.ingest.csv_stream import csv_chunks, reuse_arrow_memory
 from deptstats.ingest.file_kinds import refuse_compound_file, refuse_wide_text
 from deptstats.ingest.tables import (

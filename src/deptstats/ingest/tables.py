@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from deptstats.core.registry import Column, Extract
+from deptstats.core import Column, Extract
 
 TOTAL_MARKERS = ("合计", "总计")
 HEADER_SEARCH_ROWS = 30  # the header is looked for among a sheet's first rows, under its title

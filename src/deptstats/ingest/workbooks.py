@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.handler import ContentHandler
 
-from deptstats.core.printable import cut, printable
+from deptstats.core import cut, printable
 from deptstats.ingest.file_kinds import refuse_compound_file
 from deptstats.ingest.tables import HeaderSearch, ReadError, cell_text
 

@@ -17,10 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.core.paths import include_dir
-from deptstats.core.periods import parse_period
-from deptstats.core.registry import Registry, load_registry
-from deptstats.indicators.reports import figures_by_key, query
+from deptstats.core import Registry, include_dir, load_registry, parse_period
+from deptstats.indicators import figures_by_key, query
 from deptstats.reply import gbt9704, letter_text, review
 from deptstats.reply.missing import why_missing
 from deptstats.reply.model import MISSING, Letter, Quoted, date_label

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from deptstats.core.registry import Registry
+from deptstats.core import Registry
 from deptstats.reply.model import Letter, Quoted
 
 NOTES_HEADING = "审核提示 Review notes"

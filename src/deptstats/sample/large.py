@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from deptstats.core.registry import load_registry
+from deptstats.core import load_registry
 
 EXTRACT = "multi_child_loans"
 

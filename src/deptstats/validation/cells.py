@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
-from deptstats.core.column_types import TYPES
-from deptstats.core.registry import Extract
-from deptstats.ingest.readers import RawTable, normalize_number
+from deptstats.core import TYPES, Extract, normalize_number
+from deptstats.ingest import RawTable
 from deptstats.validation.results import (
     CELL_CHARACTERS,
     PATTERNS,

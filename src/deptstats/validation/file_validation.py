@@ -6,9 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core.periods import Period
-from deptstats.core.registry import Extract, Registry
-from deptstats.ingest.readers import RawTable, normalize_cell
+from deptstats.core import Extract, Period, Registry, normalize_cell
+from deptstats.ingest import RawTable
 from deptstats.validation.cells import cell_problems, inexact_amounts
 from deptstats.validation.docs import DocsTarget
 from deptstats.validation.frames import build_frame

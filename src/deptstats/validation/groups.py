@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deptstats.core.settings import TUNING
+from deptstats.core import TUNING
 from deptstats.validation.results import ROW, VALUE
 from deptstats.validation.suite import Check
 from deptstats.validation.uniqueness import arrow_chunks, exact_codes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core.registry import Extract
+from deptstats.core import Extract
 from deptstats.validation.docs import DocsTarget, escaped, share_static
 from deptstats.validation.groups import KEY
 from deptstats.validation.results import suite_name

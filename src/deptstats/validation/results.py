@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from deptstats.core.column_types import TYPES
-from deptstats.core.printable import cut
-from deptstats.core.registry import Extract
-from deptstats.ingest.tables import RawTable
+from deptstats.core import TYPES, Extract, cut
+from deptstats.ingest import RawTable
 
 ROW = "source_row"
 VALUE = "__value"

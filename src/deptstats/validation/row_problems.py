@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deptstats.ingest.readers import RawTable
+from deptstats.ingest import RawTable
 from deptstats.validation.groups import KEY
 from deptstats.validation.results import ROW, Problem, row_key_of
 from deptstats.validation.suite import Check

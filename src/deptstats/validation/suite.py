@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from deptstats.core.column_types import TYPES
-from deptstats.core.periods import Period
-from deptstats.core.registry import Column, Extract, Registry
+from deptstats.core import TYPES, Column, Extract, Period, Registry
 from deptstats.validation.results import DATE_WORDING, VALUE, column_title
 
 

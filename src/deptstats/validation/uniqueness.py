@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core.settings import TUNING
+from deptstats.core import TUNING
 
 if TYPE_CHECKING:
     import pandas as pd
