@@ -45,6 +45,7 @@ $(SYSTEM_TOOLS):
 
 test: $(STAMP) $(SYSTEM_TOOLS)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, TaskGroup, dag, task
 
-from deptstats.core.registry import load_registry
+from deptstats.core import load_registry
 
 REGISTRY = load_registry()
 DEFAULT_ARGS = {

@@ -17,8 +17,7 @@ from airflow.plugins_manager import AirflowPlugin
 def _engine():
     from airflow.models.connection import Connection
 
-    from deptstats.warehouse.connections import CONN_ID, url_from_connection
-    from deptstats.warehouse.engine import open_engine
+    from deptstats.warehouse import CONN_ID, open_engine, url_from_connection
 
     conn = Connection.get_connection_from_secrets(CONN_ID)
     return open_engine(
@@ -33,7 +32,7 @@ def _app():
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
     from airflow.api_fastapi.core_api.security import requires_access_dag, requires_authenticated
 
-    from deptstats.airflow.steward_web import create_app
+    from deptstats.airflow import create_app
 
     return create_app(_engine, requires_authenticated(), requires_access_dag("GET", DagAccessEntity.RUN))
 

@@ -14,8 +14,8 @@ DEFAULT_WAREHOUSE = "warehouse.db"
 def _warehouse(args: argparse.Namespace) -> str:
     """--warehouse (never with a password: `ps` shows it), else --warehouse-file, else
     $DEPTSTATS_WAREHOUSE, else warehouse.db."""
-    from deptstats.core.secret_urls import WAREHOUSE, resolve_url
-    from deptstats.warehouse.engine import normalize_url
+    from deptstats.core import WAREHOUSE, resolve_url
+    from deptstats.warehouse import normalize_url
 
     try:
         given = resolve_url(WAREHOUSE, args.warehouse, getattr(args, "warehouse_file", None))
@@ -25,7 +25,7 @@ def _warehouse(args: argparse.Namespace) -> str:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from deptstats.sample.generate import write_sample
+    from deptstats.sample import write_sample
 
     paths = write_sample(Path(args.out))
     print(f"wrote {len(paths)} sample deliveries under {args.out}")
@@ -33,8 +33,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from deptstats.warehouse.engine import open_engine, redact
-    from deptstats.warehouse.schema import current_revision, upgrade
+    from deptstats.warehouse import current_revision, open_engine, redact, upgrade
 
     engine = open_engine(_warehouse(args))
     before = current_revision(engine)
@@ -44,8 +43,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_db_current(args: argparse.Namespace) -> int:
-    from deptstats.warehouse.engine import open_engine
-    from deptstats.warehouse.schema import current_revision, head_revision
+    from deptstats.warehouse import current_revision, head_revision, open_engine
 
     current = current_revision(open_engine(_warehouse(args), write=False))
     head = head_revision()
@@ -57,8 +55,7 @@ def cmd_db_current(args: argparse.Namespace) -> int:
 
 
 def cmd_db_grant_analyst(args: argparse.Namespace) -> int:
-    from deptstats.warehouse.engine import open_engine
-    from deptstats.warehouse.roles import grant_analyst
+    from deptstats.warehouse import grant_analyst, open_engine
 
     views = grant_analyst(open_engine(_warehouse(args)), args.member)
     print(
@@ -71,13 +68,10 @@ def cmd_db_grant_analyst(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
     from deptstats import pipeline
-    from deptstats.core.printable import printable
-    from deptstats.core.registry import load_registry
-    from deptstats.ingest.landing import LandingMissing, check_landing, scan
-    from deptstats.publish.loading import ExtractRejected
-    from deptstats.warehouse.engine import open_engine
-    from deptstats.warehouse.faults import WarehouseFault
-    from deptstats.warehouse.schema import upgrade
+    from deptstats.core import load_registry, printable
+    from deptstats.ingest import LandingMissing, check_landing, scan
+    from deptstats.publish import ExtractRejected
+    from deptstats.warehouse import WarehouseFault, open_engine, upgrade
 
     landing, failed, published = Path(args.landing), 0, []
     try:  # a wrong --landing is told before anything is written
@@ -128,7 +122,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from deptstats.airflow.local import run_nightly
+    from deptstats.airflow import run_nightly
 
     return run_nightly(
         landing=Path(args.landing),
@@ -139,9 +133,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_airflow_up(args: argparse.Namespace) -> int:
-    from deptstats.airflow.services import DEFAULT_BROKER, Settings, up
-    from deptstats.core.secret_urls import BROKER, METADATA_DB, WAREHOUSE, resolve_url
-    from deptstats.warehouse.engine import normalize_url
+    from deptstats.airflow import DEFAULT_BROKER, Settings, up
+    from deptstats.core import BROKER, METADATA_DB, WAREHOUSE, resolve_url
+    from deptstats.warehouse import normalize_url
 
     home = Path(args.home).resolve()
     try:
@@ -167,8 +161,8 @@ def cmd_airflow_up(args: argparse.Namespace) -> int:
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
-    from deptstats.indicators.reports import figures, render
-    from deptstats.warehouse.engine import open_engine
+    from deptstats.indicators import figures, render
+    from deptstats.warehouse import open_engine
 
     rows = figures(open_engine(_warehouse(args), write=False))
     if args.citywide:
@@ -186,8 +180,8 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_loads(args: argparse.Namespace) -> int:
-    from deptstats.indicators.reports import loads, render
-    from deptstats.warehouse.engine import open_engine
+    from deptstats.indicators import loads, render
+    from deptstats.warehouse import open_engine
 
     rows = loads(open_engine(_warehouse(args), write=False))
     print(
@@ -203,8 +197,8 @@ def cmd_loads(args: argparse.Namespace) -> int:
 
 
 def cmd_problems(args: argparse.Namespace) -> int:
-    from deptstats.indicators.reports import problems, render
-    from deptstats.warehouse.engine import open_engine
+    from deptstats.indicators import problems, render
+    from deptstats.warehouse import open_engine
 
     rows = problems(open_engine(_warehouse(args), write=False), args.file)
     print(
@@ -220,8 +214,8 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    from deptstats.reply.drafting import FORMATS, draft_reply
-    from deptstats.warehouse.engine import open_engine
+    from deptstats.reply import FORMATS, draft_reply
+    from deptstats.warehouse import open_engine
 
     formats = tuple(args.format or FORMATS)
     draft = draft_reply(
@@ -240,9 +234,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from deptstats.audit.verify import verify_document
-    from deptstats.indicators.reports import render
-    from deptstats.warehouse.engine import open_engine
+    from deptstats.audit import verify_document
+    from deptstats.indicators import render
+    from deptstats.warehouse import open_engine
 
     result = verify_document(Path(args.file), open_engine(_warehouse(args), write=False), args.reply)
     if result.findings:
@@ -252,10 +246,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from deptstats.audit.batch_states import NoSuchBatch, batch_line, is_batch, resolve
-    from deptstats.audit.diff import diff, rows_for_table
-    from deptstats.indicators.reports import render
-    from deptstats.warehouse.engine import open_engine, redact
+    from deptstats.audit import NoSuchBatch, batch_line, diff, is_batch, resolve, rows_for_table
+    from deptstats.indicators import render
+    from deptstats.warehouse import open_engine, redact
 
     old, new = args.old, args.new
     if args.batch is not None:
@@ -475,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run a command. A fault of the warehouse is one line on stderr and exit code 3; output
     cut short by its reader (`| head`) ends quietly; anything else keeps its traceback."""
-    from deptstats.warehouse.faults import EXIT_WAREHOUSE_FAULT, fault_of
+    from deptstats.warehouse import EXIT_WAREHOUSE_FAULT, fault_of
 
     args = build_parser().parse_args(argv)
     try:

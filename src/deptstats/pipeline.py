@@ -8,13 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from deptstats.core.registry import Registry, load_registry
-from deptstats.ingest.landing import Delivery
-from deptstats.publish.loading import ExtractRejected, FileOutcome, load_extract
-from deptstats.publish.outcomes import record_outcomes
-from deptstats.publish.unloaded import record_unmatched
-from deptstats.reply.drafting import Draft, draft_reply
-from deptstats.warehouse.schema import check_schema, sync_dimensions
+from deptstats.core import Registry, load_registry
+from deptstats.ingest import Delivery
+from deptstats.publish import ExtractRejected, FileOutcome, load_extract, record_outcomes, record_unmatched
+from deptstats.reply import Draft, draft_reply
+from deptstats.warehouse import check_schema, sync_dimensions
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +76,7 @@ def load(
 
 
 def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
-    from deptstats.indicators.compute import compute_indicators as compute
+    from deptstats.indicators import compute_indicators as compute
 
     rows = compute(engine, registry)
     sync_dimensions(engine, registry)  # the periods this run published
@@ -93,7 +91,7 @@ def figures_changed(
 ) -> list[str]:
     """After the indicators: one line per re-delivery published by the run (or among the
     batches given), with the figures it changed and why."""
-    from deptstats.audit.diff import changed_by, changed_by_run
+    from deptstats.audit import changed_by, changed_by_run
 
     try:
         if batch_ids is not None:

@@ -16,12 +16,10 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import make_url
 
-if TYPE_CHECKING:
-    from deptstats.airflow.services import Component, Settings
+from deptstats.airflow.settings import Component, Settings, metadata_urls
 
 WORKER_NAME = "DEPTSTATS_WORKER_NAME"
 LOG_SERVER_PORT_ENV = "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"
@@ -52,8 +50,6 @@ def celery_environment(settings: Settings) -> dict[str, str]:
             "(--metadata-db postgresql://user@host/airflow): workers on other "
             "machines share it"
         )
-    from deptstats.airflow.services import metadata_urls
-
     backend, _ = metadata_urls(settings.metadata_db)
     return {
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
@@ -89,8 +85,6 @@ def log_server_port(home: Path) -> int:
 
 
 def workers(settings: Settings) -> list[Component]:
-    from deptstats.airflow.services import Component
-
     found = []
     for number in range(1, settings.workers + 1):
         name = f"worker-{number}"

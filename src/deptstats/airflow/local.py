@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deptstats.core.paths import project_home
-from deptstats.warehouse.connections import connection_json
+from deptstats.core import project_home
+from deptstats.warehouse import connection_json
 
 DAG_ID = "deptstats_nightly"
 
@@ -51,8 +51,7 @@ def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path) ->
         return migrate.returncode
     # The demo runner migrates the warehouse itself, as `airflow db migrate` does Airflow's;
     # the nightly DAG only checks the revision.
-    from deptstats.warehouse.engine import open_engine
-    from deptstats.warehouse.schema import upgrade
+    from deptstats.warehouse import open_engine, upgrade
 
     upgrade(open_engine(warehouse))
     conf = {"landing": env["DEPTSTATS_LANDING"], "out": env["DEPTSTATS_OUT"]}

@@ -21,38 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import make_url
-
+from deptstats.airflow.celery import celery_environment, log_server_port, workers
 from deptstats.airflow.local import airflow_environment
 from deptstats.airflow.logins import Logins, ensure_logins, jwt_secret
-from deptstats.core.settings import non_negative_setting
+from deptstats.airflow.settings import Component, Settings, metadata_urls
+from deptstats.core import non_negative_setting
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 # Airflow's log server listens on every address (it takes no host) and dies alone on a port
 # clash. The scheduler's and triggerer's run beside the api-server, which reads their log
 # files from the shared log folder, so they are not started at all.
 WITHOUT_LOG_SERVER = ("scheduler", "triggerer")
-DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 HEALTH_PATH = "/api/v2/monitor/health"
-
-
-@dataclass(frozen=True)
-class Settings:
-    home: Path
-    landing: Path
-    warehouse: str
-    out: Path
-    port: int = 8080
-    host: str = "127.0.0.1"
-    metadata_db: str | None = None  # SQLAlchemy URL; None: SQLite in the home folder
-    parallelism: int = 4  # LocalExecutor forks this many workers at start
-    executor: str = "local"  # or "celery": tasks go to Celery workers through the broker
-    workers: int = 0  # Celery workers started here (other machines may run more)
-    broker: str = DEFAULT_BROKER
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
 
 def services_environment(settings: Settings, logins: Logins) -> dict[str, str]:
@@ -77,30 +57,8 @@ def services_environment(settings: Settings, logins: Logins) -> dict[str, str]:
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sync
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = asynchronous
     if settings.executor == "celery":
-        from deptstats.airflow.celery import celery_environment
-
         env.update(celery_environment(settings))
     return env
-
-
-def metadata_urls(url: str) -> tuple[str, str]:
-    """Airflow's metadata database URL and its asynchronous twin. PostgreSQL goes through
-    psycopg 3 (installed with deptstats) both ways: Airflow would otherwise look for asyncpg."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        return url, url
-    sync = parsed.set(drivername="postgresql+psycopg")
-    return (
-        sync.render_as_string(hide_password=False),
-        sync.set(drivername="postgresql+psycopg_async").render_as_string(hide_password=False),
-    )
-
-
-@dataclass(frozen=True)
-class Component:
-    name: str
-    command: list[str]
-    env: dict[str, str] = field(default_factory=dict)  # on top of the shared environment
 
 
 def components(settings: Settings) -> list[Component]:
@@ -113,8 +71,6 @@ def components(settings: Settings) -> list[Component]:
             command.append("--skip-serve-logs")
         found.append(Component(name, command))
     if settings.executor == "celery":
-        from deptstats.airflow.celery import workers
-
         found += workers(settings)
     return found
 
@@ -223,8 +179,7 @@ def migrate(settings: Settings, env: dict[str, str]) -> None:
     )
     if result.returncode != 0:
         raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    from deptstats.warehouse.engine import open_engine
-    from deptstats.warehouse.schema import upgrade
+    from deptstats.warehouse import open_engine, upgrade
 
     upgrade(open_engine(settings.warehouse))
 
@@ -234,7 +189,7 @@ def prepare(settings: Settings) -> tuple[Logins, dict[str, str]]:
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.out.mkdir(parents=True, exist_ok=True)
     if not settings.landing.exists():
-        from deptstats.sample.generate import write_sample
+        from deptstats.sample import write_sample
 
         write_sample(settings.landing)
         print(f"landing folder {settings.landing}: wrote the sample deliveries")
@@ -245,7 +200,7 @@ def prepare(settings: Settings) -> tuple[Logins, dict[str, str]]:
 
 
 def describe(settings: Settings, logins: Logins) -> str:
-    from deptstats.warehouse.engine import redact
+    from deptstats.warehouse import redact
 
     lines = [f"Airflow UI: {settings.url}/", "logins (SimpleAuthManager):"]
     for user, role in (("admin", "admin"), ("steward", "op: may clear tasks"), ("analyst", "viewer")):
@@ -299,8 +254,6 @@ def port_clash(settings: Settings) -> str | None:
         # the health check would otherwise be answered by whatever holds the port
         return f"{settings.host}:{settings.port} is in use: choose another --port"
     if settings.executor == "celery" and settings.workers > 0:
-        from deptstats.airflow.celery import log_server_port
-
         port = log_server_port(settings.home)
         if port_in_use_anywhere(port):
             return (

@@ -7,9 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.core.printable import cut
-from deptstats.core.registry import Registry, load_registry
-from deptstats.indicators.reports import query
+from deptstats.core import Registry, cut, load_registry
+from deptstats.indicators import query
 
 # Problems listed per file; the full list stays in the warehouse (`deptstats problems`).
 PROBLEMS_SHOWN = 200

@@ -18,8 +18,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 
 from deptstats.airflow import steward
-from deptstats.core.paths import include_dir
-from deptstats.indicators.reports import query
+from deptstats.core import include_dir
+from deptstats.indicators import query
 
 DOCS_ROUTE = "docs"
 

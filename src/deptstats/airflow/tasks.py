@@ -13,9 +13,7 @@ from typing import Any, TypeVar
 from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException
 
-from deptstats.warehouse.connections import CONN_ID, url_from_connection
-from deptstats.warehouse.engine import open_engine, redact
-from deptstats.warehouse.faults import fault_of
+from deptstats.warehouse import CONN_ID, fault_of, open_engine, redact, url_from_connection
 
 log = logging.getLogger(__name__)
 # Great Expectations logs hundreds of INFO lines while it starts (one of its modules sets its own
@@ -44,7 +42,7 @@ def _setting(params: dict[str, Any], key: str, env: str) -> Path:
 def _landing(params: dict[str, Any]) -> Path:
     """The landing folder, or AirflowFailException when it is missing or not a folder: a
     misconfiguration, which no retry mends."""
-    from deptstats.ingest.landing import LandingMissing, check_landing
+    from deptstats.ingest import LandingMissing, check_landing
 
     landing = _setting(params, "landing", "DEPTSTATS_LANDING")
     try:
@@ -103,7 +101,7 @@ def warehouse_url() -> str:
 @plain_faults
 def prepare_warehouse() -> str:
     from deptstats import pipeline
-    from deptstats.warehouse.schema import SchemaBehind
+    from deptstats.warehouse import SchemaBehind
 
     url = warehouse_url()
     try:
@@ -129,7 +127,7 @@ def report_unrecognised_files(params: dict[str, Any], run_id: str) -> dict[str, 
 def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
     """Load one extract; a refused file fails the task without retries, in the steward's words."""
     from deptstats import pipeline
-    from deptstats.publish.loading import ExtractRejected
+    from deptstats.publish import ExtractRejected
 
     landing = _landing(params)
     try:
@@ -206,7 +204,7 @@ def report_failures(dag_id: str, run_id: str) -> None:
     from airflow.sdk.exceptions import AirflowSkipException
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
-    from deptstats.core.registry import load_registry
+    from deptstats.core import load_registry
     from deptstats.pipeline import failure_summary
 
     states = RuntimeTaskInstance.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})

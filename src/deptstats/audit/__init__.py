@@ -1,0 +1,28 @@
+"""Checking what was sent: the figures found in a drafted document verified against the
+warehouse, a warehouse as it stood after a load batch, and what changed between two drafts or
+two warehouse states, with the deliveries that caused it."""
+
+# bound here rather than lazily: `diff` is also the name of its module, which would hide it
+from deptstats.audit.diff import diff
+from deptstats.core import lazy_exports
+
+__all__ = [
+    "NoSuchBatch",
+    "batch_line",
+    "changed_by",
+    "changed_by_run",
+    "diff",
+    "is_batch",
+    "resolve",
+    "rows_for_table",
+    "verify_document",
+]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "batch_states": ["NoSuchBatch", "batch_line", "is_batch", "resolve"],
+        "diff": ["changed_by", "changed_by_run", "rows_for_table"],
+        "verify": ["verify_document"],
+    },
+)

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from deptstats.indicators.reports import query
-from deptstats.publish.row_changes import describe
-from deptstats.warehouse.engine import metadata_for
+from deptstats.indicators import query
+from deptstats.publish import describe
+from deptstats.warehouse import metadata_for
 
 BATCH = re.compile(r"^(\d+|latest)$")
 NOT_COMPUTED = "(not kept)"

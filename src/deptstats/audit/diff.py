@@ -26,8 +26,8 @@ from deptstats.audit.batch_states import (
     resolve,
 )
 from deptstats.audit.find_figures import figures_in
-from deptstats.core.registry import Registry, load_registry
-from deptstats.publish.row_changes import as_text, counted, describe, period_rows
+from deptstats.core import Registry, load_registry
+from deptstats.publish import as_text, counted, describe, period_rows
 
 Key = tuple[str, str, str | None]
 DRAFT_SUFFIXES = (".md", ".docx")
@@ -85,8 +85,8 @@ def draft_side(path: Path, registry: Registry) -> Side:
 
 
 def warehouse_side(url: str) -> Side:
-    from deptstats.indicators.reports import figures_by_key
-    from deptstats.warehouse.engine import normalize_url, open_engine, redact
+    from deptstats.indicators import figures_by_key
+    from deptstats.warehouse import normalize_url, open_engine, redact
 
     engine = open_engine(normalize_url(url), write=False)
     records = figures_by_key(engine)
@@ -113,7 +113,7 @@ def side_of(argument: str, registry: Registry, warehouse: Engine | None = None, 
 
 def rows_changed(old: Side, new: Side, indicator: str, period: str, registry: Registry) -> str:
     """Rows of the extract's period in two warehouses, compared as whole rows."""
-    from deptstats.warehouse.engine import metadata_for
+    from deptstats.warehouse import metadata_for
 
     extract = registry.extract(registry.indicator(indicator).extract)
     table = metadata_for(registry).tables[extract.table]
@@ -223,7 +223,7 @@ FIGURES_PER_LINE = 8
 
 def changed_by_run(engine: Engine, run_id: str, registry: Registry | None = None) -> list[str]:
     """changed_by for every batch an Airflow run published (a run id is never reused)."""
-    from deptstats.indicators.reports import query
+    from deptstats.indicators import query
 
     return changed_by(
         engine, [row["batch_id"] for row in query(engine, "run_replacements", run_id=run_id)], registry
@@ -234,7 +234,7 @@ def changed_by(engine: Engine, batch_ids: list[int], registry: Registry | None =
     """For each of these batches that replaced a publication: a line with the figures it
     changed and why (the nightly's log, `deptstats load`)."""
     from deptstats.audit.batch_states import batch_line, replaced_rows, replacing
-    from deptstats.warehouse.engine import metadata_for
+    from deptstats.warehouse import metadata_for
 
     registry = registry or load_registry()
     lines = []

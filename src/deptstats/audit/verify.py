@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from deptstats.audit.find_figures import FoundFigure, figures_in, normalise
-from deptstats.core.registry import Registry, load_registry
-from deptstats.indicators.reports import figures_by_key
+from deptstats.core import Registry, load_registry
+from deptstats.indicators import figures_by_key
 
 
 @dataclass(frozen=True)

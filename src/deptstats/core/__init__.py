@@ -1,0 +1,55 @@
+"""The ground every stage stands on: the registry (departments, extracts, columns, rules and
+indicators: the data dictionary as data), periods, column types and the cells' normal forms,
+delivered text made printable, the project's folders and SQL files, the loader's tuning, the
+URLs that may carry a password, and how a package re-exports its names. It imports no other
+package of deptstats."""
+
+from deptstats.core.exports import lazy_exports
+
+# bound here rather than lazily: `printable` is also the name of its module, which would hide it
+from deptstats.core.printable import cut, printable
+
+__all__ = [
+    "BROKER",
+    "METADATA_DB",
+    "TUNING",
+    "TYPES",
+    "WAREHOUSE",
+    "YES_NO",
+    "Column",
+    "ColumnType",
+    "Extract",
+    "Indicator",
+    "Period",
+    "Registry",
+    "Rule",
+    "cut",
+    "include_dir",
+    "lazy_exports",
+    "load_registry",
+    "non_negative_setting",
+    "normalize_cell",
+    "normalize_date",
+    "normalize_number",
+    "normalize_text",
+    "parse_period",
+    "printable",
+    "project_home",
+    "read_sql",
+    "resolve_url",
+    "settle_seconds",
+    "yes_no",
+]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "column_types": ["TYPES", "YES_NO", "ColumnType", "normalize_cell", "yes_no"],
+        "normalize": ["normalize_date", "normalize_number", "normalize_text"],
+        "paths": ["include_dir", "project_home", "read_sql"],
+        "periods": ["Period", "parse_period"],
+        "registry": ["Column", "Extract", "Indicator", "Registry", "Rule", "load_registry"],
+        "secret_urls": ["BROKER", "METADATA_DB", "WAREHOUSE", "resolve_url"],
+        "settings": ["TUNING", "non_negative_setting", "settle_seconds"],
+    },
+)

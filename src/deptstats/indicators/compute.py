@@ -11,11 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, Engine, bindparam, delete, insert, select, text
 
-from deptstats.core.paths import read_sql
-from deptstats.core.periods import parse_period
-from deptstats.core.registry import Indicator, Registry, load_registry
-from deptstats.warehouse.engine import metadata_for, utcnow
-from deptstats.warehouse.locks import hold
+from deptstats.core import Indicator, Registry, load_registry, parse_period, read_sql
+from deptstats.warehouse import hold, metadata_for, utcnow
 
 PEOPLE_UNITS = ("人", "人次")
 # SQLite returns sums of decimal columns as binary floats; amounts carry at most 6 decimals

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, String, bindparam, text
 
-from deptstats.core.paths import read_sql
+from deptstats.core import read_sql
 from deptstats.indicators.compute import exact, plain
 
 # Exact numbers travel as strings, the same on every backend (SQLite hands back int or float,
@@ -60,7 +60,7 @@ def render(rows: list[dict[str, Any]], fmt: str, columns: list[str] | None = Non
         return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
     from tabulate import tabulate
 
-    from deptstats.core.printable import printable
+    from deptstats.core import printable
 
     columns = columns or (list(rows[0]) if rows else [])
     # a delivered cell or file name must not forge a line of the table or recolour the screen

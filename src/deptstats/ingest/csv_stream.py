@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from deptstats.core.registry import Extract
-from deptstats.core.settings import TUNING
+from deptstats.core import TUNING, Extract
 from deptstats.ingest.file_kinds import refuse_wide_text
 from deptstats.ingest.tables import (
     IrregularCsv,

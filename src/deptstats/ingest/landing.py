@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from deptstats.core.periods import Period, parse_period
-from deptstats.core.registry import Extract, Registry
+from deptstats.core import Extract, Period, Registry, parse_period
 
 # Digits are ASCII 0-9 wherever a rule or a name reads them (Python's \d matches any script's).
 FILE_NAME = re.compile(

@@ -14,11 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from deptstats.core.column_types import normalize_cell
-from deptstats.core.normalize import normalize_date, normalize_number
-from deptstats.core.printable import cut
-from deptstats.core.registry import Extract
-from deptstats.core.settings import TUNING
+from deptstats.core import TUNING, Extract, cut, normalize_cell, normalize_date, normalize_number
 from deptstats.ingest.csv_stream import csv_chunks, reuse_arrow_memory
 from deptstats.ingest.file_kinds import refuse_compound_file, refuse_wide_text
 from deptstats.ingest.tables import (
@@ -28,12 +24,12 @@ from deptstats.ingest.tables import (
     Opener,
     RawTable,
     ReadError,
-    _cell_text,
-    _match_headers,
     binary_opener,
+    cell_text,
     check_header,
     classify_row,
     find_header,
+    match_headers,
     normalize_header,
 )
 from deptstats.ingest.workbooks import XLSX_COLUMNS, XLSX_PART_BYTES, XLSX_TOTAL_BYTES, Workbook
@@ -144,7 +140,7 @@ def _json_rows(
         for key in record:
             if key in key_to_header:
                 continue
-            mapped = _match_headers(extract, [key])
+            mapped = match_headers(extract, [key])
             name = mapped.get(0, key)
             key_to_header[key] = name
             if name not in header:
@@ -272,7 +268,7 @@ def _tabulate(
         if kind in ("blank", "footer"):
             continue
         record = {
-            name: _cell_text(cells[position]) if position < len(cells) else None
+            name: cell_text(cells[position]) if position < len(cells) else None
             for position, name in mapping.items()
         }
         if kind == "total":
@@ -289,7 +285,7 @@ def _tabulate(
 def _where_the_header_was_looked_for(
     search: HeaderSearch | None, header_cells: list[object], row_label: str
 ) -> str:
-    found = [str(h).strip() for h in header_cells if _cell_text(h) is not None]
+    found = [str(h).strip() for h in header_cells if cell_text(h) is not None]
     if search is None:  # JSON: the records' keys are the header
         return "Keys of the records: " + (", ".join(found) if found else "(none)")
     if search.named_any:

@@ -13,8 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from deptstats.core.column_types import yes_no
-from deptstats.core.registry import Column, Extract
+from deptstats.core import Column, Extract, yes_no
 
 TOTAL_MARKERS = ("合计", "总计")
 HEADER_SEARCH_ROWS = 30  # the header is looked for among a sheet's first rows, under its title
@@ -73,7 +72,7 @@ def normalize_header(text: object) -> str:
     return re.sub(r"\s+", "", folded).casefold()
 
 
-def _cell_text(value: object) -> str | None:
+def cell_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -90,7 +89,7 @@ def _cell_text(value: object) -> str | None:
     return text or None
 
 
-def _match_headers(extract: Extract, headers: list[object]) -> dict[int, str]:
+def match_headers(extract: Extract, headers: list[object]) -> dict[int, str]:
     """Position -> canonical name for every header cell that names a column of the extract
     (a column named twice keeps its first position; see _repeated)."""
     wanted: dict[str, str] = {}
@@ -113,7 +112,7 @@ def _repeated(extract: Extract, headers: list[object]) -> list[str]:
     for header in headers:
         if header is None:
             continue
-        found = _match_headers(extract, [header])
+        found = match_headers(extract, [header])
         if found:
             seen[found[0]] = seen.get(found[0], 0) + 1
     return [name for name, count in seen.items() if count > 1]
@@ -126,7 +125,7 @@ def _compact(text: str) -> str:
 
 def _first_text(cells: list[object]) -> str | None:
     for cell in cells:
-        text = _cell_text(cell)
+        text = cell_text(cell)
         if text is not None:
             return text
     return None
@@ -138,7 +137,7 @@ def classify_row(cells: Sequence[object]) -> str:
     if first is None:
         return "blank"
     key = _compact(first)
-    filled = sum(_cell_text(cell) is not None for cell in cells)
+    filled = sum(cell_text(cell) is not None for cell in cells)
     if key.startswith(FOOTER_PREFIXES) or (filled == 1 and ":" in key):
         return "footer"
     return "total" if key in TOTAL_MARKERS else "data"
@@ -156,12 +155,12 @@ class Header:
 
 
 def check_header(extract: Extract, cells: list[object], file_name: str) -> Header:
-    mapping = _match_headers(extract, cells)
+    mapping = match_headers(extract, cells)
     missing = [c for c in extract.columns if c.required and c.name not in mapping.values()]
     warnings = [
         f"{file_name}: unknown column {str(h).strip()!r} ignored"
         for position, h in enumerate(cells)
-        if _cell_text(h) is not None and position not in mapping
+        if cell_text(h) is not None and position not in mapping
     ]
     columns = [c.name for c in extract.columns if c.name in mapping.values()]
     return Header(mapping, missing, _repeated(extract, cells), warnings, columns)
@@ -187,7 +186,7 @@ def find_header(extract: Extract, rows: Iterator[tuple[int, list[object]]]) -> H
     searched = 0
     for number, cells in rows:
         searched += 1
-        mapping = _match_headers(extract, cells)
+        mapping = match_headers(extract, cells)
         complete = required <= set(mapping.values())
         if best is None or complete or len(mapping) > len(best[2]):
             best = (number, cells, mapping)

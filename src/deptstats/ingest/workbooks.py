@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from xml.sax.handler import ContentHandler
 
-from deptstats.core.printable import cut, printable
+from deptstats.core import cut, printable
 from deptstats.ingest.file_kinds import refuse_compound_file
-from deptstats.ingest.tables import HeaderSearch, ReadError, _cell_text
+from deptstats.ingest.tables import HeaderSearch, ReadError, cell_text
 
 # A worksheet is read up to this column: a stray cell in column XFD would otherwise pad every
 # row to 16,384 cells. Extracts have a dozen columns at most.
@@ -139,13 +139,13 @@ class Workbook:
         named = [
             (position, header.cells[position])
             for position in sorted(finder.columns)
-            if position < len(header.cells) and _cell_text(header.cells[position])
+            if position < len(header.cells) and cell_text(header.cells[position])
         ]
         if named:
             warnings.append(
                 f"{self.path.name}: column"
                 + ("s " if len(named) > 1 else " ")
-                + ", ".join(f"{_letter(p)} ({cut(printable(_cell_text(c)), 40)})" for p, c in named)
+                + ", ".join(f"{_letter(p)} ({cut(printable(cell_text(c)), 40)})" for p, c in named)
                 + f" of sheet {_name(sheet)} {_hidden_said(len(named))}"
             )
         return warnings

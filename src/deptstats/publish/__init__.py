@@ -1,0 +1,29 @@
+"""Loading one extract into the warehouse: each delivered file read, validated and, when it
+passes, published write-audit-publish in one transaction; the bookkeeping of each attempt
+(batches, validation runs, problems), the rows a re-delivery changed, what each run did with
+each file, and the files recorded without being loaded."""
+
+from deptstats.core import lazy_exports
+
+__all__ = [
+    "ExtractRejected",
+    "FileOutcome",
+    "as_text",
+    "counted",
+    "describe",
+    "load_extract",
+    "period_rows",
+    "record_outcomes",
+    "record_unmatched",
+]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "file_outcome": ["ExtractRejected", "FileOutcome"],
+        "loading": ["load_extract"],
+        "outcomes": ["record_outcomes"],
+        "row_changes": ["as_text", "counted", "describe", "period_rows"],
+        "unloaded": ["record_unmatched"],
+    },
+)

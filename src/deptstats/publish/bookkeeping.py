@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, update
 
 from deptstats.validation import Problem, ValidationReport
-from deptstats.warehouse.engine import utcnow
+from deptstats.warehouse import utcnow
 
 
 class AuditFailed(RuntimeError):

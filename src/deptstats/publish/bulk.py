@@ -9,10 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table
 
-from deptstats.core.column_types import TYPES
-from deptstats.core.registry import Column, Extract
-from deptstats.validation import VALUE
-from deptstats.validation.normalized_frame import per_distinct, text_series
+from deptstats.core import TYPES, Column, Extract
+from deptstats.validation import VALUE, per_distinct, text_series
 
 if TYPE_CHECKING:
     import pandas as pd

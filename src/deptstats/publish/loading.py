@@ -19,11 +19,20 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, delete, select, update
 
-from deptstats.core.registry import Extract, Registry, load_registry
-from deptstats.core.settings import TUNING, settle_seconds
-from deptstats.ingest import readers
-from deptstats.ingest.landing import Delivery, FileRenewed, FileReplaced, deliveries_of, sha256_of
-from deptstats.ingest.readers import IrregularCsv, RawTable, ReadError, iter_tables, read_file
+from deptstats.core import TUNING, Extract, Registry, load_registry, settle_seconds
+from deptstats.ingest import (
+    Delivery,
+    FileRenewed,
+    FileReplaced,
+    IrregularCsv,
+    RawTable,
+    ReadError,
+    deliveries_of,
+    iter_tables,
+    read_file,
+    readers,
+    sha256_of,
+)
 from deptstats.publish.bookkeeping import (
     Batch,
     audit_publication,
@@ -36,16 +45,8 @@ from deptstats.publish.bulk import RowWriter
 from deptstats.publish.file_outcome import ExtractRejected, FileOutcome
 from deptstats.publish.row_changes import before_replacing, record_change
 from deptstats.publish.unloaded import arriving, refuse, unread
-from deptstats.validation import (
-    DocsTarget,
-    FileValidation,
-    Problem,
-    ValidationReport,
-    suite_name,
-)
-from deptstats.warehouse.engine import metadata_for, utcnow
-from deptstats.warehouse.faults import fault_of
-from deptstats.warehouse.locks import hold_period
+from deptstats.validation import DocsTarget, FileValidation, Problem, ValidationReport, suite_name
+from deptstats.warehouse import fault_of, hold_period, metadata_for, utcnow
 
 if TYPE_CHECKING:
     import pandas as pd

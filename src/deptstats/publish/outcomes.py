@@ -6,8 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, bindparam, delete, insert, select
 
 from deptstats.publish.loading import FileOutcome
-from deptstats.warehouse.engine import metadata_for, utcnow
-from deptstats.warehouse.locks import hold
+from deptstats.warehouse import hold, metadata_for, utcnow
 
 
 def record_outcomes(engine: Engine, run_id: str, outcomes: list[FileOutcome]) -> None:

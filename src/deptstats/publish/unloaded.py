@@ -11,12 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from deptstats.core.registry import Registry, load_registry
-from deptstats.ingest.landing import Delivery, scan
+from deptstats.core import Registry, load_registry
+from deptstats.ingest import Delivery, scan
 from deptstats.publish.bookkeeping import supersede_arriving
 from deptstats.publish.file_outcome import FileOutcome
-from deptstats.warehouse.engine import metadata_for, utcnow
-from deptstats.warehouse.locks import hold, hold_period
+from deptstats.warehouse import hold, hold_period, metadata_for, utcnow
 
 
 def unread(delivery: Delivery, error: OSError) -> str:

@@ -1,0 +1,31 @@
+"""The reply letter: drafted from its frame and template under include/replies with every
+figure from the warehouse, written as Markdown and as a GB/T 9704-2012 DOCX, with the review
+notes and provenance in documents of their own, why each missing figure is missing, and a PDF
+preview through LibreOffice."""
+
+from deptstats.core import lazy_exports
+
+__all__ = [
+    "FORMATS",
+    "Draft",
+    "draft_reply",
+    "figure_period",
+    "render_body",
+    "reply_codes",
+    "reply_config",
+]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "drafting": [
+            "FORMATS",
+            "Draft",
+            "draft_reply",
+            "figure_period",
+            "render_body",
+            "reply_codes",
+            "reply_config",
+        ],
+    },
+)

@@ -11,55 +11,23 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.core.paths import include_dir
-from deptstats.core.periods import parse_period
-from deptstats.core.registry import Registry, load_registry
-from deptstats.indicators.reports import figures_by_key, query
+from deptstats.core import Registry, include_dir, load_registry, parse_period
+from deptstats.indicators import figures_by_key, query
+from deptstats.reply import gbt9704, letter_text, review
+from deptstats.reply.missing import why_missing
+from deptstats.reply.model import MISSING, Letter, Quoted, date_label
 
-# no blanks inside, so the placeholder reads the same after a document's blanks are dropped
-MISSING = "【缺数：{code}（{period}{area}）】"
 TITLE_LINE_LIMIT = 20
 FORMATS = ("md", "docx")
 INCOMPLETE = "INCOMPLETE"
 # every file a draft writes, by the part of the name after <code>[.INCOMPLETE]
 DRAFT_FILES = ("md", "docx", "review.md", "review.docx", "provenance.json")
-
-
-@dataclass(frozen=True)
-class Quoted:
-    """A figure the letter quotes: what it says and the warehouse record behind it (None when
-    nothing is published)."""
-
-    indicator: str
-    period: str
-    area: str | None
-    shown: str
-    record: dict[str, Any] | None
-
-    @property
-    def key(self) -> tuple[str, str, str | None]:
-        return (self.indicator, self.period, self.area)
-
-
-@dataclass
-class Letter:
-    config: dict[str, Any]
-    blocks: list[tuple[str, str]]  # ("heading" | "paragraph", text)
-    quoted: list[Quoted]
-    warnings: list[str] = field(default_factory=list)
-    # why each missing figure is missing (missing.why_missing), by Quoted.key
-    why: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
-
-    @property
-    def missing(self) -> list[Quoted]:
-        return [q for q in self.quoted if q.record is None]
 
 
 @dataclass(frozen=True)
@@ -113,11 +81,6 @@ def reply_config(code: str) -> dict[str, Any]:
     if too_long:
         raise ValueError(f"{path.name}: title line over {TITLE_LINE_LIMIT} characters: {too_long}")
     return config
-
-
-def date_label(day: date) -> str:
-    """成文日期 with Arabic numerals and no leading zero: 2024年6月5日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def render_body(config: dict[str, Any], fig: Callable[..., str]) -> str:
@@ -206,8 +169,6 @@ def build_letter(engine: Engine, code: str = "reply-2024-147", registry: Registr
     blocks = body_blocks(render_body(config, fig))
     letter = Letter(config, blocks, quoted, gb2312_warnings(config))
     if letter.missing:
-        from deptstats.reply.missing import why_missing
-
         letter.why = why_missing(engine, [q.key for q in letter.missing], records, registry)
     return letter
 
@@ -222,8 +183,6 @@ def draft_reply(
     """Write the letter in each format and the review documents beside it; the returned path is
     the first format's. A letter with a figure missing goes to <code>.INCOMPLETE.*, leaving the
     complete draft as it was; a complete letter removes an earlier incomplete one."""
-    from deptstats.reply import review
-
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -253,8 +212,6 @@ def draft_reply(
 def _write(
     letter: Letter, registry: Registry, out_dir: Path, stem: str, formats: tuple[str, ...]
 ) -> list[Path]:
-    from deptstats.reply import gbt9704, letter_text, review
-
     paths = []
     for fmt in formats:
         path = out_dir / f"{stem}.{fmt}"

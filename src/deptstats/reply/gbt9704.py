@@ -18,8 +18,8 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from deptstats.reply.docx_shapes import foot_box
-from deptstats.reply.drafting import Letter, date_label
 from deptstats.reply.letter_text import addressee, copy_line, note_line, printed_line
+from deptstats.reply.model import Letter, date_label
 
 FANGSONG, XIAOBIAOSONG, HEITI, KAITI, SONGTI = (
     "仿宋_GB2312",

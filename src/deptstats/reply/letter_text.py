@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deptstats.reply.drafting import Letter, date_label
+from deptstats.reply.model import Letter, date_label
 
 
 def addressee(letter: Letter) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.core.registry import Registry
-from deptstats.indicators.reports import query
+from deptstats.core import Registry
+from deptstats.indicators import query
 
 Key = tuple[str, str, str | None]
 MESSAGE_LIMIT = 160

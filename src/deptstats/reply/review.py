@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from deptstats.core.registry import Registry
-from deptstats.reply.drafting import Letter, Quoted
+from deptstats.core import Registry
+from deptstats.reply.model import Letter, Quoted
 
 NOTES_HEADING = "审核提示 Review notes"
 # the start of the note a complete draft's review gets when a newer draft is incomplete

@@ -12,7 +12,7 @@ import zipfile
 from datetime import date, datetime
 from typing import Any
 
-from deptstats.core.registry import Extract
+from deptstats.core import Extract
 
 FIXED_TIME = datetime(2024, 4, 30, 9, 0, 0)
 Record = dict[str, Any]

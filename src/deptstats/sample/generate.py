@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from deptstats.core.column_types import yes_no
-from deptstats.core.registry import Extract, Registry, load_registry
+from deptstats.core import Extract, Registry, load_registry, yes_no
 from deptstats.sample.files import (
     Record,
     write_csv,

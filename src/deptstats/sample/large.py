@@ -6,8 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from deptstats.core.column_types import yes_no
-from deptstats.core.registry import load_registry
+from deptstats.core import load_registry, yes_no
 
 EXTRACT = "multi_child_loans"
 

@@ -9,40 +9,32 @@ file's rows), `file_validation` (a file fed chunk by chunk).
 
 import os
 
+from deptstats.core import lazy_exports
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from deptstats.validation.cells import cell_problems, inexact_amounts, significant_digits
-from deptstats.validation.docs import DocsTarget
-from deptstats.validation.file_validation import FileValidation, validate
-from deptstats.validation.normalized_frame import build_frame
-from deptstats.validation.results import (
-    CELL_CHARACTERS,
-    PATTERNS,
-    ROW,
-    VALUE,
-    ExpectationOutcome,
-    Problem,
-    ValidationReport,
-    suite_name,
-)
-from deptstats.validation.suite import Check, build_checks
-
 __all__ = [
-    "CELL_CHARACTERS",
-    "PATTERNS",
     "ROW",
     "VALUE",
-    "Check",
     "DocsTarget",
-    "ExpectationOutcome",
     "FileValidation",
     "Problem",
     "ValidationReport",
     "build_checks",
     "build_frame",
-    "cell_problems",
-    "inexact_amounts",
-    "significant_digits",
+    "per_distinct",
     "suite_name",
+    "text_series",
     "validate",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "docs": ["DocsTarget"],
+        "file_validation": ["FileValidation", "validate"],
+        "normalized_frame": ["build_frame", "per_distinct", "text_series"],
+        "results": ["ROW", "VALUE", "Problem", "ValidationReport", "suite_name"],
+        "suite": ["build_checks"],
+    },
+)

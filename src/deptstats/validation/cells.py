@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 
-from deptstats.core.column_types import TYPES
-from deptstats.core.registry import Extract
-from deptstats.ingest.readers import RawTable, normalize_number
+from deptstats.core import TYPES, Extract, normalize_number
+from deptstats.ingest import RawTable
 from deptstats.validation.results import (
     CELL_CHARACTERS,
     PATTERNS,
     Problem,
-    _column_title,
+    column_title,
     row_key_of,
 )
 
@@ -32,7 +31,7 @@ def cell_problems(extract: Extract, table: RawTable, key: str | None = None) -> 
         else:  # Arrow-backed text of a streamed chunk
             suspect = cells.str.contains("\x00", regex=False) | (cells.str.len() > CELL_CHARACTERS)
             found = suspect.fillna(False).to_numpy().nonzero()[0].tolist()
-        title = _column_title(extract, column)
+        title = column_title(extract, column)
         for index in found:
             value = table.value(index, column) or ""
             rule = (
@@ -86,7 +85,7 @@ def inexact_amounts(extract: Extract, table: RawTable, digits: int, key: str | N
                 problems.append(
                     Problem(
                         "error",
-                        f"{_column_title(extract, column.name)} has more than {digits} "
+                        f"{column_title(extract, column.name)} has more than {digits} "
                         "significant digits, more than the embedded (SQLite) warehouse keeps "
                         "exactly: round it, or load into PostgreSQL",
                         int(table.row_numbers[index]),

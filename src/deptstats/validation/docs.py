@@ -19,7 +19,7 @@ class DocsTarget:
     shared_static: Path | None = None  # one copy of GX's 4 MB of styles and fonts for all sites
 
 
-def _share_static(docs: DocsTarget) -> None:
+def share_static(docs: DocsTarget) -> None:
     """Replace the site's static/ folder by a relative link to one shared copy."""
     static = docs.folder / "static"
     if docs.shared_static is None or not static.is_dir() or static.is_symlink():
@@ -35,7 +35,7 @@ def _share_static(docs: DocsTarget) -> None:
     static.symlink_to(os.path.relpath(docs.shared_static, docs.folder), target_is_directory=True)
 
 
-def _escaped(result: Any) -> Any:
+def escaped(result: Any) -> Any:
     """A copy of a GX suite result with every string in its results HTML-escaped."""
     import copy
     import html

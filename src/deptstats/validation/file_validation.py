@@ -6,13 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core.periods import Period
-from deptstats.core.registry import Extract, Registry
-from deptstats.ingest.readers import RawTable, normalize_cell
+from deptstats.core import Extract, Period, Registry, normalize_cell
+from deptstats.ingest import RawTable
 from deptstats.validation.cells import cell_problems, inexact_amounts
 from deptstats.validation.docs import DocsTarget
-from deptstats.validation.groups import KEY, _groups
-from deptstats.validation.gx_runner import _Gx
+from deptstats.validation.groups import KEY, check_groups
+from deptstats.validation.gx_runner import Gx
 from deptstats.validation.normalized_frame import build_frame
 from deptstats.validation.results import (
     ROW,
@@ -22,9 +21,9 @@ from deptstats.validation.results import (
     key_column,
     suite_name,
 )
-from deptstats.validation.row_problems import _missing_values, _row_problems, _together
+from deptstats.validation.row_problems import missing_values, row_problems, together
 from deptstats.validation.suite import build_checks
-from deptstats.validation.uniqueness import _arrow_chunks, _deal_all, _encode_parts
+from deptstats.validation.uniqueness import arrow_chunks, deal_all, encode_parts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +51,7 @@ class FileValidation:
         self.exact_digits = exact_digits
         self.key = key_column(extract)
         self.checks = build_checks(extract, period, registry, reference_values)
-        self.gx = _Gx(extract, docs)
+        self.gx = Gx(extract, docs)
         self.rows = 0
         self.chunks = 0
         self.problems: list[Problem] = []
@@ -115,7 +114,7 @@ class FileValidation:
         if not self._held:
             return
         held, self._held = self._held, []
-        table, frame, distinct = held[0] if len(held) == 1 else _together(held)
+        table, frame, distinct = held[0] if len(held) == 1 else together(held)
         held = None
         whole_file = self.chunks == 1 and table.final
         numbers = (
@@ -130,12 +129,12 @@ class FileValidation:
                 # Arrow deals the new values of the unique columns (without the GIL) while
                 # GX checks the rows
                 dealt = pool.submit(self._deal_unique_values)
-                results = self.gx.run(_groups(frame, self.checks, numbers, distinct), self.checks)
+                results = self.gx.run(check_groups(frame, self.checks, numbers, distinct), self.checks)
                 dealt.result()
             position: dict[int, int] = {}
             self._results(
                 results,
-                lambda number, result, part: _row_problems(
+                lambda number, result, part: row_problems(
                     self.checks[number], number, result, part, frame, table, position, self.key
                 ),
             )
@@ -168,7 +167,7 @@ class FileValidation:
                     )
                 ]
             elif "unexpected_index_list" not in details:
-                problems = [_missing_values(check, result)]
+                problems = [missing_values(check, result)]
             else:
                 problems = failing_rows(number, result, part)
             self.problems.extend(problems)
@@ -183,7 +182,7 @@ class FileValidation:
             if self.checks[n].key_columns() is None
         }
         for column in columns:
-            self._unique_values.setdefault(column, []).extend(_arrow_chunks(frame[column]))
+            self._unique_values.setdefault(column, []).extend(arrow_chunks(frame[column]))
         if columns:
             self._unique_rows.append(frame[ROW].to_numpy())
 
@@ -192,7 +191,7 @@ class FileValidation:
         for column, arrays in self._unique_values.items():
             done = self._dealt_arrays.get(column, 0)
             self._dealt.setdefault(column, []).extend(
-                _deal_all(arrays[done:], sum(len(a) for a in arrays[:done]))
+                deal_all(arrays[done:], sum(len(a) for a in arrays[:done]))
             )
             self._dealt_arrays[column] = len(arrays)
 
@@ -215,7 +214,7 @@ class FileValidation:
             self._deal_unique_values()  # if the last check had no rows to run on
             rows = sum(len(r) for r in self._unique_rows)
             self._finish_file_level(
-                {column: _encode_parts(dealt, rows) for column, dealt in self._dealt.items()}
+                {column: encode_parts(dealt, rows) for column, dealt in self._dealt.items()}
             )
 
     def _finish_file_level(self, codes: dict[str, Any]) -> None:

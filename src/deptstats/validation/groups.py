@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from deptstats.core.settings import TUNING
+from deptstats.core import TUNING
 from deptstats.validation.results import ROW, VALUE
 from deptstats.validation.suite import Check
-from deptstats.validation.uniqueness import _arrow_chunks, exact_codes
+from deptstats.validation.uniqueness import arrow_chunks, exact_codes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +48,7 @@ def _padded(distinct: dict[str, pd.DataFrame], present: dict[str, bool]) -> pd.D
     return frame
 
 
-def _groups(
+def check_groups(
     frame: pd.DataFrame,
     checks: list[Check],
     numbers: list[int],
@@ -116,7 +116,7 @@ def _whole_column_groups(
     for keys, group in by_keys.items():
         if keys is None:
             columns = sorted({checks[n].expectation.column for n in group})
-            part = pd.DataFrame({c: exact_codes(_arrow_chunks(frame[c])) for c in columns})
+            part = pd.DataFrame({c: exact_codes(arrow_chunks(frame[c])) for c in columns})
             part[KEY] = frame[ROW].to_numpy()
             part.attrs["whole"] = True
             groups.append((part, group))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core.registry import Extract
-from deptstats.validation.docs import DocsTarget, _escaped, _share_static
+from deptstats.core import Extract
+from deptstats.validation.docs import DocsTarget, escaped, share_static
 from deptstats.validation.groups import KEY
 from deptstats.validation.results import suite_name
 from deptstats.validation.suite import Check
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-class _Gx:
+class Gx:
     """One ephemeral GX context for a file: suites run on frames, results kept per check, and
     (if asked for) Data Docs as static HTML, rebuilt with every validation of the file."""
 
@@ -99,10 +99,10 @@ class _Gx:
             # GX renders delivered values into the pages as HTML: the stored copy the pages are
             # built from gets them escaped (a cell may be <img src=x onerror=...>)
             for key, result in outcome.run_results.items():
-                self.context.validation_results_store.set(key, _escaped(result))
+                self.context.validation_results_store.set(key, escaped(result))
             UpdateDataDocsAction(name="data_docs", site_names=["deptstats"]).run(outcome)
             results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
             urls = self.context.get_docs_sites_urls(site_names=["deptstats"])
             self.page = urls[0]["site_url"] if urls else None
-            _share_static(self.docs)
+            share_static(self.docs)
         return results

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core.column_types import TYPES
-from deptstats.core.normalize import normalize_text
-from deptstats.core.registry import Extract
-from deptstats.ingest.readers import RawTable, normalize_cell
+from deptstats.core import TYPES, Extract, normalize_cell, normalize_text
+from deptstats.ingest import RawTable
 from deptstats.validation.results import ROW, VALUE
 
 if TYPE_CHECKING:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from deptstats.core.column_types import TYPES
-from deptstats.core.printable import cut
-from deptstats.core.registry import Extract
-from deptstats.ingest.tables import RawTable
+from deptstats.core import TYPES, Extract, cut
+from deptstats.ingest import RawTable
 
 ROW = "source_row"
 VALUE = "__value"
@@ -57,7 +55,7 @@ class Problem:
         if self.row is not None:
             where.append(f"{row_label} {self.row}")
         if self.column is not None:
-            where.append(f"column {_column_title(extract, self.column)}")
+            where.append(f"column {column_title(extract, self.column)}")
         if self.row is not None:
             where.append(f"value {self.value!r}" if self.value is not None else "value empty")
         return ", ".join(where) + f": {self.rule}"
@@ -94,7 +92,7 @@ class ValidationReport:
         return not self.errors
 
 
-def _column_title(extract: Extract, name: str) -> str:
+def column_title(extract: Extract, name: str) -> str:
     name = name.removesuffix(VALUE)
     try:
         return f"{extract.column(name).label} ({name})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deptstats.ingest.readers import RawTable
+from deptstats.ingest import RawTable
 from deptstats.validation.groups import KEY
 from deptstats.validation.results import ROW, Problem, row_key_of
 from deptstats.validation.suite import Check
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _together(
+def together(
     held: list[tuple[RawTable, pd.DataFrame, dict[str, pd.DataFrame]]],
 ) -> tuple[RawTable, pd.DataFrame, dict[str, pd.DataFrame]]:
     """Consecutive chunks of a file as one: their rows, frames and distinct values."""
@@ -60,7 +60,7 @@ def _failing_rows(
     return rows.sort_values(ROW)
 
 
-def _missing_values(check: Check, result: Any) -> Problem:
+def missing_values(check: Check, result: Any) -> Problem:
     details = result.result or {}
     missing = set(details.get("missing_list") or details.get("partial_missing_list") or [])
     missing = [a for a in check.expectation.value_set if a in missing]  # registry order
@@ -69,7 +69,7 @@ def _missing_values(check: Check, result: Any) -> Problem:
     )
 
 
-def _row_problems(
+def row_problems(
     check: Check,
     number: int,
     result: Any,

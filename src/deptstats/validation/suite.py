@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from deptstats.core.column_types import TYPES, YES_NO, ColumnType
-from deptstats.core.periods import Period
-from deptstats.core.registry import Column, Extract, Registry, Rule
-from deptstats.validation.results import DATE_WORDING, VALUE, _column_title
+from deptstats.core import TYPES, YES_NO, Column, ColumnType, Extract, Period, Registry, Rule
+from deptstats.validation.results import DATE_WORDING, VALUE, column_title
 
 
 @dataclass(frozen=True)
@@ -207,7 +205,7 @@ def _reference_checks(
 
 def _rule_check(rule: Rule, extract: Extract, registry: Registry, gxe: Any) -> Check:
     """The check of one of the extract's rules (registry `rules`)."""
-    title = _column_title(extract, rule.column) if rule.column else ""
+    title = column_title(extract, rule.column) if rule.column else ""
     if rule.rule == "not_greater":
         return Check(
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
@@ -217,7 +215,7 @@ def _rule_check(rule: Rule, extract: Extract, registry: Registry, gxe: Any) -> C
                 ignore_row_if="either_value_is_missing",
             ),
             rule.severity,
-            f"{title} must not exceed {_column_title(extract, rule.other)}",
+            f"{title} must not exceed {column_title(extract, rule.other)}",
             (rule.column, rule.other),
             other_column=rule.other,
         )
@@ -245,7 +243,7 @@ def _rule_check(rule: Rule, extract: Extract, registry: Registry, gxe: Any) -> C
 def _condition_check(rule: Rule, extract: Extract, gxe: Any, title: str) -> Check:
     """A column required, or to be empty, where another column has a given value."""
     condition = f'{rule.when_column}=="{rule.when_value}"'
-    when = f"when {_column_title(extract, rule.when_column)} is {rule.when_value}"
+    when = f"when {column_title(extract, rule.when_column)} is {rule.when_value}"
     if rule.rule == "required_when":
         expectation = gxe.ExpectColumnValuesToNotBeNull(
             column=rule.column, row_condition=condition, condition_parser="pandas"

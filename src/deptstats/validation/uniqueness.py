@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core.settings import TUNING
+from deptstats.core import TUNING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -15,7 +15,7 @@ def exact_codes(chunks: list[Any]) -> Any:
     """Exact codes of a text column given as Arrow chunks: equal values get equal numbers,
     missing stays missing (NaN). What uniqueness needs, without GX hashing and comparing
     millions of strings. From TUNING.parts_from values on, the values are dealt into parts (_deal)
-    and each part is encoded on its own (_encode_parts): one hash table over ten million
+    and each part is encoded on its own (encode_parts): one hash table over ten million
     values spends its time waiting for memory (2.4 s here, against 0.15 s for a million),
     small ones stay in the cache."""
     import numpy as np
@@ -26,10 +26,10 @@ def exact_codes(chunks: list[Any]) -> Any:
         encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
         codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
         return np.concatenate(codes) if codes else np.array([], dtype=np.int32)
-    return _encode_parts(_deal_all(chunks, 0), sum(len(chunk) for chunk in chunks))
+    return encode_parts(deal_all(chunks, 0), sum(len(chunk) for chunk in chunks))
 
 
-def _deal_all(arrays: list[Any], start: int) -> list[list[tuple[Any, Any]]]:
+def deal_all(arrays: list[Any], start: int) -> list[list[tuple[Any, Any]]]:
     """_deal of consecutive arrays of a column, the first value being its `start`-th."""
     import numpy as np
 
@@ -61,7 +61,7 @@ def _deal(chunk: Any, start: int) -> list[tuple[Any, Any]]:
     return [(values.slice(a, b - a), positions[a:b]) for a, b in pairwise(bounds)]
 
 
-def _encode_parts(deals: list[list[tuple[Any, Any]]], total: int) -> Any:
+def encode_parts(deals: list[list[tuple[Any, Any]]], total: int) -> Any:
     """Codes of a column of `total` values from its dealt chunks: each part encoded on its own,
     two at a time (Arrow's kernels run without the GIL), numbered one after the other."""
     from concurrent.futures import ThreadPoolExecutor
@@ -105,7 +105,7 @@ def _regrouped(chunks: list[Any], rows: int) -> list[Any]:
     return [pa.concat_arrays(group) if len(group) > 1 else group[0] for group in groups if group]
 
 
-def _arrow_chunks(series: pd.Series) -> list[Any]:
+def arrow_chunks(series: pd.Series) -> list[Any]:
     """A text column as Arrow string arrays (no copy for an Arrow-backed one)."""
     import pyarrow as pa
 

@@ -1,0 +1,47 @@
+"""The SQL warehouse itself: engines for SQLite and PostgreSQL, the schema and its Alembic
+migrations, the dimension tables, the analysts' role, the Airflow connection, the locks that
+keep two writers off one period, and the database's faults told in plain words."""
+
+from deptstats.core import lazy_exports
+
+__all__ = [
+    "CONN_ID",
+    "EXIT_WAREHOUSE_FAULT",
+    "SchemaBehind",
+    "WarehouseFault",
+    "check_schema",
+    "connection_json",
+    "current_revision",
+    "fault_of",
+    "grant_analyst",
+    "head_revision",
+    "hold",
+    "hold_period",
+    "metadata_for",
+    "normalize_url",
+    "open_engine",
+    "redact",
+    "sync_dimensions",
+    "upgrade",
+    "url_from_connection",
+    "utcnow",
+]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "connections": ["CONN_ID", "connection_json", "url_from_connection"],
+        "engine": ["metadata_for", "normalize_url", "open_engine", "redact", "utcnow"],
+        "faults": ["EXIT_WAREHOUSE_FAULT", "WarehouseFault", "fault_of"],
+        "locks": ["hold", "hold_period"],
+        "roles": ["grant_analyst"],
+        "schema": [
+            "SchemaBehind",
+            "check_schema",
+            "current_revision",
+            "head_revision",
+            "sync_dimensions",
+            "upgrade",
+        ],
+    },
+)

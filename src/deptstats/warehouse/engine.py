@@ -26,9 +26,7 @@ from sqlalchemy import (
     make_url,
 )
 
-from deptstats.core.column_types import TYPES
-from deptstats.core.registry import Extract, Registry, load_registry
-from deptstats.core.settings import non_negative_setting
+from deptstats.core import TYPES, Extract, Registry, load_registry, non_negative_setting
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000  # a SQLite writer waits this long for another (env may lower it)
 LOCK_TIMEOUT_SECONDS = 300  # a PostgreSQL load waits this long for another of its period

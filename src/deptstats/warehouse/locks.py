@@ -10,7 +10,7 @@ import hashlib
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from deptstats.core.paths import read_sql
+from deptstats.core import read_sql
 from deptstats.warehouse.engine import lock_timeout_seconds, redact
 from deptstats.warehouse.faults import LoadLocked, describe_holder
 

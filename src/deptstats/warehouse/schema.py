@@ -11,8 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, delete, insert, select
 
-from deptstats.core.periods import parse_period
-from deptstats.core.registry import Registry, load_registry
+from deptstats.core import Registry, load_registry, parse_period
 from deptstats.warehouse.engine import metadata_for
 from deptstats.warehouse.locks import hold
 
