@@ -43,11 +43,12 @@ def generate(path: Path, rows: int) -> None:
 
 
 def run_deptstats(file: Path, url: str) -> int:
+    from deptstats.core.registry import load_registry
     from deptstats.publish.loading import load_extract
     from deptstats.warehouse.engine import open_engine
 
     landing = file.parent.parent
-    outcomes = load_extract(open_engine(url), landing, EXTRACT, "bench")
+    outcomes = load_extract(open_engine(url), landing, EXTRACT, "bench", load_registry())
     assert outcomes[0].status == "published", outcomes[0].message
     return outcomes[0].rows
 

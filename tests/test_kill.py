@@ -22,19 +22,20 @@ KG = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
 # audited, just before the commit.
 CHILD = """
 import pathlib, sys, time
-from deptstats.publish import loading
+from deptstats.core.registry import load_registry
+from deptstats.publish import loading, publishing
 from deptstats.warehouse.engine import open_engine
 
 url, landing, marker = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
-audit = loading.audit_publication
+audit = publishing.audit_publication
 
 def audit_then_wait(*args, **kwargs):
     audit(*args, **kwargs)
     marker.write_text("publishing")
     time.sleep(300)
 
-loading.audit_publication = audit_then_wait
-loading.load_extract(open_engine(url), landing, "kindergartens", "to-be-killed")
+publishing.audit_publication = audit_then_wait
+loading.load_extract(open_engine(url), landing, "kindergartens", "to-be-killed", load_registry())
 """
 
 
@@ -109,12 +110,12 @@ def test_two_loads_of_one_period_at_once_leave_one_publication(
     and period, started then, waits for A and then replaces A's rows: never a mix of both."""
     import threading
 
-    from deptstats.publish import loading
+    from deptstats.publish import publishing
 
     relative = "education/kindergartens_2023.csv"
     write_csv(tmp_path / "a", relative, [KG] + [f"A{i},园{i},龙山镇,公办,{i}" for i in range(300)])
     write_csv(tmp_path / "b", relative, [KG] + [f"B{i},园{i},龙山镇,民办,{i}" for i in range(200)])
-    written, audit = threading.Event(), loading.audit_publication
+    written, audit = threading.Event(), publishing.audit_publication
 
     def audit_and_hold(*args, **kwargs):
         audit(*args, **kwargs)
@@ -122,7 +123,7 @@ def test_two_loads_of_one_period_at_once_leave_one_publication(
             written.set()
             time.sleep(2)  # a hold, not a wait: B, started meanwhile, queues behind A
 
-    monkeypatch.setattr(loading, "audit_publication", audit_and_hold)
+    monkeypatch.setattr(publishing, "audit_publication", audit_and_hold)
     first = threading.Thread(
         target=load_extract,
         args=(open_engine(warehouse_url), tmp_path / "a", "kindergartens", "ra", registry),

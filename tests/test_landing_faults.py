@@ -16,10 +16,10 @@ from sqlalchemy import event, func, select
 
 from deptstats import pipeline
 from deptstats.cli import main
-from deptstats.core.settings import DEFAULT_SETTLE_SECONDS
+from deptstats.core.settings import DEFAULT_SETTLE_SECONDS, TUNING
 from deptstats.indicators.reports import loads
 from deptstats.ingest.landing import scan
-from deptstats.publish import loading
+from deptstats.publish import file_reading, loading
 from deptstats.publish.loading import ExtractRejected, load_extract
 from deptstats.publish.unloaded import record_unmatched
 from deptstats.warehouse.engine import metadata_for, open_engine
@@ -84,15 +84,15 @@ def test_a_file_still_copied_in_while_it_is_read_is_left_for_the_next_run(
     set_cell(path, 3, 4, "99")
     whole = path.read_bytes()
     path.write_bytes(whole[: whole.index(b"\r\n", len(whole) // 2) - 1])  # in a number
-    prepare = loading._prepare
+    open_file = loading.open_file
 
     def copy_goes_on(*args, **kwargs):
         try:
-            return prepare(*args, **kwargs)
+            return open_file(*args, **kwargs)
         finally:
             path.write_bytes(whole)  # the rest arrives after the file was read
 
-    monkeypatch.setattr(loading, "_prepare", copy_goes_on)
+    monkeypatch.setattr(loading, "open_file", copy_goes_on)
     outcomes = _outcomes(engine, landing, "kindergartens", "r2", registry)
     arriving = outcomes[KG_2023]
     assert arriving.status == "arriving"
@@ -109,7 +109,7 @@ def test_a_file_still_copied_in_while_it_is_read_is_left_for_the_next_run(
     assert outcomes[KG_2023].status == "arriving"
     assert snapshot(engine, KG_TABLE, registry, "2023") == published
 
-    monkeypatch.setattr(loading, "_prepare", prepare)  # the copy has ended
+    monkeypatch.setattr(loading, "open_file", open_file)  # the copy has ended
     assert _outcomes(engine, landing, "kindergartens", "r4", registry)[KG_2023].status == "published"
     assert snapshot(engine, KG_TABLE, registry, "2023") != published
 
@@ -118,16 +118,16 @@ def test_a_streamed_file_growing_while_it_is_read_is_left_for_the_next_run(
     warehouse_url, landing, registry, monkeypatch
 ):
     engine = open_engine(warehouse_url)
-    monkeypatch.setattr(loading.TUNING, "fast_csv_bytes", 1)  # every CSV streams
+    monkeypatch.setattr(TUNING, "fast_csv_bytes", 1)  # every CSV streams
     path = landing / KG_2023
-    tables = loading.iter_tables
+    tables = file_reading.iter_tables
 
     def still_written(*args, **kwargs):
         with path.open("ab") as more:
             more.write("YE999,又一园,浒山街道,公办,12\r\n".encode())
         yield from tables(*args, **kwargs)
 
-    monkeypatch.setattr(loading, "iter_tables", still_written)
+    monkeypatch.setattr(file_reading, "iter_tables", still_written)
     outcomes = _outcomes(engine, landing, "kindergartens", "r1", registry)
     assert outcomes[KG_2023].status == "arriving"
     assert STILL_WRITTEN in outcomes[KG_2023].message

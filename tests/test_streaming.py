@@ -205,14 +205,18 @@ def test_a_ragged_row_deep_in_a_streamed_file_is_read_row_by_row(
 ):
     """The column-wise reader gives up at row 1202, after chunks were written; the load starts
     again with the row-by-row reader, and the result is the one that reader gives."""
-    from deptstats.publish import loading
+    from deptstats.publish import file_reading, loading, publishing
 
     monkeypatch.setattr(TUNING, "block_bytes", 4096)  # so that chunks come before row 1202
     starts = []
-    start = loading._start
-    monkeypatch.setattr(
-        loading, "_start", lambda *a, **k: starts.append(k.get("whole", False)) or start(*a, **k)
-    )
+    start = file_reading.open_file
+
+    def recorded(*args, **kwargs):
+        starts.append(kwargs.get("whole", False))
+        return start(*args, **kwargs)
+
+    for reader in (loading, publishing):  # the first reading, and the one after a ragged row
+        monkeypatch.setattr(reader, "open_file", recorded)
     landing = tmp_path / "landing"
     lines = loan_lines(registry, 1500, {1200: "L001200,2023-03-01,浒山街道,2,10,是,extra"})
     write_csv(landing, "housing_fund/multi_child_loans_2023.csv", lines)

@@ -21,7 +21,8 @@ from sqlalchemy import event, func, make_url, select, text
 import deptstats
 from deptstats import cli
 from deptstats.indicators.reports import figures
-from deptstats.publish.loading import load_extract, lock_period
+from deptstats.publish.loading import load_extract
+from deptstats.publish.recording import lock_period
 from deptstats.warehouse import engine as warehouse
 from deptstats.warehouse.engine import metadata_for, open_engine
 from deptstats.warehouse.schema import ensure_schema

@@ -33,7 +33,7 @@ def report_unrecognised_files(
 ) -> list[FileOutcome]:
     """Files no extract takes, recorded against the run. `scanned`: the landing folder as
     scanned already (raises LandingMissing when it scans a folder that is not there)."""
-    outcomes = record_unmatched(engine, landing, registry, scanned)
+    outcomes = record_unmatched(engine, landing, registry or load_registry(), scanned)
     record_outcomes(engine, run_id, outcomes)
     return outcomes
 

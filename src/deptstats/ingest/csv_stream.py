@@ -86,7 +86,6 @@ def csv_chunks(
     pyarrow's streaming reader, chunk_rows data rows at a time, every cell as text. Total and
     footer rows are looked for among the last TUNING.tail_rows rows, where departments put them;
     blank lines keep their row numbers."""
-    import numpy as np
     import pyarrow as pa
 
     encoding, header = _csv_header(_head(path, data, opener))
@@ -112,20 +111,9 @@ def csv_chunks(
             # hold the last TUNING.tail_rows rows that are not blank back, so that the last chunk
             # has the whole tail
             while filled_rows > chunk_rows + TUNING.tail_rows:
-                cells, blank = _joined(pending, names)
-                size = min(chunk_rows, int(np.flatnonzero(~blank)[-TUNING.tail_rows]))
-                chunk = _csv_chunk(
-                    {n: c.slice(0, size) for n, c in cells.items()},
-                    size,
-                    first_row,
-                    mapping,
-                    columns,
-                    tail=False,
-                    blank=blank[:size],
-                )
-                pending = [({n: c.slice(size) for n, c in cells.items()}, blank[size:])]
-                filled_rows -= size - int(blank[:size].sum())
-                first_row += size
+                chunk, pending, rows, filled = _cut(pending, names, chunk_rows, first_row, mapping, columns)
+                filled_rows -= filled
+                first_row += rows
                 if chunk is not None:
                     chunk.warnings = warnings if not yielded else []
                     chunk.final = False
@@ -143,6 +131,34 @@ def csv_chunks(
         chunk = RawTable(columns=columns, cells={n: [] for n in columns}, row_numbers=[])
     chunk.warnings = warnings if not yielded else []
     yield chunk
+
+
+def _cut(
+    pending: list[tuple[dict[str, Any], Any]],
+    names: list[str],
+    chunk_rows: int,
+    first_row: int,
+    mapping: dict[int, str],
+    columns: list[str],
+) -> tuple[RawTable | None, list[tuple[dict[str, Any], Any]], int, int]:
+    """The first rows of the pending blocks as a chunk (chunk_rows of them, fewer if need be to
+    hold the last TUNING.tail_rows rows that are not blank back), the blocks left, and the rows
+    and the rows not blank taken."""
+    import numpy as np
+
+    cells, blank = _joined(pending, names)
+    size = min(chunk_rows, int(np.flatnonzero(~blank)[-TUNING.tail_rows]))
+    chunk = _csv_chunk(
+        {n: c.slice(0, size) for n, c in cells.items()},
+        size,
+        first_row,
+        mapping,
+        columns,
+        tail=False,
+        blank=blank[:size],
+    )
+    left = [({n: c.slice(size) for n, c in cells.items()}, blank[size:])]
+    return chunk, left, size, size - int(blank[:size].sum())
 
 
 def _head(path: Path, data: bytes | None, opener: Opener | None) -> bytes:

@@ -174,60 +174,11 @@ def classify(
     lstat and `relative` its path under the landing folder, if the scan has them."""
     if relative is None:
         relative = path.relative_to(landing).as_posix()
-    parts = relative.split("/")
-    # full-width digits and letters read as ASCII (２０２３ is 2023), so one period has one name;
-    # other digits (٢٠٢٣) match no period
-    match = FILE_NAME.match(unicodedata.normalize("NFKC", path.name))
-    extract: Extract | None = None
-    period: Period | None = None
-    problem: str | None = None
-    if len(parts) != 2 or match is None:
-        problem = "name does not follow <department>/<extract>_<period>.<csv|xlsx|json>"
-    else:
-        department, code = parts[0], match.group("extract").lower()
-        try:
-            extract = registry.extract(code)
-        except KeyError:
-            problem = f"no extract named {code!r} in the registry"
-        if extract is not None and extract.department != department:
-            problem = f"extract {code} belongs in folder {extract.department}/, not {department}/"
-        elif extract is not None:
-            try:
-                period = parse_period(match.group("period"))
-            except ValueError as error:
-                problem = str(error)
-            if period is not None and period.kind != extract.period:
-                wanted = "YYYY" if extract.period == "year" else "YYYY-MM"
-                problem = (
-                    f"extract {code} is delivered per {extract.period} ({wanted}), "
-                    f"not {match.group('period')}"
-                )
-                period = None
+    extract, period, problem = _claimed(relative, path.name, registry)
     seen = path.lstat() if seen is None else seen
-    if stat.S_ISLNK(seen.st_mode):  # only a link can lead outside: the scan follows none
-        unsafe = _outside(landing, path) or "is a symbolic link; refused, not read"
-        return Delivery(path, relative, extract, period, unsafe, unreadable=True)
-    if not stat.S_ISREG(seen.st_mode):
-        # a named pipe would block the reader forever, a device never ends
-        return Delivery(
-            path,
-            relative,
-            extract,
-            period,
-            f"is not a regular file ({_kind(seen.st_mode)}); refused, not read: deliver the file itself",
-            unreadable=True,
-        )
-    limit = max_file_bytes() if max_bytes is None else max_bytes
-    if seen.st_size > limit:
-        return Delivery(
-            path,
-            relative,
-            extract,
-            period,
-            f"is {seen.st_size} bytes, over the limit of {limit} bytes "
-            "(DEPTSTATS_MAX_FILE_BYTES); refused, not read",
-            unreadable=True,
-        )
+    refused = _not_to_be_read(landing, path, seen, max_bytes)
+    if refused is not None:
+        return Delivery(path, relative, extract, period, refused, unreadable=True)
     return Delivery(
         path,
         relative,
@@ -238,6 +189,57 @@ def classify(
         size=seen.st_size,
         mtime_ns=seen.st_mtime_ns,
     )
+
+
+def _claimed(
+    relative: str, name: str, registry: Registry
+) -> tuple[Extract | None, Period | None, str | None]:
+    """The extract and period a file's path names, and what is wrong with the name if
+    anything."""
+    parts = relative.split("/")
+    # full-width digits and letters read as ASCII (２０２３ is 2023), so one period has one name;
+    # other digits (٢٠٢٣) match no period
+    match = FILE_NAME.match(unicodedata.normalize("NFKC", name))
+    if len(parts) != 2 or match is None:
+        return None, None, "name does not follow <department>/<extract>_<period>.<csv|xlsx|json>"
+    extract: Extract | None = None
+    period: Period | None = None
+    problem: str | None = None
+    department, code = parts[0], match.group("extract").lower()
+    try:
+        extract = registry.extract(code)
+    except KeyError:
+        problem = f"no extract named {code!r} in the registry"
+    if extract is not None and extract.department != department:
+        problem = f"extract {code} belongs in folder {extract.department}/, not {department}/"
+    elif extract is not None:
+        try:
+            period = parse_period(match.group("period"))
+        except ValueError as error:
+            problem = str(error)
+        if period is not None and period.kind != extract.period:
+            wanted = "YYYY" if extract.period == "year" else "YYYY-MM"
+            problem = (
+                f"extract {code} is delivered per {extract.period} ({wanted}), not {match.group('period')}"
+            )
+            period = None
+    return extract, period, problem
+
+
+def _not_to_be_read(landing: Path, path: Path, seen: os.stat_result, max_bytes: int | None) -> str | None:
+    """Why a file must not be opened at all (a link, no regular file, too large), or None."""
+    if stat.S_ISLNK(seen.st_mode):  # only a link can lead outside: the scan follows none
+        return _outside(landing, path) or "is a symbolic link; refused, not read"
+    if not stat.S_ISREG(seen.st_mode):
+        # a named pipe would block the reader forever, a device never ends
+        return f"is not a regular file ({_kind(seen.st_mode)}); refused, not read: deliver the file itself"
+    limit = max_file_bytes() if max_bytes is None else max_bytes
+    if seen.st_size > limit:
+        return (
+            f"is {seen.st_size} bytes, over the limit of {limit} bytes "
+            "(DEPTSTATS_MAX_FILE_BYTES); refused, not read"
+        )
+    return None
 
 
 def _kind(mode: int) -> str:

@@ -121,23 +121,7 @@ def record_validation(
         )
     ).inserted_primary_key[0]
     if report.outcomes:
-        conn.execute(
-            insert(tables["validation_outcome"]),
-            [
-                {
-                    "validation_id": validation_id,
-                    "seq": seq,
-                    "expectation": o.expectation,
-                    "column_name": o.column,
-                    "severity": o.severity,
-                    "rule": o.rule,
-                    "success": o.success,
-                    "element_count": o.element_count,
-                    "unexpected_count": o.unexpected_count,
-                }
-                for seq, o in enumerate(report.outcomes)
-            ],
-        )
+        conn.execute(insert(tables["validation_outcome"]), _outcome_rows(validation_id, report))
     if problems:
         conn.execute(
             insert(tables["problem"]),
@@ -159,6 +143,23 @@ def record_validation(
                 for p in problems
             ],
         )
+
+
+def _outcome_rows(validation_id: int, report: ValidationReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "validation_id": validation_id,
+            "seq": seq,
+            "expectation": o.expectation,
+            "column_name": o.column,
+            "severity": o.severity,
+            "rule": o.rule,
+            "success": o.success,
+            "element_count": o.element_count,
+            "unexpected_count": o.unexpected_count,
+        }
+        for seq, o in enumerate(report.outcomes)
+    ]
 
 
 def publish(conn: Connection, tables: Any, batch: Batch, rows: int, warnings: int) -> None:

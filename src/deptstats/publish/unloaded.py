@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from deptstats.core import Registry, load_registry
+from deptstats.core import Registry
 from deptstats.ingest import Delivery, scan
 from deptstats.publish.bookkeeping import supersede_arriving
 from deptstats.publish.file_outcome import FileOutcome
@@ -97,12 +97,11 @@ def _record_unloaded(
 
 
 def record_unmatched(
-    engine: Engine, landing: Path, registry: Registry | None = None, scanned: list[Delivery] | None = None
+    engine: Engine, landing: Path, registry: Registry, scanned: list[Delivery] | None = None
 ) -> list[FileOutcome]:
     """Files no extract task takes (a name matching no extract or period, a folder that
     cannot be read): reported as rejected and left in place, all in one transaction.
     `scanned`: the landing folder as scanned already."""
-    registry = registry or load_registry()
     tables = metadata_for(registry).tables
     if scanned is None:
         scanned = scan(landing, registry)

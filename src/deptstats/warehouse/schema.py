@@ -4,6 +4,7 @@ kept in step with the registry."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -73,50 +74,8 @@ def sync_dimensions(engine: Engine, registry: Registry | None = None) -> None:
         hold(conn, "dimensions", "the dim_* tables")  # two loads at once rewrite them in turn
         for name in ("dim_department", "dim_extract", "dim_area", "dim_indicator", "dim_period"):
             conn.execute(delete(tables[name]))
-        conn.execute(
-            insert(tables["dim_department"]),
-            [{"department": d.code, "name": d.name, "name_en": d.name_en} for d in registry.departments],
-        )
-        conn.execute(
-            insert(tables["dim_extract"]),
-            [
-                {
-                    "extract": e.code,
-                    "department": e.department,
-                    "name": e.name,
-                    "period_kind": e.period,
-                    "kind": e.kind,
-                    "grain": e.grain,
-                    "table_name": e.table,
-                }
-                for e in registry.extracts
-            ],
-        )
-        conn.execute(
-            insert(tables["dim_area"]),
-            [
-                {"area": area, "is_citywide": False, "sort_order": n}
-                for n, area in enumerate(registry.areas, start=1)
-            ]
-            + [{"area": registry.citywide, "is_citywide": True, "sort_order": 0}],
-        )
-        conn.execute(
-            insert(tables["dim_indicator"]),
-            [
-                {
-                    "indicator": i.code,
-                    "extract": i.extract,
-                    "department": i.department,
-                    "name": i.name,
-                    "name_en": i.name_en,
-                    "unit": i.unit,
-                    "decimals": i.decimals,
-                    "definition": i.definition,
-                    "sql_file": i.sql_file,
-                }
-                for i in registry.indicators
-            ],
-        )
+        for name, rows in _registry_dimensions(registry).items():
+            conn.execute(insert(tables[name]), rows)
         periods = sorted(set(conn.execute(select(tables["publication"].c.period)).scalars()))
         if periods:
             conn.execute(
@@ -126,3 +85,43 @@ def sync_dimensions(engine: Engine, registry: Registry | None = None) -> None:
                     for p in map(parse_period, periods)
                 ],
             )
+
+
+def _registry_dimensions(registry: Registry) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the dimensions the registry defines, by table, in the order they are written."""
+    return {
+        "dim_department": [
+            {"department": d.code, "name": d.name, "name_en": d.name_en} for d in registry.departments
+        ],
+        "dim_extract": [
+            {
+                "extract": e.code,
+                "department": e.department,
+                "name": e.name,
+                "period_kind": e.period,
+                "kind": e.kind,
+                "grain": e.grain,
+                "table_name": e.table,
+            }
+            for e in registry.extracts
+        ],
+        "dim_area": [
+            {"area": area, "is_citywide": False, "sort_order": n}
+            for n, area in enumerate(registry.areas, start=1)
+        ]
+        + [{"area": registry.citywide, "is_citywide": True, "sort_order": 0}],
+        "dim_indicator": [
+            {
+                "indicator": i.code,
+                "extract": i.extract,
+                "department": i.department,
+                "name": i.name,
+                "name_en": i.name_en,
+                "unit": i.unit,
+                "decimals": i.decimals,
+                "definition": i.definition,
+                "sql_file": i.sql_file,
+            }
+            for i in registry.indicators
+        ],
+    }

@@ -1,0 +1,6 @@
+"""The `deptstats` command line: one module per group of commands (options, db, nightly,
+airflow_up, reports) and `main`, which runs one."""
+
+from deptstats.cli.entry import build_parser, main
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,111 @@
+"""`sample`, `load` and `run`: the sample deliveries, and the nightly steps in this process or
+once through Airflow."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from deptstats.cli.options import warehouse_url, with_warehouse
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from deptstats.sample import write_sample
+
+    paths = write_sample(Path(args.out))
+    print(f"wrote {len(paths)} sample deliveries under {args.out}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
+    from deptstats import pipeline
+    from deptstats.core import load_registry, printable
+    from deptstats.ingest import LandingMissing, check_landing, scan
+    from deptstats.publish import ExtractRejected
+    from deptstats.warehouse import WarehouseFault, open_engine, upgrade
+
+    landing, failed, published = Path(args.landing), 0, []
+    try:  # a wrong --landing is told before anything is written
+        check_landing(landing)
+    except LandingMissing as missing:
+        sys.exit(f"deptstats load: {missing}")
+    if args.settle is not None and not args.settle >= 0:
+        sys.exit("deptstats load: --settle takes a number of seconds, 0 or more")
+    engine = open_engine(warehouse_url(args), application_name=f"deptstats load {args.run_id}")
+    registry = load_registry()
+    upgrade(engine)
+    pipeline.prepare_warehouse(engine)
+    scanned = scan(landing, registry)  # once: each extract takes its files from it
+    for outcome in pipeline.report_unrecognised_files(engine, landing, args.run_id, registry, scanned):
+        print(printable(f"REJECTED  {outcome.file}: {outcome.message}"))
+        failed += 1
+    docs = Path(args.data_docs) if args.data_docs else None
+    for extract in registry.extracts:
+        try:
+            outcomes = pipeline.load(
+                engine, landing, extract.code, args.run_id, docs, registry, args.settle, scanned
+            )
+        except ExtractRejected as rejected:
+            outcomes, failed = rejected.outcomes, failed + 1
+        except WarehouseFault:
+            raise  # every other extract would fail alike: main() says it in one line
+        except Exception as crash:  # not a file's fault: the other extracts and the draft go on
+            print(
+                printable(f"FAILED    {extract.task_id}: {crash.__class__.__name__}: {crash}"),
+                file=sys.stderr,
+            )
+            outcomes, failed = [], failed + 1
+        for outcome in outcomes:
+            print(printable(f"{outcome.status.upper():9} {outcome.file}: {outcome.message}"))
+            for example in outcome.examples:
+                print(f"          - {printable(example)}")
+        published += [o.batch_id for o in outcomes if o.status == "published"]
+    pipeline.compute_indicators(engine)
+    for line in pipeline.figures_changed(engine, batch_ids=published):
+        print(printable(f"CHANGED   {line}"))
+    if args.out:
+        draft = pipeline.draft(engine, Path(args.out))
+        print(f"draft: {', '.join(str(p) for p in draft.paths)}")
+        if draft.incomplete:
+            print(draft.missing_message(), file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from deptstats.airflow import run_nightly
+
+    return run_nightly(
+        landing=Path(args.landing),
+        warehouse=warehouse_url(args),
+        out=Path(args.out),
+        airflow_home=Path(args.airflow_home),
+    )
+
+
+def add_run_commands(sub: Any) -> None:
+    p = with_warehouse(sub.add_parser("load", help="load, compute and draft without Airflow"))
+    p.add_argument("--landing", required=True)
+    p.add_argument("--out")
+    p.add_argument("--run-id", default="cli")
+    p.add_argument("--data-docs", help="build GX Data Docs of every validation in this folder")
+    p.add_argument(
+        "--settle",
+        type=float,
+        metavar="SECONDS",
+        help="leave files modified less than SECONDS ago for the next run, as "
+        "still arriving (default $DEPTSTATS_SETTLE_SECONDS, else 300; 0: off)",
+    )
+    p.set_defaults(func=cmd_load)
+    p = with_warehouse(sub.add_parser("run", help="run the nightly DAG once through Airflow"))
+    p.add_argument("--landing", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument(
+        "--airflow-home",
+        default=".airflow",
+        help="AIRFLOW_HOME with its own metadata database (default .airflow)",
+    )
+    p.set_defaults(func=cmd_run)
