@@ -17,6 +17,7 @@ import pendulum
 from airflow.sdk import Param, TaskGroup, dag, task
 
 from deptstats.core.registry import load_registry
+from deptstats.core.settings import DEFAULT_REPLY
 
 REGISTRY = load_registry()
 DEFAULT_ARGS = {
@@ -46,9 +47,7 @@ DEFAULT_ARGS = {
         "out": Param(
             None, type=["null", "string"], description="Folder for the draft; default $DEPTSTATS_OUT"
         ),
-        "reply": Param(
-            "reply-2024-147", type="string", description="Reply configuration under include/replies"
-        ),
+        "reply": Param(DEFAULT_REPLY, type="string", description="Reply configuration under include/replies"),
     },
     doc_md=__doc__,
 )

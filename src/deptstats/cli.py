@@ -416,6 +416,8 @@ def _add_airflow_commands(sub: Any) -> None:
 
 
 def _add_report_commands(sub: Any) -> None:
+    from deptstats.core.settings import DEFAULT_REPLY
+
     p = _with_format(_with_warehouse(sub.add_parser("figures", help="every indicator value")))
     p.add_argument("--citywide", action="store_true", help="citywide values only")
     p.set_defaults(func=cmd_figures)
@@ -426,7 +428,7 @@ def _add_report_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_problems)
     p = _with_warehouse(sub.add_parser("draft", help="draft a reply from the warehouse"))
     p.add_argument("--out", required=True)
-    p.add_argument("--reply", default="reply-2024-147")
+    p.add_argument("--reply", default=DEFAULT_REPLY)
     p.add_argument(
         "--format",
         action="append",

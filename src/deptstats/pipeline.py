@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from deptstats.core.registry import Registry, load_registry
+from deptstats.core.settings import DEFAULT_REPLY
 from deptstats.ingest.landing import Delivery
 from deptstats.publish.loading import ExtractRejected, FileOutcome, load_extract
 from deptstats.publish.outcomes import record_outcomes
@@ -107,9 +108,7 @@ def figures_changed(
         return []
 
 
-def draft(
-    engine: Engine, out: Path, reply: str = "reply-2024-147", registry: Registry | None = None
-) -> Draft:
+def draft(engine: Engine, out: Path, reply: str = DEFAULT_REPLY, registry: Registry | None = None) -> Draft:
     return draft_reply(engine, out, reply, registry)
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from deptstats.core.paths import project_home
+from deptstats.core.settings import DEFAULT_REPLY
 from deptstats.warehouse.connections import connection_json
 
 DAG_ID = "deptstats_nightly"
@@ -77,8 +78,9 @@ def _test_run(conf: dict[str, str]) -> int:
     for task_id in sorted(states):
         print(f"  {states[task_id]:16} {task_id}")
     for name, what in (
-        ("reply-2024-147.md", "draft"),
-        ("reply-2024-147.INCOMPLETE.md", "incomplete draft (newer)"),
+        # the DAG drafts its default reply: the run's conf names none
+        (f"{DEFAULT_REPLY}.md", "draft"),
+        (f"{DEFAULT_REPLY}.INCOMPLETE.md", "incomplete draft (newer)"),
     ):
         if (Path(conf["out"]) / name).exists():
             print(f"{what}: {Path(conf['out']) / name}")

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException
 
+from deptstats.core.settings import DEFAULT_REPLY
 from deptstats.warehouse.connections import CONN_ID, url_from_connection
 from deptstats.warehouse.engine import open_engine, redact
 from deptstats.warehouse.faults import fault_of
@@ -178,7 +179,7 @@ def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
 
     out = _setting(params, "out", "DEPTSTATS_OUT")
     result = pipeline.draft(
-        open_engine(warehouse_url(), write=False), out, params.get("reply") or "reply-2024-147"
+        open_engine(warehouse_url(), write=False), out, params.get("reply") or DEFAULT_REPLY
     )
     log.info(
         "draft written: %s (%d figures, %d missing)",

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from deptstats.core.paths import include_dir
 from deptstats.core.periods import parse_period
 from deptstats.core.registry import Registry, load_registry
+from deptstats.core.settings import DEFAULT_REPLY
 from deptstats.indicators.reports import figures_by_key, query
 
 # no blanks inside, so the placeholder reads the same after a document's blanks are dropped
@@ -180,7 +181,7 @@ def gb2312_warnings(config: dict[str, Any]) -> list[str]:
     return found
 
 
-def build_letter(engine: Engine, code: str = "reply-2024-147", registry: Registry | None = None) -> Letter:
+def build_letter(engine: Engine, code: str = DEFAULT_REPLY, registry: Registry | None = None) -> Letter:
     registry = registry or load_registry()
     config = reply_config(code)
     records = figures_by_key(engine)
@@ -215,7 +216,7 @@ def build_letter(engine: Engine, code: str = "reply-2024-147", registry: Registr
 def draft_reply(
     engine: Engine,
     out_dir: Path,
-    code: str = "reply-2024-147",
+    code: str = DEFAULT_REPLY,
     registry: Registry | None = None,
     formats: tuple[str, ...] = FORMATS,
 ) -> Draft:
