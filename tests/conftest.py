@@ -51,10 +51,10 @@ def registry() -> Registry:
 
 
 @pytest.fixture(scope="session")
-def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_dir(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Path:
     """The sample deliveries, written once; copy before changing anything."""
     out = tmp_path_factory.mktemp("sample")
-    write_sample(out)
+    write_sample(out, registry)
     return out
 
 
@@ -107,18 +107,18 @@ def drop_pg_database(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path, registry: Registry) -> Iterator[str]:
     """An empty warehouse with the schema, on each backend."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-        ensure_schema(open_engine(url))
+        ensure_schema(open_engine(url), registry)
         yield url
         return
     admin = request.getfixturevalue("postgres_admin")
     name, url = create_pg_database(admin)
     try:
         engine = open_engine(url)
-        ensure_schema(engine)
+        ensure_schema(engine, registry)
         yield url
         engine.dispose()
     finally:

@@ -25,20 +25,22 @@ def _warehouse(args: argparse.Namespace) -> str:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    from deptstats.core.registry import load_registry
     from deptstats.sample.generate import write_sample
 
-    paths = write_sample(Path(args.out))
+    paths = write_sample(Path(args.out), load_registry())
     print(f"wrote {len(paths)} sample deliveries under {args.out}")
     return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from deptstats.core.registry import load_registry
     from deptstats.warehouse.engine import open_engine, redact
     from deptstats.warehouse.schema import current_revision, upgrade
 
     engine = open_engine(_warehouse(args))
     before = current_revision(engine)
-    upgrade(engine, args.revision)
+    upgrade(engine, load_registry(), args.revision)
     print(f"warehouse {redact(_warehouse(args))}: revision {before or 'none'} -> {current_revision(engine)}")
     return 0
 
@@ -88,8 +90,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         sys.exit("deptstats load: --settle takes a number of seconds, 0 or more")
     engine = open_engine(_warehouse(args), application_name=f"deptstats load {args.run_id}")
     registry = load_registry()
-    upgrade(engine)
-    pipeline.prepare_warehouse(engine)
+    upgrade(engine, registry)
+    pipeline.prepare_warehouse(engine, registry)
     scanned = scan(landing, registry)  # once: each extract takes its files from it
     for outcome in pipeline.report_unrecognised_files(engine, landing, args.run_id, registry, scanned):
         print(printable(f"REJECTED  {outcome.file}: {outcome.message}"))
@@ -98,7 +100,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     for extract in registry.extracts:
         try:
             outcomes = pipeline.load(
-                engine, landing, extract.code, args.run_id, docs, registry, args.settle, scanned
+                engine, landing, extract.code, args.run_id, registry, docs, args.settle, scanned
             )
         except ExtractRejected as rejected:
             outcomes, failed = rejected.outcomes, failed + 1
@@ -115,11 +117,11 @@ def cmd_load(args: argparse.Namespace) -> int:
             for example in outcome.examples:
                 print(f"          - {printable(example)}")
         published += [o.batch_id for o in outcomes if o.status == "published"]
-    pipeline.compute_indicators(engine)
-    for line in pipeline.figures_changed(engine, batch_ids=published):
+    pipeline.compute_indicators(engine, registry)
+    for line in pipeline.figures_changed(engine, registry, batch_ids=published):
         print(printable(f"CHANGED   {line}"))
     if args.out:
-        draft = pipeline.draft(engine, Path(args.out))
+        draft = pipeline.draft(engine, Path(args.out), registry)
         print(f"draft: {', '.join(str(p) for p in draft.paths)}")
         if draft.incomplete:
             print(draft.missing_message(), file=sys.stderr)
@@ -129,17 +131,20 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from deptstats.airflow.local import run_nightly
+    from deptstats.core.registry import load_registry
 
     return run_nightly(
         landing=Path(args.landing),
         warehouse=_warehouse(args),
         out=Path(args.out),
         airflow_home=Path(args.airflow_home),
+        registry=load_registry(),
     )
 
 
 def cmd_airflow_up(args: argparse.Namespace) -> int:
     from deptstats.airflow.services import DEFAULT_BROKER, Settings, up
+    from deptstats.core.registry import load_registry
     from deptstats.core.secret_urls import BROKER, METADATA_DB, WAREHOUSE, resolve_url
     from deptstats.warehouse.engine import normalize_url
 
@@ -162,7 +167,8 @@ def cmd_airflow_up(args: argparse.Namespace) -> int:
             executor=args.executor,
             workers=args.workers,
             broker=broker,
-        )
+        ),
+        load_registry(),
     )
 
 
@@ -220,12 +226,13 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
+    from deptstats.core.registry import load_registry
     from deptstats.reply.drafting import FORMATS, draft_reply
     from deptstats.warehouse.engine import open_engine
 
     formats = tuple(args.format or FORMATS)
     draft = draft_reply(
-        open_engine(_warehouse(args), write=False), Path(args.out), args.reply, formats=formats
+        open_engine(_warehouse(args), write=False), Path(args.out), args.reply, load_registry(), formats
     )
     for warning in draft.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -241,10 +248,12 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from deptstats.audit.verify import verify_document
+    from deptstats.core.registry import load_registry
     from deptstats.indicators.reports import render
     from deptstats.warehouse.engine import open_engine
 
-    result = verify_document(Path(args.file), open_engine(_warehouse(args), write=False), args.reply)
+    engine = open_engine(_warehouse(args), write=False)
+    result = verify_document(Path(args.file), engine, args.reply, load_registry())
     if result.findings:
         print(render(result.rows(), "table"))
     print(result.summary())
@@ -254,6 +263,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from deptstats.audit.batch_states import NoSuchBatch, batch_line, is_batch, resolve
     from deptstats.audit.diff import diff, rows_for_table
+    from deptstats.core.registry import load_registry
     from deptstats.indicators.reports import render
     from deptstats.warehouse.engine import open_engine, redact
 
@@ -275,7 +285,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
             old, new = (str(resolve(engine, side)) if side == "latest" else side for side in (old, new))
             if args.batch is not None:
                 print(batch_line(engine, args.batch), file=say)
-        changes = diff(old, new, warehouse=engine, label=label)
+        changes = diff(old, new, load_registry(), engine, label)
     except NoSuchBatch as error:
         sys.exit(f"deptstats diff: {error}")
     if changes or args.format == "json":

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from deptstats.core.paths import project_home
+from deptstats.core.registry import Registry
 from deptstats.core.settings import DEFAULT_REPLY
 from deptstats.warehouse.connections import connection_json
 
@@ -36,7 +37,7 @@ def airflow_environment(airflow_home: Path, landing: Path, warehouse: str, out: 
     return env
 
 
-def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path) -> int:
+def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path, registry: Registry) -> int:
     """Migrate the local metadata database, run the DAG once, return 1 if any task failed."""
     airflow_home.mkdir(parents=True, exist_ok=True)
     env = airflow_environment(airflow_home, landing, warehouse, out)
@@ -55,7 +56,7 @@ def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path) ->
     from deptstats.warehouse.engine import open_engine
     from deptstats.warehouse.schema import upgrade
 
-    upgrade(open_engine(warehouse))
+    upgrade(open_engine(warehouse), registry)
     conf = {"landing": env["DEPTSTATS_LANDING"], "out": env["DEPTSTATS_OUT"]}
     return subprocess.run(
         [sys.executable, "-m", "deptstats.airflow.local", json.dumps(conf)], env=env, check=False

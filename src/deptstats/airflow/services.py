@@ -25,6 +25,7 @@ from sqlalchemy import make_url
 
 from deptstats.airflow.local import airflow_environment
 from deptstats.airflow.logins import Logins, ensure_logins, jwt_secret
+from deptstats.core.registry import Registry
 from deptstats.core.settings import non_negative_setting
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -212,7 +213,7 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
-def migrate(settings: Settings, env: dict[str, str]) -> None:
+def migrate(settings: Settings, env: dict[str, str], registry: Registry) -> None:
     """Airflow's metadata database and the warehouse schema, both to their newest revision."""
     result = subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"],
@@ -226,21 +227,21 @@ def migrate(settings: Settings, env: dict[str, str]) -> None:
     from deptstats.warehouse.engine import open_engine
     from deptstats.warehouse.schema import upgrade
 
-    upgrade(open_engine(settings.warehouse))
+    upgrade(open_engine(settings.warehouse), registry)
 
 
-def prepare(settings: Settings) -> tuple[Logins, dict[str, str]]:
+def prepare(settings: Settings, registry: Registry) -> tuple[Logins, dict[str, str]]:
     """Folders, logins, sample deliveries where the landing folder is missing, migrations."""
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.out.mkdir(parents=True, exist_ok=True)
     if not settings.landing.exists():
         from deptstats.sample.generate import write_sample
 
-        write_sample(settings.landing)
+        write_sample(settings.landing, registry)
         print(f"landing folder {settings.landing}: wrote the sample deliveries")
     logins = ensure_logins(settings.home)
     env = services_environment(settings, logins)
-    migrate(settings, env)
+    migrate(settings, env, registry)
     return logins, env
 
 
@@ -311,7 +312,7 @@ def port_clash(settings: Settings) -> str | None:
     return None
 
 
-def up(settings: Settings) -> int:
+def up(settings: Settings, registry: Registry) -> int:
     """Start the components, print the URL and logins, run until SIGINT or SIGTERM."""
     try:
         clash = port_clash(settings)
@@ -321,7 +322,7 @@ def up(settings: Settings) -> int:
         print(clash, file=sys.stderr)
         return 1
     try:
-        logins, env = prepare(settings)
+        logins, env = prepare(settings, registry)
     except (RuntimeError, ValueError) as failure:
         print(failure, file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Date, Engine, bindparam, delete, insert, sele
 
 from deptstats.core.paths import read_sql
 from deptstats.core.periods import parse_period
-from deptstats.core.registry import Indicator, Registry, load_registry
+from deptstats.core.registry import Indicator, Registry
 from deptstats.warehouse.engine import metadata_for, utcnow
 from deptstats.warehouse.locks import hold
 
@@ -141,10 +141,9 @@ def citywide_moves(rows: list[IndicatorRow], registry: Registry) -> list[Move]:
     return moves
 
 
-def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
+def compute_indicators(engine: Engine, registry: Registry) -> int:
     """Recompute every indicator for every published period, replacing earlier values.
     Returns the number of rows written."""
-    registry = registry or load_registry()
     tables = metadata_for(registry).tables
     publication, values = tables["publication"], tables["indicator_value"]
     now = utcnow().isoformat()

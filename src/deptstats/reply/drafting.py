@@ -20,8 +20,7 @@ from sqlalchemy import Engine
 
 from deptstats.core.paths import include_dir
 from deptstats.core.periods import parse_period
-from deptstats.core.registry import Registry, load_registry
-from deptstats.core.settings import DEFAULT_REPLY
+from deptstats.core.registry import Registry
 from deptstats.indicators.reports import figures_by_key, query
 
 # no blanks inside, so the placeholder reads the same after a document's blanks are dropped
@@ -181,8 +180,7 @@ def gb2312_warnings(config: dict[str, Any]) -> list[str]:
     return found
 
 
-def build_letter(engine: Engine, code: str = DEFAULT_REPLY, registry: Registry | None = None) -> Letter:
-    registry = registry or load_registry()
+def build_letter(engine: Engine, code: str, registry: Registry) -> Letter:
     config = reply_config(code)
     records = figures_by_key(engine)
     published = {
@@ -216,8 +214,8 @@ def build_letter(engine: Engine, code: str = DEFAULT_REPLY, registry: Registry |
 def draft_reply(
     engine: Engine,
     out_dir: Path,
-    code: str = DEFAULT_REPLY,
-    registry: Registry | None = None,
+    code: str,
+    registry: Registry,
     formats: tuple[str, ...] = FORMATS,
 ) -> Draft:
     """Write the letter in each format and the review documents beside it; the returned path is
@@ -228,7 +226,6 @@ def draft_reply(
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    registry = registry or load_registry()
     letter = build_letter(engine, code, registry)
     out_dir.mkdir(parents=True, exist_ok=True)
     missing = [review.label(q) for q in review.unique(letter.missing)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from deptstats.core.registry import Extract, Registry, load_registry
+from deptstats.core.registry import Extract, Registry
 from deptstats.sample.files import (
     Record,
     write_csv,
@@ -517,9 +517,8 @@ def _other_plan(rng: random.Random, r: Registry) -> Plan:
     ]
 
 
-def write_sample(out: Path, registry: Registry | None = None) -> list[Path]:
+def write_sample(out: Path, registry: Registry) -> list[Path]:
     """Write every sample delivery under `out` as <department>/<extract>_<period>.<ext>."""
-    registry = registry or load_registry()
     written = []
     for code, period, ext, writer, records in _plan(registry):
         extract = registry.extract(code)
