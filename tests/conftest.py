@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from deptstats.core.openpyxl_import import openpyxl_without_lxml
 from deptstats.core.registry import Registry, load_registry
 from deptstats.sample.generate import write_sample
 from deptstats.warehouse.engine import open_engine
@@ -22,6 +23,9 @@ REPO = Path(__file__).resolve().parents[1]
 # time (here, and in the Airflow and CLI processes they start, which inherit it). Tests of the
 # settle time set it themselves.
 os.environ["DEPTSTATS_SETTLE_SECONDS"] = "0"
+# openpyxl imported first here, with its own XML writer (test modules import it too): the
+# workbooks the tests write are the bytes of the committed corpus
+openpyxl_without_lxml()
 PG_ADMIN_URL = os.environ.get("DEPTSTATS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
 
 

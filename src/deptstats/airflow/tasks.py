@@ -30,8 +30,11 @@ def _quiet(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or not record.name.startswith(NOISY)
 
 
-for _handler in logging.getLogger().handlers:
-    _handler.addFilter(_quiet)
+def _quiet_noisy_loggers() -> None:
+    """Only warnings and errors of the NOISY loggers reach the handlers a task runs with
+    (Airflow sets them up before the task starts); adding the filter again changes nothing."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_quiet)
 
 
 def _setting(params: dict[str, Any], key: str, env: str) -> Path:
@@ -70,10 +73,12 @@ Task = TypeVar("Task", bound=Callable[..., Any])
 
 def plain_faults(task: Task) -> Task:
     """A fault of the warehouse is the log's first error line, in plain words, and is raised
-    as an ordinary (retryable) exception: the retry succeeds once the warehouse is fixed."""
+    as an ordinary (retryable) exception: the retry succeeds once the warehouse is fixed. The
+    noisy loggers are quieted first."""
 
     @functools.wraps(task)
     def run(*args: Any, **kwargs: Any) -> Any:
+        _quiet_noisy_loggers()
         try:
             return task(*args, **kwargs)
         except AirflowFailException:

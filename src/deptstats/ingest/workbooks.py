@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.handler import ContentHandler
 
+from deptstats.core.openpyxl_import import openpyxl_without_lxml
 from deptstats.core.printable import cut, printable
 from deptstats.ingest.file_kinds import refuse_compound_file
 from deptstats.ingest.tables import HeaderSearch, ReadError, _cell_text
@@ -35,8 +36,7 @@ class Workbook:
     """An XLSX opened read-only, its parts' sizes checked before any is unpacked."""
 
     def __init__(self, data: bytes, path: Path):
-        import openpyxl
-
+        openpyxl = openpyxl_without_lxml()
         refuse_compound_file(data, path)
         self.path = path
         try:

@@ -12,6 +12,7 @@ import zipfile
 from datetime import date, datetime
 from typing import Any
 
+from deptstats.core.openpyxl_import import openpyxl_without_lxml
 from deptstats.core.registry import Extract
 
 FIXED_TIME = datetime(2024, 4, 30, 9, 0, 0)
@@ -107,8 +108,7 @@ def deterministic_zip(data: bytes) -> bytes:
 
 def write_xlsx(extract: Extract, records: list[Record], title: str, department: str) -> bytes:
     """A workbook as departments send it: title row (merged), header, data, total, footers."""
-    import openpyxl
-
+    openpyxl = openpyxl_without_lxml()
     workbook = openpyxl.Workbook()
     workbook.properties.creator = department
     workbook.properties.created = FIXED_TIME
