@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from deptstats.core.registry import load_registry
+from deptstats.core.settings import DEFAULT_REPLY
+
 DEFAULT_WAREHOUSE = "warehouse.db"
 
 
@@ -25,7 +28,6 @@ def _warehouse(args: argparse.Namespace) -> str:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from deptstats.core.registry import load_registry
     from deptstats.sample.generate import write_sample
 
     paths = write_sample(Path(args.out), load_registry())
@@ -34,7 +36,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from deptstats.core.registry import load_registry
     from deptstats.warehouse.engine import open_engine, redact
     from deptstats.warehouse.schema import current_revision, upgrade
 
@@ -74,7 +75,6 @@ def cmd_load(args: argparse.Namespace) -> int:
     """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
     from deptstats import pipeline
     from deptstats.core.printable import printable
-    from deptstats.core.registry import load_registry
     from deptstats.ingest.landing import LandingMissing, check_landing, scan
     from deptstats.publish.loading import ExtractRejected
     from deptstats.warehouse.engine import open_engine
@@ -131,7 +131,6 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from deptstats.airflow.local import run_nightly
-    from deptstats.core.registry import load_registry
 
     return run_nightly(
         landing=Path(args.landing),
@@ -144,7 +143,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_airflow_up(args: argparse.Namespace) -> int:
     from deptstats.airflow.services import DEFAULT_BROKER, Settings, up
-    from deptstats.core.registry import load_registry
     from deptstats.core.secret_urls import BROKER, METADATA_DB, WAREHOUSE, resolve_url
     from deptstats.warehouse.engine import normalize_url
 
@@ -226,7 +224,6 @@ def cmd_problems(args: argparse.Namespace) -> int:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    from deptstats.core.registry import load_registry
     from deptstats.reply.drafting import FORMATS, draft_reply
     from deptstats.warehouse.engine import open_engine
 
@@ -248,7 +245,6 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from deptstats.audit.verify import verify_document
-    from deptstats.core.registry import load_registry
     from deptstats.indicators.reports import render
     from deptstats.warehouse.engine import open_engine
 
@@ -263,7 +259,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from deptstats.audit.batch_states import NoSuchBatch, batch_line, is_batch, resolve
     from deptstats.audit.diff import diff, rows_for_table
-    from deptstats.core.registry import load_registry
     from deptstats.indicators.reports import render
     from deptstats.warehouse.engine import open_engine, redact
 
@@ -426,8 +421,6 @@ def _add_airflow_commands(sub: Any) -> None:
 
 
 def _add_report_commands(sub: Any) -> None:
-    from deptstats.core.settings import DEFAULT_REPLY
-
     p = _with_format(_with_warehouse(sub.add_parser("figures", help="every indicator value")))
     p.add_argument("--citywide", action="store_true", help="citywide values only")
     p.set_defaults(func=cmd_figures)
