@@ -158,13 +158,14 @@ def measure(which: str, file: Path, url: str) -> None:
 
 
 def fresh_warehouse(backend: str, folder: Path) -> tuple[str, callable]:
+    from deptstats.core.registry import load_registry
     from deptstats.warehouse.engine import open_engine
     from deptstats.warehouse.schema import upgrade
 
     if backend == "sqlite":
         path = folder / f"warehouse-{uuid.uuid4().hex[:6]}.db"
         url = f"sqlite:///{path}"
-        upgrade(open_engine(url))
+        upgrade(open_engine(url), load_registry())
         return url, lambda: path.unlink(missing_ok=True)
     import psycopg
 
@@ -173,7 +174,7 @@ def fresh_warehouse(backend: str, folder: Path) -> tuple[str, callable]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
     url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(open_engine(url))
+    upgrade(open_engine(url), load_registry())
 
     def drop() -> None:
         with psycopg.connect(admin, autocommit=True) as conn:

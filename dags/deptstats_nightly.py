@@ -16,7 +16,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, TaskGroup, dag, task
 
-from deptstats.core import load_registry
+from deptstats.core import DEFAULT_REPLY, load_registry
 
 REGISTRY = load_registry()
 DEFAULT_ARGS = {
@@ -46,9 +46,7 @@ DEFAULT_ARGS = {
         "out": Param(
             None, type=["null", "string"], description="Folder for the draft; default $DEPTSTATS_OUT"
         ),
-        "reply": Param(
-            "reply-2024-147", type="string", description="Reply configuration under include/replies"
-        ),
+        "reply": Param(DEFAULT_REPLY, type="string", description="Reply configuration under include/replies"),
     },
     doc_md=__doc__,
 )
@@ -84,6 +82,13 @@ def deptstats_nightly() -> None:
 
         airflow_tasks.report_failures(dag_run.dag_id, dag_run.run_id)
 
+    # one task function for every extract; each call names its task after the extract
+    @task
+    def load_extract(code: str, params: dict | None = None, run_id: str | None = None) -> dict:
+        from deptstats.airflow import tasks as airflow_tasks
+
+        return airflow_tasks.load_extract(code, params or {}, run_id or "")
+
     ready = prepare_warehouse()
     unrecognised = report_unrecognised_files()
     loads = {}
@@ -93,16 +98,9 @@ def deptstats_nightly() -> None:
                 # A load checked against another extract runs after it, whatever became of it:
                 # a refused reference leaves its earlier publication (or none: a warning).
                 rule = "all_done" if extract.references is not None else "all_success"
-
-                @task(task_id=extract.code, doc_md=f"{department.name}: {extract.name}", trigger_rule=rule)
-                def load(
-                    code: str = extract.code, params: dict | None = None, run_id: str | None = None
-                ) -> dict:
-                    from deptstats.airflow import tasks as airflow_tasks
-
-                    return airflow_tasks.load_extract(code, params or {}, run_id or "")
-
-                loads[extract.code] = load()
+                loads[extract.code] = load_extract.override(
+                    task_id=extract.code, trigger_rule=rule, doc_md=f"{department.name}: {extract.name}"
+                )(extract.code)
                 ready >> loads[extract.code]
     for extract in REGISTRY.extracts:
         if extract.references is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from deptstats.core.openpyxl_import import openpyxl_without_lxml
 from deptstats.core.registry import Registry, load_registry
 from deptstats.sample.generate import write_sample
 from deptstats.warehouse.engine import open_engine
@@ -22,6 +23,9 @@ REPO = Path(__file__).resolve().parents[1]
 # time (here, and in the Airflow and CLI processes they start, which inherit it). Tests of the
 # settle time set it themselves.
 os.environ["DEPTSTATS_SETTLE_SECONDS"] = "0"
+# openpyxl imported first here, with its own XML writer (test modules import it too): the
+# workbooks the tests write are the bytes of the committed corpus
+openpyxl_without_lxml()
 PG_ADMIN_URL = os.environ.get("DEPTSTATS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
 
 
@@ -51,10 +55,10 @@ def registry() -> Registry:
 
 
 @pytest.fixture(scope="session")
-def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_dir(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Path:
     """The sample deliveries, written once; copy before changing anything."""
     out = tmp_path_factory.mktemp("sample")
-    write_sample(out)
+    write_sample(out, registry)
     return out
 
 
@@ -107,18 +111,18 @@ def drop_pg_database(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path, registry: Registry) -> Iterator[str]:
     """An empty warehouse with the schema, on each backend."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-        ensure_schema(open_engine(url))
+        ensure_schema(open_engine(url), registry)
         yield url
         return
     admin = request.getfixturevalue("postgres_admin")
     name, url = create_pg_database(admin)
     try:
         engine = open_engine(url)
-        ensure_schema(engine)
+        ensure_schema(engine, registry)
         yield url
         engine.dispose()
     finally:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from deptstats.core.registry import Registry
+from deptstats.core.settings import DEFAULT_REPLY
 from deptstats.indicators.compute import compute_indicators
 from deptstats.reply.drafting import draft_reply
 from deptstats.warehouse.engine import open_engine
@@ -28,7 +29,7 @@ def loaded_warehouse(folder: Path, sample_dir: Path, registry: Registry) -> tupl
     return url, landing
 
 
-def draft(url: str, out: Path, registry: Registry, code: str = "reply-2024-147"):
+def draft(url: str, out: Path, registry: Registry, code: str = DEFAULT_REPLY):
     engine = open_engine(url, write=False)
     try:
         return draft_reply(engine, out, code, registry)

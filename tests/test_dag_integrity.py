@@ -63,6 +63,13 @@ def test_dag_folder(tmp_path, registry):
     assert {e.task_id for e in registry.extracts} <= set(nightly["tasks"])
     assert all(nightly["tasks"][e.task_id]["retries"] == 2 for e in registry.extracts)
     assert nightly["tasks"]["report_failures"]["retries"] == 0
+    # a load runs after the warehouse is ready and after the extract it is checked against,
+    # whatever became of that one
+    for extract in registry.extracts:
+        load = nightly["tasks"][extract.task_id]
+        reference = extract.references and registry.extract(extract.references.extract).task_id
+        assert load["upstream"] == sorted({"prepare_warehouse", reference} - {None}), extract.task_id
+        assert load["trigger_rule"] == ("all_done" if reference else "all_success"), extract.task_id
     assert nightly["tasks"]["draft_reply"]["trigger_rule"] == "all_done"
     # the run's state comes from its leaf tasks: a failed step anywhere (compute_indicators, an
     # incomplete draft) must reach report_failures, which waits for all of them

@@ -58,7 +58,7 @@ def test_the_url_comes_from_the_option_the_file_or_the_environment(tmp_path):
 def started_with(monkeypatch) -> list[Settings]:
     """What `deptstats airflow up` would start with; Airflow itself is never started."""
     seen: list[Settings] = []
-    monkeypatch.setattr(airflow_services, "up", lambda settings: seen.append(settings) or 0)
+    monkeypatch.setattr(airflow_services, "up", lambda settings, registry: seen.append(settings) or 0)
     for name in ("DEPTSTATS_WAREHOUSE", "DEPTSTATS_METADATA_DB", "DEPTSTATS_BROKER"):
         monkeypatch.delenv(name, raising=False)
     return seen
@@ -151,7 +151,7 @@ def _celery(tmp_path: Path, workers: int = 2, port: int = 8080) -> Settings:
     )
 
 
-def test_no_component_command_line_carries_a_password(tmp_path, monkeypatch):
+def test_no_component_command_line_carries_a_password(tmp_path, monkeypatch, registry):
     """Every command `airflow up` runs, recorded instead of run: the passwords travel in the
     components' environment (which only their own user can read), never on a command line."""
     monkeypatch.delenv("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", raising=False)
@@ -167,11 +167,11 @@ def test_no_component_command_line_carries_a_password(tmp_path, monkeypatch):
 
     monkeypatch.setattr(airflow_services.subprocess, "Popen", Recorded)
     monkeypatch.setattr(airflow_services.subprocess, "run", recorded_run)
-    monkeypatch.setattr("deptstats.warehouse.schema.upgrade", lambda engine: None)
+    monkeypatch.setattr("deptstats.warehouse.schema.upgrade", lambda engine, registry: None)
     settings = _celery(tmp_path)
     settings.home.mkdir()
     env = airflow_services.services_environment(settings, airflow_services.ensure_logins(settings.home))
-    migrate(settings, env)
+    migrate(settings, env, registry)
     Services(settings, env).start()
     names = [command[3] if command[3] != "celery" else "worker" for command, _ in ran]
     assert names == ["db", "api-server", "scheduler", "dag-processor", "triggerer", "worker", "worker"]
@@ -218,7 +218,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6])
-def test_a_taken_log_server_port_is_one_plain_line(tmp_path, monkeypatch, capsys, family):
+def test_a_taken_log_server_port_is_one_plain_line(tmp_path, monkeypatch, capsys, family, registry):
     """Airflow's log server would die alone, leaving the worker running: `airflow up` refuses
     before it starts anything."""
     loopback = "127.0.0.1" if family == socket.AF_INET else "::1"
@@ -231,7 +231,7 @@ def test_a_taken_log_server_port_is_one_plain_line(tmp_path, monkeypatch, capsys
         port = held.getsockname()[1]
         monkeypatch.setenv("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", str(port))
         monkeypatch.setattr(airflow_services, "prepare", _never)
-        assert up(_celery(tmp_path, workers=1, port=_free_port())) == 1
+        assert up(_celery(tmp_path, workers=1, port=_free_port()), registry) == 1
     assert capsys.readouterr().err.splitlines() == [
         f"port {port} is in use, and the Celery workers' log server listens on it on every "
         f"address: free it or set [logging] worker_log_server_port "
@@ -250,5 +250,5 @@ def test_a_free_log_server_port_lets_the_start_go_on(tmp_path, monkeypatch):
         assert airflow_services.port_clash(_celery(tmp_path, workers=0, port=_free_port())) is None
 
 
-def _never(_settings):
+def _never(_settings, _registry):
     raise AssertionError("airflow up went on to prepare the components")

@@ -18,8 +18,9 @@ from deptstats.core.registry import load_registry
 from deptstats.warehouse.engine import open_engine
 engine = open_engine(sys.argv[1])
 statuses = []
-for extract in load_registry().extracts:
-    statuses += [o.status for o in pipeline.load(engine, Path(sys.argv[2]), extract.code, "again")]
+registry = load_registry()
+for extract in registry.extracts:
+    statuses += [o.status for o in pipeline.load(engine, Path(sys.argv[2]), extract.code, "again", registry)]
 print(json.dumps({"statuses": sorted(set(statuses)),
                   "heavy": sorted(m for m in ("pandas", "great_expectations") if m in sys.modules)}))
 """
@@ -29,7 +30,7 @@ def test_a_skipped_load_imports_neither_pandas_nor_gx(tmp_path, landing, registr
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     from deptstats.warehouse.schema import ensure_schema
 
-    ensure_schema(open_engine(url))
+    ensure_schema(open_engine(url), registry)
     assert not [o for o in load_all(open_engine(url), landing, registry) if o.status != "published"]
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, url, str(landing)], capture_output=True, text=True, check=True

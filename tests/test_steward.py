@@ -31,26 +31,26 @@ def _run_reader(x_test_user: str | None = Header(default=None)) -> None:
         raise HTTPException(status_code=403, detail="Forbidden")
 
 
-def _refuse_kindergartens(landing: Path, engine, run_id: str) -> None:
+def _refuse_kindergartens(landing: Path, engine, run_id: str, registry) -> None:
     bad = landing / "education" / "kindergartens_2023.csv"
     bad.write_bytes(bad.read_bytes().replace("民办".encode(), HOSTILE.encode(), 1))
     with pytest.raises(ExtractRejected):
-        pipeline.load(engine, landing, "kindergartens", run_id)
+        pipeline.load(engine, landing, "kindergartens", run_id, registry)
 
 
 @pytest.fixture
-def refused(warehouse_url, landing, tmp_path):
+def refused(warehouse_url, landing, tmp_path, registry):
     """A run that published the health extract and refused a kindergartens file."""
     engine = open_engine(warehouse_url)
-    pipeline.load(engine, landing, "prepregnancy_checks", RUN)
-    _refuse_kindergartens(landing, engine, RUN)
+    pipeline.load(engine, landing, "prepregnancy_checks", RUN, registry)
+    _refuse_kindergartens(landing, engine, RUN, registry)
     write_csv(landing, "health/notes_2023.csv", ["a", "1"])
-    pipeline.report_unrecognised_files(engine, landing, RUN)
+    pipeline.report_unrecognised_files(engine, landing, RUN, registry)
     return engine
 
 
-def test_run_report_lists_refusals_first_with_each_problem(refused):
-    files = steward.run_report(refused, RUN)
+def test_run_report_lists_refusals_first_with_each_problem(refused, registry):
+    files = steward.run_report(refused, RUN, registry)
     assert [f["status"] for f in files[:2]] == ["rejected", "rejected"]
     kindergartens = next(f for f in files if f["file"] == "education/kindergartens_2023.csv")
     assert kindergartens["task_id"] == "education.kindergartens"
@@ -71,24 +71,30 @@ def test_run_report_lists_refusals_first_with_each_problem(refused):
     assert not any(f["problems"] for f in published)
 
 
-def test_a_run_keeps_its_refusal_after_the_fix(refused, landing):
+def test_a_run_keeps_its_refusal_after_the_fix(refused, landing, registry):
     """The run that refused a file still lists it once a later run published the fix."""
     fixed = landing / "education" / "kindergartens_2023.csv"
     fixed.write_bytes(fixed.read_bytes().replace(HOSTILE.encode(), "民办".encode()))
-    pipeline.load(refused, landing, "kindergartens", "manual__later")
+    pipeline.load(refused, landing, "kindergartens", "manual__later", registry)
     first = {
-        f["file"]: f["status"] for f in steward.run_report(refused, RUN) if f["extract"] == "kindergartens"
+        f["file"]: f["status"]
+        for f in steward.run_report(refused, RUN, registry)
+        if f["extract"] == "kindergartens"
     }
-    later = {f["file"]: f["status"] for f in steward.run_report(refused, "manual__later")}
+    later = {f["file"]: f["status"] for f in steward.run_report(refused, "manual__later", registry)}
     assert first["education/kindergartens_2023.csv"] == "rejected"
     assert later["education/kindergartens_2023.csv"] == "published"
 
 
-def test_a_task_cleared_within_its_run_replaces_what_it_said(refused, landing):
+def test_a_task_cleared_within_its_run_replaces_what_it_said(refused, landing, registry):
     fixed = landing / "education" / "kindergartens_2023.csv"
     fixed.write_bytes(fixed.read_bytes().replace(HOSTILE.encode(), "民办".encode()))
-    pipeline.load(refused, landing, "kindergartens", RUN)
-    rows = [f for f in steward.run_report(refused, RUN) if f["file"] == "education/kindergartens_2023.csv"]
+    pipeline.load(refused, landing, "kindergartens", RUN, registry)
+    rows = [
+        f
+        for f in steward.run_report(refused, RUN, registry)
+        if f["file"] == "education/kindergartens_2023.csv"
+    ]
     # the refused content and the corrected content, each once
     assert sorted(f["status"] for f in rows) == ["published", "rejected"]
     assert rows[0]["sha256"] != rows[1]["sha256"]

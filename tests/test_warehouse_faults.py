@@ -72,9 +72,9 @@ def small_landing(landing: Path) -> Path:
     return landing
 
 
-def published(url: str) -> tuple[list[tuple], list[tuple]]:
+def published(url: str, registry) -> tuple[list[tuple], list[tuple]]:
     """The publication table and the kindergartens' published rows."""
-    tables = metadata_for().tables
+    tables = metadata_for(registry).tables
     engine = open_engine(url, write=False)
     with engine.connect() as conn:
         state = (
@@ -120,10 +120,10 @@ def loaded(warehouse_url: str, kg_landing: Path, registry) -> str:
 
 
 @pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
-def test_read_only_sqlite_warehouse(loaded, kg_landing):
+def test_read_only_sqlite_warehouse(loaded, kg_landing, registry):
     """Opened read-only (mode=ro: as root a file's mode does not stop writes), as a warehouse
     on a read-only mount or file behaves."""
-    before = published(loaded)
+    before = published(loaded, registry)
     read_only = f"sqlite:///file:{make_url(loaded).database}?mode=ro&uri=true"
     done = run_cli("load", "--landing", str(kg_landing), "--warehouse", read_only)
     assert done.returncode == EXIT_WAREHOUSE_FAULT
@@ -131,12 +131,12 @@ def test_read_only_sqlite_warehouse(loaded, kg_landing):
     assert " is read-only (attempt to write a readonly database)" in line
     assert "w.db" in line or "warehouse.db" in line
     assert "give the user running deptstats write access" in line
-    assert published(loaded) == before
+    assert published(loaded, registry) == before
 
 
 @pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
-def test_sqlite_warehouse_locked_past_the_busy_timeout(loaded, kg_landing):
-    before = published(loaded)
+def test_sqlite_warehouse_locked_past_the_busy_timeout(loaded, kg_landing, registry):
+    before = published(loaded, registry)
     other = sqlite3.connect(make_url(loaded).database, isolation_level=None)
     other.execute("begin immediate")  # another writer that does not let go
     try:
@@ -156,13 +156,13 @@ def test_sqlite_warehouse_locked_past_the_busy_timeout(loaded, kg_landing):
     assert (
         "is locked by another process past the busy timeout of 0.3 s (DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS)"
     ) in line
-    assert published(loaded) == before
+    assert published(loaded, registry) == before
 
 
 @pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
-def test_full_sqlite_warehouse(loaded, kg_landing, monkeypatch, capsys):
+def test_full_sqlite_warehouse(loaded, kg_landing, registry, monkeypatch, capsys):
     """Disk full, simulated by capping the file at the pages it has (PRAGMA max_page_count)."""
-    before = published(loaded)
+    before = published(loaded, registry)
     real_open = warehouse.open_engine
 
     def capped(url, *args, **kwargs):
@@ -188,7 +188,7 @@ def test_full_sqlite_warehouse(loaded, kg_landing, monkeypatch, capsys):
     assert "is full: the disk (or a size limit) left no room to write" in line
     assert f"nothing of {REDELIVERED} was published" in line
     assert "FAILED" not in err
-    assert published(loaded) == before
+    assert published(loaded, registry) == before
 
 
 def test_unexpected_error_keeps_its_traceback(tmp_path, monkeypatch):
@@ -230,10 +230,10 @@ def test_airflow_task_says_the_fault_first_and_stays_retryable(loaded, kg_landin
     assert not any(r.exc_info for r in said)
 
 
-def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path, registry):
     """`deptstats figures | head -1`, with the reader gone before the first line."""
     url = f"sqlite:///{tmp_path / 'w.db'}"
-    ensure_schema(open_engine(url))
+    ensure_schema(open_engine(url), registry)
     read_end, write_end = os.pipe()
     os.close(read_end)
     child = subprocess.Popen(
@@ -252,12 +252,12 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
 
 
 @pytest.mark.parametrize("warehouse_url", ["postgres"], indirect=True)
-def test_connection_terminated_mid_load(loaded, kg_landing, postgres_admin, monkeypatch, capsys):
+def test_connection_terminated_mid_load(loaded, kg_landing, registry, postgres_admin, monkeypatch, capsys):
     """The load's session is ended (pg_terminate_backend) as it starts recording the
     re-delivered file."""
     import psycopg
 
-    before = published(loaded)
+    before = published(loaded, registry)
     real_open = warehouse.open_engine
 
     def terminated_at_the_batch(url, *args, **kwargs):
@@ -285,7 +285,7 @@ def test_connection_terminated_mid_load(loaded, kg_landing, postgres_admin, monk
     assert f"nothing of {REDELIVERED} was published" in line
     assert "postgresql+psycopg://root:***@" in line
     monkeypatch.undo()
-    assert published(loaded) == before
+    assert published(loaded, registry) == before
 
 
 def test_dropped_database(postgres_admin):
@@ -307,7 +307,7 @@ def test_a_held_period_fails_retryably_naming_the_holder(
     holding = holder.connect()
     transaction = holding.begin()
     for period in ("2022", "2023"):
-        lock_period(holding, metadata_for().tables["education_kindergartens"], period)
+        lock_period(holding, metadata_for(registry).tables["education_kindergartens"], period)
     pid = holding.execute(select(func.pg_backend_pid())).scalar_one()
     monkeypatch.setenv("DEPTSTATS_LOCK_TIMEOUT_SECONDS", "1")
     monkeypatch.setenv("DEPTSTATS_WAREHOUSE", with_password(warehouse_url))

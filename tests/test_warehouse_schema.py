@@ -57,7 +57,7 @@ def test_upgrade_from_empty_gives_the_declared_model(empty_url, registry):
     engine = open_engine(empty_url)
     with pytest.raises(SchemaBehind, match="run `deptstats db upgrade"):
         check_schema(engine)
-    upgrade(engine)
+    upgrade(engine, registry)
     assert check_schema(engine) == head_revision()
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata_for(registry))
@@ -68,13 +68,13 @@ def test_upgrade_from_empty_gives_the_declared_model(empty_url, registry):
 @parametrize_backends
 def test_upgrade_from_every_earlier_revision_keeps_the_data(empty_url, start, registry, sample_dir):
     engine = open_engine(empty_url)
-    upgrade(engine, start)
+    upgrade(engine, registry, start)
     assert current_revision(engine) == start
     with pytest.raises(SchemaBehind):
         check_schema(engine)
     load_all(engine, sample_dir, registry)
     before = table_counts(engine, registry, dimensions=False)
-    upgrade(engine)
+    upgrade(engine, registry)
     after = table_counts(engine, registry)
     assert {k: after[k] for k in before} == before
     assert after["dim_indicator"] == len(registry.indicators)
@@ -84,9 +84,9 @@ def test_upgrade_from_every_earlier_revision_keeps_the_data(empty_url, start, re
 
 
 @parametrize_backends
-def test_downgrade_and_upgrade_again(empty_url):
+def test_downgrade_and_upgrade_again(empty_url, registry):
     engine = open_engine(empty_url)
-    upgrade(engine)
+    upgrade(engine, registry)
     from alembic import command
 
     from deptstats.warehouse.schema import alembic_config
@@ -97,11 +97,11 @@ def test_downgrade_and_upgrade_again(empty_url):
         command.downgrade(config, "base")
         conn.commit()
     assert current_revision(engine) is None
-    upgrade(engine)
+    upgrade(engine, registry)
     assert current_revision(engine) == head_revision()
 
 
-def down_and_up_again(engine, revision: str) -> None:
+def down_and_up_again(engine, revision: str, registry) -> None:
     """The warehouse migrated down to `revision`, then up to the head again."""
     from alembic import command
 
@@ -112,14 +112,14 @@ def down_and_up_again(engine, revision: str) -> None:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
         conn.commit()
-    upgrade(engine)
+    upgrade(engine, registry)
 
 
-def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded):
+def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded, registry):
     """A warehouse upgraded to 0006 with figures already computed: those figures are the
     history it starts from, one row per batch, indicator and area."""
     engine = open_engine(loaded)
-    down_and_up_again(engine, "0005")
+    down_and_up_again(engine, "0005", registry)
     with engine.connect() as conn:
         values = conn.execute(
             text(
@@ -133,7 +133,7 @@ def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded):
     assert len(values) > 900 and history == values
 
 
-def test_0007_keeps_earlier_problems_with_null_key_and_other_column(loaded):
+def test_0007_keeps_earlier_problems_with_null_key_and_other_column(loaded, registry):
     """Problems recorded before 0007 keep their row and value, and null in the new columns;
     problems recorded after it fill them."""
     engine = open_engine(loaded)
@@ -146,7 +146,7 @@ def test_0007_keeps_earlier_problems_with_null_key_and_other_column(loaded):
         ).all()
     assert [(r.column_name, r.value) for r in before] == [("ownership", "公私合办")]
     assert before[0].row_key is not None
-    down_and_up_again(engine, "0006")
+    down_and_up_again(engine, "0006", registry)
     with engine.connect() as conn:
         after = conn.execute(
             text(
@@ -226,14 +226,14 @@ def test_analyst_role_reads_the_marts_and_nothing_else(loaded, registry):
 
 
 @parametrize_backends
-def test_the_nightly_dag_refuses_a_warehouse_that_is_behind(empty_url, monkeypatch):
+def test_the_nightly_dag_refuses_a_warehouse_that_is_behind(empty_url, monkeypatch, registry):
     from airflow.sdk.exceptions import AirflowFailException
 
     from deptstats.airflow import tasks as airflow_tasks
     from deptstats.warehouse.connections import connection_json
 
     engine = open_engine(empty_url)
-    upgrade(engine, REVISIONS[-2])
+    upgrade(engine, registry, REVISIONS[-2])
     monkeypatch.setenv("AIRFLOW_CONN_DEPTSTATS_WAREHOUSE", connection_json(empty_url))
     with pytest.raises(
         AirflowFailException,
@@ -241,7 +241,7 @@ def test_the_nightly_dag_refuses_a_warehouse_that_is_behind(empty_url, monkeypat
         f"revision {REVISIONS[-1]}: run `deptstats db upgrade",
     ):
         airflow_tasks.prepare_warehouse()
-    upgrade(engine)
+    upgrade(engine, registry)
     assert airflow_tasks.prepare_warehouse() == REVISIONS[-1]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from deptstats.core import Registry, load_registry
+from deptstats.core import DEFAULT_REPLY, Registry
 from deptstats.ingest import Delivery
 from deptstats.publish import ExtractRejected, FileOutcome, load_extract, record_outcomes, record_unmatched
 from deptstats.reply import Draft, draft_reply
@@ -17,7 +17,7 @@ from deptstats.warehouse import check_schema, sync_dimensions
 log = logging.getLogger(__name__)
 
 
-def prepare_warehouse(engine: Engine, registry: Registry | None = None) -> str:
+def prepare_warehouse(engine: Engine, registry: Registry) -> str:
     """Refuse a warehouse whose schema is behind (SchemaBehind); refresh the dimensions."""
     revision = check_schema(engine)
     sync_dimensions(engine, registry)
@@ -27,13 +27,13 @@ def prepare_warehouse(engine: Engine, registry: Registry | None = None) -> str:
 def report_unrecognised_files(
     engine: Engine,
     landing: Path,
-    run_id: str = "cli",
-    registry: Registry | None = None,
+    run_id: str,
+    registry: Registry,
     scanned: list[Delivery] | None = None,
 ) -> list[FileOutcome]:
     """Files no extract takes, recorded against the run. `scanned`: the landing folder as
     scanned already (raises LandingMissing when it scans a folder that is not there)."""
-    outcomes = record_unmatched(engine, landing, registry or load_registry(), scanned)
+    outcomes = record_unmatched(engine, landing, registry, scanned)
     record_outcomes(engine, run_id, outcomes)
     return outcomes
 
@@ -43,8 +43,8 @@ def load(
     landing: Path,
     extract_code: str,
     run_id: str,
+    registry: Registry,
     docs_dir: Path | None = None,
-    registry: Registry | None = None,
     settle: float | None = None,
     scanned: list[Delivery] | None = None,
 ) -> list[FileOutcome]:
@@ -53,9 +53,7 @@ def load(
     `settle` seconds, default settle_seconds(), or changing while read) is left for the next
     run as `arriving`."""
     try:
-        outcomes = load_extract(
-            engine, landing, extract_code, run_id, registry or load_registry(), docs_dir, settle, scanned
-        )
+        outcomes = load_extract(engine, landing, extract_code, run_id, registry, docs_dir, settle, scanned)
     except ExtractRejected as rejected:
         record_outcomes(engine, run_id, rejected.outcomes)
         raise
@@ -75,7 +73,7 @@ def load(
     return outcomes
 
 
-def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
+def compute_indicators(engine: Engine, registry: Registry) -> int:
     from deptstats.indicators import compute_indicators as compute
 
     rows = compute(engine, registry)
@@ -84,10 +82,7 @@ def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
 
 
 def figures_changed(
-    engine: Engine,
-    run_id: str | None = None,
-    batch_ids: list[int] | None = None,
-    registry: Registry | None = None,
+    engine: Engine, registry: Registry, run_id: str | None = None, batch_ids: list[int] | None = None
 ) -> list[str]:
     """After the indicators: one line per re-delivery published by the run (or among the
     batches given), with the figures it changed and why."""
@@ -105,9 +100,7 @@ def figures_changed(
         return []
 
 
-def draft(
-    engine: Engine, out: Path, reply: str = "reply-2024-147", registry: Registry | None = None
-) -> Draft:
+def draft(engine: Engine, out: Path, registry: Registry, reply: str = DEFAULT_REPLY) -> Draft:
     return draft_reply(engine, out, reply, registry)
 
 

@@ -50,10 +50,10 @@ def csv(*lines: str, encoding: str = "utf-8") -> bytes:
 
 
 def xlsx(rows: list[list[object]], merge: str | None = None) -> bytes:
-    import openpyxl
-
+    from deptstats.core.openpyxl_import import openpyxl_without_lxml
     from deptstats.sample.files import deterministic_zip
 
+    openpyxl = openpyxl_without_lxml()
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     for row in rows:
@@ -72,10 +72,10 @@ def xlsx_sheets(
     hidden_columns: tuple[str, ...] = (),
 ) -> bytes:
     """A workbook of (title, rows, state) sheets, rows and columns hidden on the visible ones."""
-    import openpyxl
-
+    from deptstats.core.openpyxl_import import openpyxl_without_lxml
     from deptstats.sample.files import deterministic_zip
 
+    openpyxl = openpyxl_without_lxml()
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for title, rows, state in sheets:

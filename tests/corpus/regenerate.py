@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import deptstats  # noqa: F401  (first: it has openpyxl write as in the tests, without lxml)
 from tests.corpus.cases import cases
 
 FILES = Path(__file__).resolve().parent / "files"

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from deptstats import pipeline
+from deptstats.core.registry import Registry
 from deptstats.indicators.reports import figures
 from deptstats.sample.large import write_loans
 from deptstats.warehouse.engine import metadata_for, open_engine
@@ -132,16 +133,14 @@ def _instances(client, run_id: str) -> dict[str, dict]:
     return {row["task_id"]: row for row in rows}
 
 
-def _embedded_figures(sample_dir: Path, tmp_path: Path) -> set[tuple]:
+def _embedded_figures(sample_dir: Path, tmp_path: Path, registry: Registry) -> set[tuple]:
     url = f"sqlite:///{tmp_path / 'embedded.db'}"
     engine = open_engine(url)
-    upgrade(engine)
-    pipeline.prepare_warehouse(engine)
-    from deptstats.core.registry import load_registry
-
-    for extract in load_registry().extracts:
-        pipeline.load(engine, sample_dir, extract.code, "embedded")
-    pipeline.compute_indicators(engine)
+    upgrade(engine, registry)
+    pipeline.prepare_warehouse(engine, registry)
+    for extract in registry.extracts:
+        pipeline.load(engine, sample_dir, extract.code, "embedded", registry)
+    pipeline.compute_indicators(engine, registry)
     return {(f["indicator"], f["period"], f["area"], f["value"], f["display"]) for f in figures(engine)}
 
 
@@ -175,7 +174,7 @@ def test_the_nightly_runs_on_both_workers_with_the_embedded_figures(cluster, sam
         (f["indicator"], f["period"], f["area"], f["value"], f["display"])
         for f in figures(open_engine(cluster.warehouse, write=False))
     }
-    assert warehouse == _embedded_figures(sample_dir, tmp_path)
+    assert warehouse == _embedded_figures(sample_dir, tmp_path, registry)
 
 
 def test_a_worker_killed_mid_load_loses_nothing(cluster, registry):

@@ -148,7 +148,7 @@ def test_fix_and_clear_publishes_the_file_once(live, registry):
                 assert count == distinct, f"{extract.code} {period} holds a row twice"
     report = {
         f["sha256"]: f["status"]
-        for f in steward.run_report(engine, live.scheduled_run)
+        for f in steward.run_report(engine, live.scheduled_run, registry)
         if f["file"] == BAD_FILE
     }
     assert sorted(report.values()) == ["published", "rejected"]
@@ -162,7 +162,7 @@ def test_an_unchanged_nightly_skips_every_load(live, registry):
         batches = conn.execute(select(func.count()).select_from(tables["load_batch"])).scalar_one()
     run = admin.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None})
     assert admin.wait_run(DAG_ID, run["dag_run_id"]) == "success"
-    files = steward.run_report(engine, run["dag_run_id"])
+    files = steward.run_report(engine, run["dag_run_id"], registry)
     assert files and {f["status"] for f in files} == {"skipped"}
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tables["load_batch"])).scalar_one() == batches

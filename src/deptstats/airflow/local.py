@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deptstats.core import project_home
+from deptstats.core import DEFAULT_REPLY, Registry, project_home
 from deptstats.warehouse import connection_json
 
 DAG_ID = "deptstats_nightly"
@@ -35,7 +35,7 @@ def airflow_environment(airflow_home: Path, landing: Path, warehouse: str, out: 
     return env
 
 
-def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path) -> int:
+def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path, registry: Registry) -> int:
     """Migrate the local metadata database, run the DAG once, return 1 if any task failed."""
     airflow_home.mkdir(parents=True, exist_ok=True)
     env = airflow_environment(airflow_home, landing, warehouse, out)
@@ -53,7 +53,7 @@ def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path) ->
     # the nightly DAG only checks the revision.
     from deptstats.warehouse import open_engine, upgrade
 
-    upgrade(open_engine(warehouse))
+    upgrade(open_engine(warehouse), registry)
     conf = {"landing": env["DEPTSTATS_LANDING"], "out": env["DEPTSTATS_OUT"]}
     return subprocess.run(
         [sys.executable, "-m", "deptstats.airflow.local", json.dumps(conf)], env=env, check=False
@@ -76,8 +76,9 @@ def _test_run(conf: dict[str, str]) -> int:
     for task_id in sorted(states):
         print(f"  {states[task_id]:16} {task_id}")
     for name, what in (
-        ("reply-2024-147.md", "draft"),
-        ("reply-2024-147.INCOMPLETE.md", "incomplete draft (newer)"),
+        # the DAG drafts its default reply: the run's conf names none
+        (f"{DEFAULT_REPLY}.md", "draft"),
+        (f"{DEFAULT_REPLY}.INCOMPLETE.md", "incomplete draft (newer)"),
     ):
         if (Path(conf["out"]) / name).exists():
             print(f"{what}: {Path(conf['out']) / name}")

@@ -25,7 +25,7 @@ from deptstats.airflow.celery import celery_environment, log_server_port, worker
 from deptstats.airflow.local import airflow_environment
 from deptstats.airflow.logins import Logins, ensure_logins, jwt_secret
 from deptstats.airflow.settings import Component, Settings, metadata_urls
-from deptstats.core import non_negative_setting
+from deptstats.core import Registry, non_negative_setting
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 # Airflow's log server listens on every address (it takes no host) and dies alone on a port
@@ -168,7 +168,7 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
-def migrate(settings: Settings, env: dict[str, str]) -> None:
+def migrate(settings: Settings, env: dict[str, str], registry: Registry) -> None:
     """Airflow's metadata database and the warehouse schema, both to their newest revision."""
     result = subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"],
@@ -181,21 +181,21 @@ def migrate(settings: Settings, env: dict[str, str]) -> None:
         raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     from deptstats.warehouse import open_engine, upgrade
 
-    upgrade(open_engine(settings.warehouse))
+    upgrade(open_engine(settings.warehouse), registry)
 
 
-def prepare(settings: Settings) -> tuple[Logins, dict[str, str]]:
+def prepare(settings: Settings, registry: Registry) -> tuple[Logins, dict[str, str]]:
     """Folders, logins, sample deliveries where the landing folder is missing, migrations."""
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.out.mkdir(parents=True, exist_ok=True)
     if not settings.landing.exists():
         from deptstats.sample import write_sample
 
-        write_sample(settings.landing)
+        write_sample(settings.landing, registry)
         print(f"landing folder {settings.landing}: wrote the sample deliveries")
     logins = ensure_logins(settings.home)
     env = services_environment(settings, logins)
-    migrate(settings, env)
+    migrate(settings, env, registry)
     return logins, env
 
 
@@ -264,7 +264,7 @@ def port_clash(settings: Settings) -> str | None:
     return None
 
 
-def up(settings: Settings) -> int:
+def up(settings: Settings, registry: Registry) -> int:
     """Start the components, print the URL and logins, run until SIGINT or SIGTERM."""
     try:
         clash = port_clash(settings)
@@ -274,7 +274,7 @@ def up(settings: Settings) -> int:
         print(clash, file=sys.stderr)
         return 1
     try:
-        logins, env = prepare(settings)
+        logins, env = prepare(settings, registry)
     except (RuntimeError, ValueError) as failure:
         print(failure, file=sys.stderr)
         return 1

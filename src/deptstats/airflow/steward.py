@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.core import Registry, cut, load_registry
+from deptstats.core import Registry, cut
 from deptstats.indicators import query
 
 # Problems listed per file; the full list stays in the warehouse (`deptstats problems`).
@@ -97,9 +97,8 @@ def problems_of(
     return problems
 
 
-def run_report(engine: Engine, run_id: str, registry: Registry | None = None) -> list[dict[str, Any]]:
+def run_report(engine: Engine, run_id: str, registry: Registry) -> list[dict[str, Any]]:
     """Every file the run saw, refused ones first, each refused one with its problems."""
-    registry = registry or load_registry()
     files = []
     for row in query(engine, "run_deliveries", run_id=run_id):
         entry = {

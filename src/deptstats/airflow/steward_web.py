@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 
 from deptstats.airflow import steward
-from deptstats.core import include_dir
+from deptstats.core import include_dir, load_registry
 from deptstats.indicators import query
 
 DOCS_ROUTE = "docs"
@@ -70,14 +70,14 @@ def create_app(
             title=f"Refused files of {run_id}",
             dag_id=dag_id,
             run_id=run_id,
-            files=steward.run_report(engine(), run_id),
+            files=steward.run_report(engine(), run_id, load_registry()),
             docs_base=f"../../{DOCS_ROUTE}",
         )
 
     @router.get("/api/deliveries")
     def deliveries_json(run_id: str | None = None) -> list[dict[str, Any]]:
         if run_id is not None:
-            return steward.run_report(engine(), run_id)
+            return steward.run_report(engine(), run_id, load_registry())
         return steward.deliveries(engine())
 
     @router.get(f"/{DOCS_ROUTE}/{{validation_id}}/{{asset:path}}")

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException
 
+from deptstats.core import DEFAULT_REPLY, load_registry
 from deptstats.warehouse import CONN_ID, fault_of, open_engine, redact, url_from_connection
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,11 @@ def _quiet(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or not record.name.startswith(NOISY)
 
 
-for _handler in logging.getLogger().handlers:
-    _handler.addFilter(_quiet)
+def _quiet_noisy_loggers() -> None:
+    """Only warnings and errors of the NOISY loggers reach the handlers a task runs with
+    (Airflow sets them up before the task starts); adding the filter again changes nothing."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_quiet)
 
 
 def _setting(params: dict[str, Any], key: str, env: str) -> Path:
@@ -66,10 +70,12 @@ Task = TypeVar("Task", bound=Callable[..., Any])
 
 def plain_faults(task: Task) -> Task:
     """A fault of the warehouse is the log's first error line, in plain words, and is raised
-    as an ordinary (retryable) exception: the retry succeeds once the warehouse is fixed."""
+    as an ordinary (retryable) exception: the retry succeeds once the warehouse is fixed. The
+    noisy loggers are quieted first."""
 
     @functools.wraps(task)
     def run(*args: Any, **kwargs: Any) -> Any:
+        _quiet_noisy_loggers()
         try:
             return task(*args, **kwargs)
         except AirflowFailException:
@@ -105,7 +111,7 @@ def prepare_warehouse() -> str:
 
     url = warehouse_url()
     try:
-        revision = pipeline.prepare_warehouse(open_engine(url))
+        revision = pipeline.prepare_warehouse(open_engine(url), load_registry())
     except SchemaBehind as behind:
         raise AirflowFailException(f"{redact(url)}: {behind}") from None
     log.info("warehouse %s at schema revision %s", redact(url), revision)
@@ -117,7 +123,9 @@ def report_unrecognised_files(params: dict[str, Any], run_id: str) -> dict[str, 
     from deptstats import pipeline
 
     landing = _landing(params)
-    outcomes = pipeline.report_unrecognised_files(open_engine(warehouse_url()), landing, run_id)
+    outcomes = pipeline.report_unrecognised_files(
+        open_engine(warehouse_url()), landing, run_id, load_registry()
+    )
     for outcome in outcomes:
         log.warning("%s: %s", outcome.file, outcome.message)
     return {"unrecognised": len(outcomes)}
@@ -132,7 +140,9 @@ def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict
     landing = _landing(params)
     try:
         engine = open_engine(warehouse_url(), application_name=f"deptstats {extract_code} {run_id}")
-        outcomes = pipeline.load(engine, landing, extract_code, run_id, data_docs_folder(params))
+        outcomes = pipeline.load(
+            engine, landing, extract_code, run_id, load_registry(), data_docs_folder(params)
+        )
     except ExtractRejected as rejected:
         log.error("%s", rejected)
         _log_arriving(rejected.outcomes)
@@ -161,10 +171,10 @@ def _log_arriving(outcomes: list[Any]) -> None:
 def compute_indicators(run_id: str) -> dict[str, int]:
     from deptstats import pipeline
 
-    engine = open_engine(warehouse_url())
-    rows = pipeline.compute_indicators(engine)
+    engine, registry = open_engine(warehouse_url()), load_registry()
+    rows = pipeline.compute_indicators(engine, registry)
     # reviewers read here which figures a re-delivery changed, and why
-    changed = pipeline.figures_changed(engine, run_id)
+    changed = pipeline.figures_changed(engine, registry, run_id)
     for line in changed:
         log.info("%s", line)
     return {"indicator_rows": rows, "redeliveries": len(changed)}
@@ -176,7 +186,7 @@ def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
 
     out = _setting(params, "out", "DEPTSTATS_OUT")
     result = pipeline.draft(
-        open_engine(warehouse_url(), write=False), out, params.get("reply") or "reply-2024-147"
+        open_engine(warehouse_url(), write=False), out, load_registry(), params.get("reply") or DEFAULT_REPLY
     )
     log.info(
         "draft written: %s (%d figures, %d missing)",
@@ -204,7 +214,6 @@ def report_failures(dag_id: str, run_id: str) -> None:
     from airflow.sdk.exceptions import AirflowSkipException
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
-    from deptstats.core import load_registry
     from deptstats.pipeline import failure_summary
 
     states = RuntimeTaskInstance.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})

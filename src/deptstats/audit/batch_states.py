@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from deptstats.indicators import query
 from deptstats.publish import describe
-from deptstats.warehouse import metadata_for
+from deptstats.warehouse import metadata_without_extracts
 
 BATCH = re.compile(r"^(\d+|latest)$")
 NOT_COMPUTED = "(not kept)"
@@ -36,7 +36,7 @@ def is_batch(argument: str) -> bool:
 
 def resolve(engine: Engine, argument: str) -> int:
     """A batch number (0: before any load) or `latest`, checked against the warehouse."""
-    load_batch = metadata_for().tables["load_batch"]
+    load_batch = metadata_without_extracts().tables["load_batch"]
     with engine.connect() as conn:
         newest = conn.execute(select(func.max(load_batch.c.batch_id))).scalar() or 0
     batch_id = newest if argument == "latest" else int(argument)
@@ -97,7 +97,7 @@ def replacing(engine: Engine, batch_ids: list[int], metadata: Any) -> list[int]:
 
 def replaced_rows(engine: Engine, batch_id: int) -> str:
     """What a replacing batch changed in the rows, as publication_change recorded it."""
-    tables = metadata_for().tables
+    tables = metadata_without_extracts().tables
     change, batch = tables["publication_change"], tables["load_batch"]
     replaced, new = batch.alias("replaced"), batch.alias("new")
     with engine.connect() as conn:
@@ -116,7 +116,7 @@ def replaced_rows(engine: Engine, batch_id: int) -> str:
 
 def batch_line(engine: Engine, batch_id: int) -> str:
     """One load batch in a line: its file, bytes and outcome."""
-    tables = metadata_for().tables
+    tables = metadata_without_extracts().tables
     b, d = tables["load_batch"], tables["delivery"]
     with engine.connect() as conn:
         row = conn.execute(

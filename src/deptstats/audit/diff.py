@@ -26,7 +26,7 @@ from deptstats.audit.batch_states import (
     resolve,
 )
 from deptstats.audit.find_figures import figures_in
-from deptstats.core import Registry, load_registry
+from deptstats.core import Registry
 from deptstats.publish import as_text, counted, describe, period_rows
 
 Key = tuple[str, str, str | None]
@@ -167,13 +167,12 @@ def _between_batches(old: Side, new: Side, key: Key, registry: Registry) -> str:
 def diff(
     old_argument: str,
     new_argument: str,
-    registry: Registry | None = None,
+    registry: Registry,
     warehouse: Engine | None = None,
     label: str = "",
 ) -> list[Change]:
     """Figures that differ between two sides; with `warehouse`, a batch number (or `latest`)
     names the state of that warehouse after the batch."""
-    registry = registry or load_registry()
     old = side_of(old_argument, registry, warehouse, label)
     new = side_of(new_argument, registry, warehouse, label)
     return compare(old, new, registry)
@@ -221,7 +220,7 @@ def rows_for_table(changes: list[Change]) -> list[dict[str, str]]:
 FIGURES_PER_LINE = 8
 
 
-def changed_by_run(engine: Engine, run_id: str, registry: Registry | None = None) -> list[str]:
+def changed_by_run(engine: Engine, run_id: str, registry: Registry) -> list[str]:
     """changed_by for every batch an Airflow run published (a run id is never reused)."""
     from deptstats.indicators import query
 
@@ -230,13 +229,12 @@ def changed_by_run(engine: Engine, run_id: str, registry: Registry | None = None
     )
 
 
-def changed_by(engine: Engine, batch_ids: list[int], registry: Registry | None = None) -> list[str]:
+def changed_by(engine: Engine, batch_ids: list[int], registry: Registry) -> list[str]:
     """For each of these batches that replaced a publication: a line with the figures it
     changed and why (the nightly's log, `deptstats load`)."""
     from deptstats.audit.batch_states import batch_line, replaced_rows, replacing
     from deptstats.warehouse import metadata_for
 
-    registry = registry or load_registry()
     lines = []
     for batch_id in replacing(engine, batch_ids, metadata_for(registry)):
         found = compare(batch_side(engine, "", batch_id - 1), batch_side(engine, "", batch_id), registry)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from deptstats.core import Registry, load_registry
+from deptstats.core import Registry
 from deptstats.reply import figure_period, render_body, reply_codes, reply_config
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
@@ -125,10 +125,10 @@ def nearby_pattern(tokens: list[str], at: int) -> re.Pattern[str]:
 
 
 def find_figures(
-    paragraphs: list[str], code: str | None = None, registry: Registry | None = None
+    paragraphs: list[str], code: str | None, registry: Registry
 ) -> tuple[str, list[FoundFigure]]:
-    """(reply code, each figure the reply quotes, as the document shows it)."""
-    registry = registry or load_registry()
+    """(reply code, each figure the reply quotes, as the document shows it); `code` None: the
+    reply whose document number the paragraphs show."""
     code = code or detect_reply(paragraphs)
     marked, quoted = marked_sentences(code, registry)
     normalised = [normalise(p) for p in paragraphs]
@@ -152,7 +152,5 @@ def find_figures(
     return code, figures
 
 
-def figures_in(
-    path: Path, code: str | None = None, registry: Registry | None = None
-) -> tuple[str, list[FoundFigure]]:
+def figures_in(path: Path, code: str | None, registry: Registry) -> tuple[str, list[FoundFigure]]:
     return find_figures(document_paragraphs(path), code, registry)

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from deptstats.audit.find_figures import FoundFigure, figures_in, normalise
-from deptstats.core import Registry, load_registry
+from deptstats.core import Registry
 from deptstats.indicators import figures_by_key
 
 
@@ -75,10 +75,9 @@ def finding(figure: FoundFigure, record: dict | None, registry: Registry) -> Fin
     )
 
 
-def verify_document(
-    path: Path, engine: Engine, code: str | None = None, registry: Registry | None = None
-) -> Verification:
-    registry = registry or load_registry()
+def verify_document(path: Path, engine: Engine, code: str | None, registry: Registry) -> Verification:
+    """Every figure of the document against the warehouse; `code` names the reply, None: the
+    one whose document number the document shows."""
     reply, found = figures_in(path, code, registry)
     records = figures_by_key(engine)
     findings = [

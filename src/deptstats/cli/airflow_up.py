@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from deptstats.cli.options import url_options
+from deptstats.core import load_registry
 
 
 def cmd_airflow_up(args: argparse.Namespace) -> int:
@@ -35,7 +36,8 @@ def cmd_airflow_up(args: argparse.Namespace) -> int:
             executor=args.executor,
             workers=args.workers,
             broker=broker,
-        )
+        ),
+        load_registry(),
     )
 
 

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from deptstats.cli.options import warehouse_url, with_warehouse
+from deptstats.core import load_registry
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -13,7 +14,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     engine = open_engine(warehouse_url(args))
     before = current_revision(engine)
-    upgrade(engine, args.revision)
+    upgrade(engine, load_registry(), args.revision)
     print(
         f"warehouse {redact(warehouse_url(args))}: revision {before or 'none'} -> {current_revision(engine)}"
     )

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from deptstats.cli.options import warehouse_url, with_warehouse
+from deptstats.core import load_registry
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from deptstats.sample import write_sample
 
-    paths = write_sample(Path(args.out))
+    paths = write_sample(Path(args.out), load_registry())
     print(f"wrote {len(paths)} sample deliveries under {args.out}")
     return 0
 
@@ -36,8 +37,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         sys.exit("deptstats load: --settle takes a number of seconds, 0 or more")
     engine = open_engine(warehouse_url(args), application_name=f"deptstats load {args.run_id}")
     registry = load_registry()
-    upgrade(engine)
-    pipeline.prepare_warehouse(engine)
+    upgrade(engine, registry)
+    pipeline.prepare_warehouse(engine, registry)
     scanned = scan(landing, registry)  # once: each extract takes its files from it
     for outcome in pipeline.report_unrecognised_files(engine, landing, args.run_id, registry, scanned):
         print(printable(f"REJECTED  {outcome.file}: {outcome.message}"))
@@ -46,7 +47,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     for extract in registry.extracts:
         try:
             outcomes = pipeline.load(
-                engine, landing, extract.code, args.run_id, docs, registry, args.settle, scanned
+                engine, landing, extract.code, args.run_id, registry, docs, args.settle, scanned
             )
         except ExtractRejected as rejected:
             outcomes, failed = rejected.outcomes, failed + 1
@@ -63,11 +64,11 @@ def cmd_load(args: argparse.Namespace) -> int:
             for example in outcome.examples:
                 print(f"          - {printable(example)}")
         published += [o.batch_id for o in outcomes if o.status == "published"]
-    pipeline.compute_indicators(engine)
-    for line in pipeline.figures_changed(engine, batch_ids=published):
+    pipeline.compute_indicators(engine, registry)
+    for line in pipeline.figures_changed(engine, registry, batch_ids=published):
         print(printable(f"CHANGED   {line}"))
     if args.out:
-        draft = pipeline.draft(engine, Path(args.out))
+        draft = pipeline.draft(engine, Path(args.out), registry)
         print(f"draft: {', '.join(str(p) for p in draft.paths)}")
         if draft.incomplete:
             print(draft.missing_message(), file=sys.stderr)
@@ -83,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         warehouse=warehouse_url(args),
         out=Path(args.out),
         airflow_home=Path(args.airflow_home),
+        registry=load_registry(),
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from deptstats.cli.options import warehouse_url, with_format, with_warehouse
+from deptstats.core import DEFAULT_REPLY, load_registry
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
@@ -69,7 +70,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
     formats = tuple(args.format or FORMATS)
     draft = draft_reply(
-        open_engine(warehouse_url(args), write=False), Path(args.out), args.reply, formats=formats
+        open_engine(warehouse_url(args), write=False), Path(args.out), args.reply, load_registry(), formats
     )
     for warning in draft.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -88,7 +89,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from deptstats.indicators import render
     from deptstats.warehouse import open_engine
 
-    result = verify_document(Path(args.file), open_engine(warehouse_url(args), write=False), args.reply)
+    engine = open_engine(warehouse_url(args), write=False)
+    result = verify_document(Path(args.file), engine, args.reply, load_registry())
     if result.findings:
         print(render(result.rows(), "table"))
     print(result.summary())
@@ -118,7 +120,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
             old, new = (str(resolve(engine, side)) if side == "latest" else side for side in (old, new))
             if args.batch is not None:
                 print(batch_line(engine, args.batch), file=say)
-        changes = diff(old, new, warehouse=engine, label=label)
+        changes = diff(old, new, load_registry(), engine, label)
     except NoSuchBatch as error:
         sys.exit(f"deptstats diff: {error}")
     if changes or args.format == "json":
@@ -141,7 +143,7 @@ def add_report_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_problems)
     p = with_warehouse(sub.add_parser("draft", help="draft a reply from the warehouse"))
     p.add_argument("--out", required=True)
-    p.add_argument("--reply", default="reply-2024-147")
+    p.add_argument("--reply", default=DEFAULT_REPLY)
     p.add_argument(
         "--format",
         action="append",

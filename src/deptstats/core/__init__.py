@@ -11,6 +11,7 @@ from deptstats.core.printable import cut, printable
 
 __all__ = [
     "BROKER",
+    "DEFAULT_REPLY",
     "METADATA_DB",
     "TUNING",
     "TYPES",
@@ -32,6 +33,7 @@ __all__ = [
     "normalize_date",
     "normalize_number",
     "normalize_text",
+    "openpyxl_without_lxml",
     "parse_period",
     "printable",
     "project_home",
@@ -44,12 +46,13 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
-        "column_types": ["TYPES", "YES_NO", "ColumnType", "normalize_cell", "yes_no"],
+        "column_types": ["ColumnType", "TYPES", "YES_NO", "normalize_cell", "yes_no"],
         "normalize": ["normalize_date", "normalize_number", "normalize_text"],
+        "openpyxl_import": ["openpyxl_without_lxml"],
         "paths": ["include_dir", "project_home", "read_sql"],
         "periods": ["Period", "parse_period"],
         "registry": ["Column", "Extract", "Indicator", "Registry", "Rule", "load_registry"],
         "secret_urls": ["BROKER", "METADATA_DB", "WAREHOUSE", "resolve_url"],
-        "settings": ["TUNING", "non_negative_setting", "settle_seconds"],
+        "settings": ["DEFAULT_REPLY", "TUNING", "non_negative_setting", "settle_seconds"],
     },
 )

@@ -1,5 +1,6 @@
 """Tuning of the loader in one place (sizes measured on a 2-core machine; see README,
-Benchmark). Tests and the benchmark change these on TUNING, never on the modules."""
+Benchmark; tests and the benchmark change these on TUNING, never on the modules), and the
+defaults of a run: the settle time and the reply drafted."""
 
 from __future__ import annotations
 
@@ -53,3 +54,7 @@ def settle_seconds() -> float:
     """The settle time: $DEPTSTATS_SETTLE_SECONDS, else DEFAULT_SETTLE_SECONDS (0 turns the
     wait off)."""
     return non_negative_setting("DEPTSTATS_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)
+
+
+# The reply drafted when none is named: include/replies/<code>.toml and <code>.md.j2.
+DEFAULT_REPLY = "reply-2024-147"

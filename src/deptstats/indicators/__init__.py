@@ -4,7 +4,15 @@ the stewards' pages, the reply and the audit read, with the tables the command l
 
 from deptstats.core import lazy_exports
 
-__all__ = ["compute_indicators", "figures", "figures_by_key", "loads", "problems", "query", "render"]
+__all__ = [
+    "compute_indicators",
+    "figures",
+    "figures_by_key",
+    "loads",
+    "problems",
+    "query",
+    "render",
+]
 
 __getattr__ = lazy_exports(
     __name__,

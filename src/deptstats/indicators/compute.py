@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, Engine, bindparam, delete, insert, select, text
 
-from deptstats.core import Indicator, Registry, load_registry, parse_period, read_sql
+from deptstats.core import Indicator, Registry, parse_period, read_sql
 from deptstats.warehouse import hold, metadata_for, utcnow
 
 PEOPLE_UNITS = ("人", "人次")
@@ -138,10 +138,9 @@ def citywide_moves(rows: list[IndicatorRow], registry: Registry) -> list[Move]:
     return moves
 
 
-def compute_indicators(engine: Engine, registry: Registry | None = None) -> int:
+def compute_indicators(engine: Engine, registry: Registry) -> int:
     """Recompute every indicator for every published period, replacing earlier values.
     Returns the number of rows written."""
-    registry = registry or load_registry()
     tables = metadata_for(registry).tables
     publication, values = tables["publication"], tables["indicator_value"]
     now = utcnow().isoformat()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.handler import ContentHandler
 
-from deptstats.core import cut, printable
+from deptstats.core import cut, openpyxl_without_lxml, printable
 from deptstats.ingest.file_kinds import refuse_compound_file
 from deptstats.ingest.tables import HeaderSearch, ReadError, cell_text
 
@@ -35,8 +35,7 @@ class Workbook:
     """An XLSX opened read-only, its parts' sizes checked before any is unpacked."""
 
     def __init__(self, data: bytes, path: Path):
-        import openpyxl
-
+        openpyxl = openpyxl_without_lxml()
         refuse_compound_file(data, path)
         self.path = path
         try:

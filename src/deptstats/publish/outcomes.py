@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, bindparam, delete, insert, select
 
 from deptstats.publish.loading import FileOutcome
-from deptstats.warehouse import hold, metadata_for, utcnow
+from deptstats.warehouse import hold, metadata_without_extracts, utcnow
 
 
 def record_outcomes(engine: Engine, run_id: str, outcomes: list[FileOutcome]) -> None:
@@ -14,7 +14,7 @@ def record_outcomes(engine: Engine, run_id: str, outcomes: list[FileOutcome]) ->
     delivery rows are known (FileOutcome.delivery_id)."""
     if not outcomes:
         return
-    tables = metadata_for().tables
+    tables = metadata_without_extracts().tables
     delivery, outcome_table = tables["delivery"], tables["delivery_outcome"]
     now = utcnow().isoformat()
     with engine.begin() as conn:

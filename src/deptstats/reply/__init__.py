@@ -19,8 +19,8 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "drafting": [
-            "FORMATS",
             "Draft",
+            "FORMATS",
             "draft_reply",
             "figure_period",
             "render_body",

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.core import Registry, include_dir, load_registry, parse_period
+from deptstats.core import Registry, include_dir, parse_period
 from deptstats.indicators import figures_by_key, query
 from deptstats.reply import gbt9704, letter_text, review
 from deptstats.reply.missing import why_missing
@@ -143,8 +143,7 @@ def gb2312_warnings(config: dict[str, Any]) -> list[str]:
     return found
 
 
-def build_letter(engine: Engine, code: str = "reply-2024-147", registry: Registry | None = None) -> Letter:
-    registry = registry or load_registry()
+def build_letter(engine: Engine, code: str, registry: Registry) -> Letter:
     config = reply_config(code)
     records = figures_by_key(engine)
     published = {
@@ -176,8 +175,8 @@ def build_letter(engine: Engine, code: str = "reply-2024-147", registry: Registr
 def draft_reply(
     engine: Engine,
     out_dir: Path,
-    code: str = "reply-2024-147",
-    registry: Registry | None = None,
+    code: str,
+    registry: Registry,
     formats: tuple[str, ...] = FORMATS,
 ) -> Draft:
     """Write the letter in each format and the review documents beside it; the returned path is
@@ -186,7 +185,6 @@ def draft_reply(
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    registry = registry or load_registry()
     letter = build_letter(engine, code, registry)
     out_dir.mkdir(parents=True, exist_ok=True)
     missing = [review.label(q) for q in review.unique(letter.missing)]

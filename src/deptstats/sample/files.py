@@ -12,7 +12,7 @@ import zipfile
 from datetime import date, datetime
 from typing import Any
 
-from deptstats.core import Extract
+from deptstats.core import Extract, openpyxl_without_lxml
 
 FIXED_TIME = datetime(2024, 4, 30, 9, 0, 0)
 Record = dict[str, Any]
@@ -107,8 +107,7 @@ def deterministic_zip(data: bytes) -> bytes:
 
 def write_xlsx(extract: Extract, records: list[Record], title: str, department: str) -> bytes:
     """A workbook as departments send it: title row (merged), header, data, total, footers."""
-    import openpyxl
-
+    openpyxl = openpyxl_without_lxml()
     workbook = openpyxl.Workbook()
     workbook.properties.creator = department
     workbook.properties.created = FIXED_TIME

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from deptstats.core import Extract, Registry, load_registry
+from deptstats.core import Extract, Registry
 from deptstats.sample.files import (
     Record,
     write_csv,
@@ -220,9 +220,8 @@ def _other_plan(rng: random.Random, r: Registry) -> Plan:
     ]
 
 
-def write_sample(out: Path, registry: Registry | None = None) -> list[Path]:
+def write_sample(out: Path, registry: Registry) -> list[Path]:
     """Write every sample delivery under `out` as <department>/<extract>_<period>.<ext>."""
-    registry = registry or load_registry()
     written = []
     for code, period, ext, writer, records in _plan(registry):
         extract = registry.extract(code)

@@ -9,11 +9,7 @@ chunk to chunk: `chunk_tally` (rows, the total row), `findings` (problems, faile
 `file_level` (the rules about the whole file).
 """
 
-import os
-
 from deptstats.core import lazy_exports
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 __all__ = [
     "ROW",

@@ -18,6 +18,7 @@ __all__ = [
     "hold",
     "hold_period",
     "metadata_for",
+    "metadata_without_extracts",
     "normalize_url",
     "open_engine",
     "redact",
@@ -31,7 +32,14 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "connections": ["CONN_ID", "connection_json", "url_from_connection"],
-        "engine": ["metadata_for", "normalize_url", "open_engine", "redact", "utcnow"],
+        "engine": [
+            "metadata_for",
+            "metadata_without_extracts",
+            "normalize_url",
+            "open_engine",
+            "redact",
+            "utcnow",
+        ],
         "faults": ["EXIT_WAREHOUSE_FAULT", "WarehouseFault", "fault_of"],
         "locks": ["hold", "hold_period"],
         "roles": ["grant_analyst"],

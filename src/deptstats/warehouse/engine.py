@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import (
@@ -26,7 +27,7 @@ from sqlalchemy import (
     make_url,
 )
 
-from deptstats.core import TYPES, Extract, Registry, load_registry, non_negative_setting
+from deptstats.core import TYPES, Extract, Registry, non_negative_setting
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000  # a SQLite writer waits this long for another (env may lower it)
 LOCK_TIMEOUT_SECONDS = 300  # a PostgreSQL load waits this long for another of its period
@@ -318,25 +319,35 @@ def _extract_table(metadata: MetaData, extract: Extract) -> Table:
     )
 
 
-def build_metadata(registry: Registry) -> MetaData:
-    metadata = MetaData()
+def _tables_of_every_warehouse(metadata: MetaData) -> MetaData:
     _bookkeeping(metadata)
     _validations(metadata)
     _publications(metadata)
     _history(metadata)
     _dimensions(metadata)
+    return metadata
+
+
+def build_metadata(registry: Registry) -> MetaData:
+    metadata = _tables_of_every_warehouse(MetaData())
     for extract in registry.extracts:
         _extract_table(metadata, extract)
     return metadata
+
+
+@cache
+def metadata_without_extracts() -> MetaData:
+    """The tables every warehouse has whatever its registry (deliveries, batches, outcomes,
+    validations, publications, figures, dimensions), for code that reads no extract's table."""
+    return _tables_of_every_warehouse(MetaData())
 
 
 # registry id -> (the registry, kept so its id is never reused, and its metadata)
 _METADATA: dict[int, tuple[Registry, MetaData]] = {}
 
 
-def metadata_for(registry: Registry | None = None) -> MetaData:
+def metadata_for(registry: Registry) -> MetaData:
     """The warehouse's tables for a registry, built once per registry."""
-    registry = registry or load_registry()
     if id(registry) not in _METADATA:
         _METADATA[id(registry)] = (registry, build_metadata(registry))
     return _METADATA[id(registry)][1]

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, delete, insert, select
 
-from deptstats.core import Registry, load_registry, parse_period
+from deptstats.core import Registry, parse_period
 from deptstats.warehouse.engine import metadata_for
 from deptstats.warehouse.locks import hold
 
@@ -38,7 +38,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head", registry: Registry | None = None) -> None:
+def upgrade(engine: Engine, registry: Registry, revision: str = "head") -> None:
     """Migrate the warehouse to `revision` (default: the newest) and refresh the dimensions."""
     config = alembic_config()
     with engine.connect() as conn:
@@ -61,14 +61,13 @@ def check_schema(engine: Engine) -> str:
     return current
 
 
-def ensure_schema(engine: Engine, registry: Registry | None = None) -> None:
+def ensure_schema(engine: Engine, registry: Registry) -> None:
     """A warehouse at the newest revision, for tests, demos and the CLI."""
-    upgrade(engine, registry=registry)
+    upgrade(engine, registry)
 
 
-def sync_dimensions(engine: Engine, registry: Registry | None = None) -> None:
+def sync_dimensions(engine: Engine, registry: Registry) -> None:
     """Rewrite the registry's dimensions and the periods that have data, in one transaction."""
-    registry = registry or load_registry()
     tables = metadata_for(registry).tables
     with engine.begin() as conn:
         hold(conn, "dimensions", "the dim_* tables")  # two loads at once rewrite them in turn
