@@ -11,6 +11,8 @@ from deptstats.publish.unloaded import record_unmatched
 from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.helpers import load_all, set_cell, snapshot, table_counts, write_csv
 
+pytestmark = pytest.mark.gx
+
 KG_HEADER = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
 
 
