@@ -52,9 +52,10 @@ test-fast: $(STAMP)
 	$(BIN)/pytest tests/unit
 
 # Everything, in parallel; the live, browser and Celery tests one after another on one worker.
+# Groups go out in collection order, so that group, the longest and collected first, starts at once.
 test: $(STAMP) $(SYSTEM_TOOLS)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 # The steward's pages as README shows them: the browser test, its screenshots written to docs/.
 screenshots: $(STAMP) /usr/bin/chromium

@@ -154,3 +154,22 @@ def module_fixtures(item: pytest.Item) -> str:
     params = getattr(getattr(item, "callspec", None), "params", {})
     used = sorted(name for name, defs in definitions.items() if defs and defs[-1].scope == "module")
     return ",".join(f"{name}={params[name]}" if name in params else name for name in used)
+
+
+# before pytest-xdist sends the collected test ids to the controller
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup`, each grouped test id ends in "@<group>", which is how the
+    controller learns the groups. pytest-xdist 3.8 writes that suffix where pytest 9.2 no longer
+    reads it (pytest-xdist issue 1386), so every test would run alone; it is written here
+    instead, once, wherever the suffix is still missing."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        groups = {
+            str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+            for m in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(groups))
+        if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = type(item._id).parse(item.nodeid + suffix)

@@ -15,7 +15,7 @@ import pytest
 
 from tests.live.conftest import DAG_ID, fix_health_row, set_cell
 
-pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.external]
+pytestmark = [pytest.mark.live, pytest.mark.gx, pytest.mark.browser, pytest.mark.external]
 BAD_FILE = "education/kindergartens_2023.csv"
 BAD_TASK = "education.kindergartens"
 # A closed network: no background fetches, no sandbox as root (see README, Testing)
