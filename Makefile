@@ -1,11 +1,13 @@
-# Set-up and the two everyday commands: `make demo` and `make test`.
+# Set-up and the everyday commands: `make demo`, `make test-fast` and `make test`.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := demo
+# pytest-xdist workers for `make test` (auto: one per CPU)
+PYTEST_WORKERS ?= auto
 
-.PHONY: demo test lint lock clean airflow
+.PHONY: demo test test-fast screenshots lint lock clean airflow
 
 # The virtual environment with exactly the locked versions (constraints.txt).
 $(STAMP): pyproject.toml constraints.txt
@@ -43,10 +45,24 @@ $(SYSTEM_TOOLS):
 	  echo "$@ is missing: 'sudo apt-get install $(SYSTEM_PACKAGES)' (its tests skip)"; \
 	fi
 
+# The unit tier: no Great Expectations run, no database server, no child process (README, Testing).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/pytest tests/unit
+
+# Everything, in parallel; the live, browser and Celery tests one after another on one worker.
+# Groups go out in collection order, so that group, the longest and collected first, starts at once.
 test: $(STAMP) $(SYSTEM_TOOLS)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
+# The steward's pages as README shows them: the browser test, its screenshots written to docs/.
+screenshots: $(STAMP) /usr/bin/chromium
+	DEPTSTATS_SCREENSHOTS=$(CURDIR)/docs $(BIN)/pytest tests/live/test_steward_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,11 +1,12 @@
 """Shared fixtures: the registry, the sample deliveries, and warehouses on SQLite and on
-PostgreSQL (each test gets a database it creates and drops)."""
+PostgreSQL (each test gets a database it creates and drops); the markers each test carries and
+the pytest-xdist group it runs in (README, Testing)."""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,26 +28,25 @@ os.environ["DEPTSTATS_SETTLE_SECONDS"] = "0"
 # workbooks the tests write are the bytes of the committed corpus
 openpyxl_without_lxml()
 PG_ADMIN_URL = os.environ.get("DEPTSTATS_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
+# "gw0", "gw1", ... under pytest-xdist: part of every name a test process gives to what lives
+# outside its temporary folder (PostgreSQL databases, Airflow's home)
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# Tests that start Airflow's components, Chromium or Celery workers run one after another on one
+# xdist worker: they share the session's live Airflow, and two at once would starve each other.
+SERIAL_MARKERS = ("live", "browser", "celery")
+_AIRFLOW_HOME = pytest.StashKey[str]()
 
 
-def shared_file(relative: str) -> Path:
-    """A file of ../shared, beside the checkout (CI lays a copy there), or $DEPTSTATS_SHARED.
-    The specs there are the contract the tests check against; without them those tests skip,
-    except in CI."""
-    path = Path(os.environ.get("DEPTSTATS_SHARED", REPO.parent / "shared")) / relative
-    if not path.is_file():
-        message = f"{path} not found: set DEPTSTATS_SHARED to the shared/ folder"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+def pytest_configure(config: pytest.Config) -> None:
+    """Airflow imported in the test process (the task callables some tests call) keeps its home
+    in a folder of this process, never ~/airflow, which every worker would share."""
+    config.stash[_AIRFLOW_HOME] = tempfile.mkdtemp(prefix=f"deptstats-tests-airflow-{WORKER}-")
+    os.environ["AIRFLOW_HOME"] = config.stash[_AIRFLOW_HOME]
 
 
-def spec_figures() -> dict[str, tuple[str, str]]:
-    """indicator -> (period, display) from shared/spec/reply-2024-147.md."""
-    text = shared_file("spec/reply-2024-147.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (\w+\.\w+) \| ([\d-]+) \| (\S+) \|$", text, flags=re.MULTILINE)
-    return {code: (period, display) for code, period, display in rows}
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _AIRFLOW_HOME in config.stash:
+        shutil.rmtree(config.stash[_AIRFLOW_HOME], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -94,10 +94,15 @@ def postgres_admin() -> str:
     return PG_ADMIN_URL
 
 
+def pg_database_name() -> str:
+    """Unique to the test that asks: the xdist worker and a random part."""
+    return f"deptstats_test_{WORKER}_{uuid.uuid4().hex[:12]}"
+
+
 def create_pg_database(admin_url: str) -> tuple[str, str]:
     import psycopg
 
-    name = f"deptstats_test_{uuid.uuid4().hex[:12]}"
+    name = pg_database_name()
     with psycopg.connect(admin_url.replace("+psycopg", ""), autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
     return name, admin_url.rsplit("/", 1)[0] + f"/{name}"
@@ -129,10 +134,46 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path, registry: Regi
         drop_pg_database(admin, name)
 
 
+# before pytest-xdist, which reads the xdist_group marks in this hook
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The `postgres` marker on every test that needs the server (`-m "not postgres"` runs the
-    rest): those asking for postgres_admin, and the postgres half of backend-parametrised ones."""
+    rest): those asking for postgres_admin, and the postgres half of backend-parametrised ones.
+    The xdist group of each test (`--dist loadgroup`): the live, browser and Celery tests
+    together in "serial"; the tests sharing a module-scoped fixture together, so that it is made
+    once and they run in order, as without xdist; every other test alone."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if "postgres_admin" in getattr(item, "fixturenames", ()) or "postgres" in params.values():
             item.add_marker(pytest.mark.postgres)
+        if any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
+            item.add_marker(pytest.mark.xdist_group("serial"))
+        elif shared := module_fixtures(item):
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{shared}"))
+
+
+def module_fixtures(item: pytest.Item) -> str:
+    """The module-scoped fixtures a test uses, with their parameters ("" if none)."""
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    used = sorted(name for name, defs in definitions.items() if defs and defs[-1].scope == "module")
+    return ",".join(f"{name}={params[name]}" if name in params else name for name in used)
+
+
+# before pytest-xdist sends the collected test ids to the controller
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup`, each grouped test id ends in "@<group>", which is how the
+    controller learns the groups. pytest-xdist 3.8 writes that suffix where pytest 9.2 no longer
+    reads it (pytest-xdist issue 1386), so every test would run alone; it is written here
+    instead, once, wherever the suffix is still missing."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        groups = {
+            str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+            for m in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(groups))
+        if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = type(item._id).parse(item.nodeid + suffix)

@@ -8,7 +8,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.airflow
 
 PARSE = """
 import json, sys, time
@@ -79,35 +83,4 @@ def test_dag_folder(tmp_path, registry):
     print(
         f"DAG folder: {parsed['file_seconds']:.3f} s parsing the files, "
         f"{parsed['seconds']:.2f} s with importing Airflow"
-    )
-
-
-def test_report_failures_says_which_kind_of_failure(registry):
-    from deptstats.pipeline import failure_summary
-
-    loads = {e.task_id for e in registry.extracts}
-    every = dict.fromkeys(
-        ["prepare_warehouse", "report_unrecognised_files", "compute_indicators", "draft_reply", *loads],
-        "success",
-    )
-    assert failure_summary(every, loads) is None
-    refused = failure_summary(every | {"education.kindergartens": "failed"}, loads)
-    assert refused.startswith(
-        "The nightly run failed. 1 extract load(s) failed: "
-        "education.kindergartens. A refused file's task log names the file"
-    )
-    assert "step" not in refused
-    step = failure_summary(every | {"compute_indicators": "failed", "draft_reply": "failed"}, loads)
-    assert "load(s) failed" not in step
-    assert (
-        "The step compute_indicators failed: the indicators were not computed" in step
-        and "The step draft_reply failed: the draft is incomplete" in step
-    )
-    early = failure_summary(
-        every | {"prepare_warehouse": "failed", "education.kindergartens": "upstream_failed"}, loads
-    )
-    assert early.endswith(
-        "The step prepare_warehouse failed: the warehouse was not ready, so "
-        "nothing was loaded. Not run because a task they need failed: "
-        "education.kindergartens. See each red task's log."
     )

@@ -17,6 +17,8 @@ from deptstats.warehouse.schema import ensure_schema
 from tests.drafts import redeliver_prepregnancy_checks
 from tests.helpers import load_all, write_csv
 
+pytestmark = pytest.mark.gx
+
 RATE = "health.prepregnancy_check_rate"
 EXTRACT = "prepregnancy_checks"
 

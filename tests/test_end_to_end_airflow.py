@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import text
 
 from deptstats.warehouse.engine import open_engine
-from tests.conftest import spec_figures
+from tests.fixtures.shared_spec import reply_figures
 from tests.helpers import set_cell, snapshot, table_counts
 
-pytestmark = pytest.mark.airflow
+pytestmark = [pytest.mark.airflow, pytest.mark.gx]
 # Seconds: a whole nightly through dag.test() on a loaded 2-core machine takes minutes; a hang
 # fails (TimeoutExpired names the command) instead of holding the session forever.
 COMMAND_TIMEOUT = 1800
@@ -82,7 +82,7 @@ def test_1_first_run_drafts_every_figure(workspace):
     draft = (workspace["out"] / "reply-2024-147.md").read_text(encoding="utf-8")
     review = (workspace["out"] / "reply-2024-147.review.md").read_text(encoding="utf-8")
     assert (workspace["out"] / "reply-2024-147.docx").is_file()
-    expected = spec_figures()
+    expected = reply_figures()
     figures = {(f["indicator"], f["period"]): f for f in as_json("figures", workspace) if f["area"] is None}
     for code, (period, shown) in expected.items():
         assert shown in draft, code
@@ -148,4 +148,4 @@ def test_3_bad_row_rejects_one_extract_while_others_publish(workspace, registry)
     assert statuses["civil_affairs/elderly_care_institutions_2023-12.csv"] == "published"
     assert snapshot(engine, "education_kindergartens", registry, "2023") == kindergartens
     draft = (workspace["out"] / "reply-2024-147.md").read_text(encoding="utf-8")
-    assert spec_figures()["education.public_kindergarten_share"][1] in draft
+    assert reply_figures()["education.public_kindergarten_share"][1] in draft

@@ -19,6 +19,8 @@ from deptstats.warehouse.engine import open_engine
 from tests.drafts import draft, loaded_warehouse
 from tests.helpers import load_all, set_cell
 
+pytestmark = pytest.mark.gx
+
 CODE = "reply-2024-147"
 REPO = Path(__file__).resolve().parents[1]
 INCOMPLETE_FILES = {
@@ -172,22 +174,3 @@ def test_a_figure_computed_from_a_replaced_delivery_is_missing(warehouse_url, la
     )
     assert why.endswith("a delivery since replaced: compute_indicators failed or has not run since")
     assert (tmp_path / "out" / f"{CODE}.md").exists()  # the complete draft stays
-
-
-def test_the_note_goes_on_top_of_review_notes_edited_by_hand(tmp_path):
-    from docx import Document as NewDocument
-
-    from deptstats.reply.review import name_newer_incomplete
-
-    newer = [tmp_path / f"{CODE}.INCOMPLETE.md"]
-    edited = tmp_path / f"{CODE}.review.md"
-    edited.write_text("# 审核\n\n核对完毕\n", encoding="utf-8")  # the notes' heading deleted
-    name_newer_incomplete(edited, newer, ["hrss.maternity_disputes 2023"])
-    assert edited.read_text(encoding="utf-8").startswith(f"- {NEWER_INCOMPLETE}: ")
-    document = NewDocument()
-    document.add_paragraph("核对完毕")
-    edited_docx = tmp_path / f"{CODE}.review.docx"
-    document.save(str(edited_docx))
-    name_newer_incomplete(edited_docx, newer, ["hrss.maternity_disputes 2023"])
-    texts = [p.text for p in Document(str(edited_docx)).paragraphs]
-    assert texts[0].startswith(NEWER_INCOMPLETE) and texts[1] == "核对完毕"

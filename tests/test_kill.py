@@ -10,11 +10,14 @@ import subprocess
 import sys
 import time
 
+import pytest
 from sqlalchemy import Engine, event
 
 from deptstats.publish.loading import load_extract
 from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.helpers import snapshot, table_counts, write_csv
+
+pytestmark = pytest.mark.gx
 
 KG = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
 

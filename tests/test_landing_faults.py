@@ -1,5 +1,5 @@
 """The landing folder as it is at night: files still being written, files and folders that
-cannot be read, a landing folder that is not there, and thousands of stray files."""
+cannot be read, and thousands of stray files (a landing folder that is not there: tests/unit)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from sqlalchemy import event, func, select
 
 from deptstats import pipeline
 from deptstats.cli import main
-from deptstats.core.settings import DEFAULT_SETTLE_SECONDS, TUNING
+from deptstats.core.settings import TUNING
 from deptstats.indicators.reports import loads
-from deptstats.ingest.landing import scan
 from deptstats.publish import file_reading, loading
 from deptstats.publish.loading import ExtractRejected, load_extract
 from deptstats.publish.unloaded import record_unmatched
@@ -72,6 +71,7 @@ def _problem_rows(engine, registry) -> int:
 # ------------------------------------------------------------------ files still arriving
 
 
+@pytest.mark.gx
 def test_a_file_still_copied_in_while_it_is_read_is_left_for_the_next_run(
     warehouse_url, landing, registry, monkeypatch
 ):
@@ -114,6 +114,7 @@ def test_a_file_still_copied_in_while_it_is_read_is_left_for_the_next_run(
     assert snapshot(engine, KG_TABLE, registry, "2023") != published
 
 
+@pytest.mark.gx
 def test_a_streamed_file_growing_while_it_is_read_is_left_for_the_next_run(
     warehouse_url, landing, registry, monkeypatch
 ):
@@ -136,6 +137,7 @@ def test_a_streamed_file_growing_while_it_is_read_is_left_for_the_next_run(
     assert _problem_rows(engine, registry) == 0
 
 
+@pytest.mark.gx
 def test_a_file_modified_within_the_settle_time_waits_for_the_next_run(
     warehouse_url, landing, registry, monkeypatch
 ):
@@ -166,6 +168,7 @@ def _one_file_landing(sample_dir: Path, tmp_path: Path) -> Path:
     return landing
 
 
+@pytest.mark.gx
 def test_load_settle_option(sample_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("DEPTSTATS_SETTLE_SECONDS")
     landing = _one_file_landing(sample_dir, tmp_path)
@@ -183,11 +186,7 @@ def test_load_settle_option(sample_dir, tmp_path, monkeypatch, capsys):
     assert f"PUBLISHED {KG_2023}" in capsys.readouterr().out
 
 
-def test_the_sample_deliveries_are_settled_when_written(sample_dir, registry):
-    settled_before = time.time() - DEFAULT_SETTLE_SECONDS
-    assert not [d.relative for d in scan(sample_dir, registry) if d.modified_after(settled_before)]
-
-
+@pytest.mark.gx
 def test_the_airflow_task_stays_green_for_a_file_still_arriving(
     warehouse_url, landing, registry, monkeypatch
 ):
@@ -217,6 +216,7 @@ def test_the_airflow_task_stays_green_for_a_file_still_arriving(
 # ------------------------------------------------------------------ what cannot be read
 
 
+@pytest.mark.gx
 def test_an_unreadable_file_is_refused_in_words_and_the_other_periods_load(
     warehouse_url, landing, registry, monkeypatch
 ):
@@ -259,45 +259,6 @@ def test_an_unreadable_department_folder_is_reported(warehouse_url, landing, reg
             "in place",
         )
     ]
-
-
-# ------------------------------------------------------------------ no landing folder
-
-
-@pytest.mark.parametrize("kind", ["missing", "a file"])
-def test_load_refuses_a_landing_folder_that_is_not_there(tmp_path, kind):
-    landing = tmp_path / "landing"
-    if kind == "a file":
-        landing.write_text("not a folder")
-    warehouse, out = tmp_path / "warehouse.db", tmp_path / "out"
-    with pytest.raises(SystemExit) as failed:
-        main(["load", "--landing", str(landing), "--warehouse", str(warehouse), "--out", str(out)])
-    said = "does not exist" if kind == "missing" else "is not a folder"
-    assert str(failed.value.code) == (
-        f"deptstats load: the landing folder {landing} {said}: check --landing, the DAG param "
-        "landing or DEPTSTATS_LANDING"
-    )
-    assert not warehouse.exists() and not out.exists()
-
-
-@pytest.mark.parametrize("task", ["report_unrecognised_files", "load_extract"])
-def test_the_dag_tasks_fail_without_retry_on_a_missing_landing_folder(tmp_path, monkeypatch, task):
-    from airflow.sdk.exceptions import AirflowFailException
-
-    from deptstats.airflow import tasks as airflow_tasks
-
-    def no_warehouse():
-        raise AssertionError("the warehouse was opened")
-
-    monkeypatch.setattr(airflow_tasks, "warehouse_url", no_warehouse)
-    params = {"landing": str(tmp_path / "nowhere")}
-    call = (
-        (lambda: airflow_tasks.report_unrecognised_files(params, "r1"))
-        if task == "report_unrecognised_files"
-        else (lambda: airflow_tasks.load_extract("kindergartens", params, "r1"))
-    )
-    with pytest.raises(AirflowFailException, match=r"landing folder .*nowhere does not exist"):
-        call()
 
 
 # ------------------------------------------------------------------ thousands of stray files
@@ -345,6 +306,7 @@ def test_unrecognised_files_cost_the_same_statements_however_many(warehouse_url,
     assert counted[4] == counted[40]  # first seen (inserted), then seen again (updated)
 
 
+@pytest.mark.gx
 def test_load_lists_the_landing_folder_once(sample_dir, tmp_path, monkeypatch, capsys):
     landing = _one_file_landing(sample_dir, tmp_path)
     (landing / "health").mkdir()
@@ -364,6 +326,7 @@ def test_load_lists_the_landing_folder_once(sample_dir, tmp_path, monkeypatch, c
     assert "REJECTED  health/junk_1.txt: file name not recognised" in capsys.readouterr().out
 
 
+@pytest.mark.gx
 def test_files_done_before_a_crash_are_recorded_for_the_run(warehouse_url, landing, registry, monkeypatch):
     """A crash on one file (here a fault that is no file's) after another was published: the
     run still records what became of the published one, so its retry, which finds that file
@@ -382,24 +345,7 @@ def test_files_done_before_a_crash_are_recorded_for_the_run(warehouse_url, landi
     assert _run_outcomes(engine, "r1", registry)["education/kindergartens_2022.xlsx"][0] == "published"
 
 
-@pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
-@pytest.mark.parametrize(
-    "env", ["DEPTSTATS_SETTLE_SECONDS", "DEPTSTATS_LOCK_TIMEOUT_SECONDS", "DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS"]
-)
-def test_a_time_setting_that_is_no_number_of_seconds_is_named(env, value, monkeypatch):
-    from deptstats.core.settings import settle_seconds
-    from deptstats.warehouse.engine import lock_timeout_seconds, sqlite_busy_timeout_ms
-
-    read = {
-        "DEPTSTATS_SETTLE_SECONDS": settle_seconds,
-        "DEPTSTATS_LOCK_TIMEOUT_SECONDS": lock_timeout_seconds,
-        "DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS": sqlite_busy_timeout_ms,
-    }[env]
-    monkeypatch.setenv(env, value)
-    with pytest.raises(ValueError, match=f"{env}='{value}': give a number, 0 or more"):
-        read()
-
-
+@pytest.mark.gx
 def test_a_file_dated_in_the_future_is_not_held_back_for_ever(warehouse_url, landing, registry, monkeypatch):
     """A copy from a machine whose clock is a day ahead: the settle time cannot apply to it."""
     engine = open_engine(warehouse_url)

@@ -14,6 +14,7 @@ from tests.helpers import load_all, set_cell, snapshot, table_counts, write_csv
 KG_HEADER = "幼儿园编码,幼儿园名称,镇街,办园性质,在园幼儿数"
 
 
+@pytest.mark.gx
 def test_second_load_of_the_same_files_adds_nothing_and_skips_all(warehouse_url, registry, landing):
     engine = open_engine(warehouse_url)
     first = load_all(engine, landing, registry)
@@ -25,6 +26,7 @@ def test_second_load_of_the_same_files_adds_nothing_and_skips_all(warehouse_url,
     assert {row["status"] for row in loads(engine)} == {"skipped"}
 
 
+@pytest.mark.gx
 def test_a_bad_row_rejects_the_file_and_keeps_the_earlier_publication(warehouse_url, registry, landing):
     engine = open_engine(warehouse_url)
     load_all(engine, landing, registry)
@@ -54,6 +56,7 @@ def test_a_bad_row_rejects_the_file_and_keeps_the_earlier_publication(warehouse_
     assert table_counts(engine, registry) == counts
 
 
+@pytest.mark.gx
 def test_a_redelivered_file_replaces_the_publication(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     engine = open_engine(warehouse_url)
@@ -114,6 +117,7 @@ def test_unrecognised_file_names_are_reported_and_left_in_place(
     assert [(r["file"], r["status"]) for r in listed] == [(relative, "rejected")]
 
 
+@pytest.mark.gx
 def test_subsidies_must_name_a_published_institution(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     header = "拨付编号,机构编码,批次,拨付日期,补助金额（元）"
@@ -147,6 +151,7 @@ def test_subsidies_must_name_a_published_institution(warehouse_url, registry, tm
     assert len(rows) == 2  # the first publication stands
 
 
+@pytest.mark.gx
 def test_a_file_refused_beside_a_twin_loads_once_the_twin_is_removed(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     write_csv(landing, "education/kindergartens_2023.csv", [KG_HEADER, "K1,甲园,龙山镇,公办,100"])
@@ -163,6 +168,7 @@ INST_HEADER = "机构编码,机构名称,镇街,备案状态,备案日期,托位
 SUBS_HEADER = "拨付编号,机构编码,批次,拨付日期,补助金额（元）"
 
 
+@pytest.mark.gx
 def test_subsidies_are_checked_again_when_the_institution_list_changes(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     engine = open_engine(warehouse_url)
@@ -198,6 +204,7 @@ def test_subsidies_are_checked_again_when_the_institution_list_changes(warehouse
     ]
 
 
+@pytest.mark.gx
 def test_long_ids_and_large_counts_fit_every_backend(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     long_id = "K" * 200
@@ -210,6 +217,7 @@ def test_long_ids_and_large_counts_fit_every_backend(warehouse_url, registry, tm
     assert rows[0][3] == long_id and rows[0][-1] == 13812345678
 
 
+@pytest.mark.gx
 def test_a_subsidy_without_an_institution_is_an_error(warehouse_url, registry, tmp_path):
     landing = tmp_path / "landing"
     write_csv(landing, "health/childcare_subsidies_2023.csv", [SUBS_HEADER, "P1,,1,2023-03-01,1000"])

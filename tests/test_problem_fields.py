@@ -15,6 +15,8 @@ from deptstats.publish.loading import ExtractRejected, load_extract
 from deptstats.warehouse.engine import open_engine
 from tests.helpers import set_cell, write_csv
 
+pytestmark = pytest.mark.gx
+
 PREP = "health/prepregnancy_checks_2023.csv"
 LOG_LINE = (
     f"{PREP}, row 4 (古塘街道): 检查人数 641 exceeds 目标人群数 636 (rule: 检查人数 "

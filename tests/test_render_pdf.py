@@ -13,6 +13,8 @@ import pytest
 from deptstats.reply.pdf_preview import render_pdf, soffice
 from tests.drafts import draft, loaded_warehouse
 
+pytestmark = [pytest.mark.gx, pytest.mark.external]
+
 MM = 72 / 25.4
 BODY_TOP, BODY_BOTTOM = 37 * MM, (37 + 225) * MM
 LINE = re.compile(r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', re.S)

@@ -10,12 +10,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text
 
 from deptstats import pipeline
 from deptstats.publish.loading import ExtractRejected, load_extract
 from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.helpers import table_counts, write_csv
+
+pytestmark = pytest.mark.gx
 
 RUN = "scheduled__2024-06-01T01:30:00+08:00"
 

@@ -7,8 +7,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from deptstats.warehouse.engine import open_engine
 from tests.helpers import load_all
+
+pytestmark = pytest.mark.gx
 
 SCRIPT = """
 import json, sys

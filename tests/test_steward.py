@@ -11,10 +11,12 @@ from fastapi.testclient import TestClient
 
 from deptstats import pipeline
 from deptstats.airflow import steward
-from deptstats.airflow.steward_web import create_app, site_files
+from deptstats.airflow.steward_web import create_app
 from deptstats.publish.loading import ExtractRejected
 from deptstats.warehouse.engine import open_engine
 from tests.helpers import write_csv
+
+pytestmark = pytest.mark.gx
 
 RUN = "scheduled__2024-06-01T01:30:00+08:00"
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -129,26 +131,3 @@ def test_pages_escape_delivered_values_and_need_a_login(refused):
         "severity",
     }
     assert client.get("/api/deliveries", params={"run_id": "no-such-run"}, headers=headers).json() == []
-
-
-def test_long_values_are_cut_before_they_are_shown():
-    value = "x" * 100_000
-    assert len(steward.shown(value)) < 300 and steward.shown(value).endswith("(100000 characters)")
-    assert steward.shown("公办") == "公办"
-
-
-def test_data_docs_files_are_listed_never_joined(tmp_path):
-    docs = tmp_path / "data_docs"
-    site = docs / "education" / "kindergartens" / "0123456789abcdef"
-    (site / "validations").mkdir(parents=True)
-    (site / "index.html").write_text("<html></html>")
-    (site / "validations" / "run.html").write_text("<html></html>")
-    (docs / "static").mkdir()
-    (docs / "static" / "style.css").write_text("body {}")
-    (site / "static").symlink_to("../../../static", target_is_directory=True)
-    secret = tmp_path / "secret.txt"
-    secret.write_text("not for the browser")
-    (site / "leak.txt").symlink_to(secret)
-    files = site_files((site / "index.html").as_uri())
-    assert set(files) == {"index.html", "validations/run.html", "static/style.css"}
-    assert site_files(None) == {}

@@ -12,6 +12,8 @@ from deptstats.core.settings import TUNING
 from deptstats.ingest.readers import read_file
 from deptstats.validation import validate
 
+pytestmark = pytest.mark.gx
+
 CURRENT = {"year": "2023", "month": "2024-03"}
 
 

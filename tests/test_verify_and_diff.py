@@ -19,6 +19,8 @@ from deptstats.warehouse.schema import ensure_schema
 from tests.drafts import draft, loaded_warehouse, redeliver_prepregnancy_checks
 from tests.helpers import load_all
 
+pytestmark = pytest.mark.gx
+
 DELETED_SENTENCE = "新生儿疾病筛查覆盖面保持高位"
 
 

@@ -119,6 +119,7 @@ def loaded(warehouse_url: str, kg_landing: Path, registry) -> str:
 # ------------------------------------------------------------------ SQLite
 
 
+@pytest.mark.gx
 @pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
 def test_read_only_sqlite_warehouse(loaded, kg_landing, registry):
     """Opened read-only (mode=ro: as root a file's mode does not stop writes), as a warehouse
@@ -134,6 +135,7 @@ def test_read_only_sqlite_warehouse(loaded, kg_landing, registry):
     assert published(loaded, registry) == before
 
 
+@pytest.mark.gx
 @pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
 def test_sqlite_warehouse_locked_past_the_busy_timeout(loaded, kg_landing, registry):
     before = published(loaded, registry)
@@ -159,6 +161,7 @@ def test_sqlite_warehouse_locked_past_the_busy_timeout(loaded, kg_landing, regis
     assert published(loaded, registry) == before
 
 
+@pytest.mark.gx
 @pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
 def test_full_sqlite_warehouse(loaded, kg_landing, registry, monkeypatch, capsys):
     """Disk full, simulated by capping the file at the pages it has (PRAGMA max_page_count)."""
@@ -191,17 +194,7 @@ def test_full_sqlite_warehouse(loaded, kg_landing, registry, monkeypatch, capsys
     assert published(loaded, registry) == before
 
 
-def test_unexpected_error_keeps_its_traceback(tmp_path, monkeypatch):
-    from deptstats.indicators import reports
-
-    def broken(_engine):
-        raise ZeroDivisionError("a bug, not the warehouse")
-
-    monkeypatch.setattr(reports, "figures", broken)
-    with pytest.raises(ZeroDivisionError):
-        cli.main(["figures", "--warehouse", str(tmp_path / "w.db")])
-
-
+@pytest.mark.gx
 @pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
 def test_airflow_task_says_the_fault_first_and_stays_retryable(loaded, kg_landing, monkeypatch):
     # importing Airflow points logging at this test's stream: undone afterwards, so the tests
@@ -251,6 +244,7 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path, registry):
 # ------------------------------------------------------------------ PostgreSQL
 
 
+@pytest.mark.gx
 @pytest.mark.parametrize("warehouse_url", ["postgres"], indirect=True)
 def test_connection_terminated_mid_load(loaded, kg_landing, registry, postgres_admin, monkeypatch, capsys):
     """The load's session is ended (pg_terminate_backend) as it starts recording the
@@ -299,6 +293,7 @@ def test_dropped_database(postgres_admin):
         assert "create the database and run `deptstats db upgrade`" in line
 
 
+@pytest.mark.gx
 @pytest.mark.parametrize("warehouse_url", ["postgres"], indirect=True)
 def test_a_held_period_fails_retryably_naming_the_holder(
     warehouse_url, small_landing, registry, monkeypatch, capsys
@@ -340,6 +335,7 @@ def test_a_held_period_fails_retryably_naming_the_holder(
 # ------------------------------------------------------------------ two loads at once
 
 
+@pytest.mark.gx
 def test_two_loads_of_one_landing_at_once(warehouse_url, small_landing, tmp_path):
     """Both end well; every file is recorded once and loaded once; the figures are those of
     one load."""

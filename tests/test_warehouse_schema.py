@@ -64,6 +64,7 @@ def test_upgrade_from_empty_gives_the_declared_model(empty_url, registry):
     assert differences == []
 
 
+@pytest.mark.gx
 @pytest.mark.parametrize("start", REVISIONS[:-1])
 @parametrize_backends
 def test_upgrade_from_every_earlier_revision_keeps_the_data(empty_url, start, registry, sample_dir):
@@ -115,6 +116,7 @@ def down_and_up_again(engine, revision: str, registry) -> None:
     upgrade(engine, registry)
 
 
+@pytest.mark.gx
 def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded, registry):
     """A warehouse upgraded to 0006 with figures already computed: those figures are the
     history it starts from, one row per batch, indicator and area."""
@@ -133,6 +135,7 @@ def test_0006_keeps_the_standing_figures_as_their_batches_history(loaded, regist
     assert len(values) > 900 and history == values
 
 
+@pytest.mark.gx
 def test_0007_keeps_earlier_problems_with_null_key_and_other_column(loaded, registry):
     """Problems recorded before 0007 keep their row and value, and null in the new columns;
     problems recorded after it fill them."""
@@ -177,6 +180,7 @@ def test_docs_hold_at_least_ten_queries():
     assert len(doc_queries()) >= 10
 
 
+@pytest.mark.gx
 def test_the_documented_queries_run(loaded):
     engine = open_engine(loaded, write=False)
     with engine.connect() as conn:
@@ -197,6 +201,7 @@ def test_the_documented_queries_run(loaded):
         assert [r[0] for r in problems] == ["公私合办"]
 
 
+@pytest.mark.gx
 @pytest.mark.parametrize("warehouse_url", ["postgres"], indirect=True)  # roles are PostgreSQL's
 def test_analyst_role_reads_the_marts_and_nothing_else(loaded, registry):
     from deptstats.warehouse.roles import grant_analyst

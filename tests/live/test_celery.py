@@ -34,7 +34,7 @@ from tests.live.conftest import (
 )
 from tests.live.rest import FINAL, wait_for
 
-pytestmark = [pytest.mark.live, pytest.mark.celery]
+pytestmark = [pytest.mark.live, pytest.mark.gx, pytest.mark.celery]
 SLOW_FILE = "housing_fund/multi_child_loans_2024.csv"
 SLOW_TASK = "housing_fund.multi_child_loans"
 SLOW_ROWS = 1_500_000

@@ -12,7 +12,7 @@ import pytest
 from tests.live.conftest import BAD_FILE, DAG_ID
 from tests.live.rest import wait_for
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.gx]
 BROKEN = "hrss.maternity_disputes"
 
 

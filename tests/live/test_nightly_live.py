@@ -15,7 +15,7 @@ from deptstats.warehouse.engine import metadata_for, open_engine
 from tests.live.conftest import BAD_FILE, DAG_ID, fix_health_row
 from tests.live.rest import ApiError, wait_for
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.gx]
 BAD_TASK = "health.prepregnancy_checks"
 
 

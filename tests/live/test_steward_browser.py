@@ -1,7 +1,8 @@
 """The steward's fix-and-clear in the Airflow UI itself, in headless Chromium (Debian's package,
 driven by Playwright): the Refused files tab shows the problem, Clear then Confirm reruns the
-task, the run turns green; the analyst cannot clear. Screenshots of the steward's pages go to
-docs/ (README shows them)."""
+task, the run turns green; the analyst cannot clear. Screenshots of the steward's pages go to a
+temporary folder, or to $DEPTSTATS_SCREENSHOTS: `make screenshots` refreshes docs/*.png, which
+README shows."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ import pytest
 
 from tests.live.conftest import DAG_ID, fix_health_row, set_cell
 
-pytestmark = [pytest.mark.live, pytest.mark.browser]
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+pytestmark = [pytest.mark.live, pytest.mark.gx, pytest.mark.browser, pytest.mark.external]
 BAD_FILE = "education/kindergartens_2023.csv"
 BAD_TASK = "education.kindergartens"
 # A closed network: no background fetches, no sandbox as root (see README, Testing)
@@ -45,6 +45,13 @@ def chromium_path() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """$DEPTSTATS_SCREENSHOTS, else a temporary folder: a test run leaves the checkout as it was."""
+    folder = os.environ.get("DEPTSTATS_SCREENSHOTS")
+    return Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -107,12 +114,12 @@ def test_the_analyst_may_not_clear(browser, live, failed_run):
     page.context.close()
 
 
-def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_run):
+def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_run, screenshots):
     run_id, _, ownership = failed_run
     page = login(browser, live, "steward")
     page.goto(f"{live.url}/plugin/deptstats-deliveries")
     page.frame_locator("iframe").get_by_text(BAD_FILE).first.wait_for()
-    page.screenshot(path=str(DOCS / "steward-deliveries.png"))
+    page.screenshot(path=str(screenshots / "steward-deliveries.png"))
 
     page.goto(f"{live.url}/dags/{DAG_ID}/runs/{urllib.parse.quote(run_id, safe='')}")
     page.get_by_role("link", name="Refused files").click()
@@ -121,13 +128,13 @@ def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_ru
     problem.wait_for()
     assert "办园性质" in problem.inner_text() and "must be one of" in problem.inner_text()
     assert BAD_TASK in frame.locator("body").inner_text()
-    page.screenshot(path=str(DOCS / "steward-refused-files.png"))
+    page.screenshot(path=str(screenshots / "steward-refused-files.png"))
 
     set_cell(live.landing / BAD_FILE, 3, 3, ownership)  # the steward's fix
     dialog = clear_dialog(page, live, run_id)
     dialog.get_by_text(BAD_TASK).first.wait_for()
     settled(page)  # the dialog fades in
-    page.screenshot(path=str(DOCS / "steward-clear-dialog.png"))
+    page.screenshot(path=str(screenshots / "steward-clear-dialog.png"))
     admin = live.client("admin")
     ended = admin.run(DAG_ID, run_id)["end_date"]
     dialog.get_by_role("button", name="Confirm").click()

@@ -536,3 +536,20 @@ def test_an_encrypted_or_old_format_workbook_says_which(tmp_path, checks, data, 
     assert str(error.value) == says
     with pytest.raises(ReadError, match=r"protected by a password|old-format"):
         read_file(write(tmp_path, "p.csv", data), checks)
+
+
+def test_a_cell_in_the_last_column_does_not_pad_every_row(tmp_path, checks):
+    import time
+
+    rows = [["镇街", "目标人群数", "检查人数"]] + [["浒山街道", 10, 5]] * 3000
+    # the same workbook with a cell in column XFD on every row
+    book = openpyxl.load_workbook(io.BytesIO(workbook([("Sheet", rows, "visible")])))
+    for row in range(1, 3002):
+        book.active.cell(row=row, column=16384, value="x")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path = write(tmp_path, "prepregnancy_checks_2023.xlsx", buffer.getvalue())
+    started = time.perf_counter()
+    table = read_file(path, checks)
+    assert len(table) == 3000 and len(table.columns) == 3
+    assert time.perf_counter() - started < 20

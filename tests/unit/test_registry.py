@@ -1,4 +1,5 @@
-"""The registry implements the data dictionary (shared/spec/extracts.md) exactly."""
+"""The registry implements the data dictionary (the shared spec/extracts.md, as
+tests/fixtures/data_dictionary.json holds it) exactly."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from deptstats.core.paths import sql_dir
 from deptstats.core.registry import RegistryError, parse_registry, registry_path
-from tests.conftest import shared_file
+from tests.fixtures.shared_spec import data_dictionary
 
 TYPE_WORDS = {
     "id": "id",
@@ -20,57 +21,52 @@ TYPE_WORDS = {
 }
 
 
-def extracts_md() -> str:
-    return shared_file("spec/extracts.md").read_text(encoding="utf-8")
-
-
 def test_counts(registry):
+    dictionary = data_dictionary()
     assert len(registry.departments) == 5
-    assert len(registry.extracts) == 12
+    assert len(registry.extracts) == len(dictionary["extracts"]) == 12
     assert len(registry.areas) == 17
     assert len(set(registry.areas)) == 17
-    assert registry.citywide == "全市"
+    assert list(registry.areas) == dictionary["areas"]
+    assert registry.citywide == dictionary["citywide"] == "全市"
 
 
 def test_every_extract_of_the_dictionary_is_registered_with_its_columns(registry):
-    text = extracts_md()
-    headings = re.findall(r"^\*\*(\w+)\*\* \((.+?)\), period (YYYY(?:-MM)?)", text, re.M)
-    assert len(headings) == 12
-    for code, name, period in headings:
+    for written in data_dictionary()["extracts"]:
+        code = written["code"]
         extract = registry.extract(code)
-        assert extract.name == name
-        assert extract.period == ("month" if period == "YYYY-MM" else "year")
-        block = text.split(f"**{code}**", 1)[1].split("**", 1)[0]
-        triples = re.findall(r"([^\s/;.][^/;\n]*?) / (\w+) / ([^;\n]+)", block)
-        assert [t[1] for t in triples] == [c.name for c in extract.columns], code
-        for label, column_name, kind in triples:
-            column = extract.column(column_name)
-            assert column.label == label.strip(), (code, column_name)
-            word = kind.split()[0].rstrip(".")
+        assert extract.name == written["name"]
+        assert extract.period == ("month" if written["period"] == "YYYY-MM" else "year")
+        assert [c["name"] for c in written["columns"]] == [c.name for c in extract.columns], code
+        for described in written["columns"]:
+            column = extract.column(described["name"])
+            assert column.label == described["label"], (code, column.name)
+            kind = described["kind"]
+            word = kind.split()[0]
             if word in TYPE_WORDS:
-                assert column.type == TYPE_WORDS[word], (code, column_name)
+                assert column.type == TYPE_WORDS[word], (code, column.name)
             if kind.startswith("one of"):
                 assert column.type == "enum"
-                listed = re.findall(r"[^\s,]+", kind[len("one of") :].rstrip("."))
-                assert list(column.values) == listed, column_name
+                listed = re.findall(r"[^\s,]+", kind[len("one of") :])
+                assert list(column.values) == listed, column.name
             if kind.startswith("是 or 否"):
                 assert column.type == "yesno"
 
 
 def test_snapshot_and_flow_kinds_follow_the_dictionary(registry):
-    text = extracts_md()
-    snapshots = set(re.findall(r"^\*\*(\w+)\*\* \(.+?\), period YYYY(?:-MM)? \(snapshot\)", text, re.M))
+    snapshots = {e["code"] for e in data_dictionary()["extracts"] if e["snapshot"]}
     assert snapshots == {e.code for e in registry.extracts if e.kind == "snapshot"}
+    assert len(snapshots) == 6
 
 
 def test_indicator_table_matches(registry):
-    rows = re.findall(r"^\| (\w+\.\w+) \| (.+?) \| (\S+) \| (\d) \|$", extracts_md(), re.M)
+    rows = data_dictionary()["indicators"]
     assert len(rows) == len(registry.indicators) == 29
-    for code, definition, unit, decimals in rows:
-        indicator = registry.indicator(code)
-        assert indicator.definition == definition
-        assert indicator.unit == unit
-        assert indicator.decimals == int(decimals)
+    for row in rows:
+        indicator = registry.indicator(row["code"])
+        assert indicator.definition == row["definition"]
+        assert indicator.unit == row["unit"]
+        assert indicator.decimals == row["decimals"]
 
 
 def test_every_indicator_has_its_sql_file_lowercase(registry):

@@ -24,7 +24,7 @@ from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 PACKAGE = "deptstats"
 # modules above the stage packages, imported as modules
 TOP_MODULES = ("deptstats.pipeline", "deptstats.cli")
