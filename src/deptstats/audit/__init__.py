@@ -8,6 +8,7 @@ from deptstats.core import lazy_exports
 
 __all__ = [
     "NoSuchBatch",
+    "Verification",
     "batch_line",
     "changed_by",
     "changed_by_run",
@@ -15,6 +16,7 @@ __all__ = [
     "is_batch",
     "resolve",
     "rows_for_table",
+    "verify_against",
     "verify_document",
 ]
 
@@ -23,6 +25,6 @@ __getattr__ = lazy_exports(
     {
         "batch_states": ["NoSuchBatch", "batch_line", "is_batch", "resolve"],
         "diff": ["changed_by", "changed_by_run", "rows_for_table"],
-        "verify": ["verify_document"],
+        "verify": ["Verification", "verify_against", "verify_document"],
     },
 )

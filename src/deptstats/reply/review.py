@@ -32,6 +32,11 @@ COLUMNS = [
 
 
 def notes(letter: Letter) -> list[str]:
+    return findings(letter) or ["every figure is final: its source passed validation without warnings"]
+
+
+def findings(letter: Letter) -> list[str]:
+    """What the reviewer must look at: missing and flagged figures, warnings; [] when none."""
     found = []
     for q in unique(letter.quoted):
         if q.record is None:
@@ -40,7 +45,7 @@ def notes(letter: Letter) -> list[str]:
         elif q.record["status"] != "final":
             found.append(f"{label(q)} = {q.shown}: {q.record['note']}")
     found += [f"warning: {w}" for w in letter.warnings]
-    return found or ["every figure is final: its source passed validation without warnings"]
+    return found
 
 
 def label(q: Quoted) -> str:
@@ -202,7 +207,11 @@ def provenance_record(q: Quoted) -> dict[str, Any]:
 
 def write_provenance(letter: Letter, path: Path) -> Path:
     """Machine-readable provenance, read by `deptstats diff` to name the deliveries behind a
-    changed figure."""
-    data = {"reply": letter.config["code"], "figures": [provenance_record(q) for q in unique(letter.quoted)]}
+    changed figure, with the review notes (none: []), which the sign-off shows the approver."""
+    data = {
+        "reply": letter.config["code"],
+        "figures": [provenance_record(q) for q in unique(letter.quoted)],
+        "notes": findings(letter),
+    }
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
     return path

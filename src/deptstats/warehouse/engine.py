@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from deptstats.core import TYPES, Extract, Registry, non_negative_setting
+from deptstats.warehouse.signoff_tables import signoff_tables
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000  # a SQLite writer waits this long for another (env may lower it)
 LOCK_TIMEOUT_SECONDS = 300  # a PostgreSQL load waits this long for another of its period
@@ -324,6 +325,7 @@ def _tables_of_every_warehouse(metadata: MetaData) -> MetaData:
     _validations(metadata)
     _publications(metadata)
     _history(metadata)
+    signoff_tables(metadata)
     _dimensions(metadata)
     return metadata
 
@@ -338,7 +340,8 @@ def build_metadata(registry: Registry) -> MetaData:
 @cache
 def metadata_without_extracts() -> MetaData:
     """The tables every warehouse has whatever its registry (deliveries, batches, outcomes,
-    validations, publications, figures, dimensions), for code that reads no extract's table."""
+    validations, publications, figures, sign-off, dimensions), for code that reads no extract's
+    table."""
     return _tables_of_every_warehouse(MetaData())
 
 
