@@ -3,7 +3,8 @@ draft the reply.
 
 One task per extract, grouped by department (task id `health.prepregnancy_checks`): a refused
 file turns exactly that task red, its message says what to fix, and clearing it reloads only
-that extract. Indicators and the draft run whatever the loads did; `report_failures` runs after
+that extract. Indicators and the draft run whatever the loads did (a complete draft is
+announced to deptstats_signoff as an asset event of its reply); `report_failures` runs after
 every other task and marks the run failed if any of them failed, saying which (a refused or failed
 load, or a failed step such as compute_indicators or an incomplete draft).
 """
@@ -16,6 +17,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, TaskGroup, dag, task
 
+from deptstats.airflow import replies_alias
 from deptstats.core import DEFAULT_REPLY, load_registry
 
 REGISTRY = load_registry()
@@ -69,11 +71,13 @@ def deptstats_nightly() -> None:
 
         return airflow_tasks.compute_indicators(run_id or "")
 
-    @task(trigger_rule="all_done")
-    def draft_reply(params: dict | None = None) -> dict:
+    # a complete draft is announced through the alias: one asset event of that reply, which
+    # schedules deptstats_signoff; an incomplete one fails the task and announces nothing
+    @task(trigger_rule="all_done", outlets=[replies_alias()])
+    def draft_reply(params: dict | None = None, run_id: str | None = None, outlet_events=None) -> dict:
         from deptstats.airflow import tasks as airflow_tasks
 
-        return airflow_tasks.draft_reply(params or {})
+        return airflow_tasks.draft_reply(params or {}, run_id or "", outlet_events)
 
     # all_done, not one_failed: it waits for every task, so its message names every failure
     @task(trigger_rule="all_done", retries=0)

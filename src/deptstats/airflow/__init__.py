@@ -1,19 +1,46 @@
 """Everything that touches Apache Airflow: `tasks`, the module the nightly DAG's task bodies
-call; `deptstats run` (dag.test() in a local Airflow home); `deptstats airflow up` (the
-components started and stopped together, with the LocalExecutor or Celery workers); the UI's
-logins; and the stewards' pages served inside the Airflow UI."""
+call, and `signoff_tasks`, the sign-off DAG's; the approval (a human-in-the-loop operator) and
+what both DAG files share about the sign-off (the replies' assets, the approvers, the timeout);
+`deptstats run` (dag.test() in a local Airflow home); `deptstats airflow up` (the components
+started and stopped together, with the LocalExecutor or Celery workers); the UI's logins; and the
+stewards' pages served inside the Airflow UI."""
 
 from deptstats.core import lazy_exports
 
-__all__ = ["DEFAULT_BROKER", "Settings", "create_app", "run_nightly", "tasks", "up"]
+__all__ = [
+    "DEFAULT_BROKER",
+    "SIGNOFF_DAG_ID",
+    "Settings",
+    "SignoffApproval",
+    "approval_form",
+    "approvers",
+    "configured_replies",
+    "create_app",
+    "replies_alias",
+    "reply_asset",
+    "response_timeout",
+    "run_nightly",
+    "signoff_tasks",
+    "tasks",
+    "up",
+]
 
 __getattr__ = lazy_exports(
     __name__,
     {
+        "approval": ["SignoffApproval", "approval_form"],
         "local": ["run_nightly"],
         "services": ["up"],
         "settings": ["DEFAULT_BROKER", "Settings"],
+        "signoff_settings": [
+            "SIGNOFF_DAG_ID",
+            "approvers",
+            "configured_replies",
+            "replies_alias",
+            "reply_asset",
+            "response_timeout",
+        ],
         "steward_web": ["create_app"],
     },
-    modules=["tasks"],
+    modules=["signoff_tasks", "tasks"],
 )

@@ -12,8 +12,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-# user -> SimpleAuthManager role: the steward may clear tasks (op), the analyst only reads.
-USERS = {"admin": "admin", "steward": "op", "analyst": "viewer"}
+# user -> SimpleAuthManager role: the steward may clear tasks (op), the analyst only reads. The
+# approver answers the sign-off's approvals (role user: the least that may answer one, and it may
+# also trigger and clear runs); `signoff` is the sign-off DAG's own login, with which a task ends
+# the approval of a superseded snapshot through the REST API.
+USERS = {"admin": "admin", "steward": "op", "analyst": "viewer", "approver": "user", "signoff": "user"}
+# the logins assigned to every approval (DEPTSTATS_APPROVERS)
+APPROVERS = ("approver",)
+SIGNOFF_LOGIN = "signoff"
 PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"
 JWT_SECRET_FILE = "jwt_secret"
 

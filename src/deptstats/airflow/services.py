@@ -23,8 +23,9 @@ from pathlib import Path
 
 from deptstats.airflow.celery import celery_environment, log_server_port, workers
 from deptstats.airflow.local import airflow_environment
-from deptstats.airflow.logins import Logins, ensure_logins, jwt_secret
+from deptstats.airflow.logins import APPROVERS, SIGNOFF_LOGIN, Logins, ensure_logins, jwt_secret
 from deptstats.airflow.settings import Component, Settings, metadata_urls
+from deptstats.airflow.signoff_settings import API_CONN_ID, APPROVERS_SETTING, approvers_setting
 from deptstats.core import Registry, non_negative_setting
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -50,6 +51,16 @@ def services_environment(settings: Settings, logins: Logins) -> dict[str, str]:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(logins.passwords_file),
             # plugins load when the api-server starts, so a broken plugin shows at once
             "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
+            # the sign-off: who answers its approvals, and the login its tasks call the API with
+            APPROVERS_SETTING: approvers_setting(list(APPROVERS)),
+            f"AIRFLOW_CONN_{API_CONN_ID.upper()}": json.dumps(
+                {
+                    "conn_type": "http",
+                    "login": SIGNOFF_LOGIN,
+                    "password": logins.passwords[SIGNOFF_LOGIN],
+                    "extra": {"base_url": settings.url},
+                }
+            ),
         }
     )
     if settings.metadata_db:
@@ -203,7 +214,14 @@ def describe(settings: Settings, logins: Logins) -> str:
     from deptstats.warehouse import redact
 
     lines = [f"Airflow UI: {settings.url}/", "logins (SimpleAuthManager):"]
-    for user, role in (("admin", "admin"), ("steward", "op: may clear tasks"), ("analyst", "viewer")):
+    roles = (
+        ("admin", "admin"),
+        ("steward", "op: may clear tasks"),
+        ("analyst", "viewer"),
+        ("approver", "user: answers the sign-off (签发/退回); may also trigger and clear runs"),
+        ("signoff", "user: the sign-off DAG's own login (ends superseded approvals)"),
+    )
+    for user, role in roles:
         password = logins.passwords[user] if user in logins.created else "(unchanged)"
         lines.append(f"  {user:8} {password:18} {role}")
     lines += [

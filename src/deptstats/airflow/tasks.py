@@ -4,6 +4,8 @@ that touches Airflow; it is imported by task bodies at run time, never at DAG pa
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -181,13 +183,14 @@ def compute_indicators(run_id: str) -> dict[str, int]:
 
 
 @plain_faults
-def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
+def draft_reply(params: dict[str, Any], run_id: str = "", outlet_events: Any = None) -> dict[str, Any]:
+    """Draft the reply; a complete draft is announced as an asset event of that reply (see
+    announce_draft), an incomplete one fails the task and announces nothing."""
     from deptstats import pipeline
 
     out = _setting(params, "out", "DEPTSTATS_OUT")
-    result = pipeline.draft(
-        open_engine(warehouse_url(), write=False), out, load_registry(), params.get("reply") or DEFAULT_REPLY
-    )
+    reply = params.get("reply") or DEFAULT_REPLY
+    result = pipeline.draft(open_engine(warehouse_url(), write=False), out, load_registry(), reply)
     log.info(
         "draft written: %s (%d figures, %d missing)",
         ", ".join(str(p) for p in result.paths),
@@ -200,13 +203,45 @@ def draft_reply(params: dict[str, Any]) -> dict[str, Any]:
         # written, but never green: a missing figure must be seen before the letter goes out
         log.error("%s", result.missing_message())
         raise AirflowFailException(result.missing_message())
+    announced = None
+    if outlet_events is not None:  # None: called outside a task (no asset events to add to)
+        announced = announce_draft(outlet_events, reply, run_id, out, result.paths)
     return {
         "draft": str(result.path),
         "drafts": [str(p) for p in result.paths],
+        "announced": announced,
         "figures": result.figures_used,
         "missing": result.figures_missing,
         "warnings": list(result.warnings),
     }
+
+
+def quoted_figures(provenance: Path) -> str:
+    """A digest of the figures a draft quotes (indicator, period, area and the value as written):
+    two drafts with the same digest put the same figures before the official."""
+    figures = json.loads(provenance.read_text(encoding="utf-8"))["figures"]
+    quoted = sorted((f["indicator"], f["period"], f["area"] or "", f["shown"] or "") for f in figures)
+    return hashlib.sha256(json.dumps(quoted, ensure_ascii=False).encode()).hexdigest()
+
+
+def announce_draft(outlet_events: Any, reply: str, run_id: str, out: Path, paths: tuple[Path, ...]) -> dict:
+    """The asset event of a complete draft, added through the alias the sign-off DAG listens to
+    (one asset per reply): the run, the DOCX's sha256 (the sign-off refuses a DOCX changed since),
+    the folder and a digest of the quoted figures."""
+    from deptstats.airflow.signoff_settings import replies_alias, reply_asset
+
+    docx = next(p for p in paths if p.suffix == ".docx")
+    extra = {
+        "reply": reply,
+        "run_id": run_id,
+        "complete": True,
+        "sha256": hashlib.sha256(docx.read_bytes()).hexdigest(),
+        "out": str(out.resolve()),
+        "figures": quoted_figures(out / f"{reply}.provenance.json"),
+    }
+    outlet_events[replies_alias()].add(reply_asset(reply), extra=extra)
+    log.info("announced the draft %s to the sign-off (sha256 %s)", docx, extra["sha256"])
+    return extra
 
 
 def report_failures(dag_id: str, run_id: str) -> None:

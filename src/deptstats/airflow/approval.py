@@ -1,0 +1,188 @@
+"""The approval of a reply: Airflow's HITLBranchOperator with the two answers 签发 and 退回, and
+what the stock operator leaves out.
+
+* It opens no approval without assigned users (DEPTSTATS_APPROVERS): with none, anyone allowed to
+  answer Required Actions could sign.
+* A response comes with 签发人 (the official's name) and 意见; an empty one fails the task in
+  plain words (a 退回 must say why), before Airflow's own check of the form.
+* The response (answer, form, user, time) is pushed as the XCom `response`, signed with a key
+  derived from the components' shared secret, for the issue and reject tasks: a task marked
+  success by hand pushes none, and a response written through the XCom API does not verify.
+* At the timeout (there is no default answer) the failure says who was to approve what.
+
+Imported by the DAG file when it is parsed: nothing heavy here."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from typing import Any
+
+from airflow.providers.standard.operators.hitl import HITLBranchOperator
+from airflow.sdk import Param
+from airflow.sdk.exceptions import AirflowFailException
+
+from deptstats.airflow.signoff_settings import APPROVERS_SETTING, TIMEOUT_SETTING
+from deptstats.signoff import RETURN
+
+OFFICIAL, COMMENT = "签发人", "意见"
+RESPONSE_KEY = "response"
+
+
+def approval_form() -> dict[str, Param]:
+    """The fields the official fills in with either answer. Empty by default and without a
+    minimum length: Airflow checks a task's params against their schema each time the task
+    starts, so a required field with no valid default could never open; check_form refuses an
+    empty one when the answer comes."""
+    return {
+        OFFICIAL: Param(
+            "",
+            type="string",
+            title=OFFICIAL,
+            description="（必填）签发（或退回）本答复件的领导姓名，随决定一并存档。",
+        ),
+        COMMENT: Param(
+            "",
+            type="string",
+            title=COMMENT,
+            description="（必填）签发意见；退回时写明理由。",
+        ),
+    }
+
+
+def _signing_key() -> bytes:
+    """A key for the response only: derived from the JWT secret every component shares (the
+    REST API's users never see it)."""
+    from airflow.providers.common.compat.sdk import conf
+
+    secret = conf.get("api_auth", "jwt_secret", fallback="") or ""
+    if not secret:
+        raise AirflowFailException(
+            "no [api_auth] jwt_secret is configured for the workers, so an approval's response "
+            "cannot be signed or checked; `deptstats airflow up` sets it for every component"
+        )
+    return hmac.new(secret.encode(), b"deptstats sign-off response", hashlib.sha256).digest()
+
+
+def _signature(response: dict[str, Any]) -> str:
+    fields = {k: v for k, v in response.items() if k != "signature"}
+    text = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hmac.new(_signing_key(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def signed_response(
+    dag_id: str, run_id: str, option: str, params_input: dict[str, Any], user: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    response = {
+        "dag_id": dag_id,
+        "run_id": run_id,
+        "option": option,
+        "official": str(params_input.get(OFFICIAL) or "").strip(),
+        "comment": str(params_input.get(COMMENT) or "").strip(),
+        "user": {"id": str(user.get("id", "")), "name": str(user.get("name", ""))},
+        "responded_at": at.isoformat(),
+    }
+    return response | {"signature": _signature(response)}
+
+
+def verified_response(
+    response: Any, dag_id: str, run_id: str, option: str, assigned: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The approval's response if it is one this task may act on; AirflowFailException saying
+    why not otherwise (nothing is issued or recorded then)."""
+    if not isinstance(response, dict) or "signature" not in response:
+        raise AirflowFailException(
+            f"no recorded response to the approval of run {run_id}: the task approve ended "
+            f"without an answer from an approver (marked success by hand?), so nothing is done. "
+            f"To ask again, clear the task approve; the approver answers in Required Actions"
+        )
+    if not hmac.compare_digest(str(response["signature"]), _signature(response)):
+        raise AirflowFailException(
+            f"the response recorded for run {run_id} does not carry the approval's signature "
+            f"(written by hand through the XCom API?): nothing is done"
+        )
+    if (response["dag_id"], response["run_id"]) != (dag_id, run_id):
+        raise AirflowFailException(
+            f"the response recorded for run {run_id} answers run {response['run_id']} of "
+            f"{response['dag_id']}: nothing is done"
+        )
+    ids = {user["id"] for user in assigned}
+    if response["user"]["id"] not in ids:
+        raise AirflowFailException(
+            f"the response of run {run_id} came from {response['user']['id']!r}, who is not "
+            f"among the assigned approvers ({', '.join(sorted(ids)) or 'none'}): nothing is done"
+        )
+    if response["option"] != option:
+        raise AirflowFailException(
+            f"the approval of run {run_id} was answered {response['option']}, not {option}: nothing is done"
+        )
+    return response
+
+
+class SignoffApproval(HITLBranchOperator):
+    """The approval of one snapshot: 签发 leads to the issue task, 退回 to the reject task."""
+
+    def execute(self, context: Any) -> Any:
+        if not self.assigned_users:
+            raise AirflowFailException(
+                f"no approver is configured ({APPROVERS_SETTING} is empty where the DAG was parsed), "
+                f"so no approval is opened: anyone could answer it. `deptstats airflow up` sets it "
+                f"to its approver login; under another auth manager set it to the approvers' user ids"
+            )
+        return super().execute(context)
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        if event.get("error_type") == "timeout":
+            raise AirflowFailException(self.timeout_message(context))
+        if "error" not in event:
+            self.check_form(event)
+            self.validate_chosen_options(event["chosen_options"])
+            self.validate_params_input(event["params_input"] or {})
+            # pushed before the branch: branching ends the task (it raises to skip the other way)
+            ti = context["ti"]
+            ti.xcom_push(
+                key=RESPONSE_KEY,
+                value=signed_response(
+                    ti.dag_id,
+                    ti.run_id,
+                    event["chosen_options"][0],
+                    event["params_input"] or {},
+                    event["responded_by_user"] or {},
+                    event["responded_at"],
+                ),
+            )
+        return super().execute_complete(context=context, event=event)
+
+    @staticmethod
+    def check_form(event: dict[str, Any]) -> None:
+        """An answer without the official's name or without 意见 is refused in plain words
+        (Airflow's form check would only say a field is too short)."""
+        chosen = event.get("chosen_options") or []
+        params = event.get("params_input") or {}
+        option = chosen[0] if chosen else "?"
+        user = (event.get("responded_by_user") or {}).get("name", "?")
+        if not str(params.get(COMMENT) or "").strip():
+            why = "a 退回 must say why" if option == RETURN else "意见 is required with either answer"
+            raise AirflowFailException(
+                f"{user} answered {option} with an empty {COMMENT}: {why}. Nothing was "
+                f"{'recorded' if option == RETURN else 'issued'}; clear the task approve to ask again"
+            )
+        if not str(params.get(OFFICIAL) or "").strip():
+            raise AirflowFailException(
+                f"{user} answered {option} without the official's name ({OFFICIAL}): a decision "
+                f"names who made it. Nothing was done; clear the task approve to ask again"
+            )
+
+    def timeout_message(self, context: Any) -> str:
+        snapshot = context["ti"].xcom_pull(task_ids="snapshot") or {}
+        who = ", ".join(u.get("name") or u["id"] for u in self.assigned_users or []) or "nobody"
+        days = self.response_timeout.total_seconds() / 86400 if self.response_timeout else 0
+        return (
+            f"no answer within {days:g} days ({TIMEOUT_SETTING}): {who} was to sign off "
+            f"(签发) or return (退回) reply {snapshot.get('reply', '?')} (snapshot "
+            f"{snapshot.get('snapshot_id', '?')}, drafted by run {snapshot.get('draft_run_id', '?')}). "
+            f"Nothing was issued. Clear the task approve to ask again; a newer draft with other "
+            f"figures opens an approval of its own"
+        )

@@ -1,0 +1,76 @@
+"""What the two DAG files share about the sign-off, read when they are parsed (so nothing heavy is
+imported here): the asset of each configured reply and the alias the draft task emits through,
+who approves, and how long an approval waits.
+
+Who approves is one setting, DEPTSTATS_APPROVERS: a JSON list of the auth manager's users,
+`[{"id": "approver", "name": "approver"}]`. `deptstats airflow up` writes it from its logins;
+under another auth manager the ids are that manager's, so they are configured, never written
+into the DAG."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import Asset, AssetAlias
+
+from deptstats.core import include_dir, non_negative_setting
+
+# the draft task adds one event per drafted reply through this alias
+REPLIES_ALIAS = "deptstats_drafted_replies"
+APPROVERS_SETTING = "DEPTSTATS_APPROVERS"
+TIMEOUT_SETTING = "DEPTSTATS_APPROVAL_TIMEOUT_DAYS"
+DEFAULT_TIMEOUT_DAYS = 7.0
+SIGNOFF_DAG_ID = "deptstats_signoff"
+# the Airflow connection the sign-off DAG ends a superseded approval through (the REST API)
+API_CONN_ID = "deptstats_airflow_api"
+
+
+def replies_alias() -> AssetAlias:
+    return AssetAlias(REPLIES_ALIAS)
+
+
+def reply_asset(reply: str) -> Asset:
+    """The drafted reply `reply` as an asset: one per configured reply, whatever folder the
+    draft was written to (an `x-` scheme is taken as it is)."""
+    return Asset(name=f"deptstats_reply_{reply}", uri=f"x-deptstats://replies/{reply}", group="deptstats")
+
+
+def configured_replies() -> list[str]:
+    """The replies configured under include/replies (<code>.toml)."""
+    return sorted(path.stem for path in (include_dir() / "replies").glob("*.toml"))
+
+
+def approvers() -> list[dict[str, str]]:
+    """The users assigned to every approval (id and name, as the auth manager knows them);
+    [] when the setting is missing or empty: then no approval opens (see SignoffApproval)."""
+    configured = os.environ.get(APPROVERS_SETTING, "").strip()
+    if not configured:
+        return []
+    try:
+        users: Any = json.loads(configured)
+        if isinstance(users, list) and all(
+            isinstance(u, dict) and isinstance(u.get("id"), str) and u["id"] for u in users
+        ):
+            return [{"id": u["id"], "name": str(u.get("name") or u["id"])} for u in users]
+    except ValueError:
+        pass
+    raise ValueError(
+        f'{APPROVERS_SETTING}={configured!r}: give a JSON list of users, [{{"id": "approver", '
+        f'"name": "approver"}}] (ids as the auth manager knows them)'
+    )
+
+
+def approvers_setting(logins: list[str]) -> str:
+    """DEPTSTATS_APPROVERS for SimpleAuthManager logins (its user id and name are the login)."""
+    return json.dumps([{"id": login, "name": login} for login in logins])
+
+
+def response_timeout() -> timedelta:
+    """How long an approval waits: DEPTSTATS_APPROVAL_TIMEOUT_DAYS (default 7, fractions allowed)."""
+    days = non_negative_setting(TIMEOUT_SETTING, DEFAULT_TIMEOUT_DAYS)
+    if days == 0:
+        raise ValueError(f"{TIMEOUT_SETTING}=0: an approval must wait some time; give a number of days")
+    return timedelta(days=days)

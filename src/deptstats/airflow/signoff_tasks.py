@@ -1,0 +1,224 @@
+"""What the sign-off DAG's tasks do, given Airflow's runtime context: the snapshot of the drafted
+reply an asset event announced, the end of approvals it supersedes, and the answer's two ways
+(issue, reject). Imported by task bodies at run time, never when the DAG is parsed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from airflow.sdk.exceptions import AirflowFailException
+
+from deptstats.airflow.approval import verified_response
+from deptstats.airflow.signoff_settings import SIGNOFF_DAG_ID, reply_asset
+from deptstats.airflow.tasks import plain_faults, warehouse_url
+from deptstats.core import DEFAULT_REPLY, load_registry
+from deptstats.signoff import (
+    ISSUE,
+    RETURN,
+    Response,
+    SignoffRefused,
+    approval_brief,
+    issue,
+    reject,
+    supersede_pending,
+    take_snapshot,
+)
+from deptstats.warehouse import open_engine
+
+log = logging.getLogger(__name__)
+SNAPSHOTS = "snapshots"
+STEWARD_PREFIX = "/deptstats"
+APPROVE_TASK = "approve"
+
+
+def flattened(triggering: Any) -> list[Any]:
+    """Every triggering asset event of the run, oldest first."""
+    events = [event for events in (triggering or {}).values() for event in events]
+    return sorted(events, key=lambda event: event.timestamp)
+
+
+def newest_per_reply(events: list[Any]) -> dict[str, Any]:
+    """Reply -> its newest complete draft among the events (a newer draft of a reply makes the
+    older ones moot: it would supersede them)."""
+    newest: dict[str, Any] = {}
+    for event in events:
+        reply = event.extra.get("reply")
+        if reply and event.extra.get("complete"):
+            newest[reply] = event
+    return newest
+
+
+def latest_event(inlet_events: Any, reply: str, before: datetime | None = None) -> Any | None:
+    """The newest event of the reply's asset (strictly before `before` when given)."""
+    accessor = inlet_events[reply_asset(reply)].ascending(False).limit(5)
+    if before is not None:
+        accessor = accessor.before(before.isoformat())
+    for event in accessor:
+        if before is None or event.timestamp < before:
+            return event
+    return None
+
+
+def chosen_event(triggering: Any, inlet_events: Any, outlet_events: Any, alias: Any, params: dict) -> Any:
+    """The draft this run signs off. An asset-triggered run takes the newest draft of one reply
+    and passes the other replies' drafts on to a run of their own (an approval is about one
+    reply); a run triggered by hand takes the newest draft of params.reply."""
+    drafts = newest_per_reply(flattened(triggering))
+    if not drafts:
+        reply = params.get("reply") or DEFAULT_REPLY
+        event = latest_event(inlet_events, reply)
+        if event is None:
+            raise AirflowFailException(
+                f"no complete draft of {reply} has been announced yet: the nightly announces one "
+                f"when its draft_reply task writes a complete draft"
+            )
+        return event
+    chosen = max(drafts.values(), key=lambda event: event.timestamp)
+    for reply, event in drafts.items():
+        if event is not chosen:
+            log.warning(
+                "the draft of %s (run %s) goes to a sign-off run of its own", reply, event.source_run_id
+            )
+            outlet_events[alias].add(reply_asset(reply), extra=dict(event.extra))
+    return chosen
+
+
+def docx_link(docx: Path, out: Path) -> str:
+    """Where the steward plugin serves the snapshot's DOCX: absolute from [api] base_url when it
+    is set, else relative to the UI's root."""
+    from airflow.providers.common.compat.sdk import conf
+
+    relative = docx.resolve().relative_to((out / SNAPSHOTS).resolve()).as_posix()
+    base = (conf.get("api", "base_url", fallback="") or "").rstrip("/")
+    return f"{base}{STEWARD_PREFIX}/{SNAPSHOTS}/{quote(relative)}"
+
+
+@plain_faults
+def snapshot_draft(run_id: str, event: Any, inlet_events: Any, manual: bool) -> dict[str, Any]:
+    """Snapshot the announced draft, or say why there is nothing to approve. Drafts announced
+    every night quote the same figures until a delivery changes one: such a draft opens no new
+    approval (its predecessor's stands)."""
+    extra = event.extra
+    reply, draft_run, out = extra["reply"], extra["run_id"], Path(extra["out"])
+    found = {"reply": reply, "draft_run_id": draft_run, "out": str(out), "snapshot_id": None}
+    found["superseded"] = []
+    previous = None if manual else latest_event(inlet_events, reply, before=event.timestamp)
+    if previous is not None and previous.extra.get("figures") == extra.get("figures"):
+        return found | {"same_as": previous.extra.get("run_id")}
+    engine, registry = open_engine(warehouse_url()), load_registry()
+    try:
+        snapshot = take_snapshot(engine, registry, out, reply, draft_run, run_id, extra["sha256"])
+        found |= {"snapshot_id": snapshot.id, "sha256": snapshot.sha256, "unchanged": snapshot.unchanged}
+        if snapshot.unchanged:
+            return found
+        subject, body = approval_brief(engine, registry, snapshot, docx_link(snapshot.docx, out))
+        found |= {"subject": subject, "body": body, "changes": len(snapshot.changes)}
+        # last: once earlier approvals are marked superseded, their run ids must reach XCom
+        found["superseded"] = supersede_pending(engine, reply, run_id)
+    except SignoffRefused as refused:
+        raise AirflowFailException(str(refused)) from None
+    log.info(
+        "snapshot %s of %s (draft of run %s): %d figure(s) changed",
+        snapshot.id,
+        reply,
+        draft_run,
+        found["changes"],
+    )
+    return found
+
+
+def opens_approval(snapshot: dict[str, Any]) -> bool:
+    return bool(snapshot.get("snapshot_id")) and not snapshot.get("unchanged") and "same_as" not in snapshot
+
+
+def no_approval(snapshot: dict[str, Any]) -> str:
+    """Why this run opens no approval, in the words its log says it."""
+    if "same_as" in snapshot:
+        message = (
+            f"the draft of {snapshot['reply']} by run {snapshot['draft_run_id']} quotes the same figures "
+            f"as the draft of run {snapshot['same_as']} announced before it: no new approval is opened "
+            f"(that draft's sign-off stands)"
+        )
+    else:
+        message = (
+            f"no figure of {snapshot['reply']} differs from its last issued letter (draft of run "
+            f"{snapshot['draft_run_id']}, snapshot {snapshot['snapshot_id']}): no approval is opened"
+        )
+    log.info("%s", message)
+    return message
+
+
+def end_superseded(run_id: str, snapshot: dict[str, Any]) -> list[str]:
+    """End the approvals of the snapshots this run superseded: their task approve is set to
+    skipped with a note naming this run, so they stop waiting and nothing can be issued from
+    them (issuing a superseded snapshot is refused anyway)."""
+    from deptstats.airflow.airflow_api import AirflowApi, end_approval
+
+    runs = snapshot.get("superseded") or []
+    if not runs:
+        return []
+    api = AirflowApi.from_connection()
+    ended = []
+    for earlier in runs:
+        note = (
+            f"superseded by run {run_id}: a newer draft of {snapshot['reply']} (run "
+            f"{snapshot['draft_run_id']}) quotes other figures. Nothing was issued from this "
+            f"approval; approve run {run_id} instead"
+        )
+        state = end_approval(api, SIGNOFF_DAG_ID, earlier, APPROVE_TASK, note)
+        log.info("approval of run %s: %s", earlier, f"ended (was {state})" if state else "had ended already")
+        ended.append(earlier)
+    return ended
+
+
+def response_of(answer: dict[str, Any]) -> Response:
+    return Response(
+        official=answer["official"],
+        login=answer["user"]["id"],
+        option=answer["option"],
+        comment=answer["comment"],
+        responded_at=datetime.fromisoformat(answer["responded_at"]),
+    )
+
+
+@plain_faults
+def issue_letter(
+    dag_id: str, run_id: str, answer: Any, snapshot: dict[str, Any], assigned: list
+) -> dict[str, Any]:
+    """签发: only with the approval's own response, from an assigned user; asked twice (a
+    cleared task), the letter issued the first time."""
+    response = response_of(verified_response(answer, dag_id, run_id, ISSUE, assigned))
+    engine = open_engine(warehouse_url())
+    try:
+        letter = issue(engine, load_registry(), snapshot["snapshot_id"], response, Path(snapshot["out"]))
+    except SignoffRefused as refused:
+        raise AirflowFailException(str(refused)) from None
+    log.info(
+        "issued %s (letter %d): %s, sha256 %s, signed by %s (%s) at %s",
+        letter.name,
+        letter.number,
+        letter.docx,
+        letter.sha256,
+        letter.official,
+        letter.login,
+        letter.issued_at.isoformat(),
+    )
+    return {"number": letter.number, "name": letter.name, "docx": str(letter.docx), "sha256": letter.sha256}
+
+
+@plain_faults
+def record_return(dag_id: str, run_id: str, answer: Any, snapshot: dict[str, Any], assigned: list) -> str:
+    """退回: the reason is recorded with the official's name."""
+    response = response_of(verified_response(answer, dag_id, run_id, RETURN, assigned))
+    try:
+        reject(open_engine(warehouse_url()), snapshot["snapshot_id"], response)
+    except SignoffRefused as refused:
+        raise AirflowFailException(str(refused)) from None
+    message = f"{snapshot['reply']} returned (退回) by {response.official} ({response.login}): "
+    message += response.comment
+    log.info("%s", message)
+    return message
