@@ -3,11 +3,15 @@ each run of the nightly DAG listing the files it refused, each problem and the t
 
 The app (deptstats.airflow.steward_web) is served by the api-server under /deptstats; every route
 requires Airflow's own authentication (Bearer token or the UI's cookie), and a run's page read
-access to its DAG's runs."""
+access to its DAG's runs. /deptstats/snapshots/... serves the sign-off's snapshot files (only
+under $DEPTSTATS_OUT/snapshots) to those who may read deptstats_signoff's runs: the approval links
+to its DOCX; a run's page shows a 退回 and its reason."""
 
 from __future__ import annotations
 
+import os
 from functools import cache
+from pathlib import Path
 from typing import ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
@@ -28,13 +32,25 @@ def _engine():
     )
 
 
+def _snapshots() -> Path | None:
+    """out/snapshots of the components' output folder ($DEPTSTATS_OUT), or None."""
+    out = os.environ.get("DEPTSTATS_OUT")
+    return Path(out) / "snapshots" if out else None
+
+
 def _app():
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
     from airflow.api_fastapi.core_api.security import requires_access_dag, requires_authenticated
 
-    from deptstats.airflow import create_app
+    from deptstats.airflow import SIGNOFF_DAG_ID, create_app
 
-    return create_app(_engine, requires_authenticated(), requires_access_dag("GET", DagAccessEntity.RUN))
+    return create_app(
+        _engine,
+        requires_authenticated(),
+        requires_access_dag("GET", DagAccessEntity.RUN),
+        snapshots=_snapshots,
+        may_read_signoff=requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=SIGNOFF_DAG_ID),
+    )
 
 
 class DeptstatsStewardPlugin(AirflowPlugin):

@@ -20,8 +20,10 @@ from sqlalchemy import Engine
 from deptstats.airflow import steward
 from deptstats.core import include_dir, load_registry
 from deptstats.indicators import query
+from deptstats.signoff import rejections
 
 DOCS_ROUTE = "docs"
+SNAPSHOTS_ROUTE = "snapshots"  # the sign-off's snapshots (out/snapshots), linked from the approval
 
 
 def _templates() -> Environment:
@@ -50,11 +52,42 @@ def site_files(docs_page: str | None) -> dict[str, Path]:
     return files
 
 
+def snapshot_file(snapshots: Path | None, asset: str) -> Path | None:
+    """A file of a snapshot under `snapshots` (out/snapshots), or None: the request's path is
+    resolved and must stay inside the folder, links included, and name a regular file."""
+    if snapshots is None or not asset or "\x00" in asset:
+        return None
+    root = snapshots.resolve()
+    path = (root / asset).resolve()
+    if not path.is_relative_to(root) or path == root or not path.is_file():
+        return None
+    return path
+
+
+def add_snapshot_route(
+    router: APIRouter, snapshots: Callable[[], Path | None], may_read: Callable[..., Any]
+) -> None:
+    """GET /snapshots/<path>: a file of a sign-off snapshot (the approval links to its DOCX)."""
+
+    @router.get(f"/{SNAPSHOTS_ROUTE}/{{asset:path}}", dependencies=[Depends(may_read)])
+    def snapshot(asset: str) -> FileResponse:
+        path = snapshot_file(snapshots(), asset)
+        if path is None:
+            raise HTTPException(status_code=404, detail="no such snapshot file")
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return FileResponse(path, media_type=media_type, filename=path.name)
+
+
 def create_app(
-    engine: Callable[[], Engine], authenticated: Callable[..., Any], may_read_run: Callable[..., Any]
+    engine: Callable[[], Engine],
+    authenticated: Callable[..., Any],
+    may_read_run: Callable[..., Any],
+    snapshots: Callable[[], Path | None] = lambda: None,
+    may_read_signoff: Callable[..., Any] | None = None,
 ) -> FastAPI:
     """`engine` opens the warehouse (read-only); `authenticated` guards every route and
-    `may_read_run` the pages of a DAG run (both FastAPI dependencies)."""
+    `may_read_run` the pages of a DAG run (both FastAPI dependencies); `snapshots` gives the
+    folder of the sign-off's snapshots (out/snapshots), whose files `may_read_signoff` guards."""
     templates = _templates()
     router = APIRouter(dependencies=[Depends(authenticated)])
 
@@ -72,6 +105,7 @@ def create_app(
             run_id=run_id,
             files=steward.run_report(engine(), run_id, load_registry()),
             docs_base=f"../../{DOCS_ROUTE}",
+            returned=rejections(engine()).get(run_id),
         )
 
     @router.get("/api/deliveries")
@@ -97,6 +131,7 @@ def create_app(
             },
         )
 
+    add_snapshot_route(router, snapshots, may_read_signoff or may_read_run)
     app = FastAPI(title="deptstats steward pages", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(router)
     return app
