@@ -28,7 +28,7 @@ print(json.dumps({
                     if m in sys.modules),
     "dags": {dag_id: {
         "tags": sorted(dag.tags),
-        "schedule": str(dag.timetable.expression),
+        "schedule": str(getattr(dag.timetable, "expression", type(dag.timetable).__name__)),
         "timezone": str(dag.timezone),
         "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries,
                               "timeout": t.execution_timeout and
@@ -36,16 +36,42 @@ print(json.dumps({
                               "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule),
                               "upstream": sorted(t.upstream_task_ids)}
                   for t in dag.tasks},
+        "downstream": {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks},
     } for dag_id, dag in bag.dags.items()},
+    "assets": sorted(a.uri for a in bag.dags["deptstats_signoff"].timetable.asset_condition.objects
+                     ) if "deptstats_signoff" in bag.dags else [],
+    "paused_at_creation": {d: bag.dags[d].is_paused_upon_creation for d in bag.dags},
+    "approve": (lambda a: {
+        "class": type(a).__name__, "options": a.options, "mapping": a.options_mapping,
+        "defaults": a.defaults, "multiple": a.multiple, "retries": a.retries,
+        "assigned_users": a.assigned_users, "response_timeout": a.response_timeout.total_seconds(),
+        "params": sorted(a.params), "subject": a.subject, "body": a.body,
+    })(bag.dags["deptstats_signoff"].get_task("approve")) if "deptstats_signoff" in bag.dags else None,
+    "draft_outlets": [type(o).__name__ + ":" + o.name
+                      for o in bag.dags["deptstats_nightly"].get_task("draft_reply").outlets],
 }))
 """
 
 
+APPROVERS = [{"id": "u-17", "name": "王建国"}]
+
+
 def parse_dag_folder(tmp_path) -> dict:
-    env = dict(os.environ, AIRFLOW_HOME=str(tmp_path / "airflow"), AIRFLOW__CORE__LOAD_EXAMPLES="False")
-    done = subprocess.run(
-        [sys.executable, "-c", PARSE, str(REPO / "dags")], env=env, capture_output=True, text=True, check=True
+    env = dict(
+        os.environ,
+        AIRFLOW_HOME=str(tmp_path / "airflow"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        DEPTSTATS_APPROVERS=json.dumps(APPROVERS),
+        DEPTSTATS_APPROVAL_TIMEOUT_DAYS="3",
     )
+    done = subprocess.run(
+        [sys.executable, "-c", PARSE, str(REPO / "dags")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -53,12 +79,13 @@ def test_dag_folder(tmp_path, registry):
     parsed = parse_dag_folder(tmp_path)
     assert parsed["errors"] == {}
     assert parsed["heavy"] == []
-    assert set(parsed["dags"]) == {"deptstats_nightly"}
+    assert set(parsed["dags"]) == {"deptstats_nightly", "deptstats_signoff"}
+    never_retried = {"report_failures", "approve"}
     for dag_id, dag in parsed["dags"].items():
         assert dag["tags"], dag_id
         for task_id, task in dag["tasks"].items():
             assert task["owner"] == "deptstats", task_id
-            assert task["retries"] == (0 if task_id == "report_failures" else 2), task_id
+            assert task["retries"] == (0 if task_id in never_retried else 2), task_id
             assert task["timeout"] and task["timeout"] <= 3600, f"{task_id} may hang forever"
     nightly = parsed["dags"]["deptstats_nightly"]
     assert nightly["timezone"] == "Asia/Shanghai"
@@ -84,3 +111,36 @@ def test_dag_folder(tmp_path, registry):
         f"DAG folder: {parsed['file_seconds']:.3f} s parsing the files, "
         f"{parsed['seconds']:.2f} s with importing Airflow"
     )
+
+
+def test_signoff_dag(tmp_path):
+    parsed = parse_dag_folder(tmp_path)
+    assert parsed["errors"] == {}
+    # the draft task announces through the alias; the sign-off runs on every configured reply
+    assert parsed["draft_outlets"] == ["AssetAlias:deptstats_drafted_replies"]
+    assert parsed["assets"] == [
+        f"x-deptstats://replies/{path.stem}" for path in sorted((REPO / "include" / "replies").glob("*.toml"))
+    ]
+    signoff = parsed["dags"]["deptstats_signoff"]
+    assert signoff["schedule"] == "AssetTriggeredTimetable"  # data-aware: no clock
+    assert parsed["paused_at_creation"] == {"deptstats_nightly": None, "deptstats_signoff": False}
+    assert signoff["downstream"] == {
+        "snapshot": ["end_superseded", "issue", "no_change", "open_approval", "reject"],
+        "end_superseded": [],
+        "open_approval": ["approve", "no_change"],
+        "no_change": [],
+        "approve": ["issue", "reject"],
+        "issue": [],
+        "reject": [],
+    }
+    approve = parsed["approve"]
+    assert approve["class"] == "SignoffApproval"
+    assert approve["options"] == ["签发", "退回"]
+    assert approve["mapping"] == {"签发": "issue", "退回": "reject"}
+    # no default answer (the scheduler would apply it at the timeout), no retry (it would reopen)
+    assert approve["defaults"] is None and approve["multiple"] is False and approve["retries"] == 0
+    assert approve["assigned_users"] == APPROVERS  # from DEPTSTATS_APPROVERS, never hard-coded
+    assert approve["response_timeout"] == 3 * 86400  # DEPTSTATS_APPROVAL_TIMEOUT_DAYS
+    assert approve["params"] == ["意见", "签发人"]  # the DAG's own param `reply` is not in the form
+    assert "xcom_pull(task_ids='snapshot')" in approve["subject"]
+    assert "xcom_pull(task_ids='snapshot')" in approve["body"]

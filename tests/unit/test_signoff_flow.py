@@ -1,0 +1,308 @@
+"""The sign-off's Airflow side without running Airflow: who approves and how long an approval
+waits (settings), the approval's own checks (the form, the signed response the issue and reject
+tasks act on, the timeout's message), which draft a run signs off, the digest that tells two
+drafts' figures apart, the link to the snapshot and the files the steward plugin serves."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException
+
+from deptstats.airflow import approval, signoff_settings, signoff_tasks, tasks
+from deptstats.airflow.steward_web import snapshot_file
+
+RUN = "asset_triggered__2024-06-05T01:40:00+00:00_abc"
+APPROVER = [{"id": "approver", "name": "approver"}]
+AT = datetime(2024, 6, 5, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _shared_secret(monkeypatch):
+    monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "a secret every component shares")
+
+
+def test_the_approvers_come_from_one_setting(monkeypatch):
+    monkeypatch.delenv(signoff_settings.APPROVERS_SETTING, raising=False)
+    assert signoff_settings.approvers() == []
+    monkeypatch.setenv(signoff_settings.APPROVERS_SETTING, signoff_settings.approvers_setting(["approver"]))
+    assert signoff_settings.approvers() == APPROVER
+    monkeypatch.setenv(
+        signoff_settings.APPROVERS_SETTING, '[{"id": "u-17", "name": "王建国"}, {"id": "u-18"}]'
+    )
+    assert signoff_settings.approvers() == [{"id": "u-17", "name": "王建国"}, {"id": "u-18", "name": "u-18"}]
+    for broken in ("approver", '{"id": "approver"}', '[{"name": "x"}]', '[{"id": ""}]'):
+        monkeypatch.setenv(signoff_settings.APPROVERS_SETTING, broken)
+        with pytest.raises(ValueError, match=r"DEPTSTATS_APPROVERS=.*give a JSON list of users"):
+            signoff_settings.approvers()
+
+
+def test_an_approval_waits_seven_days_unless_set(monkeypatch):
+    monkeypatch.delenv(signoff_settings.TIMEOUT_SETTING, raising=False)
+    assert signoff_settings.response_timeout() == timedelta(days=7)
+    monkeypatch.setenv(signoff_settings.TIMEOUT_SETTING, "0.5")
+    assert signoff_settings.response_timeout() == timedelta(hours=12)
+    for refused in ("0", "-1", "soon"):
+        monkeypatch.setenv(signoff_settings.TIMEOUT_SETTING, refused)
+        with pytest.raises(ValueError, match="DEPTSTATS_APPROVAL_TIMEOUT_DAYS"):
+            signoff_settings.response_timeout()
+
+
+def test_one_asset_per_configured_reply():
+    assert {"reply-2024-147", "reply-2024-203"} <= set(signoff_settings.configured_replies())
+    asset = signoff_settings.reply_asset("reply-2024-147")
+    assert asset.uri == "x-deptstats://replies/reply-2024-147"
+    assert asset != signoff_settings.reply_asset("reply-2024-203")
+
+
+def answer(**changed) -> dict:
+    return (
+        approval.signed_response(
+            "deptstats_signoff", RUN, "签发", {"签发人": " 王建国 ", "意见": "同意。"}, APPROVER[0], AT
+        )
+        | changed
+    )
+
+
+def test_only_the_approvals_own_signed_response_is_acted_on():
+    response = approval.verified_response(answer(), "deptstats_signoff", RUN, "签发", APPROVER)
+    assert (response["official"], response["comment"], response["user"]["id"]) == (
+        "王建国",
+        "同意。",
+        "approver",
+    )
+    refusals = {
+        "no recorded response": (None, RUN, "签发", APPROVER),  # marked success by hand
+        "does not carry the approval's signature": (answer(comment="改了"), RUN, "签发", APPROVER),
+        "answers run": (answer(), "manual__another", "签发", APPROVER),
+        "not among the assigned approvers": (answer(), RUN, "签发", [{"id": "wang", "name": "wang"}]),
+        "was answered 签发, not 退回": (answer(), RUN, "退回", APPROVER),
+    }
+    for said, (response, run_id, option, assigned) in refusals.items():
+        with pytest.raises(AirflowFailException, match=said):
+            approval.verified_response(response, "deptstats_signoff", run_id, option, assigned)
+
+
+def test_a_response_signed_with_another_secret_does_not_verify(monkeypatch):
+    signed = answer()
+    monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "another secret")
+    with pytest.raises(AirflowFailException, match="signature"):
+        approval.verified_response(signed, "deptstats_signoff", RUN, "签发", APPROVER)
+    monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "")
+    with pytest.raises(AirflowFailException, match="no \\[api_auth\\] jwt_secret"):
+        approval.verified_response(signed, "deptstats_signoff", RUN, "签发", APPROVER)
+
+
+def operator(assigned=APPROVER) -> approval.SignoffApproval:
+    return approval.SignoffApproval(
+        task_id="approve",
+        subject="s",
+        body="b",
+        options=["签发", "退回"],
+        options_mapping={"签发": "issue", "退回": "reject"},
+        params=approval.approval_form(),
+        assigned_users=assigned,
+        response_timeout=timedelta(days=7),
+        retries=0,
+    )
+
+
+class FakeTi:
+    dag_id, run_id = "deptstats_signoff", RUN
+
+    def __init__(self) -> None:
+        self.pushed: dict = {}
+
+    def xcom_push(self, key: str, value: object) -> None:
+        self.pushed[key] = value
+
+    def xcom_pull(self, task_ids: str) -> dict:
+        assert task_ids == "snapshot"
+        return {"reply": "reply-2024-147", "snapshot_id": 3, "draft_run_id": "manual__1"}
+
+
+def event(option: str, official: str = "王建国", comment: str = "同意。") -> dict:
+    return {
+        "chosen_options": [option],
+        "params_input": {"签发人": official, "意见": comment},
+        "responded_by_user": APPROVER[0],
+        "responded_at": AT,
+    }
+
+
+def test_a_return_without_a_reason_fails_in_plain_words():
+    ti = FakeTi()
+    with pytest.raises(AirflowFailException, match="answered 退回 with an empty 意见: a 退回 must say why"):
+        operator().execute_complete({"ti": ti}, event("退回", comment="  "))
+    with pytest.raises(AirflowFailException, match="without the official's name"):
+        operator().execute_complete({"ti": ti}, event("签发", official=""))
+    assert ti.pushed == {}  # nothing for the issue or reject task to act on
+
+
+def test_the_response_is_pushed_before_the_branch(monkeypatch):
+    """Branching ends the task (Airflow raises to skip the other way): the response must already
+    be in XCom by then."""
+    branched = []
+    monkeypatch.setattr(
+        approval.HITLBranchOperator, "execute_complete", lambda self, context, event: branched.append(event)
+    )
+    ti = FakeTi()
+    operator().execute_complete({"ti": ti}, event("退回", comment="数据需再核对。"))
+    assert branched and ti.pushed["response"]["option"] == "退回"
+    assert ti.pushed["response"]["comment"] == "数据需再核对。"
+    approval.verified_response(ti.pushed["response"], "deptstats_signoff", RUN, "退回", APPROVER)
+
+
+def test_the_timeout_says_who_was_to_approve_what():
+    timeout = {"error": "The Human-in-the-loop response timeout has passed", "error_type": "timeout"}
+    with pytest.raises(AirflowFailException) as failed:
+        operator().execute_complete({"ti": FakeTi()}, timeout)
+    said = str(failed.value)
+    assert said.startswith(
+        "no answer within 7 days (DEPTSTATS_APPROVAL_TIMEOUT_DAYS): approver was to sign off"
+    )
+    assert "reply reply-2024-147 (snapshot 3, drafted by run manual__1). Nothing was issued" in said
+
+
+def test_no_approval_opens_without_approvers():
+    with pytest.raises(AirflowFailException, match="no approver is configured"):
+        operator(assigned=[]).execute({"ti": FakeTi()})
+
+
+def test_the_form_opens_with_empty_fields():
+    """Airflow checks a task's params each time it starts: the fields' defaults must pass."""
+    form = approval.approval_form()
+    assert set(form) == {"签发人", "意见"}
+    for param in form.values():
+        assert param.resolve() == ""
+
+
+def draft_event(reply: str, minute: int, **extra) -> SimpleNamespace:
+    return SimpleNamespace(
+        extra={"reply": reply, "complete": True, "run_id": f"run-{minute}", **extra},
+        timestamp=datetime(2024, 6, 5, 1, minute, tzinfo=UTC),
+        source_run_id=f"run-{minute}",
+    )
+
+
+class Outlets(dict):
+    def __missing__(self, key):
+        self[key] = SimpleNamespace(added=[], add=lambda asset, extra: self[key].added.append((asset, extra)))
+        return self[key]
+
+
+def test_a_run_signs_off_one_reply_and_passes_the_others_on():
+    older, newer = draft_event("reply-2024-147", 1), draft_event("reply-2024-147", 5)
+    other = draft_event("reply-2024-203", 3)
+    triggering = {"a147": [older, newer], "a203": [other]}
+    outlets = Outlets()
+    alias = signoff_settings.replies_alias()
+    assert signoff_tasks.chosen_event(triggering, None, outlets, alias, {}) is newer
+    [(asset, extra)] = outlets[alias].added
+    assert asset == signoff_settings.reply_asset("reply-2024-203") and extra == other.extra
+
+
+def test_a_run_by_hand_takes_the_newest_draft_of_the_reply_asked_for():
+    newest = draft_event("reply-2024-203", 9)
+
+    class Inlets:
+        def __getitem__(self, asset):
+            assert asset == signoff_settings.reply_asset("reply-2024-203")
+            return SimpleNamespace(ascending=lambda _up: SimpleNamespace(limit=lambda _n: [newest]))
+
+    assert signoff_tasks.chosen_event({}, Inlets(), Outlets(), None, {"reply": "reply-2024-203"}) is newest
+
+    class NoDraft:
+        def __getitem__(self, asset):
+            return SimpleNamespace(ascending=lambda _up: SimpleNamespace(limit=lambda _n: []))
+
+    with pytest.raises(AirflowFailException, match="no complete draft of reply-2024-147 has been announced"):
+        signoff_tasks.chosen_event({}, NoDraft(), Outlets(), None, {})
+
+
+def test_a_draft_with_the_figures_of_the_one_before_opens_no_approval():
+    snapshot = {"reply": "reply-2024-147", "draft_run_id": "run-5", "snapshot_id": None, "same_as": "run-1"}
+    assert not signoff_tasks.opens_approval(snapshot)
+    assert "quotes the same figures as the draft of run run-1" in signoff_tasks.no_approval(snapshot)
+    unchanged = {"reply": "reply-2024-147", "draft_run_id": "run-5", "snapshot_id": 4, "unchanged": True}
+    assert not signoff_tasks.opens_approval(unchanged)
+    assert "no figure of reply-2024-147 differs from its last issued letter" in signoff_tasks.no_approval(
+        unchanged
+    )
+    assert signoff_tasks.opens_approval({"snapshot_id": 4, "unchanged": False})
+
+
+def test_the_figures_digest_sees_values_not_order(tmp_path):
+    def digest(figures: list[dict]) -> str:
+        path = tmp_path / "provenance.json"
+        path.write_text(json.dumps({"figures": figures}), encoding="utf-8")
+        return tasks.quoted_figures(path)
+
+    rate = {"indicator": "health.prepregnancy_check_rate", "period": "2023", "area": None, "shown": "84.18%"}
+    beds = {
+        "indicator": "civil_affairs.elderly_care_beds",
+        "period": "2024-03",
+        "area": None,
+        "shown": "3249张",
+    }
+    assert digest([rate, beds]) == digest([beds, rate])
+    assert digest([rate, beds]) != digest([rate | {"shown": "84.24%"}, beds])
+
+
+def test_the_approval_links_to_the_snapshot_through_the_plugin(tmp_path, monkeypatch):
+    docx = tmp_path / "out" / "snapshots" / "run 1-abc" / "reply-2024-147.docx"
+    docx.parent.mkdir(parents=True)
+    docx.write_bytes(b"PK")
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://office.example/airflow/")
+    assert signoff_tasks.docx_link(docx, tmp_path / "out") == (
+        "https://office.example/airflow/deptstats/snapshots/run%201-abc/reply-2024-147.docx"
+    )
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "")
+    assert (
+        signoff_tasks.docx_link(docx, tmp_path / "out")
+        == "/deptstats/snapshots/run%201-abc/reply-2024-147.docx"
+    )
+
+
+def test_the_plugin_serves_only_files_under_the_snapshots_folder(tmp_path):
+    snapshots = tmp_path / "out" / "snapshots"
+    (snapshots / "run-1").mkdir(parents=True)
+    (snapshots / "run-1" / "reply-2024-147.docx").write_bytes(b"PK")
+    (tmp_path / "out" / "reply-2024-147.md").write_text("the draft, not a snapshot")
+    (tmp_path / "warehouse.db").write_bytes(b"secret")
+    (snapshots / "run-1" / "leak.db").symlink_to(tmp_path / "warehouse.db")
+    (snapshots / "run-2").symlink_to(tmp_path / "out", target_is_directory=True)
+    served = snapshot_file(snapshots, "run-1/reply-2024-147.docx")
+    assert served == (snapshots / "run-1" / "reply-2024-147.docx").resolve()
+    for refused in (
+        "../reply-2024-147.md",
+        "run-1/../../warehouse.db",
+        "/etc/passwd",
+        "run-1/leak.db",
+        "run-2/reply-2024-147.md",
+        "run-1",
+        "",
+        "run-1/missing.docx",
+        "run-1/\x00.docx",
+    ):
+        assert snapshot_file(snapshots, refused) is None, refused
+    assert snapshot_file(None, "run-1/reply-2024-147.docx") is None
+
+
+def test_airflow_up_gives_the_components_the_approvers_and_the_api_login(tmp_path):
+    from deptstats.airflow.logins import ensure_logins
+    from deptstats.airflow.services import services_environment
+    from deptstats.airflow.settings import Settings
+
+    settings = Settings(home=tmp_path, landing=tmp_path, warehouse="sqlite:///w.db", out=tmp_path, port=8099)
+    logins = ensure_logins(tmp_path)
+    assert {"approver", "signoff"} <= set(logins.passwords)
+    assert "approver:user" in logins.users_setting().split(",")
+    env = services_environment(settings, logins)
+    assert json.loads(env["DEPTSTATS_APPROVERS"]) == APPROVER
+    conn = json.loads(env["AIRFLOW_CONN_DEPTSTATS_AIRFLOW_API"])
+    assert conn["login"] == "signoff" and conn["password"] == logins.passwords["signoff"]
+    assert conn["extra"]["base_url"] == "http://127.0.0.1:8099"
