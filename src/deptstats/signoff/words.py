@@ -90,3 +90,14 @@ REFUSED_TAKEN_NAME = (
     "{path} exists and is not the snapshot's copy: an issued letter is never overwritten; nothing was issued"
 )
 REFUSED_NO_LETTER = "there is no issued letter {number} (deptstats issued lists them)"
+
+# the nightly's log and the stewards' pages: a later publication changed a figure of an issued
+# letter
+NOTICE = (
+    "ISSUED LETTER {letter} (number {number}, 签发 by {official} on {day}) quotes {name} "
+    "({indicator}) {period} {area} as {issued}; the warehouse now gives {now}, from {delivery}: "
+    "the letter stands as issued, a correction is a new letter"
+)
+NOTICE_DELIVERY = "{file} (sha256 {sha256}…, batch {batch_id})"
+NOTICE_NO_DELIVERY = "no standing publication"
+NOTICE_NO_VALUE = "no value"
