@@ -326,8 +326,7 @@ def test_verify_issued_checks_against_what_was_issued(office, capsys, tmp_path):
     [notice] = issued_figures_changed(office.engine, office.registry, [batch])
     assert (notice.letter.name, notice.issued, notice.now) == (f"{CODE}-1", "84.18%", "84.24%")
     assert (
-        "health/prepregnancy_checks_2023.csv (sha256 " in notice.line()
-        and f"batch {batch})" in notice.line()
+        "health/prepregnancy_checks_2023.csv (sha256 " in notice.line() and f"batch {batch})" in notice.line()
     )
     assert issued_figures_changed(office.engine, office.registry, [batch - 1]) == []
 
