@@ -1,5 +1,5 @@
 """The `deptstats` command line: one module per group of commands (options, db, nightly,
-airflow_up, reports) and `main`, which runs one."""
+airflow_up, reports, signoff) and `main`, which runs one."""
 
 from deptstats.cli.entry import build_parser, main
 

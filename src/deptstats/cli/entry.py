@@ -11,6 +11,7 @@ from deptstats.cli.db import add_db_commands
 from deptstats.cli.nightly import add_run_commands, cmd_run, cmd_sample
 from deptstats.cli.options import warehouse_url
 from deptstats.cli.reports import add_report_commands
+from deptstats.cli.signoff import add_signoff_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,7 +20,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="write the sample deliveries")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_sample)
-    for add in (add_db_commands, add_run_commands, add_airflow_commands, add_report_commands):
+    for add in (
+        add_db_commands,
+        add_run_commands,
+        add_airflow_commands,
+        add_report_commands,
+        add_signoff_commands,
+    ):
         add(sub)
     return parser
 

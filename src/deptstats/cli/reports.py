@@ -1,4 +1,5 @@
-"""The commands that read the warehouse: figures, loads, problems, the draft, verify, diff."""
+"""The commands that read the warehouse: figures, loads, problems, the draft, verify (also against
+an issued letter), diff."""
 
 from __future__ import annotations
 
@@ -89,6 +90,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from deptstats.indicators import render
     from deptstats.warehouse import open_engine
 
+    if args.issued is not None:
+        from deptstats.cli.signoff import verify_issued_letter
+
+        return verify_issued_letter(args)
+
     engine = open_engine(warehouse_url(args), write=False)
     result = verify_document(Path(args.file), engine, args.reply, load_registry())
     if result.findings:
@@ -157,6 +163,12 @@ def add_report_commands(sub: Any) -> None:
     )
     p.add_argument("file")
     p.add_argument("--reply", help="the reply configuration (default: by the document number)")
+    p.add_argument(
+        "--issued",
+        type=int,
+        metavar="N",
+        help="check against what issued letter N made public (deptstats issued), not today's warehouse",
+    )
     p.set_defaults(func=cmd_verify)
     p = with_warehouse(
         with_format(

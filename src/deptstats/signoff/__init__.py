@@ -11,12 +11,14 @@ __all__ = [
     "ISSUE",
     "RETURN",
     "FigureChange",
+    "IssuedFigureChanged",
     "IssuedLetter",
     "Response",
     "SignoffRefused",
     "Snapshot",
     "approval_brief",
     "issue",
+    "issued_figures_changed",
     "issued_letter",
     "issued_letters",
     "reject",
@@ -31,6 +33,7 @@ __getattr__ = lazy_exports(
     {
         "brief": ["approval_brief"],
         "issued_verify": ["verify_issued"],
+        "notices": ["IssuedFigureChanged", "issued_figures_changed"],
         "issuing": ["issue", "issued_letter", "issued_letters", "reject", "rejections"],
         "model": [
             "ISSUE",

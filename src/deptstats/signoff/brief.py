@@ -6,6 +6,7 @@ warehouse, and a link to the DOCX."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -19,6 +20,44 @@ from deptstats.signoff.model import Snapshot
 def provenance_of(snapshot: Snapshot) -> Path:
     """The provenance.json copied with the snapshot."""
     return snapshot.docx.with_name(f"{snapshot.reply}.provenance.json")
+
+
+# The review notes as the reply's review writes them (deptstats.reply.review), each told again
+# in the approver's words; a note of another form is shown as it is.
+FLAGGED = re.compile(
+    r"(?P<indicator>[\w.]+) (?P<period>[\d-]+)(?: (?P<area>\S+))? = (?P<shown>.+?): (?P<notes>.+)"
+)
+MOVED = re.compile(r"moved (?P<change>-?[\d.]+)% against (?P<period>\S+) \((?P<earlier>.+)\)")
+SOURCE_WARNINGS = re.compile(r"source publication has (?P<count>\d+) warning\(s\)")
+GB2312 = re.compile(
+    r"warning: (?P<role>\w+) '(?P<name>.+)': '(?P<char>.)' \(U\+(?P<code>[0-9A-F]+)\) is outside GB2312.*"
+)
+
+
+def in_plain_words(note: str, registry: Registry) -> str:
+    """A review note as the approving official reads it."""
+    if found := GB2312.fullmatch(note):
+        return words.NOTE_GB2312.format(
+            **{**found.groupdict(), "role": words.ROLES.get(found["role"], found["role"])}
+        )
+    flagged = FLAGGED.fullmatch(note)
+    if flagged is None or flagged["indicator"] not in {i.code for i in registry.indicators}:
+        return words.NOTE_OTHER.format(note=note)
+    reasons = []
+    for part in flagged["notes"].split("; "):
+        if moved := MOVED.fullmatch(part):
+            reasons.append(words.NOTE_MOVED.format(**moved.groupdict()))
+        elif warned := SOURCE_WARNINGS.fullmatch(part):
+            reasons.append(words.NOTE_SOURCE_WARNINGS.format(**warned.groupdict()))
+        else:
+            reasons.append(part)
+    return words.NOTE_FLAGGED.format(
+        name=registry.indicator(flagged["indicator"]).name,
+        period=flagged["period"],
+        area=flagged["area"] or words.CITYWIDE,
+        shown=flagged["shown"],
+        reasons=words.REASON_SEPARATOR.join(reasons),
+    )
 
 
 def review_notes(snapshot: Snapshot) -> list[str]:
@@ -97,7 +136,7 @@ def approval_brief(engine: Engine, registry: Registry, snapshot: Snapshot, docx_
     sections = [
         lines,
         change_lines(snapshot, registry),
-        [words.HEADING_REVIEW, *([f"- {note}" for note in notes] or [words.NO_REVIEW_NOTES])],
+        [words.HEADING_REVIEW, *([in_plain_words(n, registry) for n in notes] or [words.NO_REVIEW_NOTES])],
         verify_lines(engine, registry, snapshot),
         [words.HEADING_LINK, words.LINK_LINE.format(link=docx_link)],
         [words.CLOSING],

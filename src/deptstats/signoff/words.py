@@ -24,6 +24,23 @@ NO_LONGER_QUOTED = "（本次不再引用）"
 NO_DELIVERY = "无"
 HEADING_REVIEW = "### 审核提示"
 NO_REVIEW_NOTES = "- 无：所有数据均已通过校验，无警告。"
+NOTE_FLAGGED = "- {name}（{period}，{area}）{shown}：{reasons}，请核实。"
+NOTE_MOVED = "较 {period}（{earlier}）变动 {change}%"
+NOTE_SOURCE_WARNINGS = "来源数据有 {count} 条警告"
+NOTE_GB2312 = (
+    "- {role}「{name}」中的「{char}」（U+{code}）不在 GB2312 字符集内，"
+    "仿宋_GB2312 等字体无法显示，请核对打印件。"
+)
+NOTE_OTHER = "- {note}"
+ROLES = {
+    "office": "发文机关",
+    "signer": "签发人",
+    "deputy": "代表",
+    "contact": "联系人",
+    "copy_to": "抄送单位",
+    "printed_by": "印发机关",
+}
+REASON_SEPARATOR = "；"
 HEADING_VERIFY = "### 核对结果"
 VERIFY_OK = "- 通过：文中 {checked} 项数据与数据仓库一致。"
 VERIFY_FAILED = "- 未通过：文中 {checked} 项数据中有 {count} 项与数据仓库不一致："
@@ -73,3 +90,14 @@ REFUSED_TAKEN_NAME = (
     "{path} exists and is not the snapshot's copy: an issued letter is never overwritten; nothing was issued"
 )
 REFUSED_NO_LETTER = "there is no issued letter {number} (deptstats issued lists them)"
+
+# the nightly's log and the stewards' pages: a later publication changed a figure of an issued
+# letter
+NOTICE = (
+    "ISSUED LETTER {letter} (number {number}, 签发 by {official} on {day}) quotes {name} "
+    "({indicator}) {period} {area} as {issued}; the warehouse now gives {now}, from {delivery}: "
+    "the letter stands as issued, a correction is a new letter"
+)
+NOTICE_DELIVERY = "{file} (sha256 {sha256}…, batch {batch_id})"
+NOTICE_NO_DELIVERY = "no standing publication"
+NOTICE_NO_VALUE = "no value"

@@ -38,6 +38,12 @@ def _figure_columns() -> list[Column]:
 
 
 def signoff_tables(metadata: MetaData) -> None:
+    _snapshots(metadata)
+    _letters(metadata)
+
+
+def _snapshots(metadata: MetaData) -> None:
+    """A draft put up for approval and the figures it quotes."""
     Table(
         "reply_snapshot",
         metadata,
@@ -77,6 +83,10 @@ def signoff_tables(metadata: MetaData) -> None:
         Column("changed", Boolean, nullable=False, comment="differs from the last issued letter"),
         comment="each figure a snapshot quotes, against the last issued letter of its reply",
     )
+
+
+def _letters(metadata: MetaData) -> None:
+    """The answers: a letter issued with its figures, a snapshot sent back."""
     Table(
         "issued_letter",
         metadata,

@@ -37,6 +37,11 @@ def figure_columns() -> list[sa.Column]:
 
 
 def upgrade() -> None:
+    create_snapshots()
+    create_letters()
+
+
+def create_snapshots() -> None:
     op.create_table(
         "reply_snapshot",
         sa.Column("snapshot_id", sa.Integer, primary_key=True),
@@ -68,6 +73,9 @@ def upgrade() -> None:
         sa.Column("changed", sa.Boolean, nullable=False, comment="differs from the last issued letter"),
         comment="each figure a snapshot quotes, against the last issued letter of its reply",
     )
+
+
+def create_letters() -> None:
     op.create_table(
         "issued_letter",
         sa.Column("number", sa.Integer, primary_key=True),
