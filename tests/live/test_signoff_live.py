@@ -178,6 +178,13 @@ def test_the_approver_signs_and_the_snapshot_is_issued(live):
     states = admin.task_states(SIGNOFF, again)
     assert (states["no_change"], states["approve"]) == ("success", "skipped"), states
     assert "quotes the same figures as the draft of run" in log_of(admin, again, "no_change", 1)
+    # triggered by hand, it puts the newest draft up anyway: it quotes the letter just issued
+    by_hand = admin.call(
+        "POST", f"/api/v2/dags/{SIGNOFF}/dagRuns", {"logical_date": None, "conf": {"reply": REPLY}}
+    )
+    assert admin.wait_run(SIGNOFF, by_hand["dag_run_id"]) == "success"
+    told = log_of(admin, by_hand["dag_run_id"], "no_change", 1)
+    assert f"no figure of {REPLY} differs from its last issued letter" in told
     assert len(rows(live, "issued_letter", reply=REPLY)) == letter["sequence"]
 
 

@@ -221,6 +221,8 @@ def test_a_run_by_hand_takes_the_newest_draft_of_the_reply_asked_for():
 
     with pytest.raises(AirflowFailException, match="no complete draft of reply-2024-147 has been announced"):
         signoff_tasks.chosen_event({}, NoDraft(), Outlets(), None, {})
+    with pytest.raises(AirflowFailException, match="no reply 'reply-1999-1' is configured"):
+        signoff_tasks.chosen_event({}, NoDraft(), Outlets(), None, {"reply": "reply-1999-1"})
 
 
 def test_a_draft_with_the_figures_of_the_one_before_opens_no_approval():

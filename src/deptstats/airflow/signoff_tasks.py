@@ -13,7 +13,7 @@ from urllib.parse import quote
 from airflow.sdk.exceptions import AirflowFailException
 
 from deptstats.airflow.approval import verified_response
-from deptstats.airflow.signoff_settings import SIGNOFF_DAG_ID, reply_asset
+from deptstats.airflow.signoff_settings import SIGNOFF_DAG_ID, configured_replies, reply_asset
 from deptstats.airflow.tasks import plain_faults, warehouse_url
 from deptstats.core import DEFAULT_REPLY, load_registry
 from deptstats.signoff import (
@@ -70,6 +70,11 @@ def chosen_event(triggering: Any, inlet_events: Any, outlet_events: Any, alias: 
     drafts = newest_per_reply(flattened(triggering))
     if not drafts:
         reply = params.get("reply") or DEFAULT_REPLY
+        if reply not in configured_replies():
+            raise AirflowFailException(
+                f"no reply {reply!r} is configured (include/replies/<code>.toml): give one of "
+                f"{', '.join(configured_replies())}"
+            )
         event = latest_event(inlet_events, reply)
         if event is None:
             raise AirflowFailException(
@@ -141,7 +146,8 @@ def no_approval(snapshot: dict[str, Any]) -> str:
         message = (
             f"the draft of {snapshot['reply']} by run {snapshot['draft_run_id']} quotes the same figures "
             f"as the draft of run {snapshot['same_as']} announced before it: no new approval is opened "
-            f"(that draft's sign-off stands)"
+            f"(that draft's sign-off stands; to put this draft up anyway, trigger {SIGNOFF_DAG_ID} "
+            f'with {{"reply": "{snapshot["reply"]}"}})'
         )
     else:
         message = (
