@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from deptstats import pipeline
 from deptstats.cli import main
 from deptstats.core.registry import Registry
 from deptstats.indicators.compute import compute_indicators
@@ -341,3 +342,28 @@ def test_issued_lists_the_letters(office, capsys):
     assert (listed["official"], listed["issued_at"]) == ("陈濛", "2024-06-07T09:30:12+00:00")
     code, out = run_cli(capsys, "issued", "--warehouse", office.url)
     assert code == 0 and letter.sha256 in out and str(letter.docx) in out
+
+
+@pytest.mark.parametrize("issued", [True, False], ids=["issued", "nothing-issued"])
+def test_the_nightly_tells_an_issued_figure_its_redelivery_changed(office, capsys, issued):
+    letter = office.issue(office.snapshot("signoff-1")) if issued else None
+    redeliver_prepregnancy_checks(office.landing)
+    load = ["load", "--landing", str(office.landing), "--warehouse", office.url, "--run-id", "redelivery"]
+    code, out = run_cli(capsys, *load)
+    assert code == 0, out
+    assert "CHANGED   2 figure(s) changed: 孕前优生健康检查率 2023 全市 84.18% → 84.24%" in out
+    notices = [line for line in out.splitlines() if line.startswith("NOTICE")]
+    from_run = pipeline.issued_figures_changed(office.engine, office.registry, run_id="redelivery")
+    if letter is None:
+        assert notices == [] and from_run == []
+        return
+    [notice] = notices
+    assert notice.startswith(
+        f"NOTICE    ISSUED LETTER {CODE}-1 (number 1, 签发 by 陈濛 on 2024-06-07) quotes 孕前优生健康检查率 "
+        "(health.prepregnancy_check_rate) 2023 全市 as 84.18%; the warehouse now gives 84.24%, from "
+        "health/prepregnancy_checks_2023.csv (sha256 "
+    )
+    assert notice.endswith("the letter stands as issued, a correction is a new letter")
+    # the Airflow task asks by run id: the same line, and none for a run that published nothing
+    assert from_run == [notice.removeprefix("NOTICE    ")]
+    assert pipeline.issued_figures_changed(office.engine, office.registry, run_id="nightly-9") == []

@@ -100,6 +100,28 @@ def figures_changed(
         return []
 
 
+def issued_figures_changed(
+    engine: Engine, registry: Registry, run_id: str | None = None, batch_ids: list[int] | None = None
+) -> list[str]:
+    """After the indicators: one line per figure of an issued letter that the run's publications
+    (or the batches given) changed, a matter for a correction; [] when they changed none."""
+    from deptstats.indicators import query
+    from deptstats.signoff import issued_figures_changed as changed_in_letters
+
+    try:
+        if batch_ids is None:
+            batch_ids = [row["batch_id"] for row in query(engine, "run_batches", run_id=run_id or "")]
+        if not batch_ids:  # nothing published: no figure can have changed
+            return []
+        return [notice.line() for notice in changed_in_letters(engine, registry, batch_ids)]
+    except Exception:  # a diagnostic: it never fails the step that computed the figures
+        log.exception(
+            "the figures are computed, but whether they changed a figure of an issued letter "
+            "could not be told (`deptstats verify` of the issued DOCX against the warehouse tells it)"
+        )
+        return []
+
+
 def draft(engine: Engine, out: Path, registry: Registry, reply: str = DEFAULT_REPLY) -> Draft:
     return draft_reply(engine, out, reply, registry)
 

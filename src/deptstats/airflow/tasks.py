@@ -179,7 +179,11 @@ def compute_indicators(run_id: str) -> dict[str, int]:
     changed = pipeline.figures_changed(engine, registry, run_id)
     for line in changed:
         log.info("%s", line)
-    return {"indicator_rows": rows, "redeliveries": len(changed)}
+    # an issued letter is never rewritten: a figure it quoted that changed calls for a correction
+    issued = pipeline.issued_figures_changed(engine, registry, run_id)
+    for line in issued:
+        log.warning("%s", line)
+    return {"indicator_rows": rows, "redeliveries": len(changed), "issued_figures_changed": len(issued)}
 
 
 @plain_faults

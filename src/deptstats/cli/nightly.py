@@ -67,6 +67,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     pipeline.compute_indicators(engine, registry)
     for line in pipeline.figures_changed(engine, registry, batch_ids=published):
         print(printable(f"CHANGED   {line}"))
+    for line in pipeline.issued_figures_changed(engine, registry, batch_ids=published):
+        print(printable(f"NOTICE    {line}"))
     if args.out:
         draft = pipeline.draft(engine, Path(args.out), registry)
         print(f"draft: {', '.join(str(p) for p in draft.paths)}")
