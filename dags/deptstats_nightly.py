@@ -15,10 +15,10 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, TaskGroup, dag, task
+from airflow.sdk import TaskGroup, dag, task
 
-from deptstats.airflow import replies_alias
-from deptstats.core import DEFAULT_REPLY, load_registry
+from deptstats.airflow import replies_alias, reply_param
+from deptstats.core import load_registry
 
 REGISTRY = load_registry()
 DEFAULT_ARGS = {
@@ -41,15 +41,9 @@ DEFAULT_ARGS = {
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["deptstats", "nightly", *sorted(d.code for d in REGISTRY.departments)],
-    params={
-        "landing": Param(
-            None, type=["null", "string"], description="Landing folder; default $DEPTSTATS_LANDING"
-        ),
-        "out": Param(
-            None, type=["null", "string"], description="Folder for the draft; default $DEPTSTATS_OUT"
-        ),
-        "reply": Param(DEFAULT_REPLY, type="string", description="Reply configuration under include/replies"),
-    },
+    # the landing folder and the draft's folder are the deployment's (DEPTSTATS_LANDING,
+    # DEPTSTATS_OUT), never the trigger form's: whoever may trigger must not name server paths
+    params={"reply": reply_param()},
     doc_md=__doc__,
 )
 def deptstats_nightly() -> None:
@@ -60,10 +54,10 @@ def deptstats_nightly() -> None:
         return airflow_tasks.prepare_warehouse()
 
     @task
-    def report_unrecognised_files(params: dict | None = None, run_id: str | None = None) -> dict:
+    def report_unrecognised_files(run_id: str | None = None) -> dict:
         from deptstats.airflow import tasks as airflow_tasks
 
-        return airflow_tasks.report_unrecognised_files(params or {}, run_id or "")
+        return airflow_tasks.report_unrecognised_files(run_id or "")
 
     @task(trigger_rule="all_done")
     def compute_indicators(run_id: str | None = None) -> dict:
@@ -88,10 +82,10 @@ def deptstats_nightly() -> None:
 
     # one task function for every extract; each call names its task after the extract
     @task
-    def load_extract(code: str, params: dict | None = None, run_id: str | None = None) -> dict:
+    def load_extract(code: str, run_id: str | None = None) -> dict:
         from deptstats.airflow import tasks as airflow_tasks
 
-        return airflow_tasks.load_extract(code, params or {}, run_id or "")
+        return airflow_tasks.load_extract(code, run_id or "")
 
     ready = prepare_warehouse()
     unrecognised = report_unrecognised_files()

@@ -19,7 +19,7 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import AssetAny, Param, dag, task
+from airflow.sdk import AssetAny, dag, task
 
 from deptstats.airflow import (
     SIGNOFF_DAG_ID,
@@ -29,6 +29,7 @@ from deptstats.airflow import (
     configured_replies,
     replies_alias,
     reply_asset,
+    reply_param,
     response_timeout,
 )
 from deptstats.signoff import ISSUE, RETURN
@@ -54,13 +55,8 @@ DEFAULT_ARGS = {
     is_paused_upon_creation=False,
     default_args=DEFAULT_ARGS,
     tags=["deptstats", "signoff"],
-    params={
-        "reply": Param(
-            None,
-            type=["null", "string"],
-            description="Triggered by hand: the reply whose newest draft to sign off",
-        )
-    },
+    # only a run triggered by hand reads it; an asset-triggered one takes the draft's reply
+    params={"reply": reply_param(optional=True)},
     doc_md=__doc__,
 )
 def deptstats_signoff() -> None:

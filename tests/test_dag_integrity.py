@@ -37,6 +37,8 @@ print(json.dumps({
                               "upstream": sorted(t.upstream_task_ids)}
                   for t in dag.tasks},
         "downstream": {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks},
+        "params": {name: {"default": dag.params.get_param(name).value, **dag.params.get_param(name).schema}
+                   for name in dag.params},
     } for dag_id, dag in bag.dags.items()},
     "assets": sorted(a.uri for a in bag.dags["deptstats_signoff"].timetable.asset_condition.objects
                      ) if "deptstats_signoff" in bag.dags else [],
@@ -111,6 +113,34 @@ def test_dag_folder(tmp_path, registry):
         f"DAG folder: {parsed['file_seconds']:.3f} s parsing the files, "
         f"{parsed['seconds']:.2f} s with importing Airflow"
     )
+
+
+def test_the_trigger_forms_choose_a_configured_reply_and_name_no_folder(tmp_path):
+    from deptstats.airflow import configured_replies
+    from deptstats.core import DEFAULT_REPLY
+
+    parsed = parse_dag_folder(tmp_path)
+    assert parsed["errors"] == {}
+    replies = configured_replies()
+    assert replies == sorted(path.stem for path in (REPO / "include" / "replies").glob("*.toml"))
+    assert len(replies) >= 2 and DEFAULT_REPLY in replies
+    nightly = parsed["dags"]["deptstats_nightly"]["params"]
+    signoff = parsed["dags"]["deptstats_signoff"]["params"]
+    # the folders are the deployment's: a trigger form must not point the tasks at server paths
+    assert set(nightly) == {"reply"} and set(signoff) == {"reply"}
+    assert nightly["reply"]["default"] == DEFAULT_REPLY
+    assert nightly["reply"]["enum"] == replies
+    labels = nightly["reply"]["values_display"]
+    assert set(labels) == set(replies)
+    assert labels["reply-2024-147"] == (
+        "慈溪市卫生健康局：对市十八届人大三次会议第147号建议的答复（关于出台多生优育激励政策的建议）"
+    )
+    assert labels["reply-2024-203"].startswith("慈溪市民政局：对市十八届人大三次会议第203号建议的答复")
+    # the sign-off's is the same choice, left empty when the draft that triggered the run names it
+    assert signoff["reply"]["default"] is None
+    assert signoff["reply"]["enum"] == [*replies, None]
+    assert {k: v for k, v in signoff["reply"]["values_display"].items() if k != "null"} == labels
+    assert signoff["reply"]["values_display"]["null"].startswith("未选")
 
 
 def test_signoff_dag(tmp_path):

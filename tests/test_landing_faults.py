@@ -202,7 +202,8 @@ def test_the_airflow_task_stays_green_for_a_file_still_arriving(
     monkeypatch.delenv("DEPTSTATS_SETTLE_SECONDS")
     _settled(landing)
     os.utime(landing / KG_2023)
-    summary = airflow_tasks.load_extract("kindergartens", {"landing": str(landing)}, "scheduled__1")
+    monkeypatch.setenv("DEPTSTATS_LANDING", str(landing))
+    summary = airflow_tasks.load_extract("kindergartens", "scheduled__1")
     assert (summary["arriving"], summary["published"]) == (1, 1)
     assert any(
         r.levelno == logging.WARNING

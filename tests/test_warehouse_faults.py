@@ -212,8 +212,9 @@ def test_airflow_task_says_the_fault_first_and_stays_retryable(loaded, kg_landin
     monkeypatch.setattr(airflow_tasks.log, "handlers", [*airflow_tasks.log.handlers, listener])
     read_only = f"sqlite:///file:{make_url(loaded).database}?mode=ro&uri=true"
     monkeypatch.setattr(airflow_tasks, "warehouse_url", lambda: read_only)
+    monkeypatch.setenv("DEPTSTATS_LANDING", str(kg_landing))
     with pytest.raises(WarehouseFault) as raised:
-        airflow_tasks.load_extract("kindergartens", {"landing": str(kg_landing)}, "run-1")
+        airflow_tasks.load_extract("kindergartens", "run-1")
     assert not isinstance(raised.value, AirflowFailException)  # Airflow retries it
     message = str(raised.value)
     assert message.startswith("the warehouse sqlite:///") and "is read-only" in message

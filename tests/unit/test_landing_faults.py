@@ -44,14 +44,33 @@ def test_the_dag_tasks_fail_without_retry_on_a_missing_landing_folder(tmp_path, 
         raise AssertionError("the warehouse was opened")
 
     monkeypatch.setattr(airflow_tasks, "warehouse_url", no_warehouse)
-    params = {"landing": str(tmp_path / "nowhere")}
+    monkeypatch.setenv("DEPTSTATS_LANDING", str(tmp_path / "nowhere"))
     call = (
-        (lambda: airflow_tasks.report_unrecognised_files(params, "r1"))
+        (lambda: airflow_tasks.report_unrecognised_files("r1"))
         if task == "report_unrecognised_files"
-        else (lambda: airflow_tasks.load_extract("kindergartens", params, "r1"))
+        else (lambda: airflow_tasks.load_extract("kindergartens", "r1"))
     )
     with pytest.raises(AirflowFailException, match=r"landing folder .*nowhere does not exist"):
         call()
+
+
+def test_the_draft_folder_is_the_deployments_never_a_param_of_the_run(tmp_path, monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from deptstats.airflow import tasks as airflow_tasks
+
+    def no_warehouse():
+        raise AssertionError("the warehouse was opened")
+
+    monkeypatch.setattr(airflow_tasks, "warehouse_url", no_warehouse)
+    monkeypatch.delenv("DEPTSTATS_OUT", raising=False)
+    monkeypatch.delenv("DEPTSTATS_DATA_DOCS", raising=False)
+    # a conf passed with a trigger still reaches params: the tasks must not take a folder from it
+    params = {"out": str(tmp_path / "elsewhere"), "landing": str(tmp_path)}
+    with pytest.raises(AirflowFailException, match=r"^no out folder: set DEPTSTATS_OUT for the workers$"):
+        airflow_tasks.draft_reply(params, "r1")
+    assert airflow_tasks.data_docs_folder() is None
+    assert not (tmp_path / "elsewhere").exists()
 
 
 @pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])

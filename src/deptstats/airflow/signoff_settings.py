@@ -1,6 +1,6 @@
 """What the two DAG files share about the sign-off, read when they are parsed (so nothing heavy is
-imported here): the asset of each configured reply and the alias the draft task emits through,
-who approves, and how long an approval waits.
+imported here): the configured replies (the trigger forms' choice among them, and the asset of
+each) and the alias the draft task emits through, who approves, and how long an approval waits.
 
 Who approves is one setting, DEPTSTATS_APPROVERS: a JSON list of the auth manager's users,
 `[{"id": "approver", "name": "approver"}]`. `deptstats airflow up` writes it from its logins;
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Asset, AssetAlias
+from airflow.sdk import Asset, AssetAlias, Param
 
-from deptstats.core import include_dir, non_negative_setting
+from deptstats.core import DEFAULT_REPLY, include_dir, non_negative_setting
 
 # the draft task adds one event per drafted reply through this alias
 REPLIES_ALIAS = "deptstats_drafted_replies"
@@ -41,6 +42,42 @@ def reply_asset(reply: str) -> Asset:
 def configured_replies() -> list[str]:
     """The replies configured under include/replies (<code>.toml)."""
     return sorted(path.stem for path in (include_dir() / "replies").glob("*.toml"))
+
+
+def reply_label(reply: str) -> str:
+    """How the trigger form names a configured reply: the office, the letter's title and the
+    proposal it answers, as its configuration gives them (the code when it gives none)."""
+    with (include_dir() / "replies" / f"{reply}.toml").open("rb") as handle:
+        config = tomllib.load(handle)
+    title = "".join(config.get("title_lines") or []) or reply
+    office = f"{config['office']}：" if config.get("office") else ""
+    proposal = f"（{config['proposal_title']}）" if config.get("proposal_title") else ""
+    return f"{office}{title}{proposal}"
+
+
+def reply_param(optional: bool = False) -> Param:
+    """The param `reply` of a trigger form: one of the configured replies, by its label. Optional,
+    it may be left empty (the sign-off takes the reply from the draft that triggered it)."""
+    replies = configured_replies()
+    labels: dict[str | None, str] = {reply: reply_label(reply) for reply in replies}
+    if not optional:
+        return Param(
+            DEFAULT_REPLY,
+            type="string",
+            enum=replies,
+            values_display=labels,
+            title="答复",
+            description="要起草的答复",
+        )
+    labels[None] = f"未选（手动触发时取默认：{labels.get(DEFAULT_REPLY, DEFAULT_REPLY)}）"
+    return Param(
+        None,
+        type=["null", "string"],
+        enum=[*replies, None],
+        values_display=labels,
+        title="答复",
+        description="手动触发时：签发这份答复的最新草稿",
+    )
 
 
 def approvers() -> list[dict[str, str]]:

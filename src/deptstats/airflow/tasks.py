@@ -36,21 +36,21 @@ def _quiet_noisy_loggers() -> None:
         handler.addFilter(_quiet)
 
 
-def _setting(params: dict[str, Any], key: str, env: str) -> Path:
-    value = params.get(key) or os.environ.get(env)
+def _setting(key: str, env: str) -> Path:
+    """A folder the deployment configures for the workers; never a param of the run, so that
+    whoever may trigger a run cannot point the tasks at another path on the server."""
+    value = os.environ.get(env)
     if not value:
-        raise AirflowFailException(
-            f"no {key} folder: pass it as the DAG param {key!r} or set {env} for the workers"
-        )
+        raise AirflowFailException(f"no {key} folder: set {env} for the workers")
     return Path(value)
 
 
-def _landing(params: dict[str, Any]) -> Path:
+def _landing() -> Path:
     """The landing folder, or AirflowFailException when it is missing or not a folder: a
     misconfiguration, which no retry mends."""
     from deptstats.ingest import LandingMissing, check_landing
 
-    landing = _setting(params, "landing", "DEPTSTATS_LANDING")
+    landing = _setting("landing", "DEPTSTATS_LANDING")
     try:
         check_landing(landing)
     except LandingMissing as missing:
@@ -58,12 +58,12 @@ def _landing(params: dict[str, Any]) -> Path:
     return landing
 
 
-def data_docs_folder(params: dict[str, Any]) -> Path | None:
-    """GX Data Docs: $DEPTSTATS_DATA_DOCS, else <out>/data_docs, else none."""
+def data_docs_folder() -> Path | None:
+    """GX Data Docs: $DEPTSTATS_DATA_DOCS, else $DEPTSTATS_OUT/data_docs, else none."""
     configured = os.environ.get("DEPTSTATS_DATA_DOCS")
     if configured:
         return Path(configured)
-    out = params.get("out") or os.environ.get("DEPTSTATS_OUT")
+    out = os.environ.get("DEPTSTATS_OUT")
     return Path(out) / "data_docs" if out else None
 
 
@@ -121,10 +121,10 @@ def prepare_warehouse() -> str:
 
 
 @plain_faults
-def report_unrecognised_files(params: dict[str, Any], run_id: str) -> dict[str, Any]:
+def report_unrecognised_files(run_id: str) -> dict[str, Any]:
     from deptstats import pipeline
 
-    landing = _landing(params)
+    landing = _landing()
     outcomes = pipeline.report_unrecognised_files(
         open_engine(warehouse_url()), landing, run_id, load_registry()
     )
@@ -134,17 +134,15 @@ def report_unrecognised_files(params: dict[str, Any], run_id: str) -> dict[str, 
 
 
 @plain_faults
-def load_extract(extract_code: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+def load_extract(extract_code: str, run_id: str) -> dict[str, Any]:
     """Load one extract; a refused file fails the task without retries, in the steward's words."""
     from deptstats import pipeline
     from deptstats.publish import ExtractRejected
 
-    landing = _landing(params)
+    landing = _landing()
     try:
         engine = open_engine(warehouse_url(), application_name=f"deptstats {extract_code} {run_id}")
-        outcomes = pipeline.load(
-            engine, landing, extract_code, run_id, load_registry(), data_docs_folder(params)
-        )
+        outcomes = pipeline.load(engine, landing, extract_code, run_id, load_registry(), data_docs_folder())
     except ExtractRejected as rejected:
         log.error("%s", rejected)
         _log_arriving(rejected.outcomes)
@@ -192,7 +190,7 @@ def draft_reply(params: dict[str, Any], run_id: str = "", outlet_events: Any = N
     announce_draft), an incomplete one fails the task and announces nothing."""
     from deptstats import pipeline
 
-    out = _setting(params, "out", "DEPTSTATS_OUT")
+    out = _setting("out", "DEPTSTATS_OUT")
     reply = params.get("reply") or DEFAULT_REPLY
     result = pipeline.draft(open_engine(warehouse_url(), write=False), out, load_registry(), reply)
     log.info(
