@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := demo
+# the Airflow UI's port for `make airflow` (make airflow PORT=8090)
+PORT ?= 8080
 # pytest-xdist workers for `make test` (auto: one per CPU)
 PYTEST_WORKERS ?= auto
 
@@ -16,12 +18,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,celery]"
 	touch $@
 
-# Sample deliveries -> the nightly DAG through Airflow -> warehouse and draft.
+# Sample deliveries -> the nightly DAG through Airflow -> warehouse and draft. The table of the
+# tasks' states is shown; Airflow's own output goes to $(DEMO)/airflow.log.
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(BIN)/deptstats sample --out $(DEMO)/landing
 	$(BIN)/deptstats run --landing $(DEMO)/landing --warehouse $(DEMO)/warehouse.db \
-		--out $(DEMO)/out --airflow-home $(DEMO)/airflow
+		--out $(DEMO)/out --airflow-home $(DEMO)/airflow --log $(DEMO)/airflow.log
 	@echo
 	@echo "landing folder: $(DEMO)/landing"
 	@echo "warehouse:      $(DEMO)/warehouse.db   (try: $(BIN)/deptstats figures --warehouse $(DEMO)/warehouse.db --citywide)"
@@ -30,7 +33,7 @@ demo: $(STAMP)
 
 # The Airflow UI with the real scheduler over the sample deliveries (Ctrl-C stops it).
 airflow: $(STAMP)
-	$(BIN)/deptstats airflow up --home .airflow --port 8080
+	$(BIN)/deptstats airflow up --home .airflow --port $(PORT)
 
 # Debian's packages some tests drive: Chromium for the browser tests (Playwright drives it and
 # downloads no browser), docker-compose to check docker-compose.yaml (no Docker engine needed),

@@ -55,7 +55,7 @@ def workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         drop_pg_database(admin, name)
 
 
-def run(workspace: dict) -> subprocess.CompletedProcess:
+def run(workspace: dict, *options: str) -> subprocess.CompletedProcess:
     return deptstats(
         "run",
         "--landing",
@@ -66,6 +66,7 @@ def run(workspace: dict) -> subprocess.CompletedProcess:
         str(workspace["out"]),
         "--airflow-home",
         str(workspace["airflow"]),
+        *options,
     )
 
 
@@ -75,10 +76,17 @@ def as_json(command: str, workspace: dict) -> list[dict]:
     return json.loads(done.stdout)
 
 
-def test_1_first_run_drafts_every_figure(workspace):
-    done = run(workspace)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+def test_1_first_run_drafts_every_figure(workspace, registry):
+    log = workspace["root"] / "logs" / "airflow.log"
+    done = run(workspace, "--log", str(log))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + log.read_text()[-3000:]
+    # the summary here, Airflow's own output in the file it names
     assert "success          health.prepregnancy_checks" in done.stdout
+    assert done.stdout.rstrip().endswith(f"Airflow's log: {log}")
+    assert len(done.stdout.splitlines()) < len(registry.extracts) + 15
+    written = log.read_text(encoding="utf-8")
+    assert len(written.splitlines()) > 100 and "health.prepregnancy_checks" in written
+    assert "success          health.prepregnancy_checks" not in written
     draft = (workspace["out"] / "reply-2024-147.md").read_text(encoding="utf-8")
     review = (workspace["out"] / "reply-2024-147.review.md").read_text(encoding="utf-8")
     assert (workspace["out"] / "reply-2024-147.docx").is_file()

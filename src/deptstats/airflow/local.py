@@ -35,10 +35,17 @@ def airflow_environment(airflow_home: Path, landing: Path, warehouse: str, out: 
     return env
 
 
-def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path, registry: Registry) -> int:
-    """Migrate the local metadata database, run the DAG once, return 1 if any task failed."""
+def run_nightly(
+    landing: Path, warehouse: str, out: Path, airflow_home: Path, registry: Registry, log: Path | None = None
+) -> int:
+    """Migrate the local metadata database, run the DAG once, print a table of its tasks' states
+    and return 1 if any task failed. Airflow's own output (hundreds of lines) goes to `log` when
+    given, else to this process's output."""
     airflow_home.mkdir(parents=True, exist_ok=True)
     env = airflow_environment(airflow_home, landing, warehouse, out)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("", encoding="utf-8")
     migrate = subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"],
         env=env,
@@ -54,39 +61,63 @@ def run_nightly(landing: Path, warehouse: str, out: Path, airflow_home: Path, re
     from deptstats.warehouse import open_engine, upgrade
 
     upgrade(open_engine(warehouse), registry)
-    conf = {"landing": env["DEPTSTATS_LANDING"], "out": env["DEPTSTATS_OUT"]}
-    return subprocess.run(
-        [sys.executable, "-m", "deptstats.airflow.local", json.dumps(conf)], env=env, check=False
-    ).returncode
-
-
-def _test_run(conf: dict[str, str]) -> int:
-    """Inside the Airflow-configured child: dag.test() and a verdict from the task states."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
-    if bag.import_errors:
-        for path, error in bag.import_errors.items():
-            print(f"DAG import error in {path}:\n{error}", file=sys.stderr)
+    # the child writes the task states here, so that its output can go elsewhere
+    result = airflow_home / "deptstats-run.json"
+    result.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "deptstats.airflow.local", str(result)]
+    if log is None:
+        subprocess.run(command, env=env, check=False)
+    else:
+        with log.open("a", encoding="utf-8") as written:
+            subprocess.run(command, env=env, stdout=written, stderr=subprocess.STDOUT, check=False)
+    if not result.is_file():
+        where = f"; Airflow's log: {log}" if log is not None else ""
+        print(f"the nightly DAG did not run{where}", file=sys.stderr)
         return 2
-    dag_run = bag.dags[DAG_ID].test(run_conf=conf)
-    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    return _report(json.loads(result.read_text(encoding="utf-8")), out, log)
+
+
+def _report(result: dict, out: Path, log: Path | None) -> int:
+    """The run's summary: each task's state, where the draft is and where Airflow's log went."""
+    for path, error in result.get("import_errors", {}).items():
+        print(f"DAG import error in {path}:\n{error}", file=sys.stderr)
+    if result.get("import_errors"):
+        return 2
+    states: dict[str, str] = result["states"]
     failed = sorted(t for t, s in states.items() if s in ("failed", "upstream_failed"))
-    print(f"\nrun {dag_run.run_id}: {len(states)} tasks")
+    print(f"\nrun {result['run_id']}: {len(states)} tasks")
     for task_id in sorted(states):
         print(f"  {states[task_id]:16} {task_id}")
     for name, what in (
-        # the DAG drafts its default reply: the run's conf names none
+        # the DAG drafts its default reply: the run names none
         (f"{DEFAULT_REPLY}.md", "draft"),
         (f"{DEFAULT_REPLY}.INCOMPLETE.md", "incomplete draft (newer)"),
     ):
-        if (Path(conf["out"]) / name).exists():
-            print(f"{what}: {Path(conf['out']) / name}")
+        if (out / name).exists():
+            print(f"{what}: {out / name}")
+    if log is not None:
+        print(f"Airflow's log: {log}")
     if failed:
         print(f"FAILED tasks: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 
 
+def _test_run(result: Path) -> int:
+    """Inside the Airflow-configured child: dag.test(), its task states written to `result`. The
+    folders are the deployment's (DEPTSTATS_LANDING and DEPTSTATS_OUT), never the run's conf."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    if bag.import_errors:
+        errors = {str(path): str(error) for path, error in bag.import_errors.items()}
+        result.write_text(json.dumps({"import_errors": errors}), encoding="utf-8")
+        return 2
+    dag_run = bag.dags[DAG_ID].test()
+    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    result.write_text(json.dumps({"run_id": dag_run.run_id, "states": states}), encoding="utf-8")
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(_test_run(json.loads(sys.argv[1])))
+    sys.exit(_test_run(Path(sys.argv[1])))

@@ -87,6 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out=Path(args.out),
         airflow_home=Path(args.airflow_home),
         registry=load_registry(),
+        log=Path(args.log) if args.log else None,
     )
 
 
@@ -111,5 +112,10 @@ def add_run_commands(sub: Any) -> None:
         "--airflow-home",
         default=".airflow",
         help="AIRFLOW_HOME with its own metadata database (default .airflow)",
+    )
+    p.add_argument(
+        "--log",
+        metavar="FILE",
+        help="write Airflow's output to FILE (default: here); the table of the tasks' states stays here",
     )
     p.set_defaults(func=cmd_run)
