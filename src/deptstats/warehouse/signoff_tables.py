@@ -25,7 +25,7 @@ def _figure_columns() -> list[Column]:
     return [
         Column("indicator", String(64), primary_key=True),
         Column("area_key", String(32), primary_key=True, comment="the area, or '' for citywide (area null)"),
-        Column("period", String(7), nullable=False),
+        Column("period", String(7), primary_key=True),
         Column("area", String(32), comment="null: citywide"),
         Column("shown", String(120), nullable=False, comment="as the letter writes it"),
         Column("value_text", String(40), comment="the exact value"),

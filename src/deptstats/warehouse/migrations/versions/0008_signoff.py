@@ -24,7 +24,7 @@ def figure_columns() -> list[sa.Column]:
         sa.Column("indicator", sa.String(64), primary_key=True),
         sa.Column("area_key", sa.String(32), primary_key=True,
                   comment="the area, or '' for citywide (area null)"),
-        sa.Column("period", sa.String(7), nullable=False),
+        sa.Column("period", sa.String(7), primary_key=True),
         sa.Column("area", sa.String(32), comment="null: citywide"),
         sa.Column("shown", sa.String(120), nullable=False, comment="as the letter writes it"),
         sa.Column("value_text", sa.String(40), comment="the exact value"),
