@@ -308,3 +308,19 @@ def test_airflow_up_gives_the_components_the_approvers_and_the_api_login(tmp_pat
     conn = json.loads(env["AIRFLOW_CONN_DEPTSTATS_AIRFLOW_API"])
     assert conn["login"] == "signoff" and conn["password"] == logins.passwords["signoff"]
     assert conn["extra"]["base_url"] == "http://127.0.0.1:8099"
+
+
+def test_the_folder_is_the_deployments_never_the_events(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setenv("DEPTSTATS_OUT", str(out))
+    assert signoff_tasks.announced_out(draft_event("reply-2024-147", 1, out=str(out.resolve()))) == out
+    for elsewhere in (str(tmp_path), "/etc", None):
+        posted = draft_event("reply-2024-147", 1, out=elsewhere)
+        with pytest.raises(AirflowFailException, match="not this deployment's output folder"):
+            signoff_tasks.announced_out(posted)
+        with pytest.raises(AirflowFailException, match="not this deployment's output folder"):
+            signoff_tasks.snapshot_draft("signoff-1", posted, None, manual=True)
+    monkeypatch.delenv("DEPTSTATS_OUT")
+    with pytest.raises(AirflowFailException, match="set DEPTSTATS_OUT"):
+        signoff_tasks.announced_out(draft_event("reply-2024-147", 1, out=str(out.resolve())))
