@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from deptstats.airflow.approval import verified_response
+from deptstats.airflow.approval import run_snapshot, verified_response
 from deptstats.airflow.signoff_settings import SIGNOFF_DAG_ID, configured_replies, reply_asset
 from deptstats.airflow.tasks import out_folder, plain_faults, warehouse_url
 from deptstats.core import DEFAULT_REPLY, load_registry
@@ -206,15 +206,15 @@ def response_of(answer: dict[str, Any]) -> Response:
 
 
 @plain_faults
-def issue_letter(
-    dag_id: str, run_id: str, answer: Any, snapshot: dict[str, Any], assigned: list
-) -> dict[str, Any]:
-    """签发: only with the approval's own response, from an assigned user; asked twice (a
-    cleared task), the letter issued the first time."""
-    response = response_of(verified_response(answer, dag_id, run_id, ISSUE, assigned))
+def issue_letter(dag_id: str, run_id: str, answer: Any, assigned: list) -> dict[str, Any]:
+    """签发 the run's snapshot (the warehouse's, never XCom's): only with the approval's own
+    response for that snapshot, from an assigned user; asked twice (a cleared task), the letter
+    issued the first time."""
+    snapshot = run_snapshot(run_id)
+    response = response_of(verified_response(answer, dag_id, run_id, ISSUE, assigned, snapshot))
     engine = open_engine(warehouse_url())
     try:
-        letter = issue(engine, load_registry(), snapshot["snapshot_id"], response, out_folder())
+        letter = issue(engine, load_registry(), snapshot.id, response, out_folder())
     except SignoffRefused as refused:
         raise AirflowFailException(str(refused)) from None
     log.info(
@@ -231,14 +231,16 @@ def issue_letter(
 
 
 @plain_faults
-def record_return(dag_id: str, run_id: str, answer: Any, snapshot: dict[str, Any], assigned: list) -> str:
-    """退回: the reason is recorded with the official's name."""
-    response = response_of(verified_response(answer, dag_id, run_id, RETURN, assigned))
+def record_return(dag_id: str, run_id: str, answer: Any, assigned: list) -> str:
+    """退回 the run's snapshot (the warehouse's, never XCom's): the reason is recorded with the
+    official's name."""
+    snapshot = run_snapshot(run_id)
+    response = response_of(verified_response(answer, dag_id, run_id, RETURN, assigned, snapshot))
     try:
-        reject(open_engine(warehouse_url()), snapshot["snapshot_id"], response)
+        reject(open_engine(warehouse_url()), snapshot.id, response)
     except SignoffRefused as refused:
         raise AirflowFailException(str(refused)) from None
-    message = f"{snapshot['reply']} returned (退回) by {response.official} ({response.login}): "
+    message = f"{snapshot.reply} returned (退回) by {response.official} ({response.login}): "
     message += response.comment
     log.info("%s", message)
     return message
