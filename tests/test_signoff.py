@@ -244,6 +244,8 @@ def test_figures_published_after_the_snapshot_refuse_its_issue(office):
 
     newer = office.snapshot("signoff-2", draft_run="nightly-2")
     assert supersede_pending(office.engine, CODE, "signoff-2") == ["signoff-1"]
+    # a retried snapshot task: the same runs, to end their approvals
+    assert supersede_pending(office.engine, CODE, "signoff-2") == ["signoff-1"]
     assert snapshot_status(office, snapshot) == "superseded"
     with pytest.raises(SignoffRefused, match=r"^superseded, approve run signoff-2$"):
         office.issue(snapshot)

@@ -261,7 +261,8 @@ def record_snapshot(engine: Engine, record: dict[str, Any], rows: list[dict[str,
 
 def supersede_pending(engine: Engine, reply: str, signoff_run_id: str) -> list[str]:
     """Earlier snapshots of `reply` still waiting for an answer become superseded by the
-    snapshot of `signoff_run_id`; their sign-off run ids."""
+    snapshot of `signoff_run_id`; the sign-off run ids of every snapshot it superseded, so that
+    asked again (a retried task) it gives the same runs."""
     snapshot = tables()["reply_snapshot"]
     with engine.begin() as conn:
         newer = conn.execute(
@@ -274,10 +275,10 @@ def supersede_pending(engine: Engine, reply: str, signoff_run_id: str) -> list[s
         ]
         if newer is not None:
             earlier.append(snapshot.c.snapshot_id < newer)
+        conn.execute(update(snapshot).where(*earlier).values(status=SUPERSEDED, superseded_by=signoff_run_id))
         superseded = conn.execute(
-            update(snapshot)
-            .where(*earlier)
-            .values(status=SUPERSEDED, superseded_by=signoff_run_id)
-            .returning(snapshot.c.signoff_run_id)
+            select(snapshot.c.signoff_run_id).where(
+                snapshot.c.status == SUPERSEDED, snapshot.c.superseded_by == signoff_run_id
+            )
         )
         return sorted(superseded.scalars())
