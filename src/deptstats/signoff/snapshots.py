@@ -6,7 +6,6 @@ output folder holds by then."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -216,9 +215,13 @@ def take_snapshot(
             "sha256": sha256,
             "markdown_sha256": hashlib.sha256(files["md"]).hexdigest(),
         }
-        # another worker may have recorded this run's snapshot first: that one stands
-        with contextlib.suppress(IntegrityError):
+        try:
             record_snapshot(engine, record, rows)
+        except IntegrityError:
+            # another worker may have recorded this run's snapshot first: that one stands;
+            # any other constraint failure is raised
+            if snapshot_of_run(engine, signoff_run_id) is None:
+                raise
         existing = snapshot_of_run(engine, signoff_run_id)
     if existing.sha256 != sha256:
         raise SignoffRefused(
