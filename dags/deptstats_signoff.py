@@ -109,13 +109,14 @@ def deptstats_signoff() -> None:
         retries=0,
     )
 
+    # issue and reject: `snapshot` only orders them after it; they act on the warehouse's snapshot
     @task
     def issue(snapshot: dict, dag_run=None, ti=None) -> dict:
         from deptstats.airflow import signoff_tasks
 
         answer = ti.xcom_pull(task_ids="approve", key="response")
         assigned = ti.task.dag.get_task("approve").assigned_users or []
-        return signoff_tasks.issue_letter(dag_run.dag_id, dag_run.run_id, answer, snapshot, assigned)
+        return signoff_tasks.issue_letter(dag_run.dag_id, dag_run.run_id, answer, assigned)
 
     @task
     def reject(snapshot: dict, dag_run=None, ti=None) -> str:
@@ -123,7 +124,7 @@ def deptstats_signoff() -> None:
 
         answer = ti.xcom_pull(task_ids="approve", key="response")
         assigned = ti.task.dag.get_task("approve").assigned_users or []
-        return signoff_tasks.record_return(dag_run.dag_id, dag_run.run_id, answer, snapshot, assigned)
+        return signoff_tasks.record_return(dag_run.dag_id, dag_run.run_id, answer, assigned)
 
     taken = snapshot()
     end_superseded(taken)

@@ -244,10 +244,40 @@ def test_figures_published_after_the_snapshot_refuse_its_issue(office):
 
     newer = office.snapshot("signoff-2", draft_run="nightly-2")
     assert supersede_pending(office.engine, CODE, "signoff-2") == ["signoff-1"]
+    # a retried snapshot task: the same runs, to end their approvals
+    assert supersede_pending(office.engine, CODE, "signoff-2") == ["signoff-1"]
     assert snapshot_status(office, snapshot) == "superseded"
     with pytest.raises(SignoffRefused, match=r"^superseded, approve run signoff-2$"):
         office.issue(snapshot)
     assert office.issue(newer).sequence == 1
+
+
+def test_the_issue_task_acts_on_the_runs_snapshot_in_the_warehouse(office, monkeypatch):
+    """Whatever XCom says, run signoff-2 issues its own snapshot, and only with a response signed
+    for that snapshot."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from deptstats.airflow import approval, signoff_tasks, tasks
+
+    monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "a secret every component shares")
+    monkeypatch.setenv("DEPTSTATS_OUT", str(office.out))
+    for module in (tasks, signoff_tasks):
+        monkeypatch.setattr(module, "warehouse_url", lambda: office.url)
+    first = office.snapshot("signoff-1")
+    second = office.snapshot("signoff-2", draft_run="nightly-2")
+    user = {"id": "approver", "name": "approver"}
+    form = {"签发人": "陈濛", "意见": "同意"}
+
+    def signed_for(snapshot: Snapshot) -> dict:
+        return approval.signed_response(
+            "deptstats_signoff", "signoff-2", ISSUE, form, user, ANSWERED, snapshot
+        )
+
+    with pytest.raises(AirflowFailException, match="not the run's snapshot"):
+        signoff_tasks.issue_letter("deptstats_signoff", "signoff-2", signed_for(first), [user])
+    assert office.count("issued_letter") == 0
+    signoff_tasks.issue_letter("deptstats_signoff", "signoff-2", signed_for(second), [user])
+    assert (snapshot_status(office, first), snapshot_status(office, second)) == ("pending", "issued")
 
 
 def test_a_newer_snapshot_is_issued_as_the_next_number(office):

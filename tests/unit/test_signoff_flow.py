@@ -6,7 +6,9 @@ drafts' figures apart, the link to the snapshot and the files the steward plugin
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,10 +16,12 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from deptstats.airflow import approval, signoff_settings, signoff_tasks, tasks
 from deptstats.airflow.steward_web import snapshot_file
+from deptstats.signoff import Snapshot
 
 RUN = "asset_triggered__2024-06-05T01:40:00+00:00_abc"
 APPROVER = [{"id": "approver", "name": "approver"}]
 AT = datetime(2024, 6, 5, 2, 0, tzinfo=UTC)
+SNAPSHOT = Snapshot(3, "reply-2024-147", "manual__1", RUN, Path("a.docx"), Path("a.md"), "d0c5", (), False)
 
 
 @pytest.fixture(autouse=True)
@@ -61,14 +65,20 @@ def test_one_asset_per_configured_reply():
 def answer(**changed) -> dict:
     return (
         approval.signed_response(
-            "deptstats_signoff", RUN, "签发", {"签发人": " 王建国 ", "意见": "同意。"}, APPROVER[0], AT
+            "deptstats_signoff",
+            RUN,
+            "签发",
+            {"签发人": " 王建国 ", "意见": "同意。"},
+            APPROVER[0],
+            AT,
+            SNAPSHOT,
         )
         | changed
     )
 
 
 def test_only_the_approvals_own_signed_response_is_acted_on():
-    response = approval.verified_response(answer(), "deptstats_signoff", RUN, "签发", APPROVER)
+    response = approval.verified_response(answer(), "deptstats_signoff", RUN, "签发", APPROVER, SNAPSHOT)
     assert (response["official"], response["comment"], response["user"]["id"]) == (
         "王建国",
         "同意。",
@@ -83,17 +93,25 @@ def test_only_the_approvals_own_signed_response_is_acted_on():
     }
     for said, (response, run_id, option, assigned) in refusals.items():
         with pytest.raises(AirflowFailException, match=said):
-            approval.verified_response(response, "deptstats_signoff", run_id, option, assigned)
+            approval.verified_response(response, "deptstats_signoff", run_id, option, assigned, SNAPSHOT)
+
+
+def test_a_response_signed_for_another_snapshot_is_refused():
+    """What is issued is the warehouse's snapshot of the run: a response signed when the run's
+    snapshot was another one (or with another DOCX) acts on nothing."""
+    for other in (replace(SNAPSHOT, id=4), replace(SNAPSHOT, sha256="f00d")):
+        with pytest.raises(AirflowFailException, match="not the run's snapshot"):
+            approval.verified_response(answer(), "deptstats_signoff", RUN, "签发", APPROVER, other)
 
 
 def test_a_response_signed_with_another_secret_does_not_verify(monkeypatch):
     signed = answer()
     monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "another secret")
     with pytest.raises(AirflowFailException, match="signature"):
-        approval.verified_response(signed, "deptstats_signoff", RUN, "签发", APPROVER)
+        approval.verified_response(signed, "deptstats_signoff", RUN, "签发", APPROVER, SNAPSHOT)
     monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "")
     with pytest.raises(AirflowFailException, match="no \\[api_auth\\] jwt_secret"):
-        approval.verified_response(signed, "deptstats_signoff", RUN, "签发", APPROVER)
+        approval.verified_response(signed, "deptstats_signoff", RUN, "签发", APPROVER, SNAPSHOT)
 
 
 def operator(assigned=APPROVER) -> approval.SignoffApproval:
@@ -146,6 +164,7 @@ def test_the_response_is_pushed_before_the_branch(monkeypatch):
     """Branching ends the task (Airflow raises to skip the other way): the response must already
     be in XCom by then."""
     branched = []
+    monkeypatch.setattr(approval, "run_snapshot", lambda run_id: SNAPSHOT)
     monkeypatch.setattr(
         approval.HITLBranchOperator, "execute_complete", lambda self, context, event: branched.append(event)
     )
@@ -153,7 +172,7 @@ def test_the_response_is_pushed_before_the_branch(monkeypatch):
     operator().execute_complete({"ti": ti}, event("退回", comment="数据需再核对。"))
     assert branched and ti.pushed["response"]["option"] == "退回"
     assert ti.pushed["response"]["comment"] == "数据需再核对。"
-    approval.verified_response(ti.pushed["response"], "deptstats_signoff", RUN, "退回", APPROVER)
+    approval.verified_response(ti.pushed["response"], "deptstats_signoff", RUN, "退回", APPROVER, SNAPSHOT)
 
 
 def test_the_timeout_says_who_was_to_approve_what():
@@ -308,3 +327,19 @@ def test_airflow_up_gives_the_components_the_approvers_and_the_api_login(tmp_pat
     conn = json.loads(env["AIRFLOW_CONN_DEPTSTATS_AIRFLOW_API"])
     assert conn["login"] == "signoff" and conn["password"] == logins.passwords["signoff"]
     assert conn["extra"]["base_url"] == "http://127.0.0.1:8099"
+
+
+def test_the_folder_is_the_deployments_never_the_events(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setenv("DEPTSTATS_OUT", str(out))
+    assert signoff_tasks.announced_out(draft_event("reply-2024-147", 1, out=str(out.resolve()))) == out
+    for elsewhere in (str(tmp_path), "/etc", None):
+        posted = draft_event("reply-2024-147", 1, out=elsewhere)
+        with pytest.raises(AirflowFailException, match="not this deployment's output folder"):
+            signoff_tasks.announced_out(posted)
+        with pytest.raises(AirflowFailException, match="not this deployment's output folder"):
+            signoff_tasks.snapshot_draft("signoff-1", posted, None, manual=True)
+    monkeypatch.delenv("DEPTSTATS_OUT")
+    with pytest.raises(AirflowFailException, match="set DEPTSTATS_OUT"):
+        signoff_tasks.announced_out(draft_event("reply-2024-147", 1, out=str(out.resolve())))

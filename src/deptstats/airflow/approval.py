@@ -5,9 +5,11 @@ what the stock operator leaves out.
   answer Required Actions could sign.
 * A response comes with 签发人 (the official's name) and 意见; an empty one fails the task in
   plain words (a 退回 must say why), before Airflow's own check of the form.
-* The response (answer, form, user, time) is pushed as the XCom `response`, signed with a key
+* The response (answer, form, user, time, and the id and sha256 of the run's snapshot in the
+  warehouse) is pushed as the XCom `response`, signed with a key
   derived from the components' shared secret, for the issue and reject tasks: a task marked
-  success by hand pushes none, and a response written through the XCom API does not verify.
+  success by hand pushes none, a response written through the XCom API does not verify, and one
+  signed for another snapshot than the warehouse's of the run is refused.
 * At the timeout (there is no default answer) the failure says who was to approve what.
 
 Imported by the DAG file when it is parsed: nothing heavy here."""
@@ -25,7 +27,7 @@ from airflow.sdk import Param
 from airflow.sdk.exceptions import AirflowFailException
 
 from deptstats.airflow.signoff_settings import APPROVERS_SETTING, TIMEOUT_SETTING
-from deptstats.signoff import RETURN
+from deptstats.signoff import RETURN, Snapshot
 
 OFFICIAL, COMMENT = "签发人", "意见"
 RESPONSE_KEY = "response"
@@ -72,12 +74,35 @@ def _signature(response: dict[str, Any]) -> str:
     return hmac.new(_signing_key(), text.encode(), hashlib.sha256).hexdigest()
 
 
+def run_snapshot(run_id: str) -> Snapshot:
+    """The snapshot the warehouse records for this sign-off run: what is approved, issued or
+    returned is this one, never ids passed on through XCom (which the REST API's users may edit)."""
+    from deptstats.airflow.tasks import warehouse_url
+    from deptstats.signoff import snapshot_of_run
+    from deptstats.warehouse import open_engine
+
+    snapshot = snapshot_of_run(open_engine(warehouse_url()), run_id)
+    if snapshot is None:
+        raise AirflowFailException(
+            f"the warehouse records no snapshot of run {run_id}: there is nothing to approve, issue or return"
+        )
+    return snapshot
+
+
 def signed_response(
-    dag_id: str, run_id: str, option: str, params_input: dict[str, Any], user: dict[str, Any], at: datetime
+    dag_id: str,
+    run_id: str,
+    option: str,
+    params_input: dict[str, Any],
+    user: dict[str, Any],
+    at: datetime,
+    snapshot: Snapshot,
 ) -> dict[str, Any]:
     response = {
         "dag_id": dag_id,
         "run_id": run_id,
+        "snapshot_id": snapshot.id,
+        "sha256": snapshot.sha256,
         "option": option,
         "official": str(params_input.get(OFFICIAL) or "").strip(),
         "comment": str(params_input.get(COMMENT) or "").strip(),
@@ -88,10 +113,10 @@ def signed_response(
 
 
 def verified_response(
-    response: Any, dag_id: str, run_id: str, option: str, assigned: list[dict[str, str]]
+    response: Any, dag_id: str, run_id: str, option: str, assigned: list[dict[str, str]], snapshot: Snapshot
 ) -> dict[str, Any]:
-    """The approval's response if it is one this task may act on; AirflowFailException saying
-    why not otherwise (nothing is issued or recorded then)."""
+    """The approval's response if it is one this task may act on for `snapshot` (the warehouse's
+    of the run); AirflowFailException saying why not otherwise (nothing is issued or recorded then)."""
     if not isinstance(response, dict) or "signature" not in response:
         raise AirflowFailException(
             f"no recorded response to the approval of run {run_id}: the task approve ended "
@@ -107,6 +132,12 @@ def verified_response(
         raise AirflowFailException(
             f"the response recorded for run {run_id} answers run {response['run_id']} of "
             f"{response['dag_id']}: nothing is done"
+        )
+    if (response.get("snapshot_id"), response.get("sha256")) != (snapshot.id, snapshot.sha256):
+        raise AirflowFailException(
+            f"the response of run {run_id} answers snapshot {response.get('snapshot_id')} (sha256 "
+            f"{response.get('sha256')}), not the run's snapshot {snapshot.id} (sha256 {snapshot.sha256}) "
+            f"in the warehouse: nothing is done"
         )
     ids = {user["id"] for user in assigned}
     if response["user"]["id"] not in ids:
@@ -151,6 +182,7 @@ class SignoffApproval(HITLBranchOperator):
                     event["params_input"] or {},
                     event["responded_by_user"] or {},
                     event["responded_at"],
+                    run_snapshot(ti.run_id),
                 ),
             )
         return super().execute_complete(context=context, event=event)

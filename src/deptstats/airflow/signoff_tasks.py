@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from deptstats.airflow.approval import verified_response
+from deptstats.airflow.approval import run_snapshot, verified_response
 from deptstats.airflow.signoff_settings import SIGNOFF_DAG_ID, configured_replies, reply_asset
-from deptstats.airflow.tasks import plain_faults, warehouse_url
+from deptstats.airflow.tasks import out_folder, plain_faults, warehouse_url
 from deptstats.core import DEFAULT_REPLY, load_registry
 from deptstats.signoff import (
     ISSUE,
@@ -102,13 +102,27 @@ def docx_link(docx: Path, out: Path) -> str:
     return f"{base}{STEWARD_PREFIX}/{SNAPSHOTS}/{quote(relative)}"
 
 
+def announced_out(event: Any) -> Path:
+    """The deployment's output folder (DEPTSTATS_OUT), never one an asset event names: whoever may
+    post asset events could point the worker anywhere. An event naming another folder is refused."""
+    out = out_folder()
+    announced = event.extra.get("out")
+    if announced != str(out.resolve()):
+        raise AirflowFailException(
+            f"the draft announced by run {event.extra.get('run_id')} names the folder {announced!r}, "
+            f"not this deployment's output folder {str(out.resolve())!r} (DEPTSTATS_OUT): it was not "
+            f"announced by the nightly here, so nothing is snapshotted"
+        )
+    return out
+
+
 @plain_faults
 def snapshot_draft(run_id: str, event: Any, inlet_events: Any, manual: bool) -> dict[str, Any]:
     """Snapshot the announced draft, or say why there is nothing to approve. Drafts announced
     every night quote the same figures until a delivery changes one: such a draft opens no new
     approval (its predecessor's stands)."""
     extra = event.extra
-    reply, draft_run, out = extra["reply"], extra["run_id"], Path(extra["out"])
+    reply, draft_run, out = extra["reply"], extra["run_id"], announced_out(event)
     found = {"reply": reply, "draft_run_id": draft_run, "out": str(out), "snapshot_id": None}
     found["superseded"] = []
     previous = None if manual else latest_event(inlet_events, reply, before=event.timestamp)
@@ -192,15 +206,15 @@ def response_of(answer: dict[str, Any]) -> Response:
 
 
 @plain_faults
-def issue_letter(
-    dag_id: str, run_id: str, answer: Any, snapshot: dict[str, Any], assigned: list
-) -> dict[str, Any]:
-    """签发: only with the approval's own response, from an assigned user; asked twice (a
-    cleared task), the letter issued the first time."""
-    response = response_of(verified_response(answer, dag_id, run_id, ISSUE, assigned))
+def issue_letter(dag_id: str, run_id: str, answer: Any, assigned: list) -> dict[str, Any]:
+    """签发 the run's snapshot (the warehouse's, never XCom's): only with the approval's own
+    response for that snapshot, from an assigned user; asked twice (a cleared task), the letter
+    issued the first time."""
+    snapshot = run_snapshot(run_id)
+    response = response_of(verified_response(answer, dag_id, run_id, ISSUE, assigned, snapshot))
     engine = open_engine(warehouse_url())
     try:
-        letter = issue(engine, load_registry(), snapshot["snapshot_id"], response, Path(snapshot["out"]))
+        letter = issue(engine, load_registry(), snapshot.id, response, out_folder())
     except SignoffRefused as refused:
         raise AirflowFailException(str(refused)) from None
     log.info(
@@ -217,14 +231,16 @@ def issue_letter(
 
 
 @plain_faults
-def record_return(dag_id: str, run_id: str, answer: Any, snapshot: dict[str, Any], assigned: list) -> str:
-    """退回: the reason is recorded with the official's name."""
-    response = response_of(verified_response(answer, dag_id, run_id, RETURN, assigned))
+def record_return(dag_id: str, run_id: str, answer: Any, assigned: list) -> str:
+    """退回 the run's snapshot (the warehouse's, never XCom's): the reason is recorded with the
+    official's name."""
+    snapshot = run_snapshot(run_id)
+    response = response_of(verified_response(answer, dag_id, run_id, RETURN, assigned, snapshot))
     try:
-        reject(open_engine(warehouse_url()), snapshot["snapshot_id"], response)
+        reject(open_engine(warehouse_url()), snapshot.id, response)
     except SignoffRefused as refused:
         raise AirflowFailException(str(refused)) from None
-    message = f"{snapshot['reply']} returned (退回) by {response.official} ({response.login}): "
+    message = f"{snapshot.reply} returned (退回) by {response.official} ({response.login}): "
     message += response.comment
     log.info("%s", message)
     return message

@@ -45,6 +45,11 @@ def _setting(key: str, env: str) -> Path:
     return Path(value)
 
 
+def out_folder() -> Path:
+    """The output folder the deployment configures (DEPTSTATS_OUT)."""
+    return _setting("out", "DEPTSTATS_OUT")
+
+
 def _landing() -> Path:
     """The landing folder, or AirflowFailException when it is missing or not a folder: a
     misconfiguration, which no retry mends."""
@@ -190,7 +195,7 @@ def draft_reply(params: dict[str, Any], run_id: str = "", outlet_events: Any = N
     announce_draft), an incomplete one fails the task and announces nothing."""
     from deptstats import pipeline
 
-    out = _setting("out", "DEPTSTATS_OUT")
+    out = out_folder()
     reply = params.get("reply") or DEFAULT_REPLY
     result = pipeline.draft(open_engine(warehouse_url(), write=False), out, load_registry(), reply)
     log.info(

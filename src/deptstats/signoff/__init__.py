@@ -23,6 +23,7 @@ __all__ = [
     "issued_letters",
     "reject",
     "rejections",
+    "snapshot_of_run",
     "supersede_pending",
     "take_snapshot",
     "verify_issued",
@@ -44,6 +45,6 @@ __getattr__ = lazy_exports(
             "SignoffRefused",
             "Snapshot",
         ],
-        "snapshots": ["supersede_pending", "take_snapshot"],
+        "snapshots": ["snapshot_of_run", "supersede_pending", "take_snapshot"],
     },
 )

@@ -6,7 +6,6 @@ output folder holds by then."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -216,9 +215,13 @@ def take_snapshot(
             "sha256": sha256,
             "markdown_sha256": hashlib.sha256(files["md"]).hexdigest(),
         }
-        # another worker may have recorded this run's snapshot first: that one stands
-        with contextlib.suppress(IntegrityError):
+        try:
             record_snapshot(engine, record, rows)
+        except IntegrityError:
+            # another worker may have recorded this run's snapshot first: that one stands;
+            # any other constraint failure is raised
+            if snapshot_of_run(engine, signoff_run_id) is None:
+                raise
         existing = snapshot_of_run(engine, signoff_run_id)
     if existing.sha256 != sha256:
         raise SignoffRefused(
@@ -261,7 +264,8 @@ def record_snapshot(engine: Engine, record: dict[str, Any], rows: list[dict[str,
 
 def supersede_pending(engine: Engine, reply: str, signoff_run_id: str) -> list[str]:
     """Earlier snapshots of `reply` still waiting for an answer become superseded by the
-    snapshot of `signoff_run_id`; their sign-off run ids."""
+    snapshot of `signoff_run_id`; the sign-off run ids of every snapshot it superseded, so that
+    asked again (a retried task) it gives the same runs."""
     snapshot = tables()["reply_snapshot"]
     with engine.begin() as conn:
         newer = conn.execute(
@@ -274,10 +278,10 @@ def supersede_pending(engine: Engine, reply: str, signoff_run_id: str) -> list[s
         ]
         if newer is not None:
             earlier.append(snapshot.c.snapshot_id < newer)
+        conn.execute(update(snapshot).where(*earlier).values(status=SUPERSEDED, superseded_by=signoff_run_id))
         superseded = conn.execute(
-            update(snapshot)
-            .where(*earlier)
-            .values(status=SUPERSEDED, superseded_by=signoff_run_id)
-            .returning(snapshot.c.signoff_run_id)
+            select(snapshot.c.signoff_run_id).where(
+                snapshot.c.status == SUPERSEDED, snapshot.c.superseded_by == signoff_run_id
+            )
         )
         return sorted(superseded.scalars())
