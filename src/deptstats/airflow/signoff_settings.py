@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow.sdk import Asset, AssetAlias, Param
 
-from deptstats.core import DEFAULT_REPLY, include_dir, non_negative_setting
+from deptstats.core import DEFAULT_REPLY, include_dir, non_negative_setting, reply_codes
 
 # the draft task adds one event per drafted reply through this alias
 REPLIES_ALIAS = "deptstats_drafted_replies"
@@ -41,7 +41,7 @@ def reply_asset(reply: str) -> Asset:
 
 def configured_replies() -> list[str]:
     """The replies configured under include/replies (<code>.toml)."""
-    return sorted(path.stem for path in (include_dir() / "replies").glob("*.toml"))
+    return reply_codes()
 
 
 def reply_label(reply: str) -> str:

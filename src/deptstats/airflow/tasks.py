@@ -16,6 +16,7 @@ from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException
 
 from deptstats.core import DEFAULT_REPLY, load_registry
+from deptstats.ingest import sha256_of
 from deptstats.warehouse import CONN_ID, fault_of, open_engine, redact, url_from_connection
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,7 @@ def announce_draft(outlet_events: Any, reply: str, run_id: str, out: Path, paths
         "reply": reply,
         "run_id": run_id,
         "complete": True,
-        "sha256": hashlib.sha256(docx.read_bytes()).hexdigest(),
+        "sha256": sha256_of(docx.read_bytes()),
         "out": str(out.resolve()),
         "figures": quoted_figures(out / f"{reply}.provenance.json"),
     }

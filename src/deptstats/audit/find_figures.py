@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from deptstats.core import Registry
-from deptstats.reply import figure_period, render_body, reply_codes, reply_config
+from deptstats.core import Registry, reply_codes
+from deptstats.reply import figure_period, render_body, reply_config
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 MARKER = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")

@@ -28,3 +28,8 @@ def read_sql(relative: str) -> str:
     if sql_dir().resolve() not in path.parents:
         raise ValueError(f"SQL file outside include/sql: {relative}")
     return path.read_text(encoding="utf-8")
+
+
+def reply_codes() -> list[str]:
+    """The replies configured under include/replies (<code>.toml)."""
+    return sorted(path.stem for path in (include_dir() / "replies").glob("*.toml"))

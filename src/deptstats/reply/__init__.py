@@ -11,7 +11,6 @@ __all__ = [
     "draft_reply",
     "figure_period",
     "render_body",
-    "reply_codes",
     "reply_config",
 ]
 
@@ -24,7 +23,6 @@ __getattr__ = lazy_exports(
             "draft_reply",
             "figure_period",
             "render_body",
-            "reply_codes",
             "reply_config",
         ],
     },

@@ -65,10 +65,6 @@ class Draft:
         return "\n".join(lines + [f"  - {line}" for line in self.why_missing])
 
 
-def reply_codes() -> list[str]:
-    return sorted(p.stem for p in (include_dir() / "replies").glob("*.toml"))
-
-
 def reply_config(code: str) -> dict[str, Any]:
     """The configuration of a reply; `code` names a file under include/replies, never a user path."""
     folder = include_dir() / "replies"
