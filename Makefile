@@ -9,7 +9,7 @@ PORT ?= 8080
 # pytest-xdist workers for `make test` (auto: one per CPU)
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test test-fast screenshots lint lock clean airflow
+.PHONY: demo test test-fast screenshots lint lock clean airflow messages catalogs
 
 # The virtual environment with exactly the locked versions (constraints.txt).
 $(STAMP): pyproject.toml constraints.txt
@@ -66,6 +66,23 @@ test: $(STAMP) $(SYSTEM_TOOLS)
 # The steward's pages as README shows them: the browser test, its screenshots written to docs/.
 screenshots: $(STAMP) /usr/bin/chromium
 	DEPTSTATS_SCREENSHOTS=$(CURDIR)/docs $(BIN)/pytest tests/live/test_steward_browser.py
+
+# The message catalogs (deptstats/locale): `make messages` extracts the ids from the code and the
+# steward's templates into deptstats.pot and merges them into each language's .po, to be
+# translated; `make catalogs` compiles the .po into the .mo that ship with the package.
+LOCALE := src/deptstats/locale
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k render -k ngettext:1,2 --no-location \
+		--omit-header --sort-output -o $(LOCALE)/deptstats.pot .
+	for lang in zh_CN en; do \
+	  if [ -f $(LOCALE)/$$lang/LC_MESSAGES/deptstats.po ]; then \
+	    $(BIN)/pybabel -q update -D deptstats -i $(LOCALE)/deptstats.pot -d $(LOCALE) -l $$lang \
+	      --no-fuzzy-matching --ignore-obsolete; \
+	  else $(BIN)/pybabel -q init -D deptstats -i $(LOCALE)/deptstats.pot -d $(LOCALE) -l $$lang; fi; \
+	done
+
+catalogs: $(STAMP)
+	$(BIN)/pybabel -q compile -D deptstats -d $(LOCALE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,7 +1,8 @@
 """The ground every stage stands on: the registry (departments, extracts, columns, rules and
 indicators: the data dictionary as data), periods, column types and the cells' normal forms,
 delivered text made printable, the project's folders and SQL files, the loader's tuning, the
-URLs that may carry a password, and how a package re-exports its names. It imports no other
+URLs that may carry a password, how a package re-exports its names, and the words people read
+(gettext catalogs; problems as a code and parameters). It imports no other
 package of deptstats."""
 
 from deptstats.core.exports import lazy_exports
@@ -12,7 +13,11 @@ from deptstats.core.printable import cut, printable
 __all__ = [
     "BROKER",
     "DEFAULT_REPLY",
+    "LANGUAGES",
+    "LEGACY",
     "METADATA_DB",
+    "N_",
+    "TEXTS",
     "TUNING",
     "TYPES",
     "WAREHOUSE",
@@ -21,11 +26,16 @@ __all__ = [
     "ColumnType",
     "Extract",
     "Indicator",
+    "Message",
     "Period",
     "Registry",
     "Rule",
+    "Speaker",
     "cut",
+    "deployment_language",
+    "gettext",
     "include_dir",
+    "language_of",
     "lazy_exports",
     "load_registry",
     "non_negative_setting",
@@ -38,6 +48,7 @@ __all__ = [
     "printable",
     "project_home",
     "read_sql",
+    "render",
     "reply_codes",
     "resolve_url",
     "settle_seconds",
@@ -48,6 +59,8 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "column_types": ["ColumnType", "TYPES", "YES_NO", "normalize_cell", "yes_no"],
+        "i18n": ["LANGUAGES", "N_", "Speaker", "deployment_language", "gettext", "language_of", "render"],
+        "messages": ["LEGACY", "Message", "TEXTS"],
         "normalize": ["normalize_date", "normalize_number", "normalize_text"],
         "openpyxl_import": ["openpyxl_without_lxml"],
         "paths": ["include_dir", "project_home", "read_sql", "reply_codes"],

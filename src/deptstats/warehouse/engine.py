@@ -210,6 +210,12 @@ def _validations(metadata: MetaData) -> None:
             comment="a rule between two columns: the other (another extract's as extract.column)",
         ),
         Column("other_value", Text, comment="the other column's cell in the row, as delivered"),
+        Column(
+            "rule_code",
+            String(64),
+            comment="the rule broken (deptstats.core.messages); 'legacy': shown as its stored rule",
+        ),
+        Column("params", Text, comment="the rule's parameters as JSON (the column, the allowed set ...)"),
         Index("ix_problem_batch", "batch_id"),
         comment="quarantine: every failing row (or file-level rule) of a validation",
     )
