@@ -208,6 +208,8 @@ RUN_MODULE = re.compile(rf"-m\s+({PACKAGE}(?:\.[A-Za-z_]\w*)+)")
 PYTHON_FOLDERS = ("src", "dags", "plugins", "bench")
 TEXT_FILES = ("pyproject.toml", "docker-compose.yaml", "Dockerfile", "Makefile", ".ci/run", "README.md")
 TEXT_FOLDERS = ("include", "docs", "docker")
+# file names that read like dotted paths: the message catalogs (deptstats.po, .pot, .mo)
+FILE_NAME = re.compile(rf"^{PACKAGE}\.(?:po|pot|mo)$")
 
 
 def strings_in_python(path: Path) -> Iterator[tuple[int, str, bool]]:
@@ -222,8 +224,12 @@ def strings_in_python(path: Path) -> Iterator[tuple[int, str, bool]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             modules = set(RUN_MODULE.findall(node.value))
-            for found in DOTTED.findall(node.value):
+            for found in filter(is_dotted_path, DOTTED.findall(node.value)):
                 yield node.lineno, found, id(node) in run_with_m or found in modules
+
+
+def is_dotted_path(found: str) -> bool:
+    return not FILE_NAME.match(found)
 
 
 def strings_in_text(path: Path) -> Iterator[tuple[int, str, bool]]:
@@ -233,7 +239,7 @@ def strings_in_text(path: Path) -> Iterator[tuple[int, str, bool]]:
         return
     for number, line in enumerate(text.splitlines(), 1):
         modules = set(RUN_MODULE.findall(line))
-        for found in DOTTED.findall(line):
+        for found in filter(is_dotted_path, DOTTED.findall(line)):
             yield number, found, found in modules
 
 
