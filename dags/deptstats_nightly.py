@@ -17,7 +17,14 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import TaskGroup, dag, task
 
-from deptstats.airflow import replies_alias, reply_param
+from deptstats.airflow import (
+    department_name,
+    department_tooltip,
+    extract_name,
+    replies_alias,
+    reply_param,
+    step_name,
+)
 from deptstats.core import load_registry
 
 REGISTRY = load_registry()
@@ -47,19 +54,19 @@ DEFAULT_ARGS = {
     doc_md=__doc__,
 )
 def deptstats_nightly() -> None:
-    @task
+    @task(task_display_name=step_name("prepare_warehouse"))
     def prepare_warehouse() -> str:
         from deptstats.airflow import tasks as airflow_tasks
 
         return airflow_tasks.prepare_warehouse()
 
-    @task
+    @task(task_display_name=step_name("report_unrecognised_files"))
     def report_unrecognised_files(run_id: str | None = None) -> dict:
         from deptstats.airflow import tasks as airflow_tasks
 
         return airflow_tasks.report_unrecognised_files(run_id or "")
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", task_display_name=step_name("compute_indicators"))
     def compute_indicators(run_id: str | None = None) -> dict:
         from deptstats.airflow import tasks as airflow_tasks
 
@@ -67,14 +74,14 @@ def deptstats_nightly() -> None:
 
     # a complete draft is announced through the alias: one asset event of that reply, which
     # schedules deptstats_signoff; an incomplete one fails the task and announces nothing
-    @task(trigger_rule="all_done", outlets=[replies_alias()])
+    @task(trigger_rule="all_done", outlets=[replies_alias()], task_display_name=step_name("draft_reply"))
     def draft_reply(params: dict | None = None, run_id: str | None = None, outlet_events=None) -> dict:
         from deptstats.airflow import tasks as airflow_tasks
 
         return airflow_tasks.draft_reply(params or {}, run_id or "", outlet_events)
 
     # all_done, not one_failed: it waits for every task, so its message names every failure
-    @task(trigger_rule="all_done", retries=0)
+    @task(trigger_rule="all_done", retries=0, task_display_name=step_name("report_failures"))
     def report_failures(dag_run=None) -> None:
         from deptstats.airflow import tasks as airflow_tasks
 
@@ -91,13 +98,21 @@ def deptstats_nightly() -> None:
     unrecognised = report_unrecognised_files()
     loads = {}
     for department in REGISTRY.departments:
-        with TaskGroup(group_id=department.code, tooltip=department.name):
+        # ids stay the codes whatever the language: logs and `deptstats` name tasks by them
+        with TaskGroup(
+            group_id=department.code,
+            group_display_name=department_name(department),
+            tooltip=department_tooltip(department),
+        ):
             for extract in REGISTRY.extracts_of(department.code):
                 # A load checked against another extract runs after it, whatever became of it:
                 # a refused reference leaves its earlier publication (or none: a warning).
                 rule = "all_done" if extract.references is not None else "all_success"
                 loads[extract.code] = load_extract.override(
-                    task_id=extract.code, trigger_rule=rule, doc_md=f"{department.name}: {extract.name}"
+                    task_id=extract.code,
+                    task_display_name=extract_name(extract),
+                    trigger_rule=rule,
+                    doc_md=f"{department_name(department)}: {extract_name(extract)} ({extract.task_id})",
                 )(extract.code)
                 ready >> loads[extract.code]
     for extract in REGISTRY.extracts:

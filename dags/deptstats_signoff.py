@@ -31,6 +31,7 @@ from deptstats.airflow import (
     reply_asset,
     reply_param,
     response_timeout,
+    step_name,
 )
 from deptstats.signoff import ISSUE, RETURN
 
@@ -60,7 +61,7 @@ DEFAULT_ARGS = {
     doc_md=__doc__,
 )
 def deptstats_signoff() -> None:
-    @task(inlets=REPLY_ASSETS, outlets=[replies_alias()])
+    @task(inlets=REPLY_ASSETS, outlets=[replies_alias()], task_display_name=step_name("snapshot"))
     def snapshot(
         params: dict | None = None,
         run_id: str | None = None,
@@ -76,19 +77,19 @@ def deptstats_signoff() -> None:
         manual = not signoff_tasks.flattened(triggering_asset_events)
         return signoff_tasks.snapshot_draft(run_id or "", event, inlet_events, manual)
 
-    @task.branch
+    @task.branch(task_display_name=step_name("open_approval"))
     def open_approval(snapshot: dict) -> str:
         from deptstats.airflow import signoff_tasks
 
         return "approve" if signoff_tasks.opens_approval(snapshot) else "no_change"
 
-    @task
+    @task(task_display_name=step_name("no_change"))
     def no_change(snapshot: dict) -> str:
         from deptstats.airflow import signoff_tasks
 
         return signoff_tasks.no_approval(snapshot)
 
-    @task
+    @task(task_display_name=step_name("end_superseded"))
     def end_superseded(snapshot: dict, run_id: str | None = None) -> list:
         from deptstats.airflow import signoff_tasks
 
@@ -96,6 +97,7 @@ def deptstats_signoff() -> None:
 
     approve = SignoffApproval(
         task_id="approve",
+        task_display_name=step_name("approve"),
         subject="{{ ti.xcom_pull(task_ids='snapshot')['subject'] }}",
         body="{{ ti.xcom_pull(task_ids='snapshot')['body'] }}",
         options=[ISSUE, RETURN],
@@ -110,7 +112,7 @@ def deptstats_signoff() -> None:
     )
 
     # issue and reject: `snapshot` only orders them after it; they act on the warehouse's snapshot
-    @task
+    @task(task_display_name=step_name("issue"))
     def issue(snapshot: dict, dag_run=None, ti=None) -> dict:
         from deptstats.airflow import signoff_tasks
 
@@ -118,7 +120,7 @@ def deptstats_signoff() -> None:
         assigned = ti.task.dag.get_task("approve").assigned_users or []
         return signoff_tasks.issue_letter(dag_run.dag_id, dag_run.run_id, answer, assigned)
 
-    @task
+    @task(task_display_name=step_name("reject"))
     def reject(snapshot: dict, dag_run=None, ti=None) -> str:
         from deptstats.airflow import signoff_tasks
 

@@ -37,7 +37,11 @@ print(json.dumps({
                               "upstream": sorted(t.upstream_task_ids)}
                   for t in dag.tasks},
         "downstream": {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks},
-        "params": {name: {"default": dag.params.get_param(name).value, **dag.params.get_param(name).schema}
+        "display": {t.task_id: t.task_display_name for t in dag.tasks},
+        "groups": {g: [group.group_display_name, group.tooltip]
+                   for g, group in dag.task_group_dict.items() if g},
+        "params": {name: {"default": dag.params.get_param(name).value, **dag.params.get_param(name).schema,
+                           "description": dag.params.get_param(name).description}
                    for name in dag.params},
     } for dag_id, dag in bag.dags.items()},
     "assets": sorted(a.uri for a in bag.dags["deptstats_signoff"].timetable.asset_condition.objects
@@ -58,9 +62,10 @@ print(json.dumps({
 APPROVERS = [{"id": "u-17", "name": "王建国"}]
 
 
-def parse_dag_folder(tmp_path) -> dict:
+def parse_dag_folder(tmp_path, language: str = "zh_CN") -> dict:
     env = dict(
         os.environ,
+        DEPTSTATS_LANG=language,
         AIRFLOW_HOME=str(tmp_path / "airflow"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         DEPTSTATS_APPROVERS=json.dumps(APPROVERS),
@@ -174,3 +179,53 @@ def test_signoff_dag(tmp_path):
     assert approve["params"] == ["意见", "签发人"]  # the DAG's own param `reply` is not in the form
     assert "xcom_pull(task_ids='snapshot')" in approve["subject"]
     assert "xcom_pull(task_ids='snapshot')" in approve["body"]
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_the_ui_names_tasks_in_the_deployments_language_by_the_same_ids(tmp_path, registry, language):
+    parsed = parse_dag_folder(tmp_path, language)
+    assert parsed["errors"] == {} and parsed["heavy"] == []
+    nightly, signoff = parsed["dags"]["deptstats_nightly"], parsed["dags"]["deptstats_signoff"]
+    fixed = ["prepare_warehouse", "report_unrecognised_files", "compute_indicators", "draft_reply"]
+    assert set(nightly["display"]) == {*fixed, "report_failures", *(e.task_id for e in registry.extracts)}
+    assert set(signoff["display"]) == {
+        "snapshot",
+        "open_approval",
+        "no_change",
+        "end_superseded",
+        "approve",
+        "issue",
+        "reject",
+    }
+    groups = nightly["groups"]
+    assert set(groups) == {d.code for d in registry.departments}
+    kindergartens = nightly["display"]["education.kindergartens"]
+    if language == "zh_CN":
+        assert [nightly["display"][t] for t in fixed] == [
+            "准备数据仓库",
+            "报告无法识别的文件",
+            "计算指标",
+            "起草答复",
+        ]
+        assert kindergartens == registry.extract("kindergartens").name == "幼儿园及在园幼儿"
+        assert groups["health"] == ["市卫生健康局", "市卫生健康局报送的报表（部门代码 health）"]
+        assert signoff["display"]["approve"] == "审批（签发或退回）"
+        assert nightly["params"]["reply"]["title"] == "答复"
+        assert nightly["params"]["reply"]["description"] == "要起草的答复"
+        assert signoff["params"]["reply"]["description"].startswith("手动触发时")
+    else:
+        assert [nightly["display"][t] for t in fixed] == [
+            "Prepare the warehouse",
+            "Report unrecognised files",
+            "Compute the indicators",
+            "Draft the reply",
+        ]
+        assert kindergartens == "kindergartens"
+        assert groups["health"] == [
+            "Health Commission",
+            "Health Commission: its extracts (department code health)",
+        ]
+        assert nightly["params"]["reply"]["description"] == "The reply to draft"
+        assert signoff["params"]["reply"]["values_display"]["null"].startswith("Not chosen")
+    # every display name is a name: no id shown twice, none left empty
+    assert all(nightly["display"].values()) and all(signoff["display"].values())

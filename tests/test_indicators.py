@@ -78,3 +78,41 @@ def test_per_area_values_add_up_to_citywide(warehouse_url, registry, landing):
             assert len(areas) == 17
             assert sum(Decimal(r["numerator"]) for r in areas) == citywide
             assert {r["area"] for r in areas} == set(registry.areas)
+
+
+def test_figures_as_a_workbook_for_excel(warehouse_url, registry, landing, tmp_path, monkeypatch, capsys):
+    """`deptstats figures --format xlsx --output F`: the columns of --format json, headed in the
+    deployment's language, numbers as numbers, a cell that reads as a formula kept as text."""
+    import json
+
+    from sqlalchemy import text
+
+    from deptstats.cli import main
+    from deptstats.core import openpyxl_without_lxml
+
+    engine = open_engine(warehouse_url)
+    load_all(engine, landing, registry)
+    compute_indicators(engine, registry)
+    with engine.begin() as conn:
+        conn.execute(text("update indicator_value set note = '=HYPERLINK(\"http://x\")' where area is null"))
+    monkeypatch.setenv("DEPTSTATS_WAREHOUSE", warehouse_url)
+    monkeypatch.setenv("DEPTSTATS_LANG", "zh_CN")
+    with pytest.raises(SystemExit, match="--output"):
+        main(["figures", "--format", "xlsx"])
+    assert capsys.readouterr().out == ""
+    assert main(["figures", "--citywide", "--format", "json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    path = tmp_path / "figures.xlsx"
+    assert main(["figures", "--citywide", "--format", "xlsx", "--output", str(path)]) == 0
+    assert str(path) in capsys.readouterr().out
+    sheet = openpyxl_without_lxml().load_workbook(path).active
+    header, *rows = list(sheet.iter_rows())
+    assert [c.value for c in header][:4] == ["指标", "期别", "镇街（空白为全市）", "数值"]
+    assert len(header) == len(expected[0]) and len(rows) == len(expected)
+    by_key = {(r[0].value, r[1].value): r for r in rows}
+    beds = by_key[("civil_affairs.elderly_care_beds", "2023-12")]
+    assert beds[3].value == 3188 and beds[3].data_type == "n"
+    notes = [r[8] for r in rows]
+    assert all(c.value == '=HYPERLINK("http://x")' and c.data_type == "s" and c.quotePrefix for c in notes)
+    first = expected[0]
+    assert [c.value for c in rows[0]][9:] == [first[k] for k in list(first)[9:]]

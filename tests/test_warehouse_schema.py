@@ -3,6 +3,7 @@ code declares, docs/warehouse.md's queries, and the read-only analyst role."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -17,7 +18,7 @@ from deptstats.warehouse.schema import SchemaBehind, check_schema, current_revis
 from tests.conftest import REPO
 from tests.helpers import load_all, table_counts
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010"]
 
 
 def doc_queries() -> list[tuple[str, str]]:
@@ -213,6 +214,7 @@ def test_analyst_role_reads_the_marts_and_nothing_else(loaded, registry):
     try:
         views = grant_analyst(open_engine(loaded), member=login)
         assert "mart_indicator_value" in views and len(views) == 5
+        down_and_up_again(open_engine(loaded), "0009", registry)  # 0010 rebuilds two views
         as_analyst = create_engine(loaded.replace("root@", f"{login}@"))
         with as_analyst.connect() as conn:
             assert conn.execute(text("select count(*) from mart_indicator_value")).scalar_one()
@@ -228,6 +230,63 @@ def test_analyst_role_reads_the_marts_and_nothing_else(loaded, registry):
             conn.exec_driver_sql(f'drop owned by "{login}"')
             conn.exec_driver_sql(f'drop role "{login}"')
         admin.dispose()
+
+
+@pytest.mark.parametrize("empty_url", ["postgres"], indirect=True)  # SQLite keeps no comments
+def test_every_view_says_what_it_holds(empty_url, registry):
+    engine = open_engine(empty_url)
+    upgrade(engine, registry)
+    with engine.connect() as conn:
+        comments = dict(
+            conn.execute(
+                text(
+                    "select c.relname, obj_description(c.oid, 'pg_class') from pg_class c "
+                    "where c.relkind = 'v' and c.relnamespace = current_schema()::regnamespace"
+                )
+            ).all()
+        )
+    assert sorted(comments) == [
+        "mart_indicator_history",
+        "mart_indicator_value",
+        "mart_load_status",
+        "mart_problem",
+        "mart_publication",
+    ]
+    assert all(comment and "one row per" in comment for comment in comments.values()), comments
+
+
+@pytest.mark.gx
+@pytest.mark.parametrize("warehouse_url", ["postgres"], indirect=True)  # numeric(30,10) is PostgreSQL's
+def test_counts_read_as_integers(loaded, capsys, monkeypatch):
+    from deptstats.cli import main
+
+    engine = open_engine(loaded, write=False)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "select indicator, decimals, value::text, numerator::text, denominator::text "
+                "from mart_indicator_value where is_citywide = 1 and period = '2023'"
+            )
+        ).all()
+        history = conn.execute(
+            text("select value::text, previous_value::text, change::text from mart_indicator_history")
+        ).all()
+    counts = {r.indicator: r.value for r in rows if r.decimals == 0}
+    assert counts and all(re.fullmatch(r"-?\d+", v) for v in counts.values()), counts
+    rates = {r.indicator: r.value for r in rows}
+    assert rates["health.prepregnancy_check_rate"] == "84.18"
+    assert all(
+        "." not in (r.numerator or "") and "." not in (r.denominator or "")
+        for r in rows
+        if r.indicator.endswith("_rate")
+    ), rows
+    assert not [r for r in history if any(v and v.endswith("0000000000") for v in r)]
+    monkeypatch.setenv("DEPTSTATS_WAREHOUSE", loaded)
+    assert main(["figures", "--citywide", "--format", "json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    shown = {(f["indicator"], f["period"]): f for f in figures}
+    institutions = shown[("civil_affairs.elderly_care_institutions", "2023-12")]
+    assert re.fullmatch(r"\d+", institutions["value"]) and re.fullmatch(r"\d+", institutions["numerator"])
 
 
 @parametrize_backends

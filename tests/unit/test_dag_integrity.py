@@ -32,3 +32,25 @@ def test_report_failures_says_which_kind_of_failure(registry):
         "nothing was loaded. Not run because a task they need failed: "
         "education.kindergartens. See each red task's log."
     )
+
+
+def test_display_names_by_language_keep_the_ids(registry):
+    from deptstats.airflow import department_name, department_tooltip, extract_name, step_name
+    from deptstats.airflow.display_names import STEPS
+
+    health = next(d for d in registry.departments if d.code == "health")
+    checks = registry.extract("prepregnancy_checks")
+    assert (department_name(health, "zh_CN"), department_name(health, "en")) == (
+        "市卫生健康局",
+        "Health Commission",
+    )
+    assert department_tooltip(health, "zh_CN") == "市卫生健康局报送的报表（部门代码 health）"
+    assert (extract_name(checks, "zh_CN"), extract_name(checks, "en")) == (
+        "孕前优生健康检查",
+        "prepregnancy_checks",
+    )
+    assert checks.task_id == "health.prepregnancy_checks"  # what the DAG's ids stay
+    assert step_name("compute_indicators", "zh_CN") == "计算指标"
+    assert step_name("draft_reply", "en") == "Draft the reply"
+    chinese = [step_name(task_id, "zh_CN") for task_id in STEPS]
+    assert len(set(chinese)) == len(STEPS) and not any(name.isascii() for name in chinese)

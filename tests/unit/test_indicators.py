@@ -62,3 +62,27 @@ def test_a_move_of_exactly_30_percent_is_not_flagged(registry):
     ]
     assert [m.period for m in large_moves(moves)] == ["2024", "2025"]
     assert moves[1].note() == "moved 31% against 2023 (100个)"
+
+
+def test_figures_workbook_keeps_formula_like_text_inert(tmp_path):
+    from deptstats.core import openpyxl_without_lxml
+    from deptstats.indicators.workbook import write_figures_xlsx
+
+    rows = [
+        {"indicator": "=1+1", "period": "+2023", "value": "-3", "note": "@SUM(A1)", "file": "-x.csv"},
+        {"indicator": "a", "period": "2023", "value": "84.18", "note": None, "file": "a.csv"},
+    ]
+    path = tmp_path / "f.xlsx"
+    assert write_figures_xlsx(rows, path, "en") == 2
+    sheet = openpyxl_without_lxml().load_workbook(path).active
+    header, first, second = list(sheet.iter_rows())
+    assert [c.value for c in header] == ["Indicator", "Period", "Value", "Note", "Delivered file"]
+    assert [(c.value, c.data_type) for c in first] == [
+        ("=1+1", "s"),
+        ("+2023", "s"),
+        (-3, "n"),
+        ("@SUM(A1)", "s"),
+        ("-x.csv", "s"),
+    ]
+    assert all(c.quotePrefix for c in first if c.data_type == "s")
+    assert second[2].value == Decimal("84.18") or second[2].value == 84.18

@@ -27,6 +27,7 @@ from airflow.sdk import Param
 from airflow.sdk.exceptions import AirflowFailException
 
 from deptstats.airflow.signoff_settings import APPROVERS_SETTING, TIMEOUT_SETTING
+from deptstats.core import Speaker
 from deptstats.signoff import RETURN, Snapshot
 
 OFFICIAL, COMMENT = "签发人", "意见"
@@ -38,18 +39,22 @@ def approval_form() -> dict[str, Param]:
     minimum length: Airflow checks a task's params against their schema each time the task
     starts, so a required field with no valid default could never open; check_form refuses an
     empty one when the answer comes."""
+    _ = Speaker()  # the deployment's language, when the DAG file is parsed
     return {
         OFFICIAL: Param(
             "",
             type="string",
             title=OFFICIAL,
-            description="（必填）签发（或退回）本答复件的领导姓名，随决定一并存档。",
+            description=_(
+                "(Required) The name of the official who issues (or returns) this reply; "
+                "it is kept with the decision."
+            ),
         ),
         COMMENT: Param(
             "",
             type="string",
             title=COMMENT,
-            description="（必填）签发意见；退回时写明理由。",
+            description=_("(Required) The official's comment; when returning, the reason."),
         ),
     }
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow.sdk import Asset, AssetAlias, Param
 
-from deptstats.core import DEFAULT_REPLY, include_dir, non_negative_setting, reply_codes
+from deptstats.core import DEFAULT_REPLY, Speaker, include_dir, non_negative_setting, reply_codes
 
 # the draft task adds one event per drafted reply through this alias
 REPLIES_ALIAS = "deptstats_drafted_replies"
@@ -58,6 +58,7 @@ def reply_label(reply: str) -> str:
 def reply_param(optional: bool = False) -> Param:
     """The param `reply` of a trigger form: one of the configured replies, by its label. Optional,
     it may be left empty (the sign-off takes the reply from the draft that triggered it)."""
+    _ = Speaker()  # the deployment's language, when the DAG file is parsed
     replies = configured_replies()
     labels: dict[str | None, str] = {reply: reply_label(reply) for reply in replies}
     if not optional:
@@ -66,17 +67,19 @@ def reply_param(optional: bool = False) -> Param:
             type="string",
             enum=replies,
             values_display=labels,
-            title="答复",
-            description="要起草的答复",
+            title=_("Reply"),
+            description=_("The reply to draft"),
         )
-    labels[None] = f"未选（手动触发时取默认：{labels.get(DEFAULT_REPLY, DEFAULT_REPLY)}）"
+    labels[None] = _(
+        "Not chosen (triggered by hand: the default, {reply})", reply=labels.get(DEFAULT_REPLY, DEFAULT_REPLY)
+    )
     return Param(
         None,
         type=["null", "string"],
         enum=[*replies, None],
         values_display=labels,
-        title="答复",
-        description="手动触发时：签发这份答复的最新草稿",
+        title=_("Reply"),
+        description=_("Triggered by hand: sign off the newest draft of this reply"),
     )
 
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from deptstats.cli.airflow_up import add_airflow_commands, cmd_airflow_up
 from deptstats.cli.db import add_db_commands
 from deptstats.cli.nightly import add_run_commands, cmd_run, cmd_sample
-from deptstats.cli.options import warehouse_url
+from deptstats.cli.options import apply_language, warehouse_url
 from deptstats.cli.reports import add_report_commands
 from deptstats.cli.signoff import add_signoff_commands
+
+LANGUAGES = ("zh_CN", "en")
+LANG_HELP = (
+    "the language of messages, headers and the DAGs this command starts "
+    "(sets DEPTSTATS_LANG; default $DEPTSTATS_LANG, else zh_CN)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
         add_signoff_commands,
     ):
         add(sub)
+    # before or after the command; a command's own default must not undo the global option
+    parser.add_argument("--lang", choices=LANGUAGES, help=LANG_HELP)
+    _lang_everywhere(sub)
     return parser
+
+
+def _lang_everywhere(sub: Any) -> None:
+    """--lang after a command too (`deptstats db upgrade --lang en`), down every level."""
+    for command in sub.choices.values():
+        command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=LANG_HELP)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _lang_everywhere(action)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from deptstats.warehouse import EXIT_WAREHOUSE_FAULT, fault_of
 
     args = build_parser().parse_args(argv)
+    apply_language(args)
     try:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 DEFAULT_WAREHOUSE = "warehouse.db"
@@ -48,3 +49,9 @@ def with_warehouse(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def with_format(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "table"), default="table")
     return p
+
+
+def apply_language(args: argparse.Namespace) -> None:
+    """--lang: the language of this process and of every process it starts (DEPTSTATS_LANG)."""
+    if getattr(args, "lang", None):
+        os.environ["DEPTSTATS_LANG"] = args.lang

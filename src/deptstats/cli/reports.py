@@ -9,25 +9,37 @@ from pathlib import Path
 from typing import Any
 
 from deptstats.cli.options import warehouse_url, with_format, with_warehouse
-from deptstats.core import DEFAULT_REPLY, load_registry
+from deptstats.core import DEFAULT_REPLY, Speaker, load_registry
 
 
 def cmd_figures(args: argparse.Namespace) -> int:
     from deptstats.indicators import figures, render
     from deptstats.warehouse import open_engine
 
+    _ = Speaker()
+    if args.format == "xlsx" and not args.output:
+        # a workbook is binary: never onto a terminal or into a pipe
+        sys.exit(_("deptstats figures: --format xlsx writes a workbook; give the file: --output FILE.xlsx"))
     rows = figures(open_engine(warehouse_url(args), write=False))
     if args.citywide:
         rows = [r for r in rows if r["area"] is None]
-    print(
-        render(
-            rows,
-            args.format,
-            None
-            if args.format == "json"
-            else ["indicator", "period", "area", "value", "display", "status", "file"],
-        )
+    if args.format == "xlsx":
+        from deptstats.indicators import write_figures_xlsx
+
+        count = write_figures_xlsx(rows, Path(args.output))
+        print(_("{count} figures written to {path}", count=count, path=args.output))
+        return 0
+    output = render(
+        rows,
+        args.format,
+        None
+        if args.format == "json"
+        else ["indicator", "period", "area", "value", "display", "status", "file"],
     )
+    if args.output:
+        Path(args.output).write_text(output + "\n", encoding="utf-8")
+    else:
+        print(output)
     return 0
 
 
@@ -139,7 +151,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def add_report_commands(sub: Any) -> None:
-    p = with_format(with_warehouse(sub.add_parser("figures", help="every indicator value")))
+    p = with_warehouse(sub.add_parser("figures", help="every indicator value"))
+    p.add_argument(
+        "--format",
+        choices=("json", "table", "xlsx"),
+        default="table",
+        help="xlsx: a workbook for Excel or WPS, with every column of json (needs --output)",
+    )
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--citywide", action="store_true", help="citywide values only")
     p.set_defaults(func=cmd_figures)
     p = with_format(with_warehouse(sub.add_parser("loads", help="every delivered file")))

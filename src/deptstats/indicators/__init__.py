@@ -12,6 +12,7 @@ __all__ = [
     "problems",
     "query",
     "render",
+    "write_figures_xlsx",
 ]
 
 __getattr__ = lazy_exports(
@@ -19,5 +20,6 @@ __getattr__ = lazy_exports(
     {
         "compute": ["compute_indicators"],
         "reports": ["figures", "figures_by_key", "loads", "problems", "query", "render"],
+        "workbook": ["write_figures_xlsx"],
     },
 )
