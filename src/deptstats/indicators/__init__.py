@@ -11,6 +11,7 @@ __all__ = [
     "loads",
     "problems",
     "query",
+    "read_note",
     "render",
 ]
 
@@ -18,6 +19,7 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "compute": ["compute_indicators"],
+        "flag_notes": ["read_note"],
         "reports": ["figures", "figures_by_key", "loads", "problems", "query", "render"],
     },
 )
