@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from docx.shared import Pt, RGBColor
 from docx.table import Table
 
 from deptstats.reply.drafting import gb2312_warnings, reply_config
+from deptstats.reply.notes import notes_from_json
 from tests.drafts import draft, loaded_warehouse
 
 pytestmark = pytest.mark.gx
@@ -193,9 +195,14 @@ def test_the_letter_carries_no_review_notes_or_provenance(drafted):
     provenance = review.tables[0]
     assert len(provenance.rows) == 1 + 28
     assert any("health/prepregnancy_checks_2023.csv" in c.text for c in provenance.rows[1].cells)
-    notes = "\n".join(p.text for p in review.paragraphs)
-    assert "moved 58.6% against 2022" in notes
-    assert "'濛' (U+6FDB) is outside GB2312" in notes
+    notes = "\n".join(p.text for p in review.paragraphs)  # in the default language, Chinese
+    assert "较 2022（4158个）变动 58.6%" in notes
+    assert "「濛」（U+6FDB）不在 GB2312 字符集内" in notes
+    # the same notes as data, which read in any language
+    kept = json.loads((out / "reply-2024-147.provenance.json").read_text(encoding="utf-8"))["notes"]
+    english = "\n".join(note.text("en") for note in notes_from_json(kept))
+    assert "moved 58.6% against 2022" in english
+    assert "'濛' (U+6FDB) is outside GB2312" in english
 
 
 def test_a_name_outside_gb2312_is_a_warning(drafted):

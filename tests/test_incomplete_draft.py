@@ -38,14 +38,18 @@ def complete_out(tmp_path_factory, sample_dir, registry) -> Path:
 
 
 def review_docx_notes(path: Path) -> list[str]:
+    """The notes of a review document in either language."""
     paragraphs = [p.text for p in Document(str(path)).paragraphs]
-    start = paragraphs.index("审核提示 Review notes") + 1
-    return paragraphs[start : paragraphs.index("数据来源 Provenance")]
+    start = next(i for i, text in enumerate(paragraphs) if text in ("审核提示", "Review notes")) + 1
+    end = next(i for i, text in enumerate(paragraphs) if text in ("数据来源", "Provenance"))
+    return paragraphs[start:end]
 
 
 def test_an_incomplete_draft_never_replaces_the_complete_one(
     warehouse_url, landing, sample_dir, complete_out, registry, tmp_path, monkeypatch, capsys
 ):
+    # the complete draft was made in Chinese (the default); tonight's words are English
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")
     out = tmp_path / "out"
     shutil.copytree(complete_out, out)
     kept = {name: (out / name).read_bytes() for name in (f"{CODE}.md", f"{CODE}.docx")}
@@ -126,7 +130,8 @@ def test_an_incomplete_draft_never_replaces_the_complete_one(
     assert NEWER_INCOMPLETE not in (out / f"{CODE}.review.md").read_text(encoding="utf-8")
 
 
-def test_an_undefined_value_is_told_as_such(warehouse_url, landing, registry, tmp_path):
+def test_an_undefined_value_is_told_as_such(warehouse_url, landing, registry, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")
     engine = open_engine(warehouse_url)
     load_all(engine, landing, registry)
     compute_indicators(engine, registry)
@@ -149,7 +154,10 @@ def test_an_undefined_value_is_told_as_such(warehouse_url, landing, registry, tm
     assert not (tmp_path / "out" / f"{CODE}.md").exists()
 
 
-def test_a_figure_computed_from_a_replaced_delivery_is_missing(warehouse_url, landing, registry, tmp_path):
+def test_a_figure_computed_from_a_replaced_delivery_is_missing(
+    warehouse_url, landing, registry, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")
     engine = open_engine(warehouse_url)
     load_all(engine, landing, registry)
     compute_indicators(engine, registry)

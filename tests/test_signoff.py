@@ -212,7 +212,8 @@ def test_two_workers_issuing_at_once_give_one_letter(office):
     assert sorted(p.name for p in (office.out / "issued").iterdir()) == [f"{CODE}-1.docx", f"{CODE}-1.md"]
 
 
-def test_a_snapshot_is_taken_once_per_run_and_only_of_the_announced_draft(office):
+def test_a_snapshot_is_taken_once_per_run_and_only_of_the_announced_draft(office, monkeypatch):
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")
     snapshot = office.snapshot("signoff-1")
     sha = snapshot.sha256
     assert (
@@ -231,9 +232,13 @@ def test_a_run_id_never_leads_out_of_the_snapshots_folder(office):
     assert ".." not in snapshot.docx.parent.name
 
 
-def test_figures_published_after_the_snapshot_refuse_its_issue(office):
+def test_figures_published_after_the_snapshot_refuse_its_issue(office, monkeypatch):
     snapshot = office.snapshot("signoff-1")
     batch = office.redeliver()
+    with pytest.raises(SignoffRefused) as refused:
+        office.issue(snapshot)
+    assert str(refused.value).startswith("已被取代：运行 signoff-1 留存快照后又发布了数据")
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")
     with pytest.raises(SignoffRefused) as refused:
         office.issue(snapshot)
     assert str(refused.value) == (
@@ -307,7 +312,8 @@ def test_a_newer_snapshot_is_issued_as_the_next_number(office):
     )
 
 
-def test_a_draft_with_the_figures_of_the_last_letter_is_unchanged(office):
+def test_a_draft_with_the_figures_of_the_last_letter_is_unchanged(office, monkeypatch):
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")
     office.issue(office.snapshot("signoff-1"))
     again = office.snapshot("signoff-2", draft_run="nightly-2")
     assert again.unchanged and again.changes == ()
@@ -316,8 +322,11 @@ def test_a_draft_with_the_figures_of_the_last_letter_is_unchanged(office):
         office.issue(again)
 
 
-def test_a_return_needs_a_reason_and_records_it(office):
+def test_a_return_needs_a_reason_and_records_it(office, monkeypatch):
     snapshot = office.snapshot("signoff-1")
+    with pytest.raises(SignoffRefused, match=r"^退回须在「意见」中说明理由$"):
+        reject(office.engine, snapshot.id, Response("陈濛", "approver", RETURN, "  ", ANSWERED))
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")
     with pytest.raises(SignoffRefused, match=r"^a 退回 needs a reason \(意见\)$"):
         reject(office.engine, snapshot.id, Response("陈濛", "approver", RETURN, "  ", ANSWERED))
     assert rejections(office.engine) == {} and snapshot_status(office, snapshot) == "pending"
@@ -357,7 +366,8 @@ def test_verify_issued_checks_against_what_was_issued(office, capsys, tmp_path):
     [notice] = issued_figures_changed(office.engine, office.registry, [batch])
     assert (notice.letter.name, notice.issued, notice.now) == (f"{CODE}-1", "84.18%", "84.24%")
     assert (
-        "health/prepregnancy_checks_2023.csv (sha256 " in notice.line() and f"batch {batch})" in notice.line()
+        "health/prepregnancy_checks_2023.csv（SHA-256 " in notice.line()
+        and f"第 {batch} 批）" in notice.line()
     )
     assert issued_figures_changed(office.engine, office.registry, [batch - 1]) == []
 
@@ -389,11 +399,11 @@ def test_the_nightly_tells_an_issued_figure_its_redelivery_changed(office, capsy
         return
     [notice] = notices
     assert notice.startswith(
-        f"NOTICE    ISSUED LETTER {CODE}-1 (number 1, 签发 by 陈濛 on 2024-06-07) quotes 孕前优生健康检查率 "
-        "(health.prepregnancy_check_rate) 2023 全市 as 84.18%; the warehouse now gives 84.24%, from "
-        "health/prepregnancy_checks_2023.csv (sha256 "
+        f"NOTICE    已签发文件 {CODE}-1（第 1 号，陈濛 于 2024-06-07 签发）引用的孕前优生健康检查率"
+        "（health.prepregnancy_check_rate）2023 全市为 84.18%；数据仓库现为 84.24%，来源："
+        "health/prepregnancy_checks_2023.csv（SHA-256 "
     )
-    assert notice.endswith("the letter stands as issued, a correction is a new letter")
+    assert notice.endswith("已签发的文件保持不变，如需更正须另行发文")
     # the Airflow task asks by run id: the same line, and none for a run that published nothing
     assert from_run == [notice.removeprefix("NOTICE    ")]
     assert pipeline.issued_figures_changed(office.engine, office.registry, run_id="nightly-9") == []

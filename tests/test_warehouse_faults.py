@@ -36,6 +36,13 @@ KEPT = ("education/", "health/prepregnancy_checks", "health/newborn_screening")
 REDELIVERED = "education/kindergartens_2023.csv"
 
 
+@pytest.fixture(autouse=True)
+def in_english(monkeypatch):
+    """The faults in English (tests/unit/test_warehouse_faults.py checks the default, Chinese);
+    the command lines started here inherit it."""
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "deptstats.cli", *args],

@@ -11,6 +11,7 @@ __all__ = [
     "loads",
     "problems",
     "query",
+    "read_note",
     "render",
     "write_figures_xlsx",
 ]
@@ -19,6 +20,7 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "compute": ["compute_indicators"],
+        "flag_notes": ["read_note"],
         "reports": ["figures", "figures_by_key", "loads", "problems", "query", "render"],
         "workbook": ["write_figures_xlsx"],
     },

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, Engine, bindparam, delete, insert, select, text
 
-from deptstats.core import Indicator, Registry, parse_period, read_sql
+from deptstats.core import N_, Indicator, Registry, parse_period, read_sql
+from deptstats.indicators.flag_notes import SEPARATOR, moved_note, source_warnings_note
 from deptstats.warehouse import hold, metadata_for, utcnow
 
 PEOPLE_UNITS = ("人", "人次")
@@ -118,9 +119,10 @@ class Move:
         return (self.value - self.earlier_value) / self.earlier_value
 
     def note(self) -> str:
-        return (
-            f"moved {plain(round_half_up(self.change * 100, 1))}% against "
-            f"{self.earlier_period} ({plain(self.earlier_value)}{self.indicator.unit})"
+        return moved_note(
+            plain(round_half_up(self.change * 100, 1)),
+            self.earlier_period,
+            f"{plain(self.earlier_value)}{self.indicator.unit}",
         )
 
 
@@ -146,7 +148,7 @@ def compute_indicators(engine: Engine, registry: Registry) -> int:
     now = utcnow().isoformat()
     with engine.begin() as conn:
         # two computes at once replace the values in turn, each from what is published then
-        hold(conn, "indicator_value", "the indicator values")
+        hold(conn, "indicator_value", N_("the indicator values"))
         published = conn.execute(
             select(
                 publication.c.extract, publication.c.period, publication.c.batch_id, publication.c.warnings
@@ -163,9 +165,9 @@ def compute_indicators(engine: Engine, registry: Registry) -> int:
         for row, batch_id, warnings in rows:
             notes = [
                 flagged.get((row.indicator, row.period)) if row.area is None else None,
-                f"source publication has {warnings} warning(s)" if warnings else None,
+                source_warnings_note(warnings) if warnings else None,
             ]
-            note = "; ".join(n for n in notes if n) or None
+            note = SEPARATOR.join(n for n in notes if n) or None
             records.append(
                 {
                     "indicator": row.indicator,

@@ -1,15 +1,17 @@
 """The reply letter: drafted from its frame and template under include/replies with every
 figure from the warehouse, written as Markdown and as a GB/T 9704-2012 DOCX, with the review
-notes and provenance in documents of their own, why each missing figure is missing, and a PDF
-preview through LibreOffice."""
+notes and provenance in documents of their own (the notes also as data, Note), why each
+missing figure is missing, and a PDF preview through LibreOffice."""
 
 from deptstats.core import lazy_exports
 
 __all__ = [
     "FORMATS",
     "Draft",
+    "Note",
     "draft_reply",
     "figure_period",
+    "notes_from_json",
     "render_body",
     "reply_config",
 ]
@@ -25,5 +27,6 @@ __getattr__ = lazy_exports(
             "render_body",
             "reply_config",
         ],
+        "notes": ["Note", "notes_from_json"],
     },
 )

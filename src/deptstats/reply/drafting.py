@@ -17,17 +17,24 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.core import Registry, include_dir, parse_period
+from deptstats.core import N_, Registry, Speaker, include_dir, parse_period
 from deptstats.indicators import figures_by_key, query
 from deptstats.reply import gbt9704, letter_text, review
 from deptstats.reply.missing import why_missing
 from deptstats.reply.model import MISSING, Letter, Quoted, date_label
+from deptstats.reply.notes import Figure, Note
 
 TITLE_LINE_LIMIT = 20
 FORMATS = ("md", "docx")
 INCOMPLETE = "INCOMPLETE"
 # every file a draft writes, by the part of the name after <code>[.INCOMPLETE]
 DRAFT_FILES = ("md", "docx", "review.md", "review.docx", "provenance.json")
+INCOMPLETE_MESSAGE = N_(
+    "INCOMPLETE draft: {count} figure(s) missing, written as {names}; {kept}. Missing figures and why:"
+)
+KEPT = N_("the last complete draft {names} is left as it was and its review notes name this one")
+NOTHING_KEPT = N_("there is no complete draft to keep")
+WHY_LINE = N_("{figure}: {why}")
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,7 @@ class Draft:
     figures_used: int
     figures_missing: list[str]
     paths: tuple[Path, ...]  # the letter in each format; <code>.INCOMPLETE.* when incomplete
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # worded in the deployment's language, as each one below
     why_missing: tuple[str, ...] = ()  # "<figure>: <why>" for each missing figure
     complete_paths: tuple[Path, ...] = ()  # when incomplete: the complete draft left as it was
 
@@ -51,17 +58,14 @@ class Draft:
     def missing_message(self) -> str:
         """What an incomplete draft tells its reader: where it went, and each missing figure
         with why."""
-        names = ", ".join(p.name for p in self.paths)
+        _ = Speaker()
         kept = (
-            f"the last complete draft {', '.join(p.name for p in self.complete_paths)} is "
-            "left as it was and its review notes name this one"
+            _(KEPT, names=", ".join(p.name for p in self.complete_paths))
             if self.complete_paths
-            else "there is no complete draft to keep"
+            else _.gettext(NOTHING_KEPT)
         )
-        lines = [
-            f"INCOMPLETE draft: {len(self.figures_missing)} figure(s) missing, written as "
-            f"{names}; {kept}. Missing figures and why:"
-        ]
+        names = ", ".join(p.name for p in self.paths)
+        lines = [_(INCOMPLETE_MESSAGE, count=len(self.figures_missing), names=names, kept=kept)]
         return "\n".join(lines + [f"  - {line}" for line in self.why_missing])
 
 
@@ -114,7 +118,7 @@ def figure_period(config: dict[str, Any], indicator_code: str, registry: Registr
     return config["periods"][extract.period]
 
 
-def gb2312_warnings(config: dict[str, Any]) -> list[str]:
+def gb2312_warnings(config: dict[str, Any]) -> list[Note]:
     """Names with a character outside GB2312: fonts such as 仿宋_GB2312 cannot show it, so the
     office must check it in print."""
     names = {
@@ -132,10 +136,8 @@ def gb2312_warnings(config: dict[str, Any]) -> list[str]:
                 try:
                     char.encode("gb2312")
                 except UnicodeEncodeError:
-                    found.append(
-                        f"{role} {value!r}: {char!r} (U+{ord(char):04X}) is outside "
-                        "GB2312; GB2312 fonts will not show it, check the printed letter"
-                    )
+                    params = {"role": role, "name": value, "char": char, "code": f"{ord(char):04X}"}
+                    found.append(Note(Note.GB2312, None, params))
     return found
 
 
@@ -196,11 +198,18 @@ def draft_reply(
         for suffix in DRAFT_FILES:
             (out_dir / f"{code}.{INCOMPLETE}.{suffix}").unlink(missing_ok=True)
     used = {q.key for q in letter.quoted if q.record is not None}
+    _ = Speaker()
     why = tuple(
-        f"{review.label(q)}: {letter.why.get(q.key, 'no published data')}"
+        _(WHY_LINE, figure=review.label(q), why=missing_note(letter, q).why(_.language))
         for q in review.unique(letter.missing)
     )
-    return Draft(len(used), missing, tuple(paths), tuple(letter.warnings), why, tuple(complete))
+    warnings = tuple(note.text(_.language) for note in letter.warnings)
+    return Draft(len(used), missing, tuple(paths), warnings, why, tuple(complete))
+
+
+def missing_note(letter: Letter, q: Quoted) -> Note:
+    figure = Figure(q.indicator, q.period, q.area, q.shown)
+    return Note(Note.MISSING, figure, letter.why.get(q.key, {"why": "unknown"}))
 
 
 def _write(

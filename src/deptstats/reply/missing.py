@@ -23,49 +23,48 @@ def _first_line(message: str | None) -> str:
 
 def _undefined(record: dict[str, Any]) -> str:
     if record.get("denominator") is not None and float(record["denominator"]) == 0:
-        return "its denominator is 0"
-    return "its SQL gave no numerator"
+        return "zero_denominator"
+    return "no_numerator"
 
 
 def why_missing(
     engine: Engine, keys: list[Key], records: dict[Key, dict[str, Any]], registry: Registry
-) -> dict[Key, str]:
-    """For each (indicator, period, area) quoted without a value: why, in a steward's words.
+) -> dict[Key, dict[str, Any]]:
+    """For each (indicator, period, area) quoted without a value: why, as the parameters of a
+    missing figure's note (notes.Note: `why` a key of notes.WHY, and its sentence's parameters).
     `records` are the warehouse's figures by key (reports.figures_by_key)."""
     sources = {(row["extract"], row["period"]): row for row in query(engine, "extract_periods")}
-    found = {}
+    found: dict[Key, dict[str, Any]] = {}
     for key in keys:
-        indicator, period, area = key
+        indicator, period, _area = key
         extract = registry.extract(registry.indicator(indicator).extract)
         name = f"{extract.task_id} {period}"
         source = sources.get((extract.code, period))
-        where = f" for {area}" if area else ""
         if source is not None and source["published_batch"] is not None:
-            published = f"{name} is published (load batch {source['published_batch']})"
+            published = {"source": name, "published": source["published_batch"]}
             record = records.get(key)
             if record is not None and record["batch_id"] != source["published_batch"]:
-                found[key] = (
-                    f"{published}, but {indicator}{where} was computed from load batch "
-                    f"{record['batch_id']}, a delivery since replaced: "
-                    "compute_indicators failed or has not run since"
-                )
+                found[key] = {
+                    "why": "replaced",
+                    **published,
+                    "indicator": indicator,
+                    "batch": record["batch_id"],
+                }
             elif record is not None:
-                found[key] = f"{published}, but the value{where} is undefined: {_undefined(record)}"
+                found[key] = {"why": _undefined(record), **published}
             else:
-                found[key] = (
-                    f"{published}, but {indicator} has no computed value{where}: "
-                    "compute_indicators failed or has not run since"
-                )
+                found[key] = {"why": "not_computed", **published, "indicator": indicator}
         elif source is None:
-            found[key] = (
-                f"{name} has no publication: never delivered (no file "
-                f"{extract.department}/{extract.code}_{period}.csv/.xlsx/.json has "
-                "reached the landing folder)"
-            )
+            stem = f"{extract.department}/{extract.code}_{period}"
+            found[key] = {"why": "never_delivered", "source": name, "stem": stem}
         elif source["status"] == "rejected":
-            found[key] = (
-                f"{name} has no publication: {source['file']} was refused ({_first_line(source['message'])})"
-            )
+            message = _first_line(source["message"])
+            found[key] = {"why": "refused", "source": name, "file": source["file"], "message": message}
         else:
-            found[key] = f"{name} has no publication: its delivery {source['file']} is {source['status']}"
+            found[key] = {
+                "why": "not_published",
+                "source": name,
+                "file": source["file"],
+                "status": source["status"],
+            }
     return found

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from deptstats.reply.notes import Note
+
 # no blanks inside, so the placeholder reads the same after a document's blanks are dropped
 MISSING = "【缺数：{code}（{period}{area}）】"
 
@@ -32,9 +34,10 @@ class Letter:
     config: dict[str, Any]
     blocks: list[tuple[str, str]]  # ("heading" | "paragraph", text)
     quoted: list[Quoted]
-    warnings: list[str] = field(default_factory=list)
-    # why each missing figure is missing (missing.why_missing), by Quoted.key
-    why: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
+    warnings: list[Note] = field(default_factory=list)  # of the letter as a whole (gb2312)
+    # why each missing figure is missing (missing.why_missing: a missing note's parameters), by
+    # Quoted.key
+    why: dict[tuple[str, str, str | None], dict[str, Any]] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[Quoted]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from deptstats.core import Registry
+from deptstats.core import Registry, gettext, render
 from deptstats.signoff import words
 from deptstats.signoff.model import (
     ISSUE,
@@ -38,10 +38,10 @@ ISSUED_FOLDER = "issued"
 
 def check_answer(response: Response, option: str) -> None:
     if response.option != option:
-        raise SignoffRefused(words.REFUSED_OPTION.format(option=response.option, issue=ISSUE, ret=RETURN))
+        raise SignoffRefused(render(words.REFUSED_OPTION, option=response.option, issue=ISSUE, ret=RETURN))
     for what in ("official", "login"):
         if not getattr(response, what).strip():
-            raise SignoffRefused(words.REFUSED_NOBODY.format(what=what))
+            raise SignoffRefused(render(words.REFUSED_NOBODY, what=what))
 
 
 def as_letter(row: Any) -> IssuedLetter:
@@ -75,7 +75,7 @@ def issued_letters(engine: Engine) -> list[IssuedLetter]:
 def issued_letter(engine: Engine, number: int) -> IssuedLetter:
     found = letters_where(engine, tables()["issued_letter"].c.number == number)
     if not found:
-        raise SignoffRefused(words.REFUSED_NO_LETTER.format(number=number))
+        raise SignoffRefused(render(words.REFUSED_NO_LETTER, number=number))
     return found[0]
 
 
@@ -122,12 +122,12 @@ def refuse_if_stale(engine: Engine, registry: Registry, snapshot: Snapshot) -> N
 
     run = snapshot.signoff_run_id
     if snapshot.status == SUPERSEDED:
-        raise SignoffRefused(words.REFUSED_SUPERSEDED.format(run_id=snapshot.superseded_by))
+        raise SignoffRefused(render(words.REFUSED_SUPERSEDED, run_id=snapshot.superseded_by))
     if snapshot.status == REJECTED:
         official = rejections(engine).get(run, ("?",))[0]
-        raise SignoffRefused(words.REFUSED_RETURNED.format(run_id=run, official=official))
+        raise SignoffRefused(render(words.REFUSED_RETURNED, run_id=run, official=official))
     if snapshot.status == UNCHANGED:
-        raise SignoffRefused(words.REFUSED_UNCHANGED.format(run_id=run, reply=snapshot.reply))
+        raise SignoffRefused(render(words.REFUSED_UNCHANGED, run_id=run, reply=snapshot.reply))
     with engine.connect() as conn:
         newer, standing = newer_pending(conn, snapshot), publications(conn)
         figures = snapshot_figures(conn, snapshot.id)
@@ -137,21 +137,23 @@ def refuse_if_stale(engine: Engine, registry: Registry, snapshot: Snapshot) -> N
         now = standing.get((extract, figure["period"]))
         if now is None or now["batch_id"] != figure["batch_id"]:
             if newer:
-                raise SignoffRefused(words.REFUSED_SUPERSEDED.format(run_id=newer))
+                raise SignoffRefused(render(words.REFUSED_SUPERSEDED, run_id=newer))
+            withdrawn = render(words.WITHDRAWN, extract=extract, period=figure["period"])
             raise SignoffRefused(
-                words.REFUSED_PUBLISHED.format(
+                render(
+                    words.REFUSED_PUBLISHED,
                     run_id=run,
-                    batch_id=now["batch_id"] if now else "(none)",
-                    file=now["file"] if now else f"{extract} {figure['period']} withdrawn",
+                    batch_id=now["batch_id"] if now else gettext(words.NO_BATCH),
+                    file=now["file"] if now else withdrawn,
                 )
             )
         record = current.get((figure["indicator"], figure["period"], figure["area"]))
-        shown_now = record["display"] if record else "(no value)"
+        shown_now = record["display"] if record else gettext(words.NO_VALUE)
         if shown_now != figure["shown"]:
-            name = f"{figure['indicator']} {figure['period']} {figure['area'] or words.CITYWIDE}"
+            name = f"{figure['indicator']} {figure['period']} {figure['area'] or gettext(words.CITYWIDE)}"
             raise SignoffRefused(
-                words.REFUSED_VALUE_MOVED.format(
-                    run_id=run, figure=name, now=shown_now, shown=figure["shown"]
+                render(
+                    words.REFUSED_VALUE_MOVED, run_id=run, figure=name, now=shown_now, shown=figure["shown"]
                 )
             )
 
@@ -165,13 +167,13 @@ def place(path: Path, content: bytes, placed: list[Path]) -> None:
         placed.append(path)
     except FileExistsError:
         if path.read_bytes() != content:
-            raise SignoffRefused(words.REFUSED_TAKEN_NAME.format(path=path)) from None
+            raise SignoffRefused(render(words.REFUSED_TAKEN_NAME, path=path)) from None
 
 
 def snapshot_content(snapshot: Snapshot) -> dict[str, bytes]:
     content = {"docx": snapshot.docx.read_bytes(), "md": snapshot.markdown.read_bytes()}
     if hashlib.sha256(content["docx"]).hexdigest() != snapshot.sha256:
-        raise SignoffRefused(words.REFUSED_DOCX_CHANGED.format(path=snapshot.docx, sha256=snapshot.sha256))
+        raise SignoffRefused(render(words.REFUSED_DOCX_CHANGED, path=snapshot.docx, sha256=snapshot.sha256))
     return content
 
 
@@ -220,7 +222,7 @@ def record_letter(
     snapshot_table = tables()["reply_snapshot"]
     folder.mkdir(parents=True, exist_ok=True)
     with engine.begin() as conn:
-        hold(conn, f"issued_letter/{snapshot.reply}", f"the issued letters of {snapshot.reply}")
+        hold(conn, f"issued_letter/{snapshot.reply}", render(words.ISSUED_LETTERS_OF, reply=snapshot.reply))
         claimed = conn.execute(
             update(snapshot_table)
             .where(snapshot_table.c.snapshot_id == snapshot.id, snapshot_table.c.status == PENDING)
@@ -260,7 +262,7 @@ def reject(engine: Engine, snapshot_id: int, response: Response) -> None:
     """退回: the reason is recorded and the snapshot is no longer waiting. Recorded once: asked
     again, nothing more."""
     if not response.comment.strip():
-        raise SignoffRefused(words.REFUSED_NO_REASON)
+        raise SignoffRefused(gettext(words.REFUSED_NO_REASON))
     check_answer(response, RETURN)
     snapshot = snapshot_by_id(engine, snapshot_id)
     if snapshot.signoff_run_id in rejections(engine):
@@ -268,7 +270,7 @@ def reject(engine: Engine, snapshot_id: int, response: Response) -> None:
     if snapshot.status == ISSUED:
         letter = letter_of_snapshot(engine, snapshot)
         name = letter.name if letter else "?"
-        raise SignoffRefused(words.REFUSED_ISSUED.format(run_id=snapshot.signoff_run_id, name=name))
+        raise SignoffRefused(render(words.REFUSED_ISSUED, run_id=snapshot.signoff_run_id, name=name))
     snapshot_table = tables()["reply_snapshot"]
     try:
         with engine.begin() as conn:
@@ -291,7 +293,7 @@ def reject(engine: Engine, snapshot_id: int, response: Response) -> None:
                 select(snapshot_table.c.status).where(snapshot_table.c.snapshot_id == snapshot.id)
             ).scalar()
             if status == ISSUED:  # issued meanwhile: the rejection is not recorded
-                raise SignoffRefused(words.REFUSED_ISSUED.format(run_id=snapshot.signoff_run_id, name="?"))
+                raise SignoffRefused(render(words.REFUSED_ISSUED, run_id=snapshot.signoff_run_id, name="?"))
     except IntegrityError:
         if snapshot.signoff_run_id not in rejections(engine):
             raise

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
-from deptstats.core import Registry
+from deptstats.core import Registry, gettext, render
 from deptstats.signoff import words
 from deptstats.signoff.issuing import as_letter
 from deptstats.signoff.model import IssuedLetter
@@ -29,15 +29,17 @@ class IssuedFigureChanged:
     batch_id: int | None
 
     def line(self) -> str:
-        return words.NOTICE.format(
+        day = self.letter.issued_at.strftime("%Y-%m-%d")
+        return render(
+            words.NOTICE,
             letter=self.letter.name,
             number=self.letter.number,
             official=self.letter.official,
-            day=f"{self.letter.issued_at:%Y-%m-%d}",
+            day=day,
             name=self.name,
             indicator=self.indicator,
             period=self.period,
-            area=self.area or words.CITYWIDE,
+            area=self.area or gettext(words.CITYWIDE),
             issued=self.issued,
             now=self.now,
             delivery=self.delivery,
@@ -91,11 +93,14 @@ def issued_figures_changed(
             ):
                 continue
             delivery = (
-                words.NOTICE_DELIVERY.format(
-                    file=record["file"], sha256=record["sha256"][:12], batch_id=record["batch_id"]
+                render(
+                    words.NOTICE_DELIVERY,
+                    file=record["file"],
+                    sha256=record["sha256"][:12],
+                    batch_id=record["batch_id"],
                 )
                 if record
-                else words.NOTICE_NO_DELIVERY
+                else gettext(words.NOTICE_NO_DELIVERY)
             )
             found.append(
                 IssuedFigureChanged(
@@ -105,7 +110,7 @@ def issued_figures_changed(
                     figure["period"],
                     figure["area"],
                     figure["shown"],
-                    now or words.NOTICE_NO_VALUE,
+                    now or gettext(words.NOTICE_NO_VALUE),
                     delivery,
                     record["batch_id"] if record else None,
                 )

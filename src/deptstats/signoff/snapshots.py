@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from deptstats.core import Registry
+from deptstats.core import Registry, render
 from deptstats.reply import reply_config
 from deptstats.signoff import words
 from deptstats.signoff.model import (
@@ -48,8 +48,8 @@ def folder_name(run_id: str) -> str:
 def delivery_of(row: Any) -> str | None:
     if row["file"] is None:
         return None
-    return words.DELIVERY.format(
-        file=row["file"], batch_id=row["batch_id"], sha256=(row["sha256"] or "")[:12]
+    return render(
+        words.DELIVERY, file=row["file"], batch_id=row["batch_id"], sha256=(row["sha256"] or "")[:12]
     )
 
 
@@ -58,7 +58,7 @@ def figure_rows(provenance: dict[str, Any], path: Path) -> list[dict[str, Any]]:
     refused."""
     missing = [f"{f['indicator']} {f['period']}" for f in provenance["figures"] if not f.get("sha256")]
     if missing:
-        raise SignoffRefused(words.REFUSED_INCOMPLETE.format(path=path, missing=", ".join(missing)))
+        raise SignoffRefused(render(words.REFUSED_INCOMPLETE, path=path, missing=", ".join(missing)))
     return [
         {
             "indicator": f["indicator"],
@@ -162,7 +162,7 @@ def snapshot_by_id(engine: Engine, snapshot_id: int) -> Snapshot:
     with engine.connect() as conn:
         found = read_snapshot(conn, tables()["reply_snapshot"].c.snapshot_id == snapshot_id)
     if found is None:
-        raise SignoffRefused(words.REFUSED_NO_SNAPSHOT.format(snapshot_id=snapshot_id))
+        raise SignoffRefused(render(words.REFUSED_NO_SNAPSHOT, snapshot_id=snapshot_id))
     return found
 
 
@@ -174,12 +174,17 @@ def draft_bytes(out: Path, reply: str, draft_run_id: str, sha256: str) -> dict[s
         try:
             found[suffix] = path.read_bytes()
         except FileNotFoundError:
-            raise SignoffRefused(words.REFUSED_NO_DRAFT.format(path=path)) from None
+            raise SignoffRefused(render(words.REFUSED_NO_DRAFT, path=path)) from None
     digest = hashlib.sha256(found["docx"]).hexdigest()
     if digest != sha256:
+        path = out / f"{reply}.docx"
         raise SignoffRefused(
-            words.REFUSED_REPLACED.format(
-                draft_run_id=draft_run_id, path=out / f"{reply}.docx", found=digest, expected=sha256
+            render(
+                words.REFUSED_REPLACED,
+                draft_run_id=draft_run_id,
+                path=path,
+                found=digest,
+                expected=sha256,
             )
         )
     return found
@@ -225,7 +230,7 @@ def take_snapshot(
         existing = snapshot_of_run(engine, signoff_run_id)
     if existing.sha256 != sha256:
         raise SignoffRefused(
-            words.REFUSED_OTHER_SHA.format(run_id=signoff_run_id, taken=existing.sha256, given=sha256)
+            render(words.REFUSED_OTHER_SHA, run_id=signoff_run_id, taken=existing.sha256, given=sha256)
         )
     return existing
 

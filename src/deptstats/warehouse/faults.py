@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from deptstats.core import N_, gettext, render
+
 # A command that stopped on a warehouse fault exits with this code (1: refused data or
 # differing figures, 2: wrong usage, as argparse does).
 EXIT_WAREHOUSE_FAULT = 3
@@ -20,6 +22,7 @@ class WarehouseFault(Exception):
     """The warehouse cannot do what a command or task needs; the transaction in progress was
     rolled back, so nothing half-written stands."""
 
+    # `fault` and `advice` come worded in the deployment's language (deptstats.core.render)
     def __init__(self, warehouse: str, fault: str, advice: str, file: str | None = None):
         self.warehouse, self.fault, self.advice, self.file = warehouse, fault, advice, file
         self.outcomes: list = []  # the files of the extract done before it (FileOutcome)
@@ -27,9 +30,17 @@ class WarehouseFault(Exception):
 
     def line(self) -> str:
         kept = (
-            f"nothing of {self.file} was published" if self.file else "what was being written was rolled back"
+            render(N_("nothing of {file} was published"), file=self.file)
+            if self.file
+            else gettext(N_("what was being written was rolled back"))
         )
-        return f"the warehouse {self.warehouse} {self.fault}; {kept}; {self.advice}"
+        return render(
+            N_("the warehouse {warehouse} {fault}; {kept}; {advice}"),
+            warehouse=self.warehouse,
+            fault=self.fault,
+            kept=kept,
+            advice=self.advice,
+        )
 
     def for_file(self, file: str) -> WarehouseFault:
         """The same fault, met while `file` was being loaded."""
@@ -43,65 +54,70 @@ class LoadLocked(WarehouseFault):
 # SQLite primary result codes (the low byte of an extended code)
 _SQLITE = {
     5: (
-        "is locked by another process past the busy timeout of {busy}",
-        "let the other writer finish (`fuser FILE` names it), then run again",
+        N_("is locked by another process past the busy timeout of {busy}"),
+        N_("let the other writer finish (`fuser FILE` names it), then run again"),
     ),
     6: (
-        "is locked by another connection past the busy timeout of {busy}",
-        "let the other writer finish, then run again",
+        N_("is locked by another connection past the busy timeout of {busy}"),
+        N_("let the other writer finish, then run again"),
     ),
     8: (
-        "is read-only",
-        "give the user running deptstats write access to the file and its folder (SQLite writes "
-        "-wal and -shm files beside it), then run again",
+        N_("is read-only"),
+        N_(
+            "give the user running deptstats write access to the file and its folder (SQLite writes "
+            "-wal and -shm files beside it), then run again"
+        ),
     ),
     10: (
-        "could not be read or written (a disk or file system error)",
-        "check the disk and the file system, then run again",
+        N_("could not be read or written (a disk or file system error)"),
+        N_("check the disk and the file system, then run again"),
     ),
-    11: ("is damaged", "restore it from a backup"),
+    11: (N_("is damaged"), N_("restore it from a backup")),
     13: (
-        "is full: the disk (or a size limit) left no room to write",
-        "free space where the file lives, then run again",
+        N_("is full: the disk (or a size limit) left no room to write"),
+        N_("free space where the file lives, then run again"),
     ),
-    14: ("cannot be opened", "check that the file and its folder exist and may be opened"),
-    26: ("is not a SQLite database", "check the path, or restore the file from a backup"),
+    14: (N_("cannot be opened"), N_("check that the file and its folder exist and may be opened")),
+    26: (N_("is not a SQLite database"), N_("check the path, or restore the file from a backup")),
 }
 
 _LOST = (
-    "lost its connection (the server ended it, restarted or cannot be reached)",
-    "check that the server is up and reachable, then run again",
+    N_("lost its connection (the server ended it, restarted or cannot be reached)"),
+    N_("check that the server is up and reachable, then run again"),
 )
 # PostgreSQL SQLSTATEs, exact or by class (the first two characters)
 _POSTGRES = {
     "57P01": (
-        "closed the connection: an administrator or a shutdown ended the session",
-        "run again once the server accepts connections",
+        N_("closed the connection: an administrator or a shutdown ended the session"),
+        N_("run again once the server accepts connections"),
     ),
-    "57P02": ("closed the connection: the server crashed", "run again once it is back"),
-    "57P03": ("does not accept connections now (starting up or shutting down)", "run again once it is up"),
+    "57P02": (N_("closed the connection: the server crashed"), N_("run again once it is back")),
+    "57P03": (
+        N_("does not accept connections now (starting up or shutting down)"),
+        N_("run again once it is up"),
+    ),
     "3D000": (
-        "does not exist (dropped, or never created)",
-        "create the database and run `deptstats db upgrade`, or correct the URL",
+        N_("does not exist (dropped, or never created)"),
+        N_("create the database and run `deptstats db upgrade`, or correct the URL"),
     ),
     "08": _LOST,
     "53100": (
-        "is full: the server's disk has no room left",
-        "free space on the database server, then run again",
+        N_("is full: the server's disk has no room left"),
+        N_("free space on the database server, then run again"),
     ),
-    "53": ("has run out of a resource (memory or connections)", "run again later"),
+    "53": (N_("has run out of a resource (memory or connections)"), N_("run again later")),
     "25006": (
-        "is read-only (a standby server, or read-only transactions for this user)",
-        "point deptstats at the primary server, or let its user write, then run again",
+        N_("is read-only (a standby server, or read-only transactions for this user)"),
+        N_("point deptstats at the primary server, or let its user write, then run again"),
     ),
     "55P03": (
-        "is busy: a lock was not granted within the lock timeout",
-        "run again once the other work has finished",
+        N_("is busy: a lock was not granted within the lock timeout"),
+        N_("run again once the other work has finished"),
     ),
-    "28": ("refused the login", "check the user and password of the warehouse connection"),
+    "28": (N_("refused the login"), N_("check the user and password of the warehouse connection")),
     "42501": (
-        "refused permission to its user",
-        "grant the warehouse user the rights deptstats needs (it owns its tables)",
+        N_("refused permission to its user"),
+        N_("grant the warehouse user the rights deptstats needs (it owns its tables)"),
     ),
 }
 # psycopg gives no SQLSTATE for a connection refused at the start; the server's words do
@@ -152,7 +168,7 @@ def _plain_words(error: BaseException, busy: str) -> tuple[str, str] | None:
         if code is None:
             return None
         fault, advice = _SQLITE.get(code & 0xFF, (None, None))
-        return (fault.format(busy=busy), advice) if fault else None
+        return (render(fault, busy=busy), gettext(advice)) if fault and advice else None
     state = getattr(error, "sqlstate", None)
     if state is None:  # a connection that failed or dropped: the server's words say why
         from psycopg import OperationalError
@@ -161,7 +177,8 @@ def _plain_words(error: BaseException, busy: str) -> tuple[str, str] | None:
             return None
         said = str(error)
         state = next((s for words, s in _CONNECTION_WORDS if re.search(words, said)), "08000")
-    return _POSTGRES.get(state) or _POSTGRES.get(state[:2])
+    words = _POSTGRES.get(state) or _POSTGRES.get(state[:2])
+    return (gettext(words[0]), gettext(words[1])) if words else None
 
 
 def fault_of(error: BaseException, warehouse: str | None, file: str | None = None) -> WarehouseFault | None:
@@ -177,24 +194,41 @@ def fault_of(error: BaseException, warehouse: str | None, file: str | None = Non
 
     for driver_error in _dbapi_errors(error):
         words = _plain_words(
-            driver_error, f"{sqlite_busy_timeout_ms() / 1000:g} s (DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS)"
+            driver_error,
+            render(
+                N_("{seconds} s ({variable})"),
+                seconds=f"{sqlite_busy_timeout_ms() / 1000:g}",
+                variable="DEPTSTATS_SQLITE_BUSY_TIMEOUT_MS",
+            ),
         )
         if words is not None:
             fault, advice = words
             detail = _detail(driver_error, make_url(normalize_url(warehouse)).password)
-            return WarehouseFault(redact(warehouse), f"{fault} ({detail})" if detail else fault, advice, file)
+            if detail:  # the driver's own words, as it said them
+                fault = render(N_("{fault} ({detail})"), fault=fault, detail=detail)
+            return WarehouseFault(redact(warehouse), fault, advice, file)
     if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return WarehouseFault(redact(warehouse), _LOST[0], _LOST[1], file)
+        return WarehouseFault(redact(warehouse), gettext(_LOST[0]), gettext(_LOST[1]), file)
     return None
 
 
 def describe_holder(row: Any) -> str:
     """Who holds a lock, from pg_stat_activity (include/sql/locks/holder.sql)."""
     if row is None:
-        return "a load that has just finished"
+        return gettext(N_("a load that has just finished"))
     since = row.xact_start.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if row.xact_start else "?"
-    client = f" at {row.client_addr}" if row.client_addr else ""
-    return (
-        f"another load ({row.application_name or 'no application name'!r}, server pid "
-        f"{row.pid}{client}, in a transaction since {since})"
+    application = repr(row.application_name or gettext(N_("no application name")))
+    if row.client_addr:
+        return render(
+            N_("another load ({application}, server pid {pid} at {client}, in a transaction since {since})"),
+            application=application,
+            pid=row.pid,
+            client=row.client_addr,
+            since=since,
+        )
+    return render(
+        N_("another load ({application}, server pid {pid}, in a transaction since {since})"),
+        application=application,
+        pid=row.pid,
+        since=since,
     )

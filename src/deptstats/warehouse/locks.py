@@ -10,7 +10,7 @@ import hashlib
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from deptstats.core import read_sql
+from deptstats.core import N_, gettext, read_sql, render
 from deptstats.warehouse.engine import lock_timeout_seconds, redact
 from deptstats.warehouse.faults import LoadLocked, describe_holder
 
@@ -25,7 +25,8 @@ def lock_key(name: str) -> int:
 
 def hold(conn: Connection, name: str, what: str) -> None:
     """Until the transaction ends, no other transaction holds `name` (described to the user as
-    `what`). Waits up to lock_timeout_seconds(), then raises LoadLocked naming the holder."""
+    `what`: a message id, marked with N_ where it is written, or words already rendered). Waits
+    up to lock_timeout_seconds(), then raises LoadLocked naming the holder."""
     if conn.dialect.name != "postgresql":
         return
     key, seconds = lock_key(name), lock_timeout_seconds()
@@ -38,9 +39,14 @@ def hold(conn: Connection, name: str, what: str) -> None:
             raise
         raise LoadLocked(
             redact(conn.engine.url.render_as_string(hide_password=False)),
-            f"is busy: {holder(conn, key)} holds {what} and did not let go within "
-            f"{seconds:g} s (DEPTSTATS_LOCK_TIMEOUT_SECONDS)",
-            "run the load again once that one has finished (an Airflow task retries by itself)",
+            render(
+                N_("is busy: {holder} holds {what} and did not let go within {seconds} s ({variable})"),
+                holder=holder(conn, key),
+                what=gettext(what),
+                seconds=f"{seconds:g}",
+                variable="DEPTSTATS_LOCK_TIMEOUT_SECONDS",
+            ),
+            gettext(N_("run the load again once that one has finished (an Airflow task retries by itself)")),
         ) from None
     # the other statements of the transaction wait as they did before
     conn.execute(select(func.set_config("lock_timeout", before, True)))

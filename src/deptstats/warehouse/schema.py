@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, delete, insert, select
 
-from deptstats.core import Registry, parse_period
+from deptstats.core import N_, Registry, parse_period
 from deptstats.warehouse.engine import metadata_for
 from deptstats.warehouse.locks import hold
 
@@ -70,7 +70,7 @@ def sync_dimensions(engine: Engine, registry: Registry) -> None:
     """Rewrite the registry's dimensions and the periods that have data, in one transaction."""
     tables = metadata_for(registry).tables
     with engine.begin() as conn:
-        hold(conn, "dimensions", "the dim_* tables")  # two loads at once rewrite them in turn
+        hold(conn, "dimensions", N_("the dim_* tables"))  # two loads at once rewrite them in turn
         for name in ("dim_department", "dim_extract", "dim_area", "dim_indicator", "dim_period"):
             conn.execute(delete(tables[name]))
         for name, rows in _registry_dimensions(registry).items():
