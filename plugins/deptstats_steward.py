@@ -1,11 +1,14 @@
 """The data stewards' pages inside the Airflow UI: "Deliveries" in the navigation, and a tab on
-each run of the nightly DAG listing the files it refused, each problem and the task to clear.
+each run of the nightly DAG listing the files it refused, each problem and the task to clear, and a
+page of every problem of a load batch (/deptstats/problems/<batch_id>, with CSV and XLSX).
 
 The app (deptstats.airflow.steward_web) is served by the api-server under /deptstats; every route
 requires Airflow's own authentication (Bearer token or the UI's cookie), and a run's page read
-access to its DAG's runs. /deptstats/snapshots/... serves the sign-off's snapshot files (only
-under $DEPTSTATS_OUT/snapshots) to those who may read deptstats_signoff's runs: the approval links
-to its DOCX; a run's page shows a 退回 and its reason."""
+access to its DAG's runs, a batch's problems read access to the nightly DAG's runs.
+/deptstats/snapshots/... serves the sign-off's snapshot files (only under $DEPTSTATS_OUT/snapshots)
+to those who may read deptstats_signoff's runs: the approval links to its DOCX; a run's page shows
+a 退回 and its reason. The names in the UI's menus are in the deployment's language
+($DEPTSTATS_LANG), read when the plugin is loaded; the pages follow the UI's own choice."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
+
+from deptstats.core import gettext
 
 
 @cache
@@ -42,7 +47,7 @@ def _app():
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
     from airflow.api_fastapi.core_api.security import requires_access_dag, requires_authenticated
 
-    from deptstats.airflow import SIGNOFF_DAG_ID, create_app
+    from deptstats.airflow import NIGHTLY_DAG_ID, SIGNOFF_DAG_ID, create_app
 
     return create_app(
         _engine,
@@ -50,6 +55,7 @@ def _app():
         requires_access_dag("GET", DagAccessEntity.RUN),
         snapshots=_snapshots,
         may_read_signoff=requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=SIGNOFF_DAG_ID),
+        may_read_loads=requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=NIGHTLY_DAG_ID),
     )
 
 
@@ -60,14 +66,14 @@ class DeptstatsStewardPlugin(AirflowPlugin):
     ]
     external_views: ClassVar[list[dict]] = [
         {
-            "name": "Deliveries",
+            "name": gettext("Deliveries"),
             "href": "/deptstats/deliveries",
             "destination": "nav",
             "url_route": "deptstats-deliveries",
             "category": "browse",
         },
         {
-            "name": "Refused files",
+            "name": gettext("Refused files"),
             "href": "/deptstats/runs/{DAG_ID}/{RUN_ID}",
             "destination": "dag_run",
             "url_route": "deptstats-refused-files",

@@ -44,7 +44,6 @@ def load(
     extract_code: str,
     run_id: str,
     registry: Registry,
-    docs_dir: Path | None = None,
     settle: float | None = None,
     scanned: list[Delivery] | None = None,
 ) -> list[FileOutcome]:
@@ -53,7 +52,9 @@ def load(
     `settle` seconds, default settle_seconds(), or changing while read) is left for the next
     run as `arriving`."""
     try:
-        outcomes = load_extract(engine, landing, extract_code, run_id, registry, docs_dir, settle, scanned)
+        outcomes = load_extract(
+            engine, landing, extract_code, run_id, registry, settle=settle, scanned=scanned
+        )
     except ExtractRejected as rejected:
         record_outcomes(engine, run_id, rejected.outcomes)
         raise

@@ -1,12 +1,15 @@
 """The steward's fix-and-clear in the Airflow UI itself, in headless Chromium (Debian's package,
-driven by Playwright): the Refused files tab shows the problem, Clear then Confirm reruns the
-task, the run turns green; the analyst cannot clear. Screenshots of the steward's pages go to a
-temporary folder, or to $DEPTSTATS_SCREENSHOTS: `make screenshots` refreshes docs/*.png, which
-README shows."""
+driven by Playwright), the steward's UI in Chinese: the 拒收文件 (Refused files) tab shows the
+problem in Chinese, Clear then Confirm reruns the task, the run turns green; the analyst (UI in
+English) cannot clear. The problems page of the refused batch shows its problems with every
+request to another host blocked, and follows the language picked in the UI. Screenshots of the
+steward's pages go to a temporary folder, or to $DEPTSTATS_SCREENSHOTS: `make screenshots`
+refreshes docs/*.png, which README shows."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import urllib.parse
 from pathlib import Path
@@ -18,6 +21,11 @@ from tests.live.conftest import DAG_ID, fix_health_row, set_cell
 pytestmark = [pytest.mark.live, pytest.mark.gx, pytest.mark.browser, pytest.mark.external]
 BAD_FILE = "education/kindergartens_2023.csv"
 BAD_TASK = "education.kindergartens"
+# The names of the UI's controls the tests use, as Airflow's own catalogs word them
+UI_WORDS = {
+    "en": {"clear": "Clear Task Instance", "confirm": "Confirm", "success": "Success", "failed": "Failed"},
+    "zh-CN": {"clear": "清除 任务实例", "confirm": "确认", "success": "成功", "failed": "失败"},
+}
 # A closed network: no background fetches, no sandbox as root (see README, Testing)
 # Milliseconds: the UI's first load (a large JavaScript bundle, several API calls) takes long on
 # a loaded machine; a healthy page answers at once.
@@ -65,7 +73,8 @@ def browser():
         browser.close()
 
 
-def login(browser, live, user: str):
+def login(browser, live, user: str, language: str = "en"):
+    """A page logged in as `user`, the UI in `language` (as if picked in the UI: i18nextLng)."""
     page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     page.set_default_timeout(PAGE_TIMEOUT)
     page.goto(live.url + "/")
@@ -73,6 +82,7 @@ def login(browser, live, user: str):
     page.get_by_label("Password").fill(live.passwords[user])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(live.url + "/")
+    page.evaluate("language => localStorage.setItem('i18nextLng', language)", language)
     return page
 
 
@@ -97,10 +107,10 @@ def settled(page) -> None:
         .map(a => a.finished.catch(() => null)))""")
 
 
-def clear_dialog(page, live, run_id: str):
+def clear_dialog(page, live, run_id: str, language: str = "en"):
     page.goto(f"{live.url}/dags/{DAG_ID}/runs/{urllib.parse.quote(run_id, safe='')}")
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=BAD_TASK, exact=True))
-    row.get_by_role("button", name="Clear Task Instance").click()
+    row.get_by_role("button", name=UI_WORDS[language]["clear"]).click()
     return page.get_by_role("dialog")
 
 
@@ -114,39 +124,70 @@ def test_the_analyst_may_not_clear(browser, live, failed_run):
     page.context.close()
 
 
+def test_the_problems_page_needs_nothing_from_elsewhere(browser, live, failed_run):
+    """Every request to another host is refused: the page still shows its problems, and asked
+    for none; with the UI in English the page follows it."""
+    run_id, _, _ = failed_run
+    page = login(browser, live, "steward", "zh-CN")
+    elsewhere: list[str] = []
+
+    def local_only(route) -> None:
+        if route.request.url.startswith(live.url + "/"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", local_only)
+    files = live.client("admin").get("/deptstats/api/deliveries", run_id=run_id)
+    batch_id = next(f["batch_id"] for f in files if f["file"] == BAD_FILE and f["status"] == "rejected")
+    page.goto(f"{live.url}/deptstats/problems/{batch_id}")
+    page.get_by_role("row").filter(has_text="公私合办").wait_for()
+    body = page.locator("body").inner_text()
+    assert "办园性质" in body and "第 1 页，共 1 页" in body and "修改文件中的这个值" in body
+    page.evaluate("localStorage.setItem('i18nextLng', 'en')")
+    page.goto(f"{live.url}/deptstats/problems/{batch_id}")
+    page.wait_for_url(re.compile(rf"/deptstats/problems/{batch_id}\?lang=en$"))
+    page.get_by_text("Page 1 of 1").first.wait_for()
+    assert page.get_by_role("row").filter(has_text="公私合办").count() == 1
+    assert elsewhere == []
+    page.context.close()
+
+
 def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_run, screenshots):
     run_id, _, ownership = failed_run
-    page = login(browser, live, "steward")
+    words = UI_WORDS["zh-CN"]
+    page = login(browser, live, "steward", "zh-CN")
     page.goto(f"{live.url}/plugin/deptstats-deliveries")
     page.frame_locator("iframe").get_by_text(BAD_FILE).first.wait_for()
     page.screenshot(path=str(screenshots / "steward-deliveries.png"))
 
     page.goto(f"{live.url}/dags/{DAG_ID}/runs/{urllib.parse.quote(run_id, safe='')}")
-    page.get_by_role("link", name="Refused files").click()
+    page.get_by_role("link", name="拒收文件").click()
     frame = page.frame_locator("iframe")
     problem = frame.get_by_role("row").filter(has_text="公私合办")
     problem.wait_for()
-    assert "办园性质" in problem.inner_text() and "must be one of" in problem.inner_text()
+    assert "办园性质" in problem.inner_text() and "修改文件中的这个值" in problem.inner_text()
     assert BAD_TASK in frame.locator("body").inner_text()
     page.screenshot(path=str(screenshots / "steward-refused-files.png"))
 
     set_cell(live.landing / BAD_FILE, 3, 3, ownership)  # the steward's fix
-    dialog = clear_dialog(page, live, run_id)
+    dialog = clear_dialog(page, live, run_id, "zh-CN")
     dialog.get_by_text(BAD_TASK).first.wait_for()
     settled(page)  # the dialog fades in
     page.screenshot(path=str(screenshots / "steward-clear-dialog.png"))
     admin = live.client("admin")
     ended = admin.run(DAG_ID, run_id)["end_date"]
-    dialog.get_by_role("button", name="Confirm").click()
+    dialog.get_by_role("button", name=words["confirm"]).click()
     assert admin.wait_rerun(DAG_ID, run_id, ended) == "success", (
         admin.task_states(DAG_ID, run_id),
         admin.get("/deptstats/api/deliveries", run_id=run_id),
     )
     page.reload()
-    page.get_by_text("Success", exact=True).first.wait_for()
+    page.get_by_text(words["success"], exact=True).first.wait_for()
     # the task rows are drawn, so that no "Failed" below means none, not "not loaded yet"
     page.get_by_role("row").filter(has=page.get_by_role("link", name=BAD_TASK, exact=True)).wait_for()
-    assert page.get_by_text("Failed", exact=True).count() == 0
+    assert page.get_by_text(words["failed"], exact=True).count() == 0
     states = live.client("admin").task_states(DAG_ID, run_id)
     assert states[BAD_TASK] == "success" and states["report_failures"] == "skipped"
     page.context.close()

@@ -64,12 +64,10 @@ def test_the_draft_folder_is_the_deployments_never_a_param_of_the_run(tmp_path, 
 
     monkeypatch.setattr(airflow_tasks, "warehouse_url", no_warehouse)
     monkeypatch.delenv("DEPTSTATS_OUT", raising=False)
-    monkeypatch.delenv("DEPTSTATS_DATA_DOCS", raising=False)
     # a conf passed with a trigger still reaches params: the tasks must not take a folder from it
     params = {"out": str(tmp_path / "elsewhere"), "landing": str(tmp_path)}
     with pytest.raises(AirflowFailException, match=r"^no out folder: set DEPTSTATS_OUT for the workers$"):
         airflow_tasks.draft_reply(params, "r1")
-    assert airflow_tasks.data_docs_folder() is None
     assert not (tmp_path / "elsewhere").exists()
 
 

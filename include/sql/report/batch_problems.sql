@@ -1,4 +1,5 @@
--- The failing rows of one load batch as the steward sees them, errors first (max_rows of them).
+-- The problems of one load batch as the steward sees them, errors first, file-level ones
+-- before rows: max_rows of them after the first skip_rows (a page, or a download's chunk).
 select
   p.row_number,
   p.row_key,
@@ -7,8 +8,10 @@ select
   p.other_column,
   p.other_value,
   p.rule,
+  p.rule_code,
+  p.params,
   p.severity
 from problem p
 where p.batch_id = :batch_id
 order by p.severity, p.row_number is not null, p.row_number, p.problem_id
-limit :max_rows
+limit :max_rows offset :skip_rows

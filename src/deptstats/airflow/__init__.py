@@ -9,6 +9,7 @@ from deptstats.core import lazy_exports
 
 __all__ = [
     "DEFAULT_BROKER",
+    "NIGHTLY_DAG_ID",
     "SIGNOFF_DAG_ID",
     "Settings",
     "SignoffApproval",
@@ -47,7 +48,7 @@ __getattr__ = lazy_exports(
             "reply_param",
             "response_timeout",
         ],
-        "steward_web": ["create_app"],
+        "steward_web": ["NIGHTLY_DAG_ID", "create_app"],
     },
     modules=["signoff_tasks", "tasks"],
 )

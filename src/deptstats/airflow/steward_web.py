@@ -1,55 +1,84 @@
 """The steward's pages and their JSON, as a FastAPI app. Who may see them is decided by the
 caller: the Airflow plugin (plugins/deptstats_steward.py) passes Airflow's own authentication,
-tests pass their own. Pages are plain HTML without scripts (Airflow shows them in a sandboxed
-iframe); every value is HTML-escaped by the templates."""
+tests pass their own. Every word comes from the gettext catalogs in the page's language (?lang=…,
+else the deployment's); every value is HTML-escaped by the templates; a page loads nothing but
+itself (its one inline script, which follows the language picked in the Airflow UI, is allowed
+by its hash in the page's Content-Security-Policy)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import mimetypes
-import os
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy import Engine
 
-from deptstats.airflow import steward
-from deptstats.core import include_dir, load_registry
-from deptstats.indicators import query
+from deptstats.airflow import steward, steward_problems
+from deptstats.airflow.local import DAG_ID as NIGHTLY_DAG_ID
+from deptstats.airflow.steward_text import local_time, page_language, severity_word, status_word
+from deptstats.core import Speaker, include_dir, load_registry
 from deptstats.signoff import rejections
 
-DOCS_ROUTE = "docs"
 SNAPSHOTS_ROUTE = "snapshots"  # the sign-off's snapshots (out/snapshots), linked from the approval
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(include_dir() / "steward"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
+@cache
+def language_script() -> str:
+    return (include_dir() / "steward" / "language.js").read_text(encoding="utf-8")
+
+
+def page_policy() -> str:
+    """Nothing from elsewhere; the one inline script by its hash, the inline styles."""
+    digest = base64.b64encode(hashlib.sha256(language_script().encode("utf-8")).digest()).decode()
+    return (
+        f"default-src 'self'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'"
     )
 
 
-def site_files(docs_page: str | None) -> dict[str, Path]:
-    """The files of one Data Docs site by their path in it. A requested path is looked up in
-    this listing, never joined to a folder; links are followed only inside the docs folder
-    (the shared static/ copy sits beside the sites)."""
-    if not docs_page:
-        return {}
-    index = Path(unquote(urlparse(docs_page).path))
-    site = index.parent
-    allowed = site.parents[2].resolve() if len(site.parents) > 2 else site.resolve()
-    files: dict[str, Path] = {}
-    for folder, _dirs, names in os.walk(site, followlinks=True):
-        for name in names:
-            path = Path(folder) / name
-            resolved = path.resolve()
-            if resolved.is_file() and resolved.is_relative_to(allowed):
-                files[path.relative_to(site).as_posix()] = resolved
-    return files
+def link(path: str, language: str, **params: Any) -> str:
+    """A link to another of the pages (relative to this one), carrying the page's language."""
+    query = {k: v for k, v in params.items() if v is not None} | {"lang": language}
+    return f"{path}?{urlencode(query)}"
+
+
+@cache
+def templates(language: str) -> Environment:
+    """The pages' templates with gettext of `language` installed (`_("… {name}", name=x)`)."""
+    env = Environment(
+        loader=FileSystemLoader(include_dir() / "steward"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+    )
+    speaker = Speaker(language)
+    env.install_gettext_callables(gettext=speaker, ngettext=speaker.ngettext, newstyle=False)
+    env.globals.update(
+        language=language,
+        html_lang=language.replace("_", "-"),
+        language_script=Markup(language_script()),
+        status_word=status_word,
+        severity_word=severity_word,
+        link=lambda path, **params: link(path, language, **params),
+        quoted=lambda value: quote(str(value), safe=""),
+        nightly=NIGHTLY_DAG_ID,
+    )
+    env.filters["local_time"] = local_time
+    return env
+
+
+def html_page(language: str, name: str, **context: Any) -> HTMLResponse:
+    html = templates(language).get_template(name).render(**context)
+    return HTMLResponse(html, headers={"Content-Security-Policy": page_policy()})
 
 
 def snapshot_file(snapshots: Path | None, asset: str) -> Path | None:
@@ -78,59 +107,88 @@ def add_snapshot_route(
         return FileResponse(path, media_type=media_type, filename=path.name)
 
 
+def add_problem_routes(router: APIRouter, engine: Callable[[], Engine], may_read: Callable[..., Any]) -> None:
+    """GET /problems/<batch_id> (?page=N, 200 a page; ?lang=…) and its downloads
+    /problems/<batch_id>.csv and .xlsx (every problem)."""
+
+    def heading(batch_id: int) -> dict[str, Any]:
+        found = steward_problems.batch(engine(), batch_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail="no such load batch")
+        return found
+
+    @router.get("/problems/{batch_id}.csv", dependencies=[Depends(may_read)])
+    def problems_csv(batch_id: int, lang: str | None = None) -> StreamingResponse:
+        language, found = page_language(lang), heading(batch_id)
+        lines = steward_problems.csv_lines(engine(), found, load_registry(), language)
+        disposition = f'attachment; filename="problems_{batch_id}.csv"'
+        return StreamingResponse(
+            lines, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition}
+        )
+
+    @router.get("/problems/{batch_id}.xlsx", dependencies=[Depends(may_read)])
+    def problems_xlsx(batch_id: int, lang: str | None = None) -> Response:
+        language, found = page_language(lang), heading(batch_id)
+        body = steward_problems.xlsx_bytes(engine(), found, load_registry(), language)
+        disposition = f'attachment; filename="problems_{batch_id}.xlsx"'
+        return Response(body, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+    @router.get("/problems/{batch_id}", response_class=HTMLResponse, dependencies=[Depends(may_read)])
+    def problems(batch_id: int, page: int = 1, lang: str | None = None) -> HTMLResponse:
+        language, found = page_language(lang), heading(batch_id)
+        last = steward_problems.pages(found["problems"])
+        number = min(max(page, 1), last)
+        rows = steward_problems.page_of(engine(), found, number, load_registry(), language)
+        return html_page(
+            language,
+            "problems.html.j2",
+            batch=found,
+            problems=rows,
+            page=number,
+            pages=last,
+            first_shown=(number - 1) * steward_problems.PAGE_SIZE + 1,
+        )
+
+
 def create_app(
     engine: Callable[[], Engine],
     authenticated: Callable[..., Any],
     may_read_run: Callable[..., Any],
     snapshots: Callable[[], Path | None] = lambda: None,
     may_read_signoff: Callable[..., Any] | None = None,
+    may_read_loads: Callable[..., Any] | None = None,
 ) -> FastAPI:
     """`engine` opens the warehouse (read-only); `authenticated` guards every route and
-    `may_read_run` the pages of a DAG run (both FastAPI dependencies); `snapshots` gives the
-    folder of the sign-off's snapshots (out/snapshots), whose files `may_read_signoff` guards."""
-    templates = _templates()
+    `may_read_run` the pages of a DAG run (both FastAPI dependencies); `may_read_loads` the
+    problems of a load batch (reading the nightly DAG's runs; may_read_run if not given);
+    `snapshots` gives the folder of the sign-off's snapshots (out/snapshots), whose files
+    `may_read_signoff` guards."""
     router = APIRouter(dependencies=[Depends(authenticated)])
 
     @router.get("/deliveries", response_class=HTMLResponse)
-    def deliveries_page() -> str:
-        return templates.get_template("deliveries.html.j2").render(
-            title="Deliveries", deliveries=steward.deliveries(engine())
-        )
+    def deliveries_page(lang: str | None = None) -> HTMLResponse:
+        language = page_language(lang)
+        return html_page(language, "deliveries.html.j2", deliveries=steward.deliveries(engine()))
 
     @router.get("/runs/{dag_id}/{run_id}", response_class=HTMLResponse, dependencies=[Depends(may_read_run)])
-    def run_page(dag_id: str, run_id: str) -> str:
-        return templates.get_template("run.html.j2").render(
-            title=f"Refused files of {run_id}",
+    def run_page(dag_id: str, run_id: str, lang: str | None = None) -> HTMLResponse:
+        language = page_language(lang)
+        return html_page(
+            language,
+            "run.html.j2",
             dag_id=dag_id,
             run_id=run_id,
-            files=steward.run_report(engine(), run_id, load_registry()),
-            docs_base=f"../../{DOCS_ROUTE}",
+            files=steward.run_report(engine(), run_id, load_registry(), language),
             returned=rejections(engine()).get(run_id),
         )
 
     @router.get("/api/deliveries")
-    def deliveries_json(run_id: str | None = None) -> list[dict[str, Any]]:
+    def deliveries_json(run_id: str | None = None, lang: str | None = None) -> list[dict[str, Any]]:
         if run_id is not None:
-            return steward.run_report(engine(), run_id, load_registry())
+            return steward.run_report(engine(), run_id, load_registry(), page_language(lang))
         return steward.deliveries(engine())
 
-    @router.get(f"/{DOCS_ROUTE}/{{validation_id}}/{{asset:path}}")
-    def data_docs(validation_id: int, asset: str) -> FileResponse:
-        rows = query(engine(), "docs_page", validation_id=validation_id)
-        path = site_files(rows[0]["docs_page"] if rows else None).get(asset)
-        if path is None:
-            raise HTTPException(status_code=404, detail="no such page")
-        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        # delivered values appear in these pages: no inline script or handler may run
-        return FileResponse(
-            path,
-            media_type=media_type,
-            headers={
-                "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
-                "style-src 'self' 'unsafe-inline'; img-src 'self' data:"
-            },
-        )
-
+    add_problem_routes(router, engine, may_read_loads or may_read_run)
     add_snapshot_route(router, snapshots, may_read_signoff or may_read_run)
     app = FastAPI(title="deptstats steward pages", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(router)

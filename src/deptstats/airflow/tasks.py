@@ -64,15 +64,6 @@ def _landing() -> Path:
     return landing
 
 
-def data_docs_folder() -> Path | None:
-    """GX Data Docs: $DEPTSTATS_DATA_DOCS, else $DEPTSTATS_OUT/data_docs, else none."""
-    configured = os.environ.get("DEPTSTATS_DATA_DOCS")
-    if configured:
-        return Path(configured)
-    out = os.environ.get("DEPTSTATS_OUT")
-    return Path(out) / "data_docs" if out else None
-
-
 Task = TypeVar("Task", bound=Callable[..., Any])
 
 
@@ -148,7 +139,7 @@ def load_extract(extract_code: str, run_id: str) -> dict[str, Any]:
     landing = _landing()
     try:
         engine = open_engine(warehouse_url(), application_name=f"deptstats {extract_code} {run_id}")
-        outcomes = pipeline.load(engine, landing, extract_code, run_id, load_registry(), data_docs_folder())
+        outcomes = pipeline.load(engine, landing, extract_code, run_id, load_registry())
     except ExtractRejected as rejected:
         log.error("%s", rejected)
         _log_arriving(rejected.outcomes)

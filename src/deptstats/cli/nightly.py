@@ -43,11 +43,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     for outcome in pipeline.report_unrecognised_files(engine, landing, args.run_id, registry, scanned):
         print(printable(f"REJECTED  {outcome.file}: {outcome.message}"))
         failed += 1
-    docs = Path(args.data_docs) if args.data_docs else None
     for extract in registry.extracts:
         try:
             outcomes = pipeline.load(
-                engine, landing, extract.code, args.run_id, registry, docs, args.settle, scanned
+                engine, landing, extract.code, args.run_id, registry, args.settle, scanned
             )
         except ExtractRejected as rejected:
             outcomes, failed = rejected.outcomes, failed + 1
@@ -96,7 +95,6 @@ def add_run_commands(sub: Any) -> None:
     p.add_argument("--landing", required=True)
     p.add_argument("--out")
     p.add_argument("--run-id", default="cli")
-    p.add_argument("--data-docs", help="build GX Data Docs of every validation in this folder")
     p.add_argument(
         "--settle",
         type=float,

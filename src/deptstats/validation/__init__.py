@@ -3,8 +3,8 @@
 One job per module: `results` (Problem, the report, the rules' wording), `normalized_frame`
 (the frame GX sees), `suite` (the expectations), `cells` (cells no column may hold), `groups`
 (one row per distinct value), `uniqueness` (exact codes of a large file), `gx_runner` (running
-GX, Data Docs), `docs` (where Data Docs go), `row_problems` (from a GX result back to the
-file's rows), `file_validation` (a file fed chunk by chunk). What it keeps from
+GX), `docs` (the Data Docs target callers still pass; none are built), `row_problems`
+(from a GX result back to the file's rows), `file_validation` (a file fed chunk by chunk). What it keeps from
 chunk to chunk: `chunk_tally` (rows, the total row), `findings` (problems, failed checks),
 `file_level` (the rules about the whole file).
 """

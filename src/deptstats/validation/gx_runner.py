@@ -1,12 +1,12 @@
-"""Running a suite with Great Expectations (an ephemeral context per file), with or without
-Data Docs."""
+"""Running a suite with Great Expectations (an ephemeral context per file). No Data Docs are
+built: the stewards read a batch's problems on their own pages (/deptstats/problems/<batch>)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from deptstats.core import Extract
-from deptstats.validation.docs import DocsTarget, escaped, share_static
+from deptstats.validation.docs import DocsTarget
 from deptstats.validation.groups import KEY
 from deptstats.validation.results import suite_name
 from deptstats.validation.suite import Check
@@ -22,29 +22,18 @@ def _listing_failures() -> dict[str, Any]:
 
 
 class Gx:
-    """One ephemeral GX context for a file: suites run on frames, results kept per check, and
-    (if asked for) Data Docs as static HTML, rebuilt with every validation of the file."""
+    """One ephemeral GX context for a file: suites run on frames, results kept per check.
+    `docs` is accepted from callers that still pass a Data Docs target, and ignored; `page`
+    stays None (validation_run.docs_page is null from now on)."""
 
-    def __init__(self, extract: Extract, docs: DocsTarget | None):
+    def __init__(self, extract: Extract, docs: DocsTarget | None = None):
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        self.extract, self.docs, self.runs, self.page = extract, docs, 0, None
+        self.extract, self.runs, self.page = extract, 0, None
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.source = self.context.data_sources.add_pandas("deptstats")
-        if docs is not None:
-            self.context.add_data_docs_site(
-                site_name="deptstats",
-                site_config={
-                    "class_name": "SiteBuilder",
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(docs.folder.resolve()),
-                    },
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                },
-            )
 
     def run(
         self, groups: list[tuple[pd.DataFrame, list[int]]], checks: list[Check]
@@ -57,10 +46,7 @@ class Gx:
                 f"{self.extract.code}_{self.runs}"
             ).add_batch_definition_whole_dataframe("whole file")
             suite = self._suite(part, numbers, checks)
-            if self.docs is None:
-                run = self._validated(batch_definition, part, suite)
-            else:
-                run = self._validated_with_docs(batch_definition, part, suite)
+            run = self._validated(batch_definition, part, suite)
             results |= {r.expectation_config.meta["check"]: (r, part) for r in run.results}
         return results
 
@@ -97,29 +83,4 @@ class Gx:
                 batch_parameters={"dataframe": part},
                 result_format=_listing_failures(),
             ).validate_expectation_suite(suite)
-        return run
-
-    def _validated_with_docs(self, batch_definition: Any, part: pd.DataFrame, suite: Any) -> Any:
-        """A checkpoint run, its results stored and the Data Docs site rebuilt."""
-        import great_expectations as gx
-        from great_expectations.checkpoint import UpdateDataDocsAction
-
-        definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{self.docs.name} #{self.runs}", data=batch_definition, suite=suite)
-        )
-        checkpoint = self.context.checkpoints.add(
-            gx.Checkpoint(
-                name=suite.name, validation_definitions=[definition], result_format=_listing_failures()
-            )
-        )
-        outcome = checkpoint.run(batch_parameters={"dataframe": part})
-        run = next(iter(outcome.run_results.values()))
-        # GX renders delivered values into the pages as HTML: the stored copy the pages are
-        # built from gets them escaped (a cell may be <img src=x onerror=...>)
-        for key, result in outcome.run_results.items():
-            self.context.validation_results_store.set(key, escaped(result))
-        UpdateDataDocsAction(name="data_docs", site_names=["deptstats"]).run(outcome)
-        urls = self.context.get_docs_sites_urls(site_names=["deptstats"])
-        self.page = urls[0]["site_url"] if urls else None
-        share_static(self.docs)
         return run
