@@ -7,6 +7,8 @@ select
   p.other_column,
   p.other_value,
   p.rule,
+  p.rule_code,
+  p.params,
   p.severity
 from problem p
 where p.batch_id = :batch_id

@@ -9,13 +9,13 @@ import sys
 from deptstats.cli.airflow_up import add_airflow_commands, cmd_airflow_up
 from deptstats.cli.db import add_db_commands
 from deptstats.cli.nightly import add_run_commands, cmd_run, cmd_sample
-from deptstats.cli.options import warehouse_url
+from deptstats.cli.options import apply_language, warehouse_url, with_language
 from deptstats.cli.reports import add_report_commands
 from deptstats.cli.signoff import add_signoff_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="deptstats", description=__doc__)
+    parser = with_language(argparse.ArgumentParser(prog="deptstats", description=__doc__))
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("sample", help="write the sample deliveries")
     p.add_argument("--out", required=True)
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     from deptstats.warehouse import EXIT_WAREHOUSE_FAULT, fault_of
 
     args = build_parser().parse_args(argv)
+    apply_language(args)
     try:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 DEFAULT_WAREHOUSE = "warehouse.db"
@@ -43,6 +44,31 @@ def with_warehouse(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "SQLAlchemy URL or SQLite file path (default $DEPTSTATS_WAREHOUSE, else warehouse.db)",
     )
     return p
+
+
+def with_language(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """--lang, for every command: the language of what the command says (and what the
+    processes it starts say)."""
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="the language to speak: zh_CN or en (default $DEPTSTATS_LANG, else zh_CN)",
+    )
+    return parser
+
+
+def apply_language(args: argparse.Namespace) -> None:
+    """--lang sets DEPTSTATS_LANG for this process and its children; a language without a
+    catalog is refused in one line."""
+    from deptstats.core import LANGUAGES, language_of
+
+    given = getattr(args, "lang", None)
+    if not given:
+        return
+    language = language_of(given)
+    if language is None:
+        sys.exit(f"deptstats: --lang {given}: give one of {', '.join(LANGUAGES)}")
+    os.environ["DEPTSTATS_LANG"] = language
 
 
 def with_format(p: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -12,12 +12,13 @@ __all__ = [
     "problems",
     "query",
     "render",
+    "worded",
 ]
 
 __getattr__ = lazy_exports(
     __name__,
     {
         "compute": ["compute_indicators"],
-        "reports": ["figures", "figures_by_key", "loads", "problems", "query", "render"],
+        "reports": ["figures", "figures_by_key", "loads", "problems", "query", "render", "worded"],
     },
 )

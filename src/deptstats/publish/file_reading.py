@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core import TUNING, Registry
+from deptstats.core import TUNING, Message, Registry
 from deptstats.ingest import (
     Delivery,
     FileRenewed,
@@ -95,9 +95,13 @@ class Opened:
 
 @dataclass(frozen=True)
 class Unread:
-    """A file that could not be read as its extract: why, in the steward's words."""
+    """A file that could not be read as its extract: why (said after the file's name)."""
 
-    reason: str
+    message: Message
+
+    @property
+    def reason(self) -> str:
+        return self.message.text()
 
 
 def open_file(content: Fingerprinted, basis: CheckedAgainst, whole: bool = False) -> Opened | Unread:
@@ -127,7 +131,7 @@ def open_file(content: Fingerprinted, basis: CheckedAgainst, whole: bool = False
             first = read_file(delivery.path, delivery.extract, content.whole_bytes())
             chunks = iter(())
     except ReadError as error:
-        return Unread(str(error))
+        return Unread(error.message)
     except FileRenewed:
         raise FileChanged(delivery.relative) from None
     except (FileReplaced, FileNotFoundError, PermissionError) as gone:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.core import Registry, settle_seconds
+from deptstats.core import N_, TEXTS, Registry, render, settle_seconds
 from deptstats.ingest import Delivery, FileRenewed, FileReplaced, deliveries_of, readers, sha256_of
 from deptstats.publish.file_outcome import ExtractRejected, FileOutcome
 from deptstats.publish.file_reading import CheckedAgainst, FileChanged, Fingerprinted, open_file
@@ -121,16 +121,19 @@ def _load_one(
     docs_dir: Path | None,
 ) -> FileOutcome:
     if delivery.problem is not None:
-        return refuse(engine, tables, delivery, f"{delivery.relative} {delivery.problem}")
+        told = render(N_("{file} {problem}"), file=delivery.relative, problem=delivery.problem.text())
+        return refuse(engine, tables, delivery, told)
     if delivery.period.code in duplicates:
         others = [d.relative for d in duplicates[delivery.period.code] if d is not delivery]
         return refuse(
             engine,
             tables,
             delivery,
-            (
-                f"two files for {delivery.extract.code} {delivery.period.code}: also "
-                f"{', '.join(others)}. Both are refused until one is removed."
+            render(
+                TEXTS["two_files"],
+                extract=delivery.extract.code,
+                period=delivery.period.code,
+                others=", ".join(others),
             ),
         )
     try:
@@ -149,7 +152,7 @@ def _load_one(
             "will be loaded on the next run once it stops changing",
         )
     except (FileReplaced, FileNotFoundError, PermissionError) as gone:
-        return refuse(engine, tables, replace(delivery, unreadable=True), unread(delivery, gone))
+        return refuse(engine, tables, replace(delivery, unreadable=True), unread(delivery, gone).text())
     try:
         return _load_bytes(engine, tables, delivery, data, sha256, run_id, registry, docs_dir)
     except FileChanged as changed:  # rolled back: nothing of it is recorded but this
