@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from deptstats.indicators.reports import loads, problems
+from deptstats.publish.file_outcome import problems_command, steward_message
 from deptstats.publish.loading import ExtractRejected, load_extract
 from deptstats.publish.unloaded import record_unmatched
 from deptstats.warehouse.engine import metadata_for, open_engine
@@ -40,7 +41,11 @@ def test_a_bad_row_rejects_the_file_and_keeps_the_earlier_publication(warehouse_
     assert "education/kindergartens_2023.csv" in message
     assert "row 6, column 办园性质 (ownership), value '公私合办'" in message
     assert "must be one of 公办、民办" in message
-    assert "deptstats problems --file education/kindergartens_2023.csv" in message
+    # the full list: the command that prints it, when no api-server serves the run
+    told = steward_message(rejected.value.rejected, problems_command(warehouse_url))
+    [batch] = [o.batch_id for o in rejected.value.rejected]
+    assert f"  Full list: deptstats problems --batch {batch} --warehouse " in told
+    assert "Full list" not in message and "data_docs" not in told
     assert snapshot(engine, extract.table, registry, "2023") == before
     statuses = {
         r["file"]: r["status"] for r in loads(engine) if r["sha256"] == rejected.value.outcomes[-1].sha256

@@ -156,7 +156,12 @@ def test_0009_reads_earlier_problems_back_as_codes_and_parameters(loaded, regist
 
     def old_problems(conn):
         conn.execute(text("delete from problem"))
-        batch = conn.execute(text("select batch_id, file, sha256 from load_batch limit 1")).first()
+        batch = conn.execute(
+            text(
+                "select b.batch_id, d.file, d.sha256 from load_batch b "
+                "join delivery d on d.delivery_id = b.delivery_id limit 1"
+            )
+        ).first()
         for rule in STORED_0008:
             conn.execute(
                 text(

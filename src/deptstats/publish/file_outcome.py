@@ -34,9 +34,12 @@ class FileOutcome:
 def problems_command(warehouse: str) -> ProblemsLink:
     """The command that lists a batch's problems, naming the warehouse without its password:
     where the steward looks when no api-server serves the run."""
-    from sqlalchemy.engine import make_url
+    from sqlalchemy.engine import URL, make_url
 
-    shown = make_url(warehouse).set(password=None).render_as_string(hide_password=False)
+    url = make_url(warehouse)
+    shown = URL.create(
+        url.drivername, url.username, None, url.host, url.port, url.database, url.query
+    ).render_as_string(hide_password=False)
     return lambda batch_id: f"deptstats problems --batch {batch_id} --warehouse {shown}"
 
 
