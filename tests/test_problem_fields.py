@@ -126,9 +126,10 @@ def test_the_reference_rule_names_the_referenced_column(warehouse_url, registry,
     ) == (3, "P2", "institution_id", "TY9", "childcare_institutions.institution_id", None)
 
 
-def test_a_stored_problem_reads_in_either_language(warehouse_url, registry, landing, capsys):
+def test_a_stored_problem_reads_in_either_language(warehouse_url, registry, landing, capsys, monkeypatch):
     """The problem is stored as a code and parameters; `deptstats problems --format json` words
     it in the reader's language (--lang), the same code and parameters in both."""
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")  # --lang sets it for the process: put back after
     relative = "education/kindergartens_2023.csv"
     set_cell(landing / relative, 5, 3, "公私合办")
     with pytest.raises(ExtractRejected):

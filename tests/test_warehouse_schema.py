@@ -158,17 +158,23 @@ def test_0009_reads_earlier_problems_back_as_codes_and_parameters(loaded, regist
         conn.execute(text("delete from problem"))
         batch = conn.execute(
             text(
-                "select b.batch_id, d.file, d.sha256 from load_batch b "
+                "select b.batch_id, b.delivery_id, d.file, d.sha256 from load_batch b "
                 "join delivery d on d.delivery_id = b.delivery_id limit 1"
             )
         ).first()
         for rule in STORED_0008:
             conn.execute(
                 text(
-                    "insert into problem (batch_id, file, sha256, rule, severity) "
-                    "values (:batch_id, :file, :sha256, :rule, 'error')"
+                    "insert into problem (batch_id, delivery_id, file, sha256, rule, severity) "
+                    "values (:batch_id, :delivery_id, :file, :sha256, :rule, 'error')"
                 ),
-                {"batch_id": batch.batch_id, "file": batch.file, "sha256": batch.sha256, "rule": rule},
+                {
+                    "batch_id": batch.batch_id,
+                    "delivery_id": batch.delivery_id,
+                    "file": batch.file,
+                    "sha256": batch.sha256,
+                    "rule": rule,
+                },
             )
 
     down_and_up_again(engine, "0008", registry, old_problems)
