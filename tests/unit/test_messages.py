@@ -76,3 +76,16 @@ def test_lang_sets_the_language_of_the_process(given, language, monkeypatch):
     monkeypatch.delenv("DEPTSTATS_LANG", raising=False)
     apply_language(argparse.Namespace(lang=given))
     assert os.environ["DEPTSTATS_LANG"] == language
+
+
+def test_deptstats_run_tells_its_tasks_that_no_api_server_serves_them(tmp_path):
+    from deptstats.airflow.local import airflow_environment
+
+    env = airflow_environment(tmp_path, tmp_path, f"sqlite:///{tmp_path / 'w.db'}", tmp_path)
+    assert env["DEPTSTATS_NO_API_SERVER"] == "1"
+
+
+def test_what_a_files_rows_are_called_is_worded_in_the_readers_language():
+    said = Message("header_repeats", {"row_label": "record", "row": 1, "columns": "镇街 (area)"})
+    assert said.text("en").startswith("the header at record 1 names 镇街 (area) more than once")
+    assert said.text("zh_CN").startswith("第 1 条记录的表头多次出现 镇街 (area)")

@@ -73,6 +73,10 @@ TEXTS: dict[str, str] = {
         "the first {limit} {row_label}s: delete the rows above it"
     ),
     "header_nowhere": N_("No {row_label} of the file names any of them"),
+    # {row_label}: what a file's rows are called, worded in the reader's language too
+    "label_row": N_("row"),
+    "label_record": N_("record"),
+    "sheet_row": N_("{sheet} row {row}"),
     "header_repeats": N_(
         "the header at {row_label} {row} names {columns} more than once; keep one column for each"
     ),
@@ -212,7 +216,10 @@ class Message:
         wording = TEXTS.get(self.code)
         if wording is None:
             return self.stored if self.stored is not None else self.code
-        return gettext(wording, language).format(**{k: _shown(v) for k, v in self.params.items()})
+        params = {k: _shown(v) for k, v in self.params.items()}
+        if params.get("row_label") in ("row", "record"):
+            params["row_label"] = gettext(TEXTS["label_" + params["row_label"]], language)
+        return gettext(wording, language).format(**params)
 
     def params_json(self) -> str:
         return json.dumps(dict(self.params), ensure_ascii=False, sort_keys=True)

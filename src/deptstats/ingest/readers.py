@@ -18,6 +18,7 @@ from deptstats.core import (
     TEXTS,
     TUNING,
     Extract,
+    Message,
     cut,
     normalize_cell,
     normalize_date,
@@ -289,12 +290,14 @@ def _where_the_header_was_looked_for(
     if search is None:  # JSON: the records' keys are the header
         return render(TEXTS["header_keys"], found=", ".join(found) if found else "(none)")
     if search.named_any:
-        return render(
-            TEXTS["header_found_at"], row_label=row_label, row=search.number, found=", ".join(found)
-        )
+        return Message(
+            "header_found_at", {"row_label": row_label, "row": search.number, "found": ", ".join(found)}
+        ).text()
     if search.searched >= HEADER_SEARCH_ROWS:
-        return render(TEXTS["header_not_in_first_rows"], row_label=row_label, limit=HEADER_SEARCH_ROWS)
-    return render(TEXTS["header_nowhere"], row_label=row_label)
+        return Message(
+            "header_not_in_first_rows", {"row_label": row_label, "limit": HEADER_SEARCH_ROWS}
+        ).text()
+    return Message("header_nowhere", {"row_label": row_label}).text()
 
 
 def streams(path: Path) -> bool:

@@ -83,7 +83,9 @@ class Workbook:
             raise ReadError(
                 self.path.name,
                 "header_on_sheets",
-                sheets=", ".join(f"{_name(s)} row {h.number}" for s, h in holding),
+                sheets=", ".join(
+                    render(TEXTS["sheet_row"], sheet=_name(s), row=h.number) for s, h in holding
+                ),
             )
         hidden = [
             s
