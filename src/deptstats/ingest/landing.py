@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from deptstats.core import TEXTS, Extract, Message, Period, Registry, parse_period, render
+from deptstats.core import N_, TEXTS, Extract, Message, Period, Registry, parse_period, render
 
 # Digits are ASCII 0-9 wherever a rule or a name reads them (Python's \d matches any script's).
 FILE_NAME = re.compile(
@@ -107,7 +107,14 @@ class Delivery:
         if self.identity is not None and (seen.st_dev, seen.st_ino) != self.identity:
             os.close(handle)
             raise FileRenewed(
-                f"{self.relative} was replaced by another file after the landing folder was scanned"
+                render(
+                    N_(
+                        "{file} was replaced by another file after the landing folder was scanned; "
+                        "nothing was loaded from it: it will be loaded on the next run once it "
+                        "stops changing"
+                    ),
+                    file=self.relative,
+                )
             )
         os.set_blocking(handle, True)
         return os.fdopen(handle, "rb")

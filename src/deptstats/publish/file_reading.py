@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core import TUNING, Message, Registry
+from deptstats.core import N_, TUNING, Message, Registry, render
 from deptstats.ingest import (
     Delivery,
     FileRenewed,
@@ -34,9 +34,14 @@ class FileChanged(RuntimeError):
 
     def __init__(self, file: str):
         super().__init__(
-            f"{file} was still being written while it was read (it changed after "
-            "the landing folder was scanned); nothing was loaded from it: it will "
-            "be loaded on the next run once it stops changing"
+            render(
+                N_(
+                    "{file} was still being written while it was read (it changed after the "
+                    "landing folder was scanned); nothing was loaded from it: it will be loaded "
+                    "on the next run once it stops changing"
+                ),
+                file=file,
+            )
         )
 
 

@@ -51,10 +51,13 @@ def _still_written(delivery: Delivery, settle: float, now: float) -> str | None:
         or delivery.modified_after(now + settle)
     ):
         return None
-    return (
-        f"{delivery.relative} is still being written (modified less than the "
-        f"settle time of {settle:g} s ago); not loaded: it will be loaded on the "
-        "next run once it stops changing"
+    return render(
+        N_(
+            "{file} is still being written (modified less than the settle time of {settle} s "
+            "ago); not loaded: it will be loaded on the next run once it stops changing"
+        ),
+        file=delivery.relative,
+        settle=f"{settle:g}",
     )
 
 
@@ -144,13 +147,7 @@ def _load_one(
             data = delivery.read()
             sha256 = sha256_of(data)
     except FileRenewed as renewed:  # renamed into place since the scan: the next run reads it
-        return arriving(
-            engine,
-            tables,
-            delivery,
-            f"{renewed}; nothing was loaded from it: it "
-            "will be loaded on the next run once it stops changing",
-        )
+        return arriving(engine, tables, delivery, str(renewed))
     except (FileReplaced, FileNotFoundError, PermissionError) as gone:
         return refuse(engine, tables, replace(delivery, unreadable=True), unread(delivery, gone).text())
     try:
