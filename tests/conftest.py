@@ -24,6 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 # time (here, and in the Airflow and CLI processes they start, which inherit it). Tests of the
 # settle time set it themselves.
 os.environ["DEPTSTATS_SETTLE_SECONDS"] = "0"
+# The tests' wording is English unless a test asks for a language (problems, refusals and the
+# steward's message are checked in both where it matters): here, and in the processes they start.
+os.environ.setdefault("DEPTSTATS_LANG", "en")
 # openpyxl imported first here, with its own XML writer (test modules import it too): the
 # workbooks the tests write are the bytes of the committed corpus
 openpyxl_without_lxml()

@@ -188,3 +188,55 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(case_url, registry
         os.chmod(path, 0o644)
     assert [o.status for o in outcomes] == ["rejected"]
     assert f"is {path.stat().st_size} bytes, over the limit of 20 bytes" in outcomes[0].message
+
+
+@pytest.fixture(scope="module")
+def sqlite_baseline(tmp_path_factory, sample_dir, registry):
+    """The sample data published in a SQLite warehouse, for the cases run in Chinese."""
+    path = tmp_path_factory.mktemp("baseline_zh") / "warehouse.db"
+    engine = open_engine(str(path))
+    ensure_schema(engine, registry)
+    load_all(engine, sample_dir, registry)
+    engine.dispose()
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("pragma wal_checkpoint(truncate)")
+    return path
+
+
+# what an English message says that a Chinese one must not
+ENGLISH = ("REJECTED", "must", "refused", "Earlier publications", "Full list", "error(s)", "not read")
+REFUSED = [c for c in CASES if c.status == "rejected"]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c.name for c in REFUSED])
+def test_refusal_in_chinese(case: Case, sqlite_baseline, tmp_path, registry, monkeypatch):
+    """A deployment in Chinese: the steward's message and every outcome are Chinese, and each
+    problem kept is a code whose Chinese and English wordings are both whole (the English one
+    says what the English run says)."""
+    monkeypatch.setenv("DEPTSTATS_LANG", "zh_CN")
+    shutil.copy(sqlite_baseline, tmp_path / "warehouse.db")
+    engine = open_engine(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    outcomes = run_landing(engine, FILES / case.name, registry)
+    told = "\n".join(
+        [steward_message(outcomes, lambda batch: f"deptstats problems --batch {batch}")]
+        + [o.message for o in outcomes]
+    )
+    assert "已拒收" in told or "无法识别文件名" in told, told
+    assert "此前已发布的数据保持不变" in told
+    assert not [word for word in ENGLISH if word in told], told
+    for relative in case.files:
+        chinese, english = (
+            problems(engine, relative, language="zh_CN"),
+            problems(engine, relative, language="en"),
+        )
+        assert [p["rule_code"] for p in chinese] == [p["rule_code"] for p in english]
+        assert "legacy" not in {p["rule_code"] for p in chinese}
+        for expected in case.problems:
+            assert any(expected.rule in p["rule"] for p in english), (expected, english)
+        for zh, en in zip(chinese, english, strict=True):
+            if en["rule_code"] not in ("bad_period", "check_failed"):  # a parameter's own words
+                assert zh["rule"] != en["rule"] and not [w for w in ENGLISH if w in zh["rule"]], zh
+        errors = [p for p in chinese if p["severity"] == "error"]
+        if errors and errors[0]["row_number"] is not None:
+            assert f"第 {errors[0]['row_number']} " in told, told
+    engine.dispose()

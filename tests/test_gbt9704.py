@@ -18,6 +18,7 @@ from tests.drafts import draft, loaded_warehouse
 
 pytestmark = pytest.mark.gx
 
+
 EMU_PER_MM = 36000
 
 
@@ -25,7 +26,9 @@ EMU_PER_MM = 36000
 def drafted(tmp_path_factory, sample_dir, registry) -> dict:
     folder = tmp_path_factory.mktemp("gbt9704")
     url, _ = loaded_warehouse(folder, sample_dir, registry)
-    result = draft(url, folder / "out", registry)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DEPTSTATS_LANG", "zh_CN")  # the office's language: the review in Chinese
+        result = draft(url, folder / "out", registry)
     docx = folder / "out" / "reply-2024-147.docx"
     return {
         "result": result,

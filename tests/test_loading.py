@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from deptstats.indicators.reports import loads, problems
+from deptstats.publish.file_outcome import problems_command, steward_message
 from deptstats.publish.loading import ExtractRejected, load_extract
 from deptstats.publish.unloaded import record_unmatched
 from deptstats.warehouse.engine import metadata_for, open_engine
@@ -40,7 +41,11 @@ def test_a_bad_row_rejects_the_file_and_keeps_the_earlier_publication(warehouse_
     assert "education/kindergartens_2023.csv" in message
     assert "row 6, column 办园性质 (ownership), value '公私合办'" in message
     assert "must be one of 公办、民办" in message
-    assert "deptstats problems --file education/kindergartens_2023.csv" in message
+    # the full list: the command that prints it, when no api-server serves the run
+    told = steward_message(rejected.value.rejected, problems_command(warehouse_url))
+    [batch] = [o.batch_id for o in rejected.value.rejected]
+    assert f"  Full list: deptstats problems --batch {batch} --warehouse " in told
+    assert "Full list" not in message and "data_docs" not in told
     assert snapshot(engine, extract.table, registry, "2023") == before
     statuses = {
         r["file"]: r["status"] for r in loads(engine) if r["sha256"] == rejected.value.outcomes[-1].sha256
@@ -227,3 +232,43 @@ def test_a_subsidy_without_an_institution_is_an_error(warehouse_url, registry, t
         r"value empty",
     ):
         load_extract(open_engine(warehouse_url), landing, "childcare_subsidies", "r1", registry)
+
+
+@pytest.mark.gx
+def test_the_airflow_task_tells_a_refusal_in_the_deployments_language_and_links_its_page(
+    warehouse_url, registry, landing, monkeypatch
+):
+    """The task's first line is the steward's message, in Chinese here, its full list the
+    plugin's page of the batch under [api] base_url; the task fails without a cause attached."""
+    import logging
+
+    monkeypatch.setattr(logging.root, "handlers", list(logging.root.handlers))
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from deptstats.airflow import tasks as airflow_tasks
+
+    said: list[logging.LogRecord] = []
+    listener = logging.Handler()
+    listener.emit = said.append
+    monkeypatch.setattr(airflow_tasks.log, "handlers", [*airflow_tasks.log.handlers, listener])
+    monkeypatch.setattr(airflow_tasks, "warehouse_url", lambda: warehouse_url)
+    monkeypatch.setenv("DEPTSTATS_LANDING", str(landing))
+    monkeypatch.setenv("DEPTSTATS_LANG", "zh_CN")
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example")
+    monkeypatch.delenv("DEPTSTATS_NO_API_SERVER", raising=False)
+    load_all(open_engine(warehouse_url), landing, registry)
+    set_cell(landing / "education" / "kindergartens_2023.csv", 5, 3, "公私合办")
+    with pytest.raises(AirflowFailException) as failed:
+        airflow_tasks.load_extract("kindergartens", "run-2")
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+    [batch] = [r["batch_id"] for r in loads(open_engine(warehouse_url)) if r["status"] == "rejected"]
+    first = said[0].getMessage()
+    assert first == str(failed.value)
+    lines = first.splitlines()
+    assert lines[0].startswith("已拒收 education/kindergartens_2023.csv（sha256 ")
+    assert (
+        "第 6 行, 列 办园性质 (ownership), 值 '公私合办': 办园性质 (ownership)必须是以下之一：公办、民办"
+        in lines[1]
+    )
+    assert lines[2] == f"  完整问题清单：https://airflow.example/deptstats/problems/{batch}"
+    assert lines[3].startswith("这些报表此前已发布的数据保持不变")

@@ -124,3 +124,36 @@ def test_the_reference_rule_names_the_referenced_column(warehouse_url, registry,
         problem["other_column"],
         problem["other_value"],
     ) == (3, "P2", "institution_id", "TY9", "childcare_institutions.institution_id", None)
+
+
+def test_a_stored_problem_reads_in_either_language(warehouse_url, registry, landing, capsys, monkeypatch):
+    """The problem is stored as a code and parameters; `deptstats problems --format json` words
+    it in the reader's language (--lang), the same code and parameters in both."""
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")  # --lang sets it for the process: put back after
+    relative = "education/kindergartens_2023.csv"
+    set_cell(landing / relative, 5, 3, "公私合办")
+    with pytest.raises(ExtractRejected):
+        load_extract(open_engine(warehouse_url), landing, "kindergartens", "r1", registry)
+    [stored] = problems_json(warehouse_url, relative, capsys)
+    shown = {}
+    for language in ("zh_CN", "en"):
+        capsys.readouterr()
+        argv = [
+            "--lang",
+            language,
+            "problems",
+            "--warehouse",
+            warehouse_url,
+            "--batch",
+            str(stored["batch_id"]),
+        ]
+        assert main([*argv, "--format", "json"]) == 0
+        [shown[language]] = json.loads(capsys.readouterr().out)
+    for problem in shown.values():
+        assert problem["rule_code"] == "one_of"
+        assert problem["params"] == {"column": "办园性质 (ownership)", "allowed": ["公办", "民办"]}
+    assert shown["en"]["rule"] == "办园性质 (ownership) must be one of 公办、民办"
+    assert shown["zh_CN"]["rule"] == "办园性质 (ownership)必须是以下之一：公办、民办"
+    capsys.readouterr()
+    assert main(["--lang", "zh", "problems", "--warehouse", warehouse_url, "--batch", "999999"]) == 0
+    assert "公办" not in capsys.readouterr().out  # another batch: none of its problems

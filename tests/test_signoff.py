@@ -45,6 +45,14 @@ from tests.test_verify_and_diff import edit_in_word
 
 pytestmark = pytest.mark.gx
 
+
+@pytest.fixture(autouse=True)
+def deployment_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This office's deployment speaks Chinese (the default); tests/conftest.py sets English for
+    the others. A test quoting the English wording sets it itself."""
+    monkeypatch.setenv("DEPTSTATS_LANG", "zh_CN")
+
+
 CODE = "reply-2024-147"
 CITYWIDE_RATE = ("health.prepregnancy_check_rate", "2023", None)
 ANSWERED = datetime(2024, 6, 7, 9, 30, 12, tzinfo=UTC)

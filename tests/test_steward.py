@@ -28,6 +28,14 @@ from tests.helpers import write_csv
 
 pytestmark = pytest.mark.gx
 
+
+@pytest.fixture(autouse=True)
+def deployment_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This office's deployment speaks Chinese (the default); tests/conftest.py sets English for
+    the others. A test quoting the English wording sets it itself."""
+    monkeypatch.setenv("DEPTSTATS_LANG", "zh_CN")
+
+
 RUN = "scheduled__2024-06-01T01:30:00+08:00"
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -73,7 +81,7 @@ def test_run_report_lists_refusals_first_with_each_problem(refused, registry):
     assert problem["advice"] == "修改文件中的这个值，然后重新报送该文件。"
     assert kindergartens["fixed_by"] is None
     unrecognised = next(f for f in files if f["file"] == "health/notes_2023.csv")
-    assert unrecognised["task_id"] is None and "not recognised" in unrecognised["problems"][0]["rule"]
+    assert unrecognised["task_id"] is None and "无法识别文件名" in unrecognised["problems"][0]["rule"]
     assert unrecognised["problems"][0]["advice"] == "修改整个文件，然后重新报送。"
     published = [f for f in files if f["status"] == "published"]
     # the health extract's two periods and the kindergartens file of the other year
@@ -252,7 +260,7 @@ def test_the_downloads_hold_every_problem_inert_in_the_readers_language(many):
     got = client.get(f"/problems/{batch_id}.csv", headers=STEWARD)
     assert got.status_code == 200 and got.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["行号", "行标识", "列", "值"] and len(rows) == BAD_ROWS + 1
+    assert rows[0][:4] == ["行号", "行标识", "列", "数值"] and len(rows) == BAD_ROWS + 1
     formula = next(r for r in rows if "SUM(" in r[3])
     assert formula[3].startswith("'=")
     book_bytes = client.get(f"/problems/{batch_id}.xlsx", params={"lang": "en"}, headers=STEWARD).content

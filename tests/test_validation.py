@@ -7,6 +7,7 @@ import copy
 
 import pytest
 
+from deptstats.core import Message
 from deptstats.core.periods import parse_period
 from deptstats.core.settings import TUNING
 from deptstats.ingest.readers import read_file
@@ -145,7 +146,7 @@ def test_total_row_must_equal_the_sum(sample_dir, registry):
 def test_unknown_column_is_a_warning_not_an_error(sample_dir, registry):
     extract = registry.extract("kindergartens")
     _, period, table = sample_table(sample_dir, extract)
-    table.warnings.append("kindergartens_2023.csv: unknown column '备注' ignored")
+    table.warnings.append(Message("unknown_column", {"header": "'备注'"}))
     report, _ = validate(extract, period, table, registry)
     assert report.success
     assert [p.rule for p in report.warnings] == ["unknown column '备注' ignored"]

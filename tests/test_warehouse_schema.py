@@ -103,8 +103,9 @@ def test_downgrade_and_upgrade_again(empty_url, registry):
     assert current_revision(engine) == head_revision()
 
 
-def down_and_up_again(engine, revision: str, registry) -> None:
-    """The warehouse migrated down to `revision`, then up to the head again."""
+def down_and_up_again(engine, revision: str, registry, meanwhile=None) -> None:
+    """The warehouse migrated down to `revision` (where meanwhile(conn) runs, if given), then
+    up to the head again."""
     from alembic import command
 
     from deptstats.warehouse.schema import alembic_config
@@ -113,8 +114,79 @@ def down_and_up_again(engine, revision: str, registry) -> None:
     with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
+        if meanwhile is not None:
+            meanwhile(conn)
         conn.commit()
     upgrade(engine, registry)
+
+
+# problems as 0008 recorded them (English text): what 0009 reads back as code and parameters
+STORED_0008 = {
+    "镇街 (area) must be one of 浒山街道、龙山镇": (
+        "one_of",
+        {"allowed": ["浒山街道", "龙山镇"], "column": "镇街 (area)"},
+    ),
+    "目标人群数 (target_people) must be >= 0 and <= 100": (
+        "between",
+        {"column": "目标人群数 (target_people)", "max": 100, "min": 0},
+    ),
+    "入园日期 (entry_date) must fall inside the period 2023 (2023-01-01 to 2023-12-31)": (
+        "inside_period",
+        {
+            "column": "入园日期 (entry_date)",
+            "first_day": "2023-01-01",
+            "last_day": "2023-12-31",
+            "period": "2023",
+        },
+    ),
+    "every area of the reference list should be present": ("all_areas", {}),
+    "the file is empty": ("empty_file", {}),
+    "something this version never said": ("legacy", None),
+}
+
+
+@pytest.mark.gx
+def test_0009_reads_earlier_problems_back_as_codes_and_parameters(loaded, registry):
+    """Problems recorded at 0008 get their code and parameters where their English text is a
+    known wording, else the code legacy (shown as stored); the same wording in either language."""
+    import json
+
+    from deptstats.core import Message
+
+    engine = open_engine(loaded)
+
+    def old_problems(conn):
+        conn.execute(text("delete from problem"))
+        batch = conn.execute(
+            text(
+                "select b.batch_id, b.delivery_id, d.file, d.sha256 from load_batch b "
+                "join delivery d on d.delivery_id = b.delivery_id limit 1"
+            )
+        ).first()
+        for rule in STORED_0008:
+            conn.execute(
+                text(
+                    "insert into problem (batch_id, delivery_id, file, sha256, rule, severity) "
+                    "values (:batch_id, :delivery_id, :file, :sha256, :rule, 'error')"
+                ),
+                {
+                    "batch_id": batch.batch_id,
+                    "delivery_id": batch.delivery_id,
+                    "file": batch.file,
+                    "sha256": batch.sha256,
+                    "rule": rule,
+                },
+            )
+
+    down_and_up_again(engine, "0008", registry, old_problems)
+    with engine.connect() as conn:
+        rows = conn.execute(text("select rule, rule_code, params from problem")).all()
+    got = {r.rule: (r.rule_code, None if r.params is None else json.loads(r.params)) for r in rows}
+    assert got == STORED_0008
+    for rule, code, params in rows:
+        assert Message.from_stored(code, params, rule).text("en") == rule
+    [between] = [Message.from_stored(code, params, rule) for rule, code, params in rows if code == "between"]
+    assert between.text("zh_CN") != between.text("en") and "100" in between.text("zh_CN")
 
 
 @pytest.mark.gx

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from deptstats.core import DEFAULT_REPLY, Registry
+from deptstats.core import DEFAULT_REPLY, N_, Registry, Speaker
 from deptstats.ingest import Delivery
 from deptstats.publish import ExtractRejected, FileOutcome, load_extract, record_outcomes, record_unmatched
 from deptstats.reply import Draft, draft_reply
@@ -129,19 +129,25 @@ def draft(engine: Engine, out: Path, registry: Registry, reply: str = DEFAULT_RE
 
 # What a failed step means for the reply, in the words the run's last task says it.
 STEP_FAILURES = {
-    "prepare_warehouse": "the warehouse was not ready, so nothing was loaded",
-    "report_unrecognised_files": "the landing folder could not be checked for unrecognised file names",
-    "compute_indicators": "the indicators were not computed, so the draft's figures are missing "
-    "or older than tonight's loads",
-    "draft_reply": "the draft is incomplete (written as <reply>.INCOMPLETE.docx/.md, the last "
-    "complete draft left as it was) or was not written",
+    "prepare_warehouse": N_("the warehouse was not ready, so nothing was loaded"),
+    "report_unrecognised_files": N_("the landing folder could not be checked for unrecognised file names"),
+    "compute_indicators": N_(
+        "the indicators were not computed, so the draft's figures are missing or older than tonight's loads"
+    ),
+    "draft_reply": N_(
+        "the draft is incomplete (written as <reply>.INCOMPLETE.docx/.md, the last complete draft left "
+        "as it was) or was not written"
+    ),
 }
 
 
-def failure_summary(states: dict[str, str | None], load_task_ids: set[str]) -> str | None:
-    """The run's failures in plain words, from each task's final state (None: none failed).
-    A load that failed is a refused file or a fault that outlasted its retries; any other task
-    that failed is a step of the nightly itself."""
+def failure_summary(
+    states: dict[str, str | None], load_task_ids: set[str], language: str | None = None
+) -> str | None:
+    """The run's failures in plain words, from each task's final state (None: none failed), in
+    `language` (the deployment's when None). A load that failed is a refused file or a fault that
+    outlasted its retries; any other task that failed is a step of the nightly itself."""
+    _ = Speaker(language)
     failed = sorted(t for t, s in states.items() if s == "failed")
     not_run = sorted(t for t, s in states.items() if s == "upstream_failed")
     loads = [t for t in failed if t in load_task_ids]
@@ -149,18 +155,22 @@ def failure_summary(states: dict[str, str | None], load_task_ids: set[str]) -> s
     parts = []
     if loads:
         parts.append(
-            f"{len(loads)} extract load(s) failed: {', '.join(loads)}. A refused file's "
-            "task log names the file, row, column and rule: fix the file and clear that "
-            "task; any other failure there outlasted its retries"
+            _(
+                "{count} extract load(s) failed: {tasks}. A refused file's task log names the file, "
+                "row, column and rule: fix the file and clear that task; any other failure there "
+                "outlasted its retries.",
+                count=len(loads),
+                tasks=", ".join(loads),
+            )
         )
     for step in steps:
-        parts.append(f"the step {step} failed: {STEP_FAILURES.get(step, 'see its log')}")
+        why = _.gettext(STEP_FAILURES[step]) if step in STEP_FAILURES else _("see its log")
+        parts.append(_("The step {step} failed: {why}.", step=step, why=why))
     if not_run:
-        parts.append(f"not run because a task they need failed: {', '.join(not_run)}")
+        parts.append(_("Not run because a task they need failed: {tasks}.", tasks=", ".join(not_run)))
     if not parts:
         return None
-    return (
-        "The nightly run failed. "
-        + ". ".join(part[0].upper() + part[1:] for part in parts)
-        + ". See each red task's log."
+    # Chinese sentences follow one another without a space
+    return ("" if _.language == "zh_CN" else " ").join(
+        [_("The nightly run failed."), *parts, _("See each red task's log.")]
     )

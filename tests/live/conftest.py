@@ -286,7 +286,10 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
             project / folder,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
-    env = dict(os.environ, DEPTSTATS_HOME=str(project), DEPTSTATS_RETRY_DELAY_SECONDS="2")
+    # the office's deployment speaks Chinese (its default), whatever the tests' own language
+    env = dict(
+        os.environ, DEPTSTATS_HOME=str(project), DEPTSTATS_RETRY_DELAY_SECONDS="2", DEPTSTATS_LANG="zh_CN"
+    )
     process, port = start(home, landing, warehouse, out, env)
     airflow = LiveAirflow(
         f"http://127.0.0.1:{port}",

@@ -48,11 +48,8 @@ def test_a_failed_compute_fails_the_run(live, registry, tmp_path):
     def told() -> str | None:  # the task's log may reach the api-server after its state
         log = admin.get(f"{path}/report_failures/logs/1", full_content="true")["content"]
         said = "\n".join(str(line.get("event", "")) for line in log if isinstance(line, dict))
-        return said if "The nightly run failed" in said else None
+        return said if "本次夜间运行失败" in said else None  # the deployment's language
 
     said = wait_for("report_failures to log why the run failed", told, timeout=120)
-    assert (
-        "The step compute_indicators failed: the indicators were not computed, so the "
-        "draft's figures are missing or older than tonight's loads"
-    ) in said
-    assert "load(s) failed" not in said
+    assert "步骤 compute_indicators 失败：指标未计算，答复稿中的数字缺失或早于今晚加载的数据" in said
+    assert "个报表加载失败" not in said

@@ -3,6 +3,7 @@ API exactly as the UI calls it (see conftest: the first nightly runs over one ba
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -73,10 +74,16 @@ def test_the_log_starts_with_what_to_fix(live):
     ours = wait_for(
         f"a line of deptstats' own in the log of {BAD_TASK}", our_lines, 120, seen=lambda: log[-20:]
     )
-    first = ours[0]["event"]
-    assert first.startswith(f"REJECTED {BAD_FILE}"), first
-    assert "row 4 (古塘街道): 检查人数 641 exceeds 目标人群数 636" in first
-    assert "clear this task" in first
+    first = ours[0]["event"]  # in the deployment's language, Chinese
+    assert first.startswith(f"已拒收 {BAD_FILE}"), first
+    assert "第 4 行 (古塘街道)：检查人数 641 超过 目标人群数 636" in first
+    assert "清除（Clear）本任务" in first
+    # the full list: the steward's page of that load, at the address the UI is served from
+    [link] = re.findall(r"完整问题清单：(\S+)", first)
+    batch = re.fullmatch(re.escape(live.url) + r"/deptstats/problems/(\d+)", link)
+    assert batch, link
+    page = live.client("steward").call("GET", f"/deptstats/problems/{batch[1]}", raw=True)
+    assert BAD_FILE in page and "目标人群数" in page
 
 
 def test_the_steward_api_lists_the_refusal_and_needs_a_login(live):

@@ -14,6 +14,7 @@ import shutil
 import urllib.parse
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.live.conftest import DAG_ID, fix_health_row, set_cell
@@ -156,6 +157,28 @@ def test_the_problems_page_needs_nothing_from_elsewhere(browser, live, failed_ru
     page.context.close()
 
 
+def follow_the_log_to_the_problems(page, live, run_id: str, screenshots: Path) -> None:
+    """The red task's log, in the UI: its first line in Chinese, and the link of its full list
+    of problems, followed to the steward's page, whose XLSX download is the department's copy."""
+    page.goto(f"{live.url}/dags/{DAG_ID}/runs/{urllib.parse.quote(run_id, safe='')}/tasks/{BAD_TASK}")
+    page.get_by_text(f"已拒收 {BAD_FILE}").first.wait_for()
+    page.get_by_text("完整问题清单：").first.wait_for()
+    [link] = set(re.findall(r"完整问题清单：(\S+/deptstats/problems/\d+)", page.locator("body").inner_text()))
+    assert link.startswith(live.url + "/"), link
+    page.screenshot(path=str(screenshots / "steward-task-log.png"))
+    page.goto(link)
+    page.get_by_role("row").filter(has_text="公私合办").wait_for()
+    assert "办园性质" in page.locator("#problems").inner_text()
+    page.screenshot(path=str(screenshots / "steward-problems.png"))
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="XLSX").click()
+    saved = Path(downloading.value.path())
+    sheet = openpyxl.load_workbook(saved, read_only=True).active
+    rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert list(rows[0][:4]) == ["行号", "行标识", "列", "数值"]
+    assert any("公私合办" in row for row in rows[1:]), rows
+
+
 def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_run, screenshots):
     run_id, _, ownership = failed_run
     words = UI_WORDS["zh-CN"]
@@ -172,6 +195,7 @@ def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_ru
     assert "办园性质" in problem.inner_text() and "修改文件中的这个值" in problem.inner_text()
     assert BAD_TASK in frame.locator("body").inner_text()
     page.screenshot(path=str(screenshots / "steward-refused-files.png"))
+    follow_the_log_to_the_problems(page, live, run_id, screenshots)
 
     set_cell(live.landing / BAD_FILE, 3, 3, ownership)  # the steward's fix
     dialog = clear_dialog(page, live, run_id, "zh-CN")

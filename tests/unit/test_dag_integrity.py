@@ -32,6 +32,8 @@ def test_report_failures_says_which_kind_of_failure(registry):
         "nothing was loaded. Not run because a task they need failed: "
         "education.kindergartens. See each red task's log."
     )
+    chinese = failure_summary(every | {"education.kindergartens": "failed"}, loads, "zh_CN")
+    assert chinese.startswith("本次夜间运行失败。1 个报表加载失败：education.kindergartens。")
 
 
 def test_display_names_by_language_keep_the_ids(registry):

@@ -73,7 +73,8 @@ def test_headers_match_by_chinese_or_canonical_name_loosely(tmp_path, checks):
     data = " 镇 街 ,TARGET_PEOPLE,checked_people,备注\n浒山街道,１２３,1,x\n".encode()
     table = read_file(write(tmp_path, "p_2023.csv", data), checks)
     assert table.rows[0]["target_people"] == "１２３"
-    assert table.warnings == ["p_2023.csv: unknown column '备注' ignored"]
+    assert [w.text("en") for w in table.warnings] == ["unknown column '备注' ignored"]
+    assert [w.text("zh_CN") for w in table.warnings] == ["忽略未知列 '备注'"]
 
 
 def test_full_width_parentheses_in_headers(registry, tmp_path):
@@ -397,10 +398,10 @@ def test_hidden_rows_and_columns_of_the_data_are_read_and_said(tmp_path, checks)
     data = workbook([("Sheet1", rows, "visible")], hidden_rows=(1, 4), hidden_columns=("C",))
     table = read_file(write(tmp_path, "p.xlsx", data), checks)
     assert [r["checked_people"] for r in table.rows] == ["90", "150", "40"]  # still published
-    assert table.warnings == [
-        "p.xlsx: row 4 of sheet 'Sheet1' is hidden; its data is read and published all the "
+    assert [w.text("en") for w in table.warnings] == [
+        "row 4 of sheet 'Sheet1' is hidden; its data is read and published all the "
         "same: unhide it to see what was sent",
-        "p.xlsx: column C (检查人数) of sheet 'Sheet1' is hidden; its data is read and "
+        "column C (检查人数) of sheet 'Sheet1' is hidden; its data is read and "
         "published all the same: unhide it to see what was sent",
     ]
 
@@ -409,7 +410,9 @@ def test_many_hidden_rows_are_counted_not_all_named(tmp_path, checks):
     rows = [["镇街", "目标人群数", "检查人数"]] + [["浒山街道", i, i] for i in range(1, 31)]
     data = workbook([("Sheet1", rows, "visible")], hidden_rows=tuple(range(2, 32)))
     [warning] = read_file(write(tmp_path, "p.xlsx", data), checks).warnings
-    assert "rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 20 more of sheet 'Sheet1' are hidden" in warning
+    assert "rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 20 more of sheet 'Sheet1' are hidden" in warning.text(
+        "en"
+    )
 
 
 # ------------------------------------------------------------------ JSON keys given twice

@@ -30,6 +30,9 @@ def airflow_environment(airflow_home: Path, landing: Path, warehouse: str, out: 
             "DEPTSTATS_OUT": str(out.resolve()),
             "DEPTSTATS_HOME": str(project_home()),
             "GX_ANALYTICS_ENABLED": "false",
+            # the run is dag.test() in a child process: no api-server serves its pages, so a
+            # refusal names the command that lists its problems (airflow.tasks.problems_link)
+            "DEPTSTATS_NO_API_SERVER": "1",
         }
     )
     return env

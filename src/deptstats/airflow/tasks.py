@@ -134,16 +134,19 @@ def report_unrecognised_files(run_id: str) -> dict[str, Any]:
 def load_extract(extract_code: str, run_id: str) -> dict[str, Any]:
     """Load one extract; a refused file fails the task without retries, in the steward's words."""
     from deptstats import pipeline
-    from deptstats.publish import ExtractRejected
+    from deptstats.publish import ExtractRejected, steward_message
 
     landing = _landing()
     try:
         engine = open_engine(warehouse_url(), application_name=f"deptstats {extract_code} {run_id}")
         outcomes = pipeline.load(engine, landing, extract_code, run_id, load_registry())
     except ExtractRejected as rejected:
-        log.error("%s", rejected)
+        told = steward_message(rejected.rejected, problems_link(warehouse_url()))
+        log.error("%s", told)  # the task's first line: the steward reads why, and nothing else
         _log_arriving(rejected.outcomes)
-        raise AirflowFailException(str(rejected)) from None
+        # Airflow's task runner logs the exception with its traceback whatever it is (no
+        # setting stops it): raised here and `from None`, that traceback is a few lines
+        raise AirflowFailException(told) from None
     for outcome in outcomes:
         if outcome.status != "arriving":
             log.info("%s %s: %s", outcome.status.upper(), outcome.file, outcome.message)
@@ -154,6 +157,21 @@ def load_extract(extract_code: str, run_id: str) -> dict[str, Any]:
     summary["rows_published"] = sum(o.rows for o in outcomes if o.status == "published")
     summary["batches"] = [o.batch_id for o in outcomes if o.status == "published"]
     return summary
+
+
+def problems_link(warehouse: str) -> Callable[[int], str]:
+    """Where the steward finds every problem of a batch: the steward plugin's page, absolute from
+    [api] base_url, when an api-server serves this run; else (`deptstats load`, `deptstats run`,
+    whose runs no api-server serves: DEPTSTATS_NO_API_SERVER) the command that lists them,
+    naming the warehouse without its password."""
+    from airflow.providers.common.compat.sdk import conf
+
+    from deptstats.publish import problems_command
+
+    base = (conf.get("api", "base_url", fallback="") or "").rstrip("/")
+    if base and not os.environ.get("DEPTSTATS_NO_API_SERVER"):
+        return lambda batch_id: f"{base}/deptstats/problems/{batch_id}"
+    return problems_command(warehouse)
 
 
 def _log_arriving(outcomes: list[Any]) -> None:

@@ -23,9 +23,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
     from deptstats import pipeline
-    from deptstats.core import load_registry, printable
+    from deptstats.core import N_, load_registry, printable, render
     from deptstats.ingest import LandingMissing, check_landing, scan
-    from deptstats.publish import ExtractRejected
+    from deptstats.publish import ExtractRejected, problems_command
     from deptstats.warehouse import WarehouseFault, open_engine, upgrade
 
     landing, failed, published = Path(args.landing), 0, []
@@ -36,6 +36,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     if args.settle is not None and not args.settle >= 0:
         sys.exit("deptstats load: --settle takes a number of seconds, 0 or more")
     engine = open_engine(warehouse_url(args), application_name=f"deptstats load {args.run_id}")
+    listed = problems_command(warehouse_url(args))
     registry = load_registry()
     upgrade(engine, registry)
     pipeline.prepare_warehouse(engine, registry)
@@ -62,6 +63,8 @@ def cmd_load(args: argparse.Namespace) -> int:
             print(printable(f"{outcome.status.upper():9} {outcome.file}: {outcome.message}"))
             for example in outcome.examples:
                 print(f"          - {printable(example)}")
+            if outcome.status == "rejected" and outcome.batch_id is not None:
+                print("          " + render(N_("Full list: {link}"), link=listed(outcome.batch_id)))
         published += [o.batch_id for o in outcomes if o.status == "published"]
     pipeline.compute_indicators(engine, registry)
     for line in pipeline.figures_changed(engine, registry, batch_ids=published):

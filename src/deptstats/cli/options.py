@@ -46,12 +46,20 @@ def with_warehouse(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
+def apply_language(args: argparse.Namespace) -> None:
+    """--lang sets DEPTSTATS_LANG for this process and its children; a language without a
+    catalog is refused in one line."""
+    from deptstats.core import LANGUAGES, language_of
+
+    given = getattr(args, "lang", None)
+    if not given:
+        return
+    language = language_of(given)
+    if language is None:
+        sys.exit(f"deptstats: --lang {given}: give one of {', '.join(LANGUAGES)}")
+    os.environ["DEPTSTATS_LANG"] = language
+
+
 def with_format(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "table"), default="table")
     return p
-
-
-def apply_language(args: argparse.Namespace) -> None:
-    """--lang: the language of this process and of every process it starts (DEPTSTATS_LANG)."""
-    if getattr(args, "lang", None):
-        os.environ["DEPTSTATS_LANG"] = args.lang

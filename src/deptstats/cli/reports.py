@@ -64,7 +64,7 @@ def cmd_problems(args: argparse.Namespace) -> int:
     from deptstats.indicators import problems, render
     from deptstats.warehouse import open_engine
 
-    rows = problems(open_engine(warehouse_url(args), write=False), args.file)
+    rows = problems(open_engine(warehouse_url(args), write=False), args.file, args.batch)
     print(
         render(
             rows,
@@ -165,6 +165,7 @@ def add_report_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_loads)
     p = with_format(with_warehouse(sub.add_parser("problems", help="failing rows kept")))
     p.add_argument("--file", help="one delivered file, as listed by `deptstats loads`")
+    p.add_argument("--batch", type=int, help="one load batch (batch_id), as a refusal names it")
     p.set_defaults(func=cmd_problems)
     p = with_warehouse(sub.add_parser("draft", help="draft a reply from the warehouse"))
     p.add_argument("--out", required=True)

@@ -40,7 +40,7 @@ class ColumnType:
 
     name: str
     normalize: Callable[[str], str]
-    pattern: tuple[str, str] | None = None  # the rule its text must match, and its wording
+    pattern: tuple[str, str] | None = None  # the rule its text must match, and its code (core.messages)
     free_text: bool = False  # mostly distinct values: no distinct sets kept for the checks
     summed: bool = False  # added up against the file's total row
     unique: bool = False  # may appear once in a file
@@ -203,13 +203,13 @@ TYPES: dict[str, ColumnType] = {
             "count",
             normalize_number,
             summed=True,
-            pattern=(r"^[0-9]{1,15}$", "must be a whole number >= 0"),
+            pattern=(r"^[0-9]{1,15}$", "count_format"),
         ),
         WholeNumberType(
             "integer",
             normalize_number,
             bounded=True,
-            pattern=(r"^-?[0-9]{1,15}$", "must be a whole number"),
+            pattern=(r"^-?[0-9]{1,15}$", "integer_format"),
         ),
         AmountType(
             "amount",
@@ -218,7 +218,7 @@ TYPES: dict[str, ColumnType] = {
             exclusive_min=True,
             pattern=(
                 r"^[0-9]{1,18}(?:\.[0-9]{1,6})?$",
-                "must be a decimal amount >= 0 (at most 18 digits before the point, 6 after)",
+                "amount_format",
             ),
         ),
         DateType("date", normalize_date),

@@ -13,6 +13,7 @@ __all__ = [
     "query",
     "read_note",
     "render",
+    "worded",
     "write_figures_xlsx",
 ]
 
@@ -21,7 +22,7 @@ __getattr__ = lazy_exports(
     {
         "compute": ["compute_indicators"],
         "flag_notes": ["read_note"],
-        "reports": ["figures", "figures_by_key", "loads", "problems", "query", "render"],
+        "reports": ["figures", "figures_by_key", "loads", "problems", "query", "render", "worded"],
         "workbook": ["write_figures_xlsx"],
     },
 )

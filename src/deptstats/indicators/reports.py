@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, String, bindparam, text
 
-from deptstats.core import read_sql
+from deptstats.core import Message, read_sql
 from deptstats.indicators.compute import exact, plain
 
 # Exact numbers travel as strings, the same on every backend (SQLite hands back int or float,
@@ -51,8 +51,20 @@ def loads(engine: Engine) -> list[dict[str, Any]]:
     return query(engine, "loads")
 
 
-def problems(engine: Engine, file: str | None = None) -> list[dict[str, Any]]:
-    return query(engine, "problems", file=file)
+def problems(
+    engine: Engine, file: str | None = None, batch_id: int | None = None, language: str | None = None
+) -> list[dict[str, Any]]:
+    """The problems kept (of one file, of one batch), each rule worded in `language` (the
+    deployment's when None) from its code and parameters: a problem recorded before problems
+    had codes (rule_code legacy) keeps its stored text."""
+    return [worded(row, language) for row in query(engine, "problems", file=file, batch_id=batch_id)]
+
+
+def worded(row: dict[str, Any], language: str | None = None) -> dict[str, Any]:
+    """A problem row with `rule` worded in `language` from rule_code and params (a JSON
+    text, given back as an object)."""
+    message = Message.from_stored(row.get("rule_code"), row.get("params"), row.get("rule"))
+    return {**row, "rule": message.text(language), "rule_code": message.code, "params": dict(message.params)}
 
 
 def render(rows: list[dict[str, Any]], fmt: str, columns: list[str] | None = None) -> str:

@@ -126,7 +126,7 @@ def csv_chunks(
         source.close()
     chunk = _csv_chunk(cells, len(blank), first_row, mapping, columns, tail=True, blank=blank)
     if (chunk is None or not len(chunk)) and not yielded:
-        raise ReadError(f"{path.name}: the file has a header but no data rows")
+        raise ReadError(path.name, "no_data_rows")
     if chunk is None:  # only blank or footer rows after the last full chunk
         chunk = RawTable(columns=columns, cells={n: [] for n in columns}, row_numbers=[])
     chunk.warnings = warnings if not yielded else []

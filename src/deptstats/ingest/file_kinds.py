@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from deptstats.core import TEXTS, gettext
 from deptstats.ingest.tables import ReadError
 
 # Longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
@@ -54,12 +55,8 @@ def refuse_wide_text(data: bytes, path: Path) -> None:
     encoding = wide_encoding(data)
     if encoding is None:
         return
-    again = (
-        "as UTF-8"
-        if path.suffix.lower() == ".json"
-        else 'as "CSV UTF-8 (comma delimited)" (Excel), or as UTF-8 or GB18030 text'
-    )
-    raise ReadError(f"{path.name}: the file is text in {encoding}, which is not read; save it again {again}")
+    again = TEXTS["wide_text_again_json" if path.suffix.lower() == ".json" else "wide_text_again_csv"]
+    raise ReadError(path.name, "wide_text", encoding=encoding, again=gettext(again))
 
 
 def refuse_compound_file(data: bytes, path: Path) -> None:
@@ -69,12 +66,5 @@ def refuse_compound_file(data: bytes, path: Path) -> None:
         return
     # stream names are stored in UTF-16 in the compound file's directory
     if any(name.encode("utf-16-le") in data or name.encode() in data for name in _ENCRYPTED_STREAMS):
-        raise ReadError(
-            f"{path.name}: the workbook is protected by a password (encrypted) and cannot be "
-            "read; open it in Excel, remove the password (File > Info > Protect Workbook > "
-            "Encrypt with Password, empty) and save it as .xlsx"
-        )
-    raise ReadError(
-        f"{path.name}: this is an old-format Excel 97-2003 workbook (.xls) or another Office "
-        'file, not an .xlsx; open it in Excel and save it as "Excel Workbook (*.xlsx)"'
-    )
+        raise ReadError(path.name, "workbook_encrypted")
+    raise ReadError(path.name, "old_workbook")

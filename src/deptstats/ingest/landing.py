@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from deptstats.core import Extract, Period, Registry, parse_period
+from deptstats.core import N_, TEXTS, Extract, Message, Period, Registry, parse_period, render
 
 # Digits are ASCII 0-9 wherever a rule or a name reads them (Python's \d matches any script's).
 FILE_NAME = re.compile(
@@ -38,7 +38,7 @@ class Delivery:
     relative: str  # path under the landing folder, with forward slashes
     extract: Extract | None
     period: Period | None
-    problem: str | None = None  # why the file cannot be taken, if it cannot
+    problem: Message | None = None  # why the file cannot be taken, if it cannot (said after its path)
     unreadable: bool = False  # refused before reading: never open it
     identity: tuple[int, int] | None = None  # (device, inode) the scan saw
     size: int | None = None  # bytes the scan saw
@@ -103,14 +103,18 @@ class Delivery:
         seen = os.fstat(handle)
         if not stat.S_ISREG(seen.st_mode):
             os.close(handle)
-            raise FileReplaced(
-                f"{self.relative} was replaced after the landing folder was "
-                "scanned; refused, not read: deliver it again"
-            )
+            raise FileReplaced.saying(Message("replaced_after_scan", {"file": self.relative}))
         if self.identity is not None and (seen.st_dev, seen.st_ino) != self.identity:
             os.close(handle)
             raise FileRenewed(
-                f"{self.relative} was replaced by another file after the landing folder was scanned"
+                render(
+                    N_(
+                        "{file} was replaced by another file after the landing folder was scanned; "
+                        "nothing was loaded from it: it will be loaded on the next run once it "
+                        "stops changing"
+                    ),
+                    file=self.relative,
+                )
             )
         os.set_blocking(handle, True)
         return os.fdopen(handle, "rb")
@@ -126,7 +130,16 @@ def _seen(kind: int, size: int, mtime_ns: int) -> str:
 
 
 class FileReplaced(OSError):
-    """A delivered file is no longer the regular file the scan saw (a link or pipe now)."""
+    """A delivered file is no longer the regular file the scan saw (a link or pipe now);
+    `message`, what the steward is told."""
+
+    message: Message | None = None
+
+    @classmethod
+    def saying(cls, message: Message) -> FileReplaced:
+        error = cls(message.text())
+        error.message = message
+        return error
 
 
 class FileRenewed(FileReplaced):
@@ -139,10 +152,7 @@ def _open_or_refuse(delivery: Delivery, name: str, flags: int, folder: int) -> i
         return os.open(name, flags, dir_fd=folder)
     except OSError as error:
         if error.errno in (errno.ELOOP, errno.ENOTDIR):
-            raise FileReplaced(
-                f"{delivery.relative} became a symbolic link after the landing "
-                "folder was scanned; refused, not read"
-            ) from None
+            raise FileReplaced.saying(Message("became_link", {"file": delivery.relative})) from None
         raise
 
 
@@ -150,14 +160,14 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _outside(landing: Path, path: Path) -> str | None:
+def _outside(landing: Path, path: Path) -> Message | None:
     """Why a path under the landing folder must not be read, if it leads elsewhere."""
     target = path.resolve()
     root = landing.resolve()
     if target != root and root not in target.parents:
-        return f"resolves outside the landing folder (to {target}); refused, not read"
+        return Message("outside_landing", {"target": str(target)})
     if path.is_symlink():
-        return "is a symbolic link; refused, not read: deliver the file itself"
+        return Message("symbolic_link_deliver")
     return None
 
 
@@ -193,7 +203,7 @@ def classify(
 
 def _claimed(
     relative: str, name: str, registry: Registry
-) -> tuple[Extract | None, Period | None, str | None]:
+) -> tuple[Extract | None, Period | None, Message | None]:
     """The extract and period a file's path names, and what is wrong with the name if
     anything."""
     parts = relative.split("/")
@@ -201,56 +211,56 @@ def _claimed(
     # other digits (٢٠٢٣) match no period
     match = FILE_NAME.match(unicodedata.normalize("NFKC", name))
     if len(parts) != 2 or match is None:
-        return None, None, "name does not follow <department>/<extract>_<period>.<csv|xlsx|json>"
+        return None, None, Message("name_not_recognised")
     extract: Extract | None = None
     period: Period | None = None
-    problem: str | None = None
+    problem: Message | None = None
     department, code = parts[0], match.group("extract").lower()
     try:
         extract = registry.extract(code)
     except KeyError:
-        problem = f"no extract named {code!r} in the registry"
+        problem = Message("unknown_extract", {"code": repr(code)})
     if extract is not None and extract.department != department:
-        problem = f"extract {code} belongs in folder {extract.department}/, not {department}/"
+        problem = Message(
+            "wrong_folder", {"code": code, "folder": extract.department, "department": department}
+        )
     elif extract is not None:
         try:
             period = parse_period(match.group("period"))
         except ValueError as error:
-            problem = str(error)
+            problem = Message("bad_period", {"error": str(error)})
         if period is not None and period.kind != extract.period:
             wanted = "YYYY" if extract.period == "year" else "YYYY-MM"
-            problem = (
-                f"extract {code} is delivered per {extract.period} ({wanted}), not {match.group('period')}"
+            problem = Message(
+                "wrong_period_kind",
+                {"code": code, "kind": extract.period, "wanted": wanted, "given": match.group("period")},
             )
             period = None
     return extract, period, problem
 
 
-def _not_to_be_read(landing: Path, path: Path, seen: os.stat_result, max_bytes: int | None) -> str | None:
+def _not_to_be_read(landing: Path, path: Path, seen: os.stat_result, max_bytes: int | None) -> Message | None:
     """Why a file must not be opened at all (a link, no regular file, too large), or None."""
     if stat.S_ISLNK(seen.st_mode):  # only a link can lead outside: the scan follows none
-        return _outside(landing, path) or "is a symbolic link; refused, not read"
+        return _outside(landing, path) or Message("symbolic_link")
     if not stat.S_ISREG(seen.st_mode):
         # a named pipe would block the reader forever, a device never ends
-        return f"is not a regular file ({_kind(seen.st_mode)}); refused, not read: deliver the file itself"
+        return Message("not_regular_file", {"kind": _kind(seen.st_mode)})
     limit = max_file_bytes() if max_bytes is None else max_bytes
     if seen.st_size > limit:
-        return (
-            f"is {seen.st_size} bytes, over the limit of {limit} bytes "
-            "(DEPTSTATS_MAX_FILE_BYTES); refused, not read"
-        )
+        return Message("oversize", {"size": seen.st_size, "limit": limit})
     return None
 
 
 def _kind(mode: int) -> str:
     kinds = {
-        stat.S_IFIFO: "a named pipe",
-        stat.S_IFSOCK: "a socket",
-        stat.S_IFCHR: "a character device",
-        stat.S_IFBLK: "a block device",
-        stat.S_IFDIR: "a folder",
+        stat.S_IFIFO: "named_pipe",
+        stat.S_IFSOCK: "socket",
+        stat.S_IFCHR: "character_device",
+        stat.S_IFBLK: "block_device",
+        stat.S_IFDIR: "folder",
     }
-    return kinds.get(stat.S_IFMT(mode), "not a plain file")
+    return render(TEXTS[kinds.get(stat.S_IFMT(mode), "not_plain_file")])
 
 
 class LandingMissing(Exception):
@@ -306,8 +316,7 @@ def _unlisted(folder: Path, relative: str, error: OSError) -> Delivery:
         relative or ".",
         None,
         None,
-        f"is a folder that cannot be read ({reason}); the files in it were not "
-        "looked at: give the account that runs the loads read access to it",
+        Message("folder_unreadable", {"reason": reason}),
         unreadable=True,
     )
 

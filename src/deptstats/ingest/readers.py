@@ -14,7 +14,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from deptstats.core import TUNING, Extract, cut, normalize_cell, normalize_date, normalize_number
+from deptstats.core import (
+    TEXTS,
+    TUNING,
+    Extract,
+    Message,
+    cut,
+    normalize_cell,
+    normalize_date,
+    normalize_number,
+    render,
+)
 from deptstats.ingest.csv_stream import csv_chunks, reuse_arrow_memory
 from deptstats.ingest.file_kinds import refuse_compound_file, refuse_wide_text
 from deptstats.ingest.tables import (
@@ -61,21 +71,14 @@ def _decode(data: bytes, path: Path) -> str:
         try:
             return data[3:].decode("utf-8")
         except UnicodeDecodeError as error:  # e.g. a copy cut inside a character
-            raise ReadError(
-                f"{path.name}: the file starts as UTF-8 (with a byte order mark) but is not UTF-8 "
-                f"at byte {error.start + 3}; save it again as CSV UTF-8, or deliver it whole"
-            ) from None
+            raise ReadError(path.name, "bom_not_utf8", byte=error.start + 3) from None
     failures = []
     for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as error:
             failures.append(f"{encoding} (fails at byte {error.start})")
-    raise ReadError(
-        f"{path.name}: cannot decode the file as text; tried UTF-8 with BOM, "
-        + ", ".join(failures)
-        + ". Save it again as CSV UTF-8 or GB18030."
-    )
+    raise ReadError(path.name, "undecodable", failures=", ".join(failures))
 
 
 def _csv_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
@@ -88,9 +91,7 @@ def _csv_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[object]]]:
         for number, cells in enumerate(reader, start=1):
             yield number, list(cells)
     except csv.Error as error:
-        raise ReadError(
-            f"{path.name}: not readable as CSV after row {number} ({error}); look for an unbalanced quote"
-        ) from error
+        raise ReadError(path.name, "csv_unreadable", row=number, error=str(error)) from error
 
 
 def _read_xlsx(data: bytes, path: Path, extract: Extract) -> RawTable:
@@ -117,22 +118,17 @@ def _json_rows(
     try:
         document = json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, repeated))
     except json.JSONDecodeError as error:
-        raise ReadError(f"{path.name}: not valid JSON ({error})") from error
+        raise ReadError(path.name, "json_invalid", error=str(error)) from error
     except RecursionError:
-        raise ReadError(
-            f"{path.name}: JSON nested too deeply to be a list of records; send an array of flat objects"
-        ) from None
+        raise ReadError(path.name, "json_too_deep") from None
     except ValueError as error:  # e.g. an integer of thousands of digits
-        raise ReadError(f"{path.name}: JSON holds a value no column can take ({str(error)[:120]})") from None
+        raise ReadError(path.name, "json_bad_value", error=str(error)[:120]) from None
     records = document.get("records") if isinstance(document, dict) else document
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise ReadError(
-            f"{path.name}: JSON must be an array of objects or an object whose 'records' member is that array"
-        )
+        raise ReadError(path.name, "json_not_records")
     if repeated:
         raise ReadError(
-            f"{path.name}: {_repeated_key_message(document, records, repeated[0])}; "
-            "a key given twice loses one of its values: keep one"
+            path.name, "json_key_twice", said=_repeated_key_message(document, records, repeated[0])
         )
     header: list[str] = []
     key_to_header: dict[str, str] = {}
@@ -153,8 +149,11 @@ def _json_rows(
                 name = key_to_header[key]
                 if name in merged:
                     raise ReadError(
-                        f"{path.name}: record {number} names column {name} twice "
-                        f"({', '.join(k for k in record if key_to_header[k] == name)})"
+                        path.name,
+                        "json_column_twice",
+                        record=number,
+                        column=name,
+                        keys=", ".join(k for k in record if key_to_header[k] == name),
                     )
                 merged[name] = value
             yield number, [merged.get(name) for name in header]
@@ -238,21 +237,23 @@ def _tabulate(
     else:
         search = find_header(extract, rows_iter)
         if search is None:
-            raise ReadError(f"{path.name}: the file is empty")
+            raise ReadError(path.name, "empty_file")
         header_number, header_cells = search.number, search.cells
     checked = check_header(extract, header_cells, path.name)
     if checked.missing:
         raise ReadError(
-            f"{path.name}: required columns missing: "
-            + ", ".join(f"{c.label} ({c.name})" for c in checked.missing)
-            + ". "
-            + _where_the_header_was_looked_for(search, header_cells, row_label)
+            path.name,
+            "columns_missing",
+            columns=", ".join(f"{c.label} ({c.name})" for c in checked.missing),
+            where=_where_the_header_was_looked_for(search, header_cells, row_label),
         )
     if checked.repeated:
         raise ReadError(
-            f"{path.name}: the header at {row_label} {header_number} names "
-            + ", ".join(f"{extract.column(n).label} ({n})" for n in checked.repeated)
-            + " more than once; keep one column for each"
+            path.name,
+            "header_repeats",
+            row_label=row_label,
+            row=header_number,
+            columns=", ".join(f"{extract.column(n).label} ({n})" for n in checked.repeated),
         )
     mapping, warnings = checked.mapping, checked.warnings
     columns = checked.columns
@@ -278,7 +279,7 @@ def _tabulate(
             table.cells[name].append(value)
         table.row_numbers.append(number)
     if not table.row_numbers:
-        raise ReadError(f"{path.name}: the file has a header but no data rows")
+        raise ReadError(path.name, "no_data_rows")
     return table
 
 
@@ -287,16 +288,16 @@ def _where_the_header_was_looked_for(
 ) -> str:
     found = [str(h).strip() for h in header_cells if cell_text(h) is not None]
     if search is None:  # JSON: the records' keys are the header
-        return "Keys of the records: " + (", ".join(found) if found else "(none)")
+        return render(TEXTS["header_keys"], found=", ".join(found) if found else "(none)")
     if search.named_any:
-        return f"Header found at {row_label} {search.number}: " + ", ".join(found)
+        return Message(
+            "header_found_at", {"row_label": row_label, "row": search.number, "found": ", ".join(found)}
+        ).text()
     if search.searched >= HEADER_SEARCH_ROWS:
-        return (
-            f"No {row_label} among the first {HEADER_SEARCH_ROWS} names any of them; the "
-            f"header must be within the first {HEADER_SEARCH_ROWS} {row_label}s: delete the "
-            "rows above it"
-        )
-    return f"No {row_label} of the file names any of them"
+        return Message(
+            "header_not_in_first_rows", {"row_label": row_label, "limit": HEADER_SEARCH_ROWS}
+        ).text()
+    return Message("header_nowhere", {"row_label": row_label}).text()
 
 
 def streams(path: Path) -> bool:
@@ -338,7 +339,7 @@ def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTab
     if data is None:
         data = path.read_bytes()
     if not data.strip():
-        raise ReadError(f"{path.name}: the file is empty")
+        raise ReadError(path.name, "empty_file")
     refuse_compound_file(data, path)  # also when named .csv or .json
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -352,7 +353,7 @@ def read_file(path: Path, extract: Extract, data: bytes | None = None) -> RawTab
     if suffix == ".json":
         keys, rows = _json_rows(data, path, extract)
         return _tabulate(extract, path, rows, row_label=row_label_of(path), header_row=(0, list(keys)))
-    raise ReadError(f"{path.name}: unsupported file type {suffix!r}; send CSV, XLSX or JSON")
+    raise ReadError(path.name, "unsupported_file_type", suffix=repr(suffix))
 
 
 def read_csv_columnar(data: bytes, path: Path, extract: Extract) -> RawTable | None:

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from deptstats.core import Column, Extract, yes_no
+from deptstats.core import Column, Extract, Message, yes_no
 
 TOTAL_MARKERS = ("合计", "总计")
 HEADER_SEARCH_ROWS = 30  # the header is looked for among a sheet's first rows, under its title
@@ -33,7 +33,14 @@ class IrregularCsv(Exception):
 
 
 class ReadError(ValueError):
-    """The file cannot be read as the extract it claims to be; the message is for a steward."""
+    """The file cannot be read as the extract it claims to be: why, as a code of
+    core.messages and its parameters (`message`); str() says it after the file's name, in the
+    deployment's language."""
+
+    def __init__(self, file_name: str, code: str, **params: Any) -> None:
+        self.file_name = file_name
+        self.message = Message(code, params)
+        super().__init__(f"{file_name}: {self.message.text()}")
 
 
 @dataclass
@@ -46,7 +53,7 @@ class RawTable:
     row_numbers: Sequence[int]
     total_row: dict[str, str | None] | None = None
     total_row_number: int | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)  # said of the file as a whole
     row_label: str = "row"  # "record" for JSON
     final: bool = True  # False for a chunk that more rows of the same file follow
 
@@ -150,7 +157,7 @@ class Header:
     mapping: dict[int, str]
     missing: list[Column]
     repeated: list[str]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # the columns it has, in extract order
 
 
@@ -158,7 +165,7 @@ def check_header(extract: Extract, cells: list[object], file_name: str) -> Heade
     mapping = match_headers(extract, cells)
     missing = [c for c in extract.columns if c.required and c.name not in mapping.values()]
     warnings = [
-        f"{file_name}: unknown column {str(h).strip()!r} ignored"
+        Message("unknown_column", {"header": repr(str(h).strip())})
         for position, h in enumerate(cells)
         if cell_text(h) is not None and position not in mapping
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.handler import ContentHandler
 
-from deptstats.core import cut, openpyxl_without_lxml, printable
+from deptstats.core import TEXTS, Message, cut, openpyxl_without_lxml, printable, render
 from deptstats.ingest.file_kinds import refuse_compound_file
 from deptstats.ingest.tables import HeaderSearch, ReadError, cell_text
 
@@ -44,7 +44,7 @@ class Workbook:
             self.book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
             raise ReadError(
-                f"{path.name}: not a readable XLSX workbook ({error.__class__.__name__}: {error})"
+                path.name, "workbook_unreadable", error=f"{error.__class__.__name__}: {error}"
             ) from error
 
     def close(self) -> None:
@@ -61,8 +61,11 @@ class Workbook:
                 yield number, list(cells)
         except Exception as error:  # a damaged sheet fails while its rows are read
             raise ReadError(
-                f"{self.path.name}: the sheet {_name(sheet)} is damaged after row "
-                f"{number} ({error.__class__.__name__}: {error})"
+                self.path.name,
+                "sheet_damaged",
+                sheet=_name(sheet),
+                row=number,
+                error=f"{error.__class__.__name__}: {error}",
             ) from error
 
     def data_sheet(self, find_header: HeaderFinder) -> tuple[Any, HeaderSearch | None]:
@@ -73,16 +76,16 @@ class Workbook:
         is missing)."""
         visible = [s for s in self.book.worksheets if s.sheet_state == "visible"]
         if not visible:
-            raise ReadError(
-                f"{self.path.name}: the workbook has no visible sheet; unhide the sheet holding the data"
-            )
+            raise ReadError(self.path.name, "no_visible_sheet")
         found = [(sheet, self._header(sheet, find_header)) for sheet in visible]
         holding = [(sheet, header) for sheet, header in found if header and header.complete]
         if len(holding) > 1:
             raise ReadError(
-                f"{self.path.name}: the header is on more than one visible sheet ("
-                + ", ".join(f"{_name(s)} row {h.number}" for s, h in holding)
-                + "); keep the data on one sheet and delete the other(s)"
+                self.path.name,
+                "header_on_sheets",
+                sheets=", ".join(
+                    render(TEXTS["sheet_row"], sheet=_name(s), row=h.number) for s, h in holding
+                ),
             )
         hidden = [
             s
@@ -90,22 +93,15 @@ class Workbook:
             if s.sheet_state != "visible" and (header := self._header(s, find_header)) and header.complete
         ]
         if hidden:
-            which = ("very hidden" if {s.sheet_state for s in hidden} == {"veryHidden"} else "hidden") + (
-                " sheets " if len(hidden) > 1 else " sheet "
+            which = ("very_hidden" if {s.sheet_state for s in hidden} == {"veryHidden"} else "hidden") + (
+                "_sheets" if len(hidden) > 1 else "_sheet"
             )
-            names = ", ".join(_name(s) for s in hidden)
+            names = render(TEXTS[which], names=", ".join(_name(s) for s in hidden))
             if holding:
                 raise ReadError(
-                    f"{self.path.name}: the header is on visible sheet {_name(holding[0][0])} "
-                    f"and also on {which}{names}, which whoever opens the workbook does not "
-                    "see and which is never read; delete the hidden sheet, or unhide it and "
-                    "keep the data on one sheet"
+                    self.path.name, "header_also_hidden", sheet=_name(holding[0][0]), hidden=names
                 )
-            raise ReadError(
-                f"{self.path.name}: the header is only on {which}{names}; hidden sheets are "
-                "never read, as whoever opens the workbook does not see them: unhide it or "
-                "move the data to a visible sheet"
-            )
+            raise ReadError(self.path.name, "header_only_hidden", hidden=names)
         if holding:
             return holding[0]
         return visible[0], found[0][1]
@@ -113,7 +109,7 @@ class Workbook:
     def _header(self, sheet: Any, find_header: HeaderFinder) -> HeaderSearch | None:
         return find_header(self.rows(sheet))
 
-    def hidden_warnings(self, sheet: Any, header: HeaderSearch) -> list[str]:
+    def hidden_warnings(self, sheet: Any, header: HeaderSearch) -> list[Message]:
         """Rows below the header and header columns that Excel hides: their cells are read
         and published all the same, so the steward is told which."""
         part = getattr(sheet, "_worksheet_path", "").lstrip("/")  # openpyxl's name of the part
@@ -130,23 +126,17 @@ class Workbook:
         if finder.rows:
             shown = ", ".join(map(str, finder.rows))
             more = finder.count - len(finder.rows)
-            warnings.append(
-                f"{self.path.name}: {'row' if finder.count == 1 else 'rows'} {shown}"
-                + (f" and {more} more" if more else "")
-                + f" of sheet {_name(sheet)} {_hidden_said(finder.count)}"
-            )
+            code = "hidden_row" if finder.count == 1 else ("hidden_rows_more" if more else "hidden_rows")
+            warnings.append(Message(code, {"rows": shown, "more": more, "sheet": _name(sheet)}))
         named = [
             (position, header.cells[position])
             for position in sorted(finder.columns)
             if position < len(header.cells) and cell_text(header.cells[position])
         ]
         if named:
-            warnings.append(
-                f"{self.path.name}: column"
-                + ("s " if len(named) > 1 else " ")
-                + ", ".join(f"{_letter(p)} ({cut(printable(cell_text(c)), 40)})" for p, c in named)
-                + f" of sheet {_name(sheet)} {_hidden_said(len(named))}"
-            )
+            shown = ", ".join(f"{_letter(p)} ({cut(printable(cell_text(c)), 40)})" for p, c in named)
+            code = "hidden_columns" if len(named) > 1 else "hidden_column"
+            warnings.append(Message(code, {"columns": shown, "sheet": _name(sheet)}))
         return warnings
 
     def _mentions_hidden(self, part: str) -> bool:
@@ -198,12 +188,6 @@ class _HiddenRowsAndColumns(ContentHandler):
         self._row_hidden = False
 
 
-def _hidden_said(count: int) -> str:
-    if count == 1:
-        return "is hidden; its data is read and published all the same: unhide it to see what was sent"
-    return "are hidden; their data is read and published all the same: unhide them to see what was sent"
-
-
 def _true(value: str | None) -> bool:
     return value in ("1", "true")
 
@@ -231,7 +215,9 @@ def _check_parts(archive: Any, path: Path) -> None:
         if part.file_size > XLSX_PART_BYTES or total > XLSX_TOTAL_BYTES:
             limit = XLSX_PART_BYTES if part.file_size > XLSX_PART_BYTES else XLSX_TOTAL_BYTES
             raise ReadError(
-                f"{path.name}: the workbook unpacks to more than {limit // 2**20} MiB "
-                f"({cut(part.filename)} alone is {part.file_size // 2**20} MiB); refused: "
-                "save it again without the oversized content, or send CSV"
+                path.name,
+                "workbook_too_large",
+                limit=limit // 2**20,
+                part=cut(part.filename),
+                size=part.file_size // 2**20,
             )

@@ -13,14 +13,16 @@ __all__ = [
     "describe",
     "load_extract",
     "period_rows",
+    "problems_command",
     "record_outcomes",
     "record_unmatched",
+    "steward_message",
 ]
 
 __getattr__ = lazy_exports(
     __name__,
     {
-        "file_outcome": ["ExtractRejected", "FileOutcome"],
+        "file_outcome": ["ExtractRejected", "FileOutcome", "problems_command", "steward_message"],
         "loading": ["load_extract"],
         "outcomes": ["record_outcomes"],
         "row_changes": ["as_text", "counted", "describe", "period_rows"],

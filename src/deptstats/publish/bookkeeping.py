@@ -134,7 +134,9 @@ def record_validation(
                     "row_number": p.row,
                     "column_name": p.column,
                     "value": p.value,
-                    "rule": p.rule,
+                    "rule": p.rule,  # in the deployment's language
+                    "rule_code": p.message.code,
+                    "params": p.message.params_json(),
                     "severity": p.severity,
                     "row_key": p.row_key,
                     "other_column": p.other_column,

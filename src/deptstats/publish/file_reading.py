@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from deptstats.core import TUNING, Registry
+from deptstats.core import N_, TUNING, Message, Registry, render
 from deptstats.ingest import (
     Delivery,
     FileRenewed,
@@ -34,9 +34,14 @@ class FileChanged(RuntimeError):
 
     def __init__(self, file: str):
         super().__init__(
-            f"{file} was still being written while it was read (it changed after "
-            "the landing folder was scanned); nothing was loaded from it: it will "
-            "be loaded on the next run once it stops changing"
+            render(
+                N_(
+                    "{file} was still being written while it was read (it changed after the "
+                    "landing folder was scanned); nothing was loaded from it: it will be loaded "
+                    "on the next run once it stops changing"
+                ),
+                file=file,
+            )
         )
 
 
@@ -95,9 +100,13 @@ class Opened:
 
 @dataclass(frozen=True)
 class Unread:
-    """A file that could not be read as its extract: why, in the steward's words."""
+    """A file that could not be read as its extract: why (said after the file's name)."""
 
-    reason: str
+    message: Message
+
+    @property
+    def reason(self) -> str:
+        return self.message.text()
 
 
 def open_file(content: Fingerprinted, basis: CheckedAgainst, whole: bool = False) -> Opened | Unread:
@@ -127,7 +136,7 @@ def open_file(content: Fingerprinted, basis: CheckedAgainst, whole: bool = False
             first = read_file(delivery.path, delivery.extract, content.whole_bytes())
             chunks = iter(())
     except ReadError as error:
-        return Unread(str(error))
+        return Unread(error.message)
     except FileRenewed:
         raise FileChanged(delivery.relative) from None
     except (FileReplaced, FileNotFoundError, PermissionError) as gone:

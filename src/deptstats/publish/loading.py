@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from deptstats.core import Registry, settle_seconds
+from deptstats.core import N_, TEXTS, Registry, render, settle_seconds
 from deptstats.ingest import Delivery, FileRenewed, FileReplaced, deliveries_of, readers, sha256_of
 from deptstats.publish.file_outcome import ExtractRejected, FileOutcome
 from deptstats.publish.file_reading import CheckedAgainst, FileChanged, Fingerprinted, open_file
@@ -51,10 +51,13 @@ def _still_written(delivery: Delivery, settle: float, now: float) -> str | None:
         or delivery.modified_after(now + settle)
     ):
         return None
-    return (
-        f"{delivery.relative} is still being written (modified less than the "
-        f"settle time of {settle:g} s ago); not loaded: it will be loaded on the "
-        "next run once it stops changing"
+    return render(
+        N_(
+            "{file} is still being written (modified less than the settle time of {settle} s "
+            "ago); not loaded: it will be loaded on the next run once it stops changing"
+        ),
+        file=delivery.relative,
+        settle=f"{settle:g}",
     )
 
 
@@ -121,16 +124,19 @@ def _load_one(
     docs_dir: Path | None,
 ) -> FileOutcome:
     if delivery.problem is not None:
-        return refuse(engine, tables, delivery, f"{delivery.relative} {delivery.problem}")
+        told = render(N_("{file} {problem}"), file=delivery.relative, problem=delivery.problem.text())
+        return refuse(engine, tables, delivery, told)
     if delivery.period.code in duplicates:
         others = [d.relative for d in duplicates[delivery.period.code] if d is not delivery]
         return refuse(
             engine,
             tables,
             delivery,
-            (
-                f"two files for {delivery.extract.code} {delivery.period.code}: also "
-                f"{', '.join(others)}. Both are refused until one is removed."
+            render(
+                TEXTS["two_files"],
+                extract=delivery.extract.code,
+                period=delivery.period.code,
+                others=", ".join(others),
             ),
         )
     try:
@@ -141,15 +147,9 @@ def _load_one(
             data = delivery.read()
             sha256 = sha256_of(data)
     except FileRenewed as renewed:  # renamed into place since the scan: the next run reads it
-        return arriving(
-            engine,
-            tables,
-            delivery,
-            f"{renewed}; nothing was loaded from it: it "
-            "will be loaded on the next run once it stops changing",
-        )
+        return arriving(engine, tables, delivery, str(renewed))
     except (FileReplaced, FileNotFoundError, PermissionError) as gone:
-        return refuse(engine, tables, replace(delivery, unreadable=True), unread(delivery, gone))
+        return refuse(engine, tables, replace(delivery, unreadable=True), unread(delivery, gone).text())
     try:
         return _load_bytes(engine, tables, delivery, data, sha256, run_id, registry, docs_dir)
     except FileChanged as changed:  # rolled back: nothing of it is recorded but this

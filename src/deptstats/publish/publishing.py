@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete
 
-from deptstats.core import Extract, Registry
+from deptstats.core import Extract, Message, Registry
 from deptstats.ingest import IrregularCsv, ReadError
 from deptstats.publish.bookkeeping import Batch, audit_publication
 from deptstats.publish.bulk import RowWriter
@@ -96,10 +96,8 @@ def _findings(
     read: FileRead | Unread, extract: Extract, period: str, basis: CheckedAgainst
 ) -> tuple[ValidationReport, list[Problem]]:
     """The validation report and every problem: a file that could not be read has one."""
-    if isinstance(read, Unread):  # the reason, less the file name it may start with
-        return ValidationReport(suite=suite_name(extract)), [
-            Problem("error", read.reason.split(": ", 1)[-1], None, None, None)
-        ]
+    if isinstance(read, Unread):
+        return ValidationReport(suite=suite_name(extract)), [Problem("error", read.message, None, None, None)]
     report = read.validation.finish()
     if extract.references is not None and basis.references is None:
         report.problems.append(unchecked_reference(extract, period, basis.registry))
@@ -114,8 +112,15 @@ def unchecked_reference(extract: Extract, period: str, registry: Registry) -> Pr
     other = registry.extract(reference.extract)
     return Problem(
         "warning",
-        f"{column.label} ({column.name}) not checked: {other.name} "
-        f"({other.code}) of {period} is not published yet",
+        Message(
+            "reference_unchecked",
+            {
+                "column": f"{column.label} ({column.name})",
+                "extract_name": other.name,
+                "extract": other.code,
+                "period": period,
+            },
+        ),
         None,
         column.name,
         None,
@@ -167,7 +172,7 @@ def _write_attempt(
         raise
     except ReadError as error:
         this_attempt.rollback()
-        return Unread(str(error))
+        return Unread(error.message)
     if opened.hasher is not None and opened.hasher.hexdigest() != content.sha256:
         raise FileChanged(delivery.relative)
     this_attempt.commit()

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from deptstats.core import Extract
+from deptstats.core import N_, Extract, render
 from deptstats.publish.bookkeeping import Batch, finish_delivery, publish, record_validation, start_batch
 from deptstats.publish.file_outcome import FileOutcome
 from deptstats.publish.file_reading import CheckedAgainst, FileChanged, Fingerprinted, Opened, Unread
@@ -77,7 +77,6 @@ def _outcome(
             p.describe(delivery.relative, delivery.extract, verdict.row_label)
             for p in errors[:EXAMPLES_IN_MESSAGE]
         ],
-        verdict.report.docs_page,
         delivery_id=batch.delivery_id,
     )
 
@@ -85,12 +84,21 @@ def _outcome(
 def _message(extract: Extract, period: str, errors: list[Problem], rows: int, warnings: int) -> str:
     """The outcome in one line: each rule broken and how often, or what was published."""
     if not errors:
-        return f"published {rows} rows" + (f" with {warnings} warning(s)" if warnings else "")
+        if warnings:
+            return render(
+                N_("published {rows} rows with {warnings} warning(s)"), rows=rows, warnings=warnings
+            )
+        return render(N_("published {rows} rows"), rows=rows)
     rules: dict[str, int] = defaultdict(int)
     for problem in errors:
         rules[problem.rule] += 1
-    return f"{len(errors)} error(s) in {extract.name} ({extract.code}) {period}: " + "; ".join(
-        f"{n} x {rule}" for rule, n in rules.items()
+    return render(
+        N_("{errors} error(s) in {extract_name} ({extract}) {period}: {rules}"),
+        errors=len(errors),
+        extract_name=extract.name,
+        extract=extract.code,
+        period=period,
+        rules="; ".join(f"{n} x {rule}" for rule, n in rules.items()),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from deptstats.core import Extract, Registry
+from deptstats.core import N_, Extract, Message, Registry, render
 from deptstats.ingest import Delivery, readers
 from deptstats.publish.file_outcome import FileOutcome
 from deptstats.validation import Problem
@@ -94,7 +94,7 @@ def done_already(
         0,
         known.warnings,
         known.batch_id,
-        "unchanged: already published",
+        render(N_("unchanged: already published")),
         delivery_id=known.delivery_id,
     )
 
@@ -108,7 +108,7 @@ def _rejected_again(
     examples = [
         Problem(
             r.severity,
-            r.rule,
+            Message.from_stored(r.rule_code, r.params, r.rule),
             r.row_number,
             r.column_name,
             r.value,
@@ -138,7 +138,7 @@ def _rejected_again(
         known.errors,
         known.warnings,
         known.batch_id,
-        f"unchanged since it was refused: {known.message}",
+        render(N_("unchanged since it was refused: {message}"), message=known.message),
         examples,
         delivery_id=known.delivery_id,
     )

@@ -11,27 +11,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from deptstats.core import Registry
+from deptstats.core import LEGACY, N_, Message, Registry, render
 from deptstats.ingest import Delivery, scan
 from deptstats.publish.bookkeeping import supersede_arriving
 from deptstats.publish.file_outcome import FileOutcome
 from deptstats.warehouse import hold, hold_period, metadata_for, utcnow
 
 
-def unread(delivery: Delivery, error: OSError) -> str:
+def unread(delivery: Delivery, error: OSError) -> Message:
     """Why a file that could not be opened is refused, and what to do."""
     if isinstance(error, FileNotFoundError):
-        return (
-            f"{delivery.relative} disappeared between the scan of the landing folder and "
-            "its reading; deliver it again"
-        )
+        return Message("disappeared", {"file": delivery.relative})
     if isinstance(error, PermissionError):
-        return (
-            f"{delivery.relative} cannot be read (permission denied); refused, not read: "
-            "give the account that runs the loads read access to it (e.g. chmod a+r), "
-            "and the next run loads it"
-        )
-    return str(error)
+        return Message("permission_denied", {"file": delivery.relative})
+    return getattr(error, "message", None) or Message(LEGACY, {}, str(error))
 
 
 def refuse(engine: Engine, tables: Any, delivery: Delivery, message: str) -> FileOutcome:
@@ -118,10 +111,11 @@ def record_unmatched(
 
 def _unmatched(delivery: Delivery) -> FileOutcome:
     """Never opened: what it holds does not matter (a stray backup is not read each night)."""
+    problem = delivery.problem.text()
     message = (
-        f"{delivery.problem}; left in place"
+        render(N_("{problem}; left in place"), problem=problem)
         if delivery.unreadable
-        else f"file name not recognised: {delivery.problem}; the file was left in place"
+        else render(N_("file name not recognised: {problem}; the file was left in place"), problem=problem)
     )
     return FileOutcome(
         delivery.relative,

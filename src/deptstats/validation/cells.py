@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from deptstats.core import TYPES, Extract, normalize_number
+from deptstats.core import TYPES, Extract, Message, normalize_number
 from deptstats.ingest import RawTable
 from deptstats.validation.results import (
     CELL_CHARACTERS,
@@ -35,9 +35,9 @@ def cell_problems(extract: Extract, table: RawTable, key: str | None = None) -> 
         for index in found:
             value = table.value(index, column) or ""
             rule = (
-                f"{title} must not contain a NUL character (\\x00)"
+                Message("nul_character", {"column": title})
                 if "\x00" in value
-                else f"{title} must be at most {CELL_CHARACTERS} characters long"
+                else Message("too_long", {"column": title, "limit": CELL_CHARACTERS})
             )
             problems.append(
                 Problem(
@@ -85,9 +85,9 @@ def inexact_amounts(extract: Extract, table: RawTable, digits: int, key: str | N
                 problems.append(
                     Problem(
                         "error",
-                        f"{column_title(extract, column.name)} has more than {digits} "
-                        "significant digits, more than the embedded (SQLite) warehouse keeps "
-                        "exactly: round it, or load into PostgreSQL",
+                        Message(
+                            "inexact_amount", {"column": column_title(extract, column.name), "digits": digits}
+                        ),
                         int(table.row_numbers[index]),
                         column.name,
                         value,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from deptstats.core import Extract, normalize_cell
+from deptstats.core import Extract, Message, normalize_cell
 from deptstats.ingest import RawTable
 from deptstats.validation.normalized_frame import build_frame
 from deptstats.validation.results import Problem
@@ -24,7 +24,7 @@ class ChunkTally:
         self.extract = extract
         self.rows = 0
         self.chunks = 0
-        self.warnings: list[str] = []
+        self.warnings: list[Message] = []
         self._total_row: dict[str, str | None] | None = None
         self._total_row_number: int | None = None
         self._tallies: dict[str, dict[str, int]] = {}  # numeric column -> text -> rows
@@ -68,8 +68,14 @@ class ChunkTally:
                 problems.append(
                     Problem(
                         "error",
-                        f"the total row gives {total} for {column.label} ({column.name}) but the "
-                        f"data rows sum to {summed}",
+                        Message(
+                            "total_row_sum",
+                            {
+                                "total": str(total),
+                                "column": f"{column.label} ({column.name})",
+                                "summed": str(summed),
+                            },
+                        ),
                         self._total_row_number,
                         column.name,
                         self._total_row.get(column.name),

@@ -122,7 +122,7 @@ class FileLevelChecks:
             return [
                 Problem(
                     check.severity,
-                    check.rule,
+                    check.message,
                     int(row),
                     check.columns[0],
                     value,

@@ -138,8 +138,7 @@ class FileValidation:
         report.problems.extend(self.findings.problems)
         report.problems.extend(self.tally.total_row_problems())
         report.problems.extend(
-            Problem("warning", warning.split(": ", 1)[-1], None, None, None)
-            for warning in self.tally.warnings
+            Problem("warning", warning, None, None, None) for warning in self.tally.warnings
         )
         report.problems.sort(key=lambda p: (p.severity != "error", p.row or 0, p.column or ""))
         return report

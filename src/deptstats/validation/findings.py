@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from deptstats.core import Message
 from deptstats.validation.results import ExpectationOutcome, Problem
 from deptstats.validation.row_problems import missing_values
 from deptstats.validation.suite import Check
@@ -46,8 +47,13 @@ class Findings:
                 problems = [
                     Problem(
                         "error",
-                        f"{check.rule} (the check itself failed: "
-                        f"{result.exception_info.get('exception_message')})",
+                        Message(
+                            "check_failed",
+                            {
+                                "rule": check.rule,
+                                "error": str(result.exception_info.get("exception_message")),
+                            },
+                        ),
                         None,
                         None,
                         None,
@@ -69,7 +75,7 @@ class Findings:
                 expectation=check.expectation.expectation_type,
                 column=check.columns[0] if check.columns else None,
                 severity=check.severity,
-                rule=check.rule,
+                rule=check.message.text("en"),  # validation_outcome keeps the English wording
                 success=number not in self._failed,
                 element_count=rows,  # rows of the file, however the check was evaluated
                 unexpected_count=self._unexpected.get(number, 0),

@@ -58,7 +58,9 @@ class Gx:
         for n in numbers:
             # a shallow copy: a suite takes its own expectation objects
             expectation = checks[n].expectation.copy(
-                update={"meta": {"check": n, "severity": checks[n].severity, "rule": checks[n].rule}}
+                update={
+                    "meta": {"check": n, "severity": checks[n].severity, "rule": checks[n].message.text("en")}
+                }
             )
             if n in part.attrs.get("columns", {}):
                 expectation.column = part.attrs["columns"][n]

@@ -5,23 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from deptstats.core import TYPES, Extract, cut
+from deptstats.core import TYPES, Extract, Message, Speaker, cut
 from deptstats.ingest import RawTable
 
 ROW = "source_row"
 VALUE = "__value"
-# the value rule of each type that has one (deptstats.core.column_types)
+# the value rule of each type that has one (deptstats.core.column_types): regex and code
 PATTERNS = {name: spec.pattern for name, spec in TYPES.items() if spec.pattern}
 CELL_CHARACTERS = 1000  # no cell of the data dictionary comes near this
-DATE_WORDING = "must be a date: 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel date"
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One failing row (or, for file-level rules, row None) of one rule."""
+    """One failing row (or, for file-level rules, row None) of one rule: what it says is a
+    code and its parameters (core.Message), worded when it is shown."""
 
     severity: str
-    rule: str
+    message: Message
     row: int | None
     column: str | None
     value: str | None
@@ -39,26 +39,44 @@ class Problem:
             if isinstance(text, str):
                 object.__setattr__(self, name, cut(text).replace("\x00", "\\x00"))
 
-    def describe(self, file: str, extract: Extract, row_label: str = "row") -> str:
+    @property
+    def rule(self) -> str:
+        """The rule broken, in the deployment's language."""
+        return self.message.text()
+
+    def describe(
+        self, file: str, extract: Extract, row_label: str = "row", language: str | None = None
+    ) -> str:
+        """Where the problem is and what it says, in `language` (the deployment's when None)."""
+        _ = Speaker(language)
+        rule = self.message.text(_.language)
+        row = (
+            _("record {number}", number=self.row)
+            if row_label == "record"
+            else _("row {number}", number=self.row)
+        )
         where = [file]
         if self.column is not None and self.other_value is not None:
             # the only rule between two cells of a row (one must not exceed the other): the
             # row is named by its key, as the two values alone do not say which it is
-            where.append(
-                f"{row_label} {self.row}" + (f" ({self.row_key})" if self.row_key is not None else "")
-            )
-            return ", ".join(where) + (
-                f": {_column_label(extract, self.column)} {self.value} exceeds "
-                f"{_column_label(extract, self.other_column)} {self.other_value} "
-                f"(rule: {self.rule})"
+            where.append(row + (f" ({self.row_key})" if self.row_key is not None else ""))
+            return ", ".join(where) + _(
+                ": {column} {value} exceeds {other_column} {other_value} (rule: {rule})",
+                column=_column_label(extract, self.column),
+                value=self.value,
+                other_column=_column_label(extract, self.other_column),
+                other_value=self.other_value,
+                rule=rule,
             )
         if self.row is not None:
-            where.append(f"{row_label} {self.row}")
+            where.append(row)
         if self.column is not None:
-            where.append(f"column {column_title(extract, self.column)}")
+            where.append(_("column {column}", column=column_title(extract, self.column)))
         if self.row is not None:
-            where.append(f"value {self.value!r}" if self.value is not None else "value empty")
-        return ", ".join(where) + f": {self.rule}"
+            where.append(
+                _("value {value}", value=repr(self.value)) if self.value is not None else _("value empty")
+            )
+        return ", ".join(where) + f": {rule}"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from deptstats.core import TEXTS, Message
 from deptstats.ingest import RawTable
 from deptstats.validation.groups import KEY
 from deptstats.validation.results import ROW, Problem, row_key_of
@@ -64,9 +65,12 @@ def missing_values(check: Check, result: Any) -> Problem:
     details = result.result or {}
     missing = set(details.get("missing_list") or details.get("partial_missing_list") or [])
     missing = [a for a in check.expectation.value_set if a in missing]  # registry order
-    return Problem(
-        check.severity, f"{check.rule}; missing: {'、'.join(missing)}", None, check.columns[0], None
-    )
+    code = f"{check.code}_missing"
+    if code not in TEXTS:
+        code, params = "check_failed", {"rule": check.rule, "error": f"missing: {'、'.join(missing)}"}
+    else:
+        params = {**check.params, "missing": missing}
+    return Problem(check.severity, Message(code, params), None, check.columns[0], None)
 
 
 def row_problems(
@@ -95,7 +99,7 @@ def _row_problem(check: Check, row: int, table: RawTable, index: int, key: str |
     other_value = table.value(index, check.other_column) if check.other_column is not None else None
     return Problem(
         check.severity,
-        check.rule,
+        check.message,
         row,
         column,
         table.value(index, column),

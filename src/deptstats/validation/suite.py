@@ -1,24 +1,25 @@
 """The extract's suite: every rule of the data dictionary as a Great Expectations expectation,
-with the steward's wording of it."""
+with what it says to the steward as a code and parameters (core.messages)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from deptstats.core import TYPES, YES_NO, Column, ColumnType, Extract, Period, Registry, Rule
-from deptstats.validation.results import DATE_WORDING, VALUE, column_title
+from deptstats.core import TYPES, YES_NO, Column, ColumnType, Extract, Message, Period, Registry, Rule
+from deptstats.validation.results import VALUE, column_title
 
 
 @dataclass(frozen=True)
 class Check:
-    """An expectation with the steward's wording of its rule and the columns it names.
+    """An expectation with its rule as a code and parameters (core.messages) and the columns
+    it names.
     `keys`: the frame columns that decide its outcome for a row, so it can be run once per
     distinct combination of them; None when it needs the whole column (uniqueness)."""
 
     expectation: Any
     severity: str
-    rule: str
+    code: str
     columns: tuple[str, ...]
     keys: tuple[str, ...] | None = ()
     aggregate: bool = False  # about the file's distinct values together (every area present)
@@ -26,6 +27,16 @@ class Check:
     # row's), or another extract's (`extract.column`) that the value must be found in
     other_column: str | None = None
     referenced: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> Message:
+        return Message(self.code, self.params)
+
+    @property
+    def rule(self) -> str:
+        """The rule in the deployment's language."""
+        return self.message.text()
 
     def key_columns(self) -> tuple[str, ...] | None:
         if self.keys is None:
@@ -37,9 +48,13 @@ class Check:
         return tuple(name for name in found if name)
 
 
-def _column_error(expectation: Any, wording: str, column: Column, **fields: Any) -> Check:
-    """An error-severity check about one column."""
-    return Check(expectation, "error", wording, (column.name,), **fields)
+def _column_error(
+    expectation: Any, code: str, column: Column, params: dict[str, Any], **fields: Any
+) -> Check:
+    """An error-severity check about one column; `params`: those of its code besides the
+    column's title."""
+    title = f"{column.label} ({column.name})"
+    return Check(expectation, "error", code, (column.name,), params={"column": title, **params}, **fields)
 
 
 def _column_checks(
@@ -48,47 +63,43 @@ def _column_checks(
     """Every check of one column: those its type implies, with the bounds and values the
     registry gives it."""
     spec = TYPES[column.type]
-    title = f"{column.label} ({column.name})"
-    checks = _presence_checks(column, spec, gxe, title) + _text_checks(column, spec, gxe, title)
-    checks += _bound_checks(column, spec, gxe, title)
+    checks = _presence_checks(column, spec, gxe) + _text_checks(column, spec, gxe)
+    checks += _bound_checks(column, spec, gxe)
     if spec.value_set is not None:
-        checks.append(_value_set_check(column, registry, gxe, title))
+        checks.append(_value_set_check(column, registry, gxe))
     if spec.date_format is not None:
-        checks.append(_period_check(column, extract, period, gxe, title))
+        checks.append(_period_check(column, extract, period, gxe))
     return checks
 
 
-def _presence_checks(column: Column, spec: ColumnType, gxe: Any, title: str) -> list[Check]:
+def _presence_checks(column: Column, spec: ColumnType, gxe: Any) -> list[Check]:
     """A required column not empty (where its type asks); an id unique in the file."""
     checks = []
     if column.required and spec.emptiness_checked:
         checks.append(
-            _column_error(
-                gxe.ExpectColumnValuesToNotBeNull(column=column.name), f"{title} must not be empty", column
-            )
+            _column_error(gxe.ExpectColumnValuesToNotBeNull(column=column.name), "not_empty", column, {})
         )
     if spec.unique:
         checks.append(
             _column_error(
                 gxe.ExpectColumnValuesToBeUnique(column=column.name),
-                f"{title} must be unique in the file",
+                "unique_in_file",
                 column,
+                {},
                 keys=None,
             )
         )
     return checks
 
 
-def _text_checks(column: Column, spec: ColumnType, gxe: Any, title: str) -> list[Check]:
+def _text_checks(column: Column, spec: ColumnType, gxe: Any) -> list[Check]:
     """The rule the type's text must match, and for a date that it is a real one."""
     checks = []
     if spec.pattern is not None:
-        regex, wording = spec.pattern
+        regex, code = spec.pattern
         checks.append(
             _column_error(
-                gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex),
-                f"{title} {wording}",
-                column,
+                gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=regex), code, column, {}
             )
         )
     if spec.date_format is not None:
@@ -98,43 +109,44 @@ def _text_checks(column: Column, spec: ColumnType, gxe: Any, title: str) -> list
                 gxe.ExpectColumnValuesToMatchStrftimeFormat(
                     column=column.name, strftime_format=spec.date_format
                 ),
-                f"{title} {DATE_WORDING}",
+                "date_format",
                 column,
+                {},
             )
         )
     return checks
 
 
-def _bound_checks(column: Column, spec: ColumnType, gxe: Any, title: str) -> list[Check]:
+def _bound_checks(column: Column, spec: ColumnType, gxe: Any) -> list[Check]:
     """The registry's min and max of a bounded type; greater than 0 where it says so."""
     checks = []
     if spec.bounded and (column.min is not None or column.max is not None):
-        bounds = []
-        if column.min is not None:
-            bounds.append(f">= {column.min}")
-        if column.max is not None:
-            bounds.append(f"<= {column.max}")
+        code = "between" if column.min is not None and column.max is not None else None
+        code = code or ("at_least" if column.min is not None else "at_most")
+        bounds = {k: v for k, v in (("min", column.min), ("max", column.max)) if v is not None}
         checks.append(
             _column_error(
                 gxe.ExpectColumnValuesToBeBetween(
                     column=column.name + VALUE, min_value=column.min, max_value=column.max
                 ),
-                f"{title} must be " + " and ".join(bounds),
+                code,
                 column,
+                bounds,
             )
         )
     if spec.exclusive_min and column.min_exclusive:
         checks.append(
             _column_error(
                 gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, min_value=0, strict_min=True),
-                f"{title} must be greater than 0",
+                "greater_than_zero",
                 column,
+                {},
             )
         )
     return checks
 
 
-def _value_set_check(column: Column, registry: Registry, gxe: Any, title: str) -> Check:
+def _value_set_check(column: Column, registry: Registry, gxe: Any) -> Check:
     """An enum, a yes/no or an area column: one of its values."""
     kind = TYPES[column.type].value_set
     if kind == "enum":
@@ -143,17 +155,18 @@ def _value_set_check(column: Column, registry: Registry, gxe: Any, title: str) -
         allowed = list(YES_NO)
     else:
         allowed = list(registry.areas) + ([registry.citywide] if column.citywide else [])
-    shown = "、".join(allowed) if kind != "area" else "the 17 areas of the reference list"
-    if kind == "area" and column.citywide:
-        shown += f" or {registry.citywide}"
+    if kind != "area":
+        code, params = "one_of", {"allowed": allowed}
+    elif column.citywide:
+        code, params = "one_of_areas_or_citywide", {"citywide": registry.citywide}
+    else:
+        code, params = "one_of_areas", {}
     return _column_error(
-        gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed),
-        f"{title} must be one of {shown}",
-        column,
+        gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=allowed), code, column, params
     )
 
 
-def _period_check(column: Column, extract: Extract, period: Period, gxe: Any, title: str) -> Check:
+def _period_check(column: Column, extract: Extract, period: Period, gxe: Any) -> Check:
     """A date inside the period (a flow extract) or not after its end (a snapshot)."""
     import pandas as pd
 
@@ -163,13 +176,15 @@ def _period_check(column: Column, extract: Extract, period: Period, gxe: Any, ti
             gxe.ExpectColumnValuesToBeBetween(
                 column=column.name + VALUE, min_value=pd.Timestamp(period.first_day), max_value=last
             ),
-            f"{title} must fall inside the period {period.code} ({period.first_day} to {period.last_day})",
+            "inside_period",
             column,
+            {"period": period.code, "first_day": str(period.first_day), "last_day": str(period.last_day)},
         )
     return _column_error(
         gxe.ExpectColumnValuesToBeBetween(column=column.name + VALUE, max_value=last),
-        f"{title} must be on or before the period's last day, {period.last_day}",
+        "not_after_period",
         column,
+        {"last_day": str(period.last_day)},
     )
 
 
@@ -185,8 +200,9 @@ def _reference_checks(
     checks = [
         _column_error(
             gxe.ExpectColumnValuesToNotBeNull(column=column.name),
-            f"{column.label} ({column.name}) must not be empty",
+            "not_empty",
             column,
+            {},
         )
     ]
     if reference_values is not None:
@@ -194,9 +210,9 @@ def _reference_checks(
         checks.append(
             _column_error(
                 gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=sorted(reference_values)),
-                f"{column.label} ({column.name}) must name an institution in the published "
-                f"{other.name} ({other.code}) of {period.code}",
+                "in_reference",
                 column,
+                {"extract_name": other.name, "extract": other.code, "period": period.code},
                 referenced=f"{other.code}.{reference.other}",
             )
         )
@@ -215,17 +231,19 @@ def _rule_check(rule: Rule, extract: Extract, registry: Registry, gxe: Any) -> C
                 ignore_row_if="either_value_is_missing",
             ),
             rule.severity,
-            f"{title} must not exceed {column_title(extract, rule.other)}",
+            "not_greater",
             (rule.column, rule.other),
             other_column=rule.other,
+            params={"column": title, "other_column": column_title(extract, rule.other)},
         )
     if rule.rule == "unique":
         return Check(
             gxe.ExpectColumnValuesToBeUnique(column=rule.column),
             rule.severity,
-            f"{title} may appear at most once in the file",
+            "at_most_once",
             (rule.column,),
             keys=None,
+            params={"column": title},
         )
     if rule.rule in ("required_when", "empty_when"):
         return _condition_check(rule, extract, gxe, title)
@@ -233,7 +251,7 @@ def _rule_check(rule: Rule, extract: Extract, registry: Registry, gxe: Any) -> C
         return Check(
             gxe.ExpectColumnDistinctValuesToContainSet(column="area", value_set=list(registry.areas)),
             rule.severity,
-            "every area of the reference list should be present",
+            "all_areas",
             ("area",),
             aggregate=True,
         )
@@ -243,18 +261,24 @@ def _rule_check(rule: Rule, extract: Extract, registry: Registry, gxe: Any) -> C
 def _condition_check(rule: Rule, extract: Extract, gxe: Any, title: str) -> Check:
     """A column required, or to be empty, where another column has a given value."""
     condition = f'{rule.when_column}=="{rule.when_value}"'
-    when = f"when {column_title(extract, rule.when_column)} is {rule.when_value}"
+    params = {
+        "column": title,
+        "when_column": column_title(extract, rule.when_column),
+        "when_value": rule.when_value,
+    }
     if rule.rule == "required_when":
         expectation = gxe.ExpectColumnValuesToNotBeNull(
             column=rule.column, row_condition=condition, condition_parser="pandas"
         )
-        wording = f"{title} is required {when}"
+        code = "required_when"
     else:
         expectation = gxe.ExpectColumnValuesToBeNull(
             column=rule.column, row_condition=condition, condition_parser="pandas"
         )
-        wording = f"{title} must be empty {when}"
-    return Check(expectation, rule.severity, wording, (rule.column,), keys=(rule.column, rule.when_column))
+        code = "empty_when"
+    return Check(
+        expectation, rule.severity, code, (rule.column,), keys=(rule.column, rule.when_column), params=params
+    )
 
 
 def build_checks(
