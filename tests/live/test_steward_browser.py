@@ -8,6 +8,7 @@ refreshes docs/*.png, which README shows."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -163,7 +164,11 @@ def follow_the_log_to_the_problems(page, live, run_id: str, screenshots: Path) -
     page.goto(f"{live.url}/dags/{DAG_ID}/runs/{urllib.parse.quote(run_id, safe='')}/tasks/{BAD_TASK}")
     page.get_by_text(f"已拒收 {BAD_FILE}").first.wait_for()
     page.get_by_text("完整问题清单：").first.wait_for()
-    [link] = set(re.findall(r"完整问题清单：(\S+/deptstats/problems/\d+)", page.locator("body").inner_text()))
+    shown = page.locator("body").inner_text()
+    links = set(re.findall(r"完整问题清单：\s*(\S+/deptstats/problems/\d+)", shown))
+    at = shown.find("完整问题清单")
+    assert len(links) == 1, shown[max(0, at - 300) : at + 300]
+    [link] = links
     assert link.startswith(live.url + "/"), link
     page.screenshot(path=str(screenshots / "steward-task-log.png"))
     page.goto(link)
@@ -172,8 +177,9 @@ def follow_the_log_to_the_problems(page, live, run_id: str, screenshots: Path) -
     page.screenshot(path=str(screenshots / "steward-problems.png"))
     with page.expect_download() as downloading:
         page.get_by_role("link", name="XLSX").click()
-    saved = Path(downloading.value.path())
-    sheet = openpyxl.load_workbook(saved, read_only=True).active
+    download = downloading.value
+    assert download.suggested_filename.endswith(".xlsx"), download.suggested_filename
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()), read_only=True).active
     rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
     assert list(rows[0][:4]) == ["行号", "行标识", "列", "数值"]
     assert any("公私合办" in row for row in rows[1:]), rows

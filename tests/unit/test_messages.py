@@ -78,11 +78,14 @@ def test_lang_sets_the_language_of_the_process(given, language, monkeypatch):
     assert os.environ["DEPTSTATS_LANG"] == language
 
 
-def test_deptstats_run_tells_its_tasks_that_no_api_server_serves_them(tmp_path):
-    from deptstats.airflow.local import airflow_environment
+def test_deptstats_run_tells_its_tasks_that_no_api_server_serves_them(tmp_path, monkeypatch):
+    from deptstats.airflow.local import airflow_environment, run_environment
 
-    env = airflow_environment(tmp_path, tmp_path, f"sqlite:///{tmp_path / 'w.db'}", tmp_path)
-    assert env["DEPTSTATS_NO_API_SERVER"] == "1"
+    monkeypatch.delenv("DEPTSTATS_NO_API_SERVER", raising=False)
+    where = (tmp_path, tmp_path, f"sqlite:///{tmp_path / 'w.db'}", tmp_path)
+    assert run_environment(*where)["DEPTSTATS_NO_API_SERVER"] == "1"
+    # the components of `deptstats airflow up` serve the pages: their logs link to them
+    assert "DEPTSTATS_NO_API_SERVER" not in airflow_environment(*where)
 
 
 def test_what_a_files_rows_are_called_is_worded_in_the_readers_language():

@@ -30,12 +30,16 @@ def airflow_environment(airflow_home: Path, landing: Path, warehouse: str, out: 
             "DEPTSTATS_OUT": str(out.resolve()),
             "DEPTSTATS_HOME": str(project_home()),
             "GX_ANALYTICS_ENABLED": "false",
-            # the run is dag.test() in a child process: no api-server serves its pages, so a
-            # refusal names the command that lists its problems (airflow.tasks.problems_link)
-            "DEPTSTATS_NO_API_SERVER": "1",
         }
     )
     return env
+
+
+def run_environment(airflow_home: Path, landing: Path, warehouse: str, out: Path) -> dict[str, str]:
+    """The environment of `deptstats run`: dag.test() in a child process, which no api-server
+    serves, so a refusal names the command that lists its problems (airflow.tasks.problems_link);
+    `deptstats airflow up` serves the pages and keeps airflow_environment's."""
+    return airflow_environment(airflow_home, landing, warehouse, out) | {"DEPTSTATS_NO_API_SERVER": "1"}
 
 
 def run_nightly(
@@ -45,7 +49,7 @@ def run_nightly(
     and return 1 if any task failed. Airflow's own output (hundreds of lines) goes to `log` when
     given, else to this process's output."""
     airflow_home.mkdir(parents=True, exist_ok=True)
-    env = airflow_environment(airflow_home, landing, warehouse, out)
+    env = run_environment(airflow_home, landing, warehouse, out)
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("", encoding="utf-8")
