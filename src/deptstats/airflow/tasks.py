@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException
 
-from deptstats.core import DEFAULT_REPLY, load_registry
+from deptstats.core import DEFAULT_REPLY, N_, gettext, load_registry, render
 from deptstats.ingest import sha256_of
+from deptstats.publish import STATUS_WORDS
 from deptstats.warehouse import CONN_ID, fault_of, open_engine, redact, url_from_connection
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def _setting(key: str, env: str) -> Path:
     whoever may trigger a run cannot point the tasks at another path on the server."""
     value = os.environ.get(env)
     if not value:
-        raise AirflowFailException(f"no {key} folder: set {env} for the workers")
+        raise AirflowFailException(render(N_("no {key} folder: set {env} for the workers"), key=key, env=env))
     return Path(value)
 
 
@@ -113,7 +114,9 @@ def prepare_warehouse() -> str:
         revision = pipeline.prepare_warehouse(open_engine(url), load_registry())
     except SchemaBehind as behind:
         raise AirflowFailException(f"{redact(url)}: {behind}") from None
-    log.info("warehouse %s at schema revision %s", redact(url), revision)
+    log.info(
+        "%s", render(N_("warehouse {url} at schema revision {revision}"), url=redact(url), revision=revision)
+    )
     return revision
 
 
@@ -149,7 +152,7 @@ def load_extract(extract_code: str, run_id: str) -> dict[str, Any]:
         raise AirflowFailException(told) from None
     for outcome in outcomes:
         if outcome.status != "arriving":
-            log.info("%s %s: %s", outcome.status.upper(), outcome.file, outcome.message)
+            log.info("%s %s: %s", gettext(STATUS_WORDS[outcome.status]), outcome.file, outcome.message)
     _log_arriving(outcomes)
     summary: dict[str, Any] = {"files": len(outcomes)}
     for status in ("published", "skipped", "arriving"):
@@ -179,7 +182,7 @@ def _log_arriving(outcomes: list[Any]) -> None:
     the run records it (delivery_outcome), and the next run loads it."""
     for outcome in outcomes:
         if outcome.status == "arriving":
-            log.warning("ARRIVING %s: %s", outcome.file, outcome.message)
+            log.warning("%s %s: %s", gettext(STATUS_WORDS["arriving"]), outcome.file, outcome.message)
 
 
 @plain_faults
@@ -209,10 +212,13 @@ def draft_reply(params: dict[str, Any], run_id: str = "", outlet_events: Any = N
     reply = params.get("reply") or DEFAULT_REPLY
     result = pipeline.draft(open_engine(warehouse_url(), write=False), out, load_registry(), reply)
     log.info(
-        "draft written: %s (%d figures, %d missing)",
-        ", ".join(str(p) for p in result.paths),
-        result.figures_used,
-        len(result.figures_missing),
+        "%s",
+        render(
+            N_("draft written: {paths} ({figures} figures, {missing} missing)"),
+            paths=", ".join(str(p) for p in result.paths),
+            figures=result.figures_used,
+            missing=len(result.figures_missing),
+        ),
     )
     for warning in result.warnings:
         log.warning("%s", warning)
@@ -257,7 +263,14 @@ def announce_draft(outlet_events: Any, reply: str, run_id: str, out: Path, paths
         "figures": quoted_figures(out / f"{reply}.provenance.json"),
     }
     outlet_events[replies_alias()].add(reply_asset(reply), extra=extra)
-    log.info("announced the draft %s to the sign-off (sha256 %s)", docx, extra["sha256"])
+    log.info(
+        "%s",
+        render(
+            N_("announced the draft {docx} to the sign-off (sha256 {sha256})"),
+            docx=docx,
+            sha256=extra["sha256"],
+        ),
+    )
     return extra
 
 
@@ -272,6 +285,6 @@ def report_failures(dag_id: str, run_id: str) -> None:
     states.pop("report_failures", None)
     message = failure_summary(states, {e.task_id for e in load_registry().extracts})
     if message is None:
-        raise AirflowSkipException("every task of the run succeeded")
+        raise AirflowSkipException(gettext(N_("every task of the run succeeded")))
     log.error("%s", message)
     raise AirflowFailException(message)

@@ -23,9 +23,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     """The nightly steps in this process, without Airflow: for scripts and benchmarks."""
     from deptstats import pipeline
-    from deptstats.core import N_, load_registry, printable, render
+    from deptstats.core import N_, gettext, load_registry, printable, render
     from deptstats.ingest import LandingMissing, check_landing, scan
-    from deptstats.publish import ExtractRejected, problems_command
+    from deptstats.publish import STATUS_WORDS, ExtractRejected, problems_command
     from deptstats.warehouse import WarehouseFault, open_engine, upgrade
 
     landing, failed, published = Path(args.landing), 0, []
@@ -42,7 +42,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     pipeline.prepare_warehouse(engine, registry)
     scanned = scan(landing, registry)  # once: each extract takes its files from it
     for outcome in pipeline.report_unrecognised_files(engine, landing, args.run_id, registry, scanned):
-        print(printable(f"REJECTED  {outcome.file}: {outcome.message}"))
+        print(printable(f"{gettext(STATUS_WORDS['rejected']):9} {outcome.file}: {outcome.message}"))
         failed += 1
     for extract in registry.extracts:
         try:
@@ -60,7 +60,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             )
             outcomes, failed = [], failed + 1
         for outcome in outcomes:
-            print(printable(f"{outcome.status.upper():9} {outcome.file}: {outcome.message}"))
+            print(printable(f"{gettext(STATUS_WORDS[outcome.status]):9} {outcome.file}: {outcome.message}"))
             for example in outcome.examples:
                 print(f"          - {printable(example)}")
             if outcome.status == "rejected" and outcome.batch_id is not None:

@@ -6,6 +6,7 @@ each file, and the files recorded without being loaded."""
 from deptstats.core import lazy_exports
 
 __all__ = [
+    "STATUS_WORDS",
     "ExtractRejected",
     "FileOutcome",
     "as_text",
@@ -22,7 +23,13 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
-        "file_outcome": ["ExtractRejected", "FileOutcome", "problems_command", "steward_message"],
+        "file_outcome": [
+            "STATUS_WORDS",
+            "ExtractRejected",
+            "FileOutcome",
+            "problems_command",
+            "steward_message",
+        ],
         "loading": ["load_extract"],
         "outcomes": ["record_outcomes"],
         "row_changes": ["as_text", "counted", "describe", "period_rows"],

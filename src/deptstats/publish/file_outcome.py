@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from deptstats.core import Speaker
+from deptstats.core import N_, Speaker
 
 # batch id -> where the steward finds every problem of that batch (a page's address, or the
 # command that lists them): the Airflow layer knows which
@@ -41,6 +41,15 @@ def problems_command(warehouse: str) -> ProblemsLink:
         url.drivername, url.username, None, url.host, url.port, url.database, url.query
     ).render_as_string(hide_password=False)
     return lambda batch_id: f"deptstats problems --batch {batch_id} --warehouse {shown}"
+
+
+# what a log or the command line calls a file's outcome (FileOutcome.status)
+STATUS_WORDS = {
+    "published": N_("PUBLISHED"),
+    "rejected": N_("REJECTED"),
+    "skipped": N_("SKIPPED"),
+    "arriving": N_("ARRIVING"),
+}
 
 
 class ExtractRejected(Exception):
