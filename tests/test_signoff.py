@@ -286,7 +286,7 @@ def test_the_issue_task_acts_on_the_runs_snapshot_in_the_warehouse(office, monke
             "deptstats_signoff", "signoff-2", ISSUE, form, user, ANSWERED, snapshot
         )
 
-    with pytest.raises(AirflowFailException, match="not the run's snapshot"):
+    with pytest.raises(AirflowFailException, match="而不是数据仓库中该运行的快照"):
         signoff_tasks.issue_letter("deptstats_signoff", "signoff-2", signed_for(first), [user])
     assert office.count("issued_letter") == 0
     signoff_tasks.issue_letter("deptstats_signoff", "signoff-2", signed_for(second), [user])
@@ -383,6 +383,8 @@ def test_verify_issued_checks_against_what_was_issued(office, capsys, tmp_path):
 def test_issued_lists_the_letters(office, capsys):
     code, out = run_cli(capsys, "issued", "--warehouse", office.url, "--format", "json")
     assert (code, json.loads(out)) == (0, [])
+    code, out = run_cli(capsys, "issued", "--warehouse", office.url)
+    assert (code, out.strip()) == (0, "尚未签发任何文件")
     letter = office.issue(office.snapshot("signoff-1"))
     code, out = run_cli(capsys, "issued", "--warehouse", office.url, "--format", "json")
     [listed] = json.loads(out)

@@ -177,14 +177,14 @@ def test_the_approver_signs_and_the_snapshot_is_issued(live):
     assert admin.wait_run(SIGNOFF, again) == "success"
     states = admin.task_states(SIGNOFF, again)
     assert (states["no_change"], states["approve"]) == ("success", "skipped"), states
-    assert "quotes the same figures as the draft of run" in log_of(admin, again, "no_change", 1)
+    assert "草稿引用的数据相同：不另行提请审批" in log_of(admin, again, "no_change", 1)
     # triggered by hand, it puts the newest draft up anyway: it quotes the letter just issued
     by_hand = admin.call(
         "POST", f"/api/v2/dags/{SIGNOFF}/dagRuns", {"logical_date": None, "conf": {"reply": REPLY}}
     )
     assert admin.wait_run(SIGNOFF, by_hand["dag_run_id"]) == "success"
     told = log_of(admin, by_hand["dag_run_id"], "no_change", 1)
-    assert f"no figure of {REPLY} differs from its last issued letter" in told
+    assert f"{REPLY} 的数据与上次签发的文件均无差异" in told
     assert len(rows(live, "issued_letter", reply=REPLY)) == letter["sequence"]
 
 
@@ -201,7 +201,7 @@ def test_a_return_needs_a_reason_and_the_steward_sees_it(live):
         "upstream_failed",
         "upstream_failed",
     )
-    assert "answered 退回 with an empty 意见: a 退回 must say why" in log_of(admin, run_id, "approve", 1)
+    assert "答复「退回」但未填写意见：退回须写明理由" in log_of(admin, run_id, "approve", 1)
     assert rows(live, "signoff_rejection", signoff_run_id=run_id) == []
 
     # the approver's role may clear the task: the approval opens again
@@ -215,7 +215,7 @@ def test_a_return_needs_a_reason_and_the_steward_sees_it(live):
     [returned] = rows(live, "signoff_rejection", signoff_run_id=run_id)
     assert (returned["official"], returned["comment"]) == ("王建国", "孕前检查人数需与卫健局再核对。")
     page = live.client("steward").call("GET", f"/deptstats/runs/{SIGNOFF}/{_q(run_id)}", raw=True)
-    assert "退回 (returned) by 王建国" in page and "孕前检查人数需与卫健局再核对。" in page
+    assert "已由 王建国 退回" in page and "孕前检查人数需与卫健局再核对。" in page
 
 
 def test_a_newer_draft_supersedes_and_a_mark_success_issues_nothing(live):
@@ -230,7 +230,7 @@ def test_a_newer_draft_supersedes_and_a_mark_success_issues_nothing(live):
     states = admin.task_states(SIGNOFF, older)
     assert (states["approve"], states["issue"], states["reject"]) == ("skipped", "skipped", "skipped")
     note = admin.get(f"/api/v2/dags/{SIGNOFF}/dagRuns/{_q(older)}/taskInstances/approve")["note"]
-    assert note.startswith(f"superseded by run {newer}") and f"approve run {newer} instead" in note
+    assert note.startswith(f"已被运行 {newer} 取代") and f"请改为审批运行 {newer}" in note
     assert admin.run(SIGNOFF, older)["note"] == note
     assert rows(live, "issued_letter", signoff_run_id=older) == []
 
@@ -240,6 +240,6 @@ def test_a_newer_draft_supersedes_and_a_mark_success_issues_nothing(live):
     assert admin.wait_run(SIGNOFF, newer) == "failed"
     states = admin.task_states(SIGNOFF, newer)
     assert (states["issue"], states["reject"]) == ("failed", "failed"), states
-    assert "no recorded response to the approval of run" in log_of(admin, newer, "issue", 1)
+    assert f"运行 {newer} 的审批没有记录在案的答复" in log_of(admin, newer, "issue", 1)
     assert len(rows(live, "issued_letter", reply=REPLY)) == letters
     assert rows(live, "signoff_rejection", signoff_run_id=newer) == []

@@ -343,3 +343,59 @@ def test_the_folder_is_the_deployments_never_the_events(tmp_path, monkeypatch):
     monkeypatch.delenv("DEPTSTATS_OUT")
     with pytest.raises(AirflowFailException, match="set DEPTSTATS_OUT"):
         signoff_tasks.announced_out(draft_event("reply-2024-147", 1, out=str(out.resolve())))
+
+
+# what the approver and the steward read in a task's log or failure, in the deployment's language
+SAID = {
+    "en": {
+        "return": "approver answered 退回 with an empty 意见: a 退回 must say why. Nothing was recorded",
+        "timeout": "no answer within 7 days (DEPTSTATS_APPROVAL_TIMEOUT_DAYS): approver was to sign off",
+        "unanswered": f"no recorded response to the approval of run {RUN}: the task approve ended",
+        "same": "the draft of reply-2024-147 by run run-5 quotes the same figures as the draft of run run-1",
+        "note": "superseded by run run-9: a newer draft of reply-2024-147 (run run-5) quotes other figures",
+        "instead": "approve run run-9 instead",
+        "ended": "approval of run run-3: ended (was awaiting_input)",
+    },
+    "zh_CN": {
+        "return": "approver 答复「退回」但未填写意见：退回须写明理由。未作任何记录",
+        "timeout": "7 天内未答复（DEPTSTATS_APPROVAL_TIMEOUT_DAYS）：应由 approver 签发或退回答复件",
+        "unanswered": f"运行 {RUN} 的审批没有记录在案的答复",
+        "same": "运行 run-5 起草的 reply-2024-147 草稿与此前发布的运行 run-1 的草稿引用的数据相同",
+        "note": "已被运行 run-9 取代：reply-2024-147 的新草稿（运行 run-5）引用的数据有变化",
+        "instead": "请改为审批运行 run-9",
+        "ended": "运行 run-3 的审批：已结束（原状态 awaiting_input）",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_signoffs_words_are_in_the_deployments_language(monkeypatch, caplog, language):
+    monkeypatch.setenv("DEPTSTATS_LANG", language)
+    said = SAID[language]
+    with pytest.raises(AirflowFailException) as refused:
+        operator().execute_complete({"ti": FakeTi()}, event("退回", comment=""))
+    assert str(refused.value).startswith(said["return"])
+    timeout = {"error": "timed out", "error_type": "timeout"}
+    with pytest.raises(AirflowFailException) as failed:
+        operator().execute_complete({"ti": FakeTi()}, timeout)
+    assert str(failed.value).startswith(said["timeout"])
+    with pytest.raises(AirflowFailException) as unanswered:
+        approval.verified_response(None, "deptstats_signoff", RUN, "签发", APPROVER, SNAPSHOT)
+    assert str(unanswered.value).startswith(said["unanswered"])
+    same = {"reply": "reply-2024-147", "draft_run_id": "run-5", "snapshot_id": None, "same_as": "run-1"}
+    assert signoff_tasks.no_approval(same).startswith(said["same"])
+    assert '{"reply": "reply-2024-147"}' in signoff_tasks.no_approval(same)  # the trigger's conf, as typed
+
+    from deptstats.airflow import airflow_api
+
+    notes = []
+    monkeypatch.setattr(airflow_api.AirflowApi, "from_connection", classmethod(lambda cls: None))
+    monkeypatch.setattr(
+        airflow_api, "end_approval", lambda api, dag, run, task, note: notes.append(note) or "awaiting_input"
+    )
+    caplog.set_level("INFO", logger=signoff_tasks.log.name)
+    superseding = {"reply": "reply-2024-147", "draft_run_id": "run-5", "superseded": ["run-3"]}
+    assert signoff_tasks.end_superseded("run-9", superseding) == ["run-3"]
+    [note] = notes
+    assert note.startswith(said["note"]) and note.endswith(said["instead"])
+    assert said["ended"] in caplog.messages

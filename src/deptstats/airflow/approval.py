@@ -26,8 +26,9 @@ from airflow.providers.standard.operators.hitl import HITLBranchOperator
 from airflow.sdk import Param
 from airflow.sdk.exceptions import AirflowFailException
 
+from deptstats.airflow import signoff_words as words
 from deptstats.airflow.signoff_settings import APPROVERS_SETTING, TIMEOUT_SETTING
-from deptstats.core import Speaker
+from deptstats.core import Speaker, render
 from deptstats.signoff import RETURN, Snapshot
 
 OFFICIAL, COMMENT = "签发人", "意见"
@@ -66,10 +67,7 @@ def _signing_key() -> bytes:
 
     secret = conf.get("api_auth", "jwt_secret", fallback="") or ""
     if not secret:
-        raise AirflowFailException(
-            "no [api_auth] jwt_secret is configured for the workers, so an approval's response "
-            "cannot be signed or checked; `deptstats airflow up` sets it for every component"
-        )
+        raise AirflowFailException(render(words.NO_SIGNING_SECRET))
     return hmac.new(secret.encode(), b"deptstats sign-off response", hashlib.sha256).digest()
 
 
@@ -88,9 +86,7 @@ def run_snapshot(run_id: str) -> Snapshot:
 
     snapshot = snapshot_of_run(open_engine(warehouse_url()), run_id)
     if snapshot is None:
-        raise AirflowFailException(
-            f"the warehouse records no snapshot of run {run_id}: there is nothing to approve, issue or return"
-        )
+        raise AirflowFailException(render(words.NO_RUN_SNAPSHOT, run_id=run_id))
     return snapshot
 
 
@@ -122,37 +118,40 @@ def verified_response(
 ) -> dict[str, Any]:
     """The approval's response if it is one this task may act on for `snapshot` (the warehouse's
     of the run); AirflowFailException saying why not otherwise (nothing is issued or recorded then)."""
+    _ = Speaker()
     if not isinstance(response, dict) or "signature" not in response:
-        raise AirflowFailException(
-            f"no recorded response to the approval of run {run_id}: the task approve ended "
-            f"without an answer from an approver (marked success by hand?), so nothing is done. "
-            f"To ask again, clear the task approve; the approver answers in Required Actions"
-        )
+        raise AirflowFailException(_(words.NO_RESPONSE, run_id=run_id))
     if not hmac.compare_digest(str(response["signature"]), _signature(response)):
-        raise AirflowFailException(
-            f"the response recorded for run {run_id} does not carry the approval's signature "
-            f"(written by hand through the XCom API?): nothing is done"
-        )
+        raise AirflowFailException(_(words.UNSIGNED_RESPONSE, run_id=run_id))
     if (response["dag_id"], response["run_id"]) != (dag_id, run_id):
         raise AirflowFailException(
-            f"the response recorded for run {run_id} answers run {response['run_id']} of "
-            f"{response['dag_id']}: nothing is done"
+            _(
+                words.OTHER_RUNS_RESPONSE,
+                run_id=run_id,
+                answered_run=response["run_id"],
+                answered_dag=response["dag_id"],
+            )
         )
     if (response.get("snapshot_id"), response.get("sha256")) != (snapshot.id, snapshot.sha256):
         raise AirflowFailException(
-            f"the response of run {run_id} answers snapshot {response.get('snapshot_id')} (sha256 "
-            f"{response.get('sha256')}), not the run's snapshot {snapshot.id} (sha256 {snapshot.sha256}) "
-            f"in the warehouse: nothing is done"
+            _(
+                words.OTHER_SNAPSHOTS_RESPONSE,
+                run_id=run_id,
+                answered=response.get("snapshot_id"),
+                answered_sha256=response.get("sha256"),
+                snapshot_id=snapshot.id,
+                sha256=snapshot.sha256,
+            )
         )
     ids = {user["id"] for user in assigned}
     if response["user"]["id"] not in ids:
+        approvers = ", ".join(sorted(ids)) or _.gettext(words.NO_APPROVERS)
         raise AirflowFailException(
-            f"the response of run {run_id} came from {response['user']['id']!r}, who is not "
-            f"among the assigned approvers ({', '.join(sorted(ids)) or 'none'}): nothing is done"
+            _(words.NOT_AN_APPROVER, run_id=run_id, user=response["user"]["id"], approvers=approvers)
         )
     if response["option"] != option:
         raise AirflowFailException(
-            f"the approval of run {run_id} was answered {response['option']}, not {option}: nothing is done"
+            _(words.OTHER_ANSWER, run_id=run_id, answered=response["option"], option=option)
         )
     return response
 
@@ -162,11 +161,7 @@ class SignoffApproval(HITLBranchOperator):
 
     def execute(self, context: Any) -> Any:
         if not self.assigned_users:
-            raise AirflowFailException(
-                f"no approver is configured ({APPROVERS_SETTING} is empty where the DAG was parsed), "
-                f"so no approval is opened: anyone could answer it. `deptstats airflow up` sets it "
-                f"to its approver login; under another auth manager set it to the approvers' user ids"
-            )
+            raise AirflowFailException(render(words.NO_APPROVER_CONFIGURED, setting=APPROVERS_SETTING))
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
@@ -200,26 +195,27 @@ class SignoffApproval(HITLBranchOperator):
         params = event.get("params_input") or {}
         option = chosen[0] if chosen else "?"
         user = (event.get("responded_by_user") or {}).get("name", "?")
+        _ = Speaker()
         if not str(params.get(COMMENT) or "").strip():
-            why = "a 退回 must say why" if option == RETURN else "意见 is required with either answer"
-            raise AirflowFailException(
-                f"{user} answered {option} with an empty {COMMENT}: {why}. Nothing was "
-                f"{'recorded' if option == RETURN else 'issued'}; clear the task approve to ask again"
-            )
+            if option == RETURN:
+                raise AirflowFailException(_(words.RETURN_WITHOUT_REASON, user=user))
+            raise AirflowFailException(_(words.ISSUE_WITHOUT_COMMENT, user=user, option=option))
         if not str(params.get(OFFICIAL) or "").strip():
-            raise AirflowFailException(
-                f"{user} answered {option} without the official's name ({OFFICIAL}): a decision "
-                f"names who made it. Nothing was done; clear the task approve to ask again"
-            )
+            raise AirflowFailException(_(words.NO_OFFICIAL, user=user, option=option))
 
     def timeout_message(self, context: Any) -> str:
+        _ = Speaker()
         snapshot = context["ti"].xcom_pull(task_ids="snapshot") or {}
-        who = ", ".join(u.get("name") or u["id"] for u in self.assigned_users or []) or "nobody"
+        names = [u.get("name") or u["id"] for u in self.assigned_users or []]
+        who = ", ".join(names) or _.gettext(words.NOBODY)
         days = self.response_timeout.total_seconds() / 86400 if self.response_timeout else 0
-        return (
-            f"no answer within {days:g} days ({TIMEOUT_SETTING}): {who} was to sign off "
-            f"(签发) or return (退回) reply {snapshot.get('reply', '?')} (snapshot "
-            f"{snapshot.get('snapshot_id', '?')}, drafted by run {snapshot.get('draft_run_id', '?')}). "
-            f"Nothing was issued. Clear the task approve to ask again; a newer draft with other "
-            f"figures opens an approval of its own"
+        shown_days = f"{days:g}"
+        return _(
+            words.TIMED_OUT,
+            days=shown_days,
+            setting=TIMEOUT_SETTING,
+            who=who,
+            reply=snapshot.get("reply", "?"),
+            snapshot_id=snapshot.get("snapshot_id", "?"),
+            draft_run_id=snapshot.get("draft_run_id", "?"),
         )

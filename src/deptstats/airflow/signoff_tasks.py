@@ -4,6 +4,7 @@ reply an asset event announced, the end of approvals it supersedes, and the answ
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -12,10 +13,11 @@ from urllib.parse import quote
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from deptstats.airflow import signoff_words as words
 from deptstats.airflow.approval import run_snapshot, verified_response
 from deptstats.airflow.signoff_settings import SIGNOFF_DAG_ID, configured_replies, reply_asset
 from deptstats.airflow.tasks import out_folder, plain_faults, warehouse_url
-from deptstats.core import DEFAULT_REPLY, load_registry
+from deptstats.core import DEFAULT_REPLY, Speaker, load_registry, render
 from deptstats.signoff import (
     ISSUE,
     RETURN,
@@ -71,23 +73,16 @@ def chosen_event(triggering: Any, inlet_events: Any, outlet_events: Any, alias: 
     if not drafts:
         reply = params.get("reply") or DEFAULT_REPLY
         if reply not in configured_replies():
-            raise AirflowFailException(
-                f"no reply {reply!r} is configured (include/replies/<code>.toml): give one of "
-                f"{', '.join(configured_replies())}"
-            )
+            replies = ", ".join(configured_replies())
+            raise AirflowFailException(render(words.UNKNOWN_REPLY, reply=reply, replies=replies))
         event = latest_event(inlet_events, reply)
         if event is None:
-            raise AirflowFailException(
-                f"no complete draft of {reply} has been announced yet: the nightly announces one "
-                f"when its draft_reply task writes a complete draft"
-            )
+            raise AirflowFailException(render(words.NO_DRAFT_ANNOUNCED, reply=reply))
         return event
     chosen = max(drafts.values(), key=lambda event: event.timestamp)
     for reply, event in drafts.items():
         if event is not chosen:
-            log.warning(
-                "the draft of %s (run %s) goes to a sign-off run of its own", reply, event.source_run_id
-            )
+            log.warning("%s", render(words.RUN_OF_ITS_OWN, reply=reply, run_id=event.source_run_id))
             outlet_events[alias].add(reply_asset(reply), extra=dict(event.extra))
     return chosen
 
@@ -109,9 +104,12 @@ def announced_out(event: Any) -> Path:
     announced = event.extra.get("out")
     if announced != str(out.resolve()):
         raise AirflowFailException(
-            f"the draft announced by run {event.extra.get('run_id')} names the folder {announced!r}, "
-            f"not this deployment's output folder {str(out.resolve())!r} (DEPTSTATS_OUT): it was not "
-            f"announced by the nightly here, so nothing is snapshotted"
+            render(
+                words.FOREIGN_FOLDER,
+                run_id=event.extra.get("run_id"),
+                announced=announced,
+                out=str(out.resolve()),
+            )
         )
     return out
 
@@ -140,13 +138,8 @@ def snapshot_draft(run_id: str, event: Any, inlet_events: Any, manual: bool) -> 
         found["superseded"] = supersede_pending(engine, reply, run_id)
     except SignoffRefused as refused:
         raise AirflowFailException(str(refused)) from None
-    log.info(
-        "snapshot %s of %s (draft of run %s): %d figure(s) changed",
-        snapshot.id,
-        reply,
-        draft_run,
-        found["changes"],
-    )
+    taken = {"snapshot_id": snapshot.id, "reply": reply, "draft_run_id": draft_run}
+    log.info("%s", render(words.SNAPSHOT_TAKEN, **taken, count=found["changes"]))
     return found
 
 
@@ -156,17 +149,21 @@ def opens_approval(snapshot: dict[str, Any]) -> bool:
 
 def no_approval(snapshot: dict[str, Any]) -> str:
     """Why this run opens no approval, in the words its log says it."""
+    _ = Speaker()
+    reply, draft_run = snapshot["reply"], snapshot["draft_run_id"]
     if "same_as" in snapshot:
-        message = (
-            f"the draft of {snapshot['reply']} by run {snapshot['draft_run_id']} quotes the same figures "
-            f"as the draft of run {snapshot['same_as']} announced before it: no new approval is opened "
-            f"(that draft's sign-off stands; to put this draft up anyway, trigger {SIGNOFF_DAG_ID} "
-            f'with {{"reply": "{snapshot["reply"]}"}})'
+        conf = json.dumps({"reply": reply}, ensure_ascii=False)
+        message = _(
+            words.SAME_FIGURES,
+            reply=reply,
+            draft_run_id=draft_run,
+            same_as=snapshot["same_as"],
+            dag_id=SIGNOFF_DAG_ID,
+            conf=conf,
         )
     else:
-        message = (
-            f"no figure of {snapshot['reply']} differs from its last issued letter (draft of run "
-            f"{snapshot['draft_run_id']}, snapshot {snapshot['snapshot_id']}): no approval is opened"
+        message = _(
+            words.NO_FIGURE_DIFFERS, reply=reply, draft_run_id=draft_run, snapshot_id=snapshot["snapshot_id"]
         )
     log.info("%s", message)
     return message
@@ -181,16 +178,18 @@ def end_superseded(run_id: str, snapshot: dict[str, Any]) -> list[str]:
     runs = snapshot.get("superseded") or []
     if not runs:
         return []
+    _ = Speaker()
     api = AirflowApi.from_connection()
+    note = _(
+        words.SUPERSEDED_NOTE, run_id=run_id, reply=snapshot["reply"], draft_run_id=snapshot["draft_run_id"]
+    )
     ended = []
     for earlier in runs:
-        note = (
-            f"superseded by run {run_id}: a newer draft of {snapshot['reply']} (run "
-            f"{snapshot['draft_run_id']}) quotes other figures. Nothing was issued from this "
-            f"approval; approve run {run_id} instead"
-        )
         state = end_approval(api, SIGNOFF_DAG_ID, earlier, APPROVE_TASK, note)
-        log.info("approval of run %s: %s", earlier, f"ended (was {state})" if state else "had ended already")
+        if state:
+            log.info("%s", _(words.APPROVAL_ENDED, run_id=earlier, state=state))
+        else:
+            log.info("%s", _(words.APPROVAL_HAD_ENDED, run_id=earlier))
         ended.append(earlier)
     return ended
 
@@ -217,16 +216,17 @@ def issue_letter(dag_id: str, run_id: str, answer: Any, assigned: list) -> dict[
         letter = issue(engine, load_registry(), snapshot.id, response, out_folder())
     except SignoffRefused as refused:
         raise AirflowFailException(str(refused)) from None
-    log.info(
-        "issued %s (letter %d): %s, sha256 %s, signed by %s (%s) at %s",
-        letter.name,
-        letter.number,
-        letter.docx,
-        letter.sha256,
-        letter.official,
-        letter.login,
-        letter.issued_at.isoformat(),
+    told = render(
+        words.ISSUED,
+        name=letter.name,
+        number=letter.number,
+        docx=letter.docx,
+        sha256=letter.sha256,
+        official=letter.official,
+        login=letter.login,
+        at=letter.issued_at.isoformat(),
     )
+    log.info("%s", told)
     return {"number": letter.number, "name": letter.name, "docx": str(letter.docx), "sha256": letter.sha256}
 
 
@@ -240,7 +240,12 @@ def record_return(dag_id: str, run_id: str, answer: Any, assigned: list) -> str:
         reject(open_engine(warehouse_url()), snapshot.id, response)
     except SignoffRefused as refused:
         raise AirflowFailException(str(refused)) from None
-    message = f"{snapshot.reply} returned (退回) by {response.official} ({response.login}): "
-    message += response.comment
+    message = render(
+        words.RETURNED,
+        reply=snapshot.reply,
+        official=response.official,
+        login=response.login,
+        comment=response.comment,
+    )
     log.info("%s", message)
     return message

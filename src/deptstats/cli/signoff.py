@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from deptstats.cli.options import warehouse_url, with_format, with_warehouse
-from deptstats.core import load_registry
+from deptstats.core import N_, gettext, load_registry
 
+NO_LETTER_ISSUED = N_("no letter has been issued")
 COLUMNS = ["number", "reply", "sequence", "docx", "sha256", "official", "login", "issued_at", "comment"]
 
 
@@ -39,7 +40,7 @@ def cmd_issued(args: argparse.Namespace) -> int:
     elif rows:
         print(render(rows, "table", COLUMNS))
     else:
-        print("no letter has been issued")
+        print(gettext(NO_LETTER_ISSUED))
     return 0
 
 
