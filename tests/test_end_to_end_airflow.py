@@ -95,7 +95,8 @@ def test_1_first_run_drafts_every_figure(workspace, registry):
     for code, (period, shown) in expected.items():
         assert shown in draft, code
         assert figures[(code, period)]["display"] == shown, code
-        assert f" {code} | {period} | 全市 | {shown} |" in review  # and in the provenance
+        # the review in the tests' language, English: the citywide area is named so
+        assert f" {code} | {period} | citywide | {shown} |" in review  # and in the provenance
     assert "Provenance" not in draft and "sha256" not in draft
     for code in ("hrss.maternity_disputes", "hrss.legal_aid_cases"):
         assert figures[(code, "2023")]["display"] in draft

@@ -59,7 +59,7 @@ def test_a_pair_rule_keeps_the_row_key_and_the_other_column(warehouse_url, regis
         load_extract(engine, landing, "prepregnancy_checks", "r2", registry)
     assert LOG_LINE in str(again.value)
 
-    [shown] = steward.problems_of(engine, PREP, "prepregnancy_checks", problem["batch_id"], None, registry)
+    [shown] = steward.problems_of(engine, "prepregnancy_checks", problem["batch_id"], None, registry)
     assert (shown["row_key"], shown["other_column"], shown["other_value"]) == (
         "古塘街道",
         "target_people",

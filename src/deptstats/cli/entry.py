@@ -21,6 +21,16 @@ LANG_HELP = (
 )
 
 
+def _language(given: str) -> str:
+    """--lang as people write it (zh, zh-CN, zh_CN, en, en-US): the catalog it names."""
+    from deptstats.core import language_of
+
+    language = language_of(given)
+    if language is None:
+        raise argparse.ArgumentTypeError(f"invalid choice: {given!r} (choose from {', '.join(LANGUAGES)})")
+    return language
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deptstats", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -36,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         add(sub)
     # before or after the command; a command's own default must not undo the global option
-    parser.add_argument("--lang", choices=LANGUAGES, help=LANG_HELP)
+    parser.add_argument("--lang", type=_language, help=LANG_HELP)
     _lang_everywhere(sub)
     return parser
 
@@ -44,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _lang_everywhere(sub: Any) -> None:
     """--lang after a command too (`deptstats db upgrade --lang en`), down every level."""
     for command in sub.choices.values():
-        command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=LANG_HELP)
+        command.add_argument("--lang", type=_language, default=argparse.SUPPRESS, help=LANG_HELP)
         for action in command._actions:
             if isinstance(action, argparse._SubParsersAction):
                 _lang_everywhere(action)
