@@ -113,5 +113,5 @@ def test_an_announced_delivery_reloads_its_extract(live):
     events = admin.get(f"/api/v2/dags/{RELOAD}/dagRuns/{_q(run_id)}/upstreamAssetEvents")["asset_events"]
     assert event["asset_event_id"] in {e["id"] for e in events}
     assert reloaded(admin, run_id)["extracts"] == ["prepregnancy_checks"]  # the extract it names
-    audit = admin.get("/api/v2/eventLogs", event="deptstats.delivery_announced")["event_logs"]
+    audit = admin.get("/api/v2/eventLogs", event="deptstats_delivery_announced")["event_logs"]
     assert any(entry["owner"] == "analyst" for entry in audit)

@@ -16,7 +16,7 @@ from typing import Any
 from deptstats.airflow.reload_assets import RELOAD_DAG_ID, department_asset
 from deptstats.core import load_registry, parse_period
 
-AUDIT_EVENT = "deptstats.delivery_announced"
+AUDIT_EVENT = "deptstats_delivery_announced"
 
 
 class NotAnnounced(LookupError):
