@@ -122,6 +122,7 @@ def test_an_announced_delivery_is_one_the_registry_knows(registry):
     for department, extract, period, who in (
         ("education", "prepregnancy_checks", "2023", "x"),  # another department's extract
         ("health", "prepregnancy_checks", "2023-13", "x"),
+        ("health", "prepregnancy_checks", "2023-05", "x"),  # delivered by year
         ("health", "prepregnancy_checks", "2023", ""),
     ):
         with pytest.raises(ValueError):

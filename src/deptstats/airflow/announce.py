@@ -25,12 +25,13 @@ class NotAnnounced(LookupError):
 
 def delivery_extra(department: str, extract: str, period: str, uploaded_by: str) -> dict[str, Any]:
     """The event's extra: what was delivered and by whom. ValueError when the registry has no
-    such extract of that department, or the period is no period."""
+    such extract of that department, or the period is not one of its periods (a year, a month)."""
     registry = load_registry()
     found = next((e for e in registry.extracts_of(department) if e.code == extract), None)
     if found is None:
         raise ValueError(f"the department {department!r} delivers no extract {extract!r}")
-    parse_period(period)
+    if parse_period(period).kind != found.period:  # ValueError too when it is no period at all
+        raise ValueError(f"{extract!r} is delivered by {found.period}, not for {period!r}")
     if not uploaded_by:
         raise ValueError("an announced delivery names who uploaded it")
     return {
