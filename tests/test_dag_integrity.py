@@ -53,6 +53,9 @@ print(json.dumps({
         "assigned_users": a.assigned_users, "response_timeout": a.response_timeout.total_seconds(),
         "params": sorted(a.params), "subject": a.subject, "body": a.body,
     })(bag.dags["deptstats_signoff"].get_task("approve")) if "deptstats_signoff" in bag.dags else None,
+    "reload_assets": [[a.uri, [list(w.trigger.serialize()) for w in a.watchers]]
+                      for a in bag.dags["deptstats_reload"].timetable.asset_condition.objects
+                      ] if "deptstats_reload" in bag.dags else [],
     "draft_outlets": [type(o).__name__ + ":" + o.name
                       for o in bag.dags["deptstats_nightly"].get_task("draft_reply").outlets],
 }))
@@ -62,9 +65,11 @@ print(json.dumps({
 APPROVERS = [{"id": "u-17", "name": "王建国"}]
 
 
-def parse_dag_folder(tmp_path, language: str = "zh_CN") -> dict:
+def parse_dag_folder(tmp_path, language: str = "zh_CN", landing=None) -> dict:
+    """The DAG folder parsed in a child process; DEPTSTATS_LANDING is `landing` (unset: None)."""
     env = dict(
-        os.environ,
+        {k: v for k, v in os.environ.items() if k != "DEPTSTATS_LANDING"},
+        **({"DEPTSTATS_LANDING": str(landing)} if landing is not None else {}),
         DEPTSTATS_LANG=language,
         AIRFLOW_HOME=str(tmp_path / "airflow"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
@@ -86,7 +91,7 @@ def test_dag_folder(tmp_path, registry):
     parsed = parse_dag_folder(tmp_path)
     assert parsed["errors"] == {}
     assert parsed["heavy"] == []
-    assert set(parsed["dags"]) == {"deptstats_nightly", "deptstats_signoff"}
+    assert set(parsed["dags"]) == {"deptstats_nightly", "deptstats_signoff", "deptstats_reload"}
     never_retried = {"report_failures", "approve"}
     for dag_id, dag in parsed["dags"].items():
         assert dag["tags"], dag_id
@@ -158,7 +163,11 @@ def test_signoff_dag(tmp_path):
     ]
     signoff = parsed["dags"]["deptstats_signoff"]
     assert signoff["schedule"] == "AssetTriggeredTimetable"  # data-aware: no clock
-    assert parsed["paused_at_creation"] == {"deptstats_nightly": None, "deptstats_signoff": False}
+    assert parsed["paused_at_creation"] == {
+        "deptstats_nightly": None,
+        "deptstats_signoff": False,
+        "deptstats_reload": False,
+    }
     assert signoff["downstream"] == {
         "snapshot": ["end_superseded", "issue", "no_change", "open_approval", "reject"],
         "end_superseded": [],
@@ -229,3 +238,37 @@ def test_the_ui_names_tasks_in_the_deployments_language_by_the_same_ids(tmp_path
         assert signoff["params"]["reply"]["values_display"]["null"].startswith("Not chosen")
     # every display name is a name: no id shown twice, none left empty
     assert all(nightly["display"].values()) and all(signoff["display"].values())
+
+
+@pytest.mark.parametrize("watched", [True, False])
+def test_the_reload_dag_runs_on_the_departments_assets(tmp_path, registry, watched):
+    landing = tmp_path / "landing" if watched else None
+    parsed = parse_dag_folder(tmp_path, landing=landing)
+    assert parsed["errors"] == {} and parsed["heavy"] == []
+    reload = parsed["dags"]["deptstats_reload"]
+    assert reload["schedule"] == "AssetTriggeredTimetable"  # data-aware: no clock
+    assert [uri for uri, _ in parsed["reload_assets"]] == [
+        f"x-deptstats://landing/{d.code}" for d in registry.departments
+    ]
+    # a watcher on each department's flag, fixed from DEPTSTATS_LANDING when parsed; none without
+    watchers = [w for _, found in parsed["reload_assets"] for w in found]
+    if watched:
+        assert watchers == [
+            [
+                "airflow.providers.standard.triggers.file.FileDeleteTrigger",
+                {"filepath": str(landing.resolve() / d.code / ".ready"), "poke_interval": 5.0},
+            ]
+            for d in registry.departments
+        ]
+    else:
+        assert watchers == []
+    assert reload["downstream"] == {
+        "prepare_warehouse": ["reload_extracts", "report_failures"],
+        "reload_extracts": ["compute_indicators", "report_failures"],
+        "compute_indicators": ["report_failures"],
+        "report_failures": [],
+    }
+    assert reload["tasks"]["compute_indicators"]["trigger_rule"] == "all_done"
+    assert reload["tasks"]["report_failures"]["trigger_rule"] == "all_done"
+    assert reload["display"]["reload_extracts"] == "重新加载已报送的报表"
+    assert reload["display"]["compute_indicators"] == "计算指标"  # the nightly's step, by its name

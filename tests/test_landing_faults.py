@@ -161,6 +161,30 @@ def test_a_file_modified_within_the_settle_time_waits_for_the_next_run(
     assert statuses == ["published", "superseded"]
 
 
+@pytest.mark.gx
+def test_a_reload_takes_no_settle_time(warehouse_url, landing, registry, monkeypatch):
+    """An announced delivery (an upload renamed into place, a `.ready` flag) loads at once."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(logging.root, "handlers", list(logging.root.handlers))
+    from deptstats.airflow import reload_tasks
+
+    monkeypatch.setattr(reload_tasks, "warehouse_url", lambda: warehouse_url)
+    monkeypatch.setenv("DEPTSTATS_SETTLE_SECONDS", "3600")
+    monkeypatch.setenv("DEPTSTATS_LANDING", str(landing))
+    pipeline.prepare_warehouse(open_engine(warehouse_url), registry)
+    os.utime(landing / KG_2023)  # written just now
+    upload = SimpleNamespace(
+        asset=SimpleNamespace(uri="x-deptstats://landing/education"),
+        extra={"extract": "kindergartens", "period": "2023", "uploaded_by": "clerk"},
+        timestamp=time.time(),
+    )
+    summary = reload_tasks.reload_extracts({"education": [upload]}, "asset_triggered__1")
+    assert summary["extracts"] == ["kindergartens"]
+    assert summary["published"] == 2  # 2022 and the file written just now
+    assert snapshot(open_engine(warehouse_url), KG_TABLE, registry, "2023") != []
+
+
 def _one_file_landing(sample_dir: Path, tmp_path: Path) -> Path:
     landing = tmp_path / "landing"
     (landing / "education").mkdir(parents=True)

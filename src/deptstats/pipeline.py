@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from deptstats.core import DEFAULT_REPLY, N_, Registry, Speaker
-from deptstats.ingest import Delivery
+from deptstats.ingest import Delivery, scan
 from deptstats.publish import ExtractRejected, FileOutcome, load_extract, record_outcomes, record_unmatched
 from deptstats.reply import Draft, draft_reply
 from deptstats.warehouse import check_schema, sync_dimensions
@@ -72,6 +72,24 @@ def load(
         raise
     record_outcomes(engine, run_id, outcomes)
     return outcomes
+
+
+def reload(
+    engine: Engine, landing: Path, extract_codes: list[str], run_id: str, registry: Registry
+) -> dict[str, list[FileOutcome] | ExtractRejected]:
+    """Announced deliveries (an upload, a department's `.ready` flag): each extract of
+    `extract_codes`, in that order, loaded as `load` does but without the settle time (an upload
+    is renamed into place whole; the flag says the copy is done), from one scan of the landing
+    folder. Extract code -> its outcomes, or the ExtractRejected that refused it: a refused
+    extract does not stop the others."""
+    scanned = scan(landing, registry)
+    done: dict[str, list[FileOutcome] | ExtractRejected] = {}
+    for code in extract_codes:
+        try:
+            done[code] = load(engine, landing, code, run_id, registry, settle=0, scanned=scanned)
+        except ExtractRejected as rejected:
+            done[code] = rejected
+    return done
 
 
 def compute_indicators(engine: Engine, registry: Registry) -> int:

@@ -286,6 +286,8 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
             project / folder,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
+    # a route calling announce_delivery inside the api-server (tests/live/test_reload_live.py)
+    shutil.copy(Path(__file__).with_name("plugins") / "deptstats_test_announce.py", project / "plugins")
     # the office's deployment speaks Chinese (its default), whatever the tests' own language
     env = dict(
         os.environ, DEPTSTATS_HOME=str(project), DEPTSTATS_RETRY_DELAY_SECONDS="2", DEPTSTATS_LANG="zh_CN"

@@ -1,5 +1,7 @@
 """Everything that touches Apache Airflow: `tasks`, the module the nightly DAG's task bodies
-call, and `signoff_tasks`, the sign-off DAG's; the approval (a human-in-the-loop operator) and
+call, `signoff_tasks`, the sign-off DAG's, and `reload_tasks`, the reload DAG's (scheduled on one
+asset per department, which a `.ready` flag or announce_delivery, called by the upload page,
+updates); the approval (a human-in-the-loop operator) and
 what both DAG files share about the sign-off (the replies' assets, the approvers, the timeout);
 `deptstats run` (dag.test() in a local Airflow home); `deptstats airflow up` (the components
 started and stopped together, with the LocalExecutor or Celery workers); the UI's logins; and the
@@ -10,16 +12,23 @@ from deptstats.core import lazy_exports
 __all__ = [
     "DEFAULT_BROKER",
     "NIGHTLY_DAG_ID",
+    "READY_FLAG",
+    "RELOAD_DAG_ID",
     "SIGNOFF_DAG_ID",
+    "NotAnnounced",
     "Settings",
     "SignoffApproval",
+    "announce_delivery",
     "approval_form",
     "approvers",
     "configured_replies",
     "create_app",
+    "department_asset",
+    "department_assets",
     "department_name",
     "department_tooltip",
     "extract_name",
+    "reload_tasks",
     "replies_alias",
     "reply_asset",
     "reply_param",
@@ -34,9 +43,11 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
+        "announce": ["NotAnnounced", "announce_delivery"],
         "approval": ["SignoffApproval", "approval_form"],
         "display_names": ["department_name", "department_tooltip", "extract_name", "step_name"],
         "local": ["run_nightly"],
+        "reload_assets": ["READY_FLAG", "RELOAD_DAG_ID", "department_asset", "department_assets"],
         "services": ["up"],
         "settings": ["DEFAULT_BROKER", "Settings"],
         "signoff_settings": [
@@ -44,11 +55,12 @@ __getattr__ = lazy_exports(
             "approvers",
             "configured_replies",
             "replies_alias",
+            "reload_tasks",
             "reply_asset",
             "reply_param",
             "response_timeout",
         ],
         "steward_web": ["NIGHTLY_DAG_ID", "create_app"],
     },
-    modules=["signoff_tasks", "tasks"],
+    modules=["reload_tasks", "signoff_tasks", "tasks"],
 )

@@ -15,6 +15,8 @@ STEPS = {
     "compute_indicators": N_("Compute the indicators"),
     "draft_reply": N_("Draft the reply"),
     "report_failures": N_("Report failures"),
+    # deptstats_reload (prepare_warehouse, compute_indicators and report_failures as above)
+    "reload_extracts": N_("Reload the delivered extracts"),
     # deptstats_signoff
     "snapshot": N_("Keep a snapshot of the draft"),
     "open_approval": N_("Does it need approval?"),
