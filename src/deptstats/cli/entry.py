@@ -24,8 +24,14 @@ LANG_HELP = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deptstats", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("sample", help="write the sample deliveries")
+    p = sub.add_parser("sample", help="write the sample deliveries and a sample contacts file")
     p.add_argument("--out", required=True)
+    p.add_argument(
+        "--contacts",
+        metavar="FILE",
+        help="where the sample department contacts go (default contacts.toml beside the --out folder; "
+        "an existing file is kept)",
+    )
     p.set_defaults(func=cmd_sample)
     for add in (
         add_db_commands,
