@@ -20,6 +20,7 @@ __all__ = [
     "department_name",
     "department_tooltip",
     "extract_name",
+    "local_time",
     "replies_alias",
     "reply_asset",
     "reply_param",
@@ -28,6 +29,7 @@ __all__ = [
     "signoff_tasks",
     "step_name",
     "tasks",
+    "timezone_name",
     "up",
 ]
 
@@ -48,6 +50,7 @@ __getattr__ = lazy_exports(
             "reply_param",
             "response_timeout",
         ],
+        "steward_text": ["local_time", "timezone_name"],
         "steward_web": ["NIGHTLY_DAG_ID", "create_app"],
     },
     modules=["signoff_tasks", "tasks"],

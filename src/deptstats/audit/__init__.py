@@ -8,6 +8,7 @@ from deptstats.audit.diff import diff
 from deptstats.core import lazy_exports
 
 __all__ = [
+    "STATE_WORDS",
     "NoSuchBatch",
     "Verification",
     "batch_line",
@@ -26,7 +27,7 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
-        "submission_board": ["board", "board_lines"],
+        "submission_board": ["STATE_WORDS", "board", "board_lines"],
         "batch_states": ["NoSuchBatch", "batch_line", "is_batch", "resolve"],
         "diff": ["changed_by", "changed_by_run", "rows_for_table"],
         "verify": ["Verification", "verify_against", "verify_document"],

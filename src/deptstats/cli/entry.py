@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from deptstats.cli.airflow_up import add_airflow_commands, cmd_airflow_up
+from deptstats.cli.board import add_board_command
 from deptstats.cli.db import add_db_commands
 from deptstats.cli.nightly import add_run_commands, cmd_run, cmd_sample
 from deptstats.cli.options import apply_language, warehouse_url
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_airflow_commands,
         add_report_commands,
         add_signoff_commands,
+        add_board_command,
     ):
         add(sub)
     # before or after the command; a command's own default must not undo the global option
