@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from deptstats.cli.options import warehouse_url, with_format, with_warehouse
 from deptstats.core import DEFAULT_REPLY, N_, Speaker, load_registry
 
+LATE_STATE = N_("{state} ({outcome})")
 COLUMNS = (
     ("department_name", N_("Department")),
     ("extract_name", N_("Extract")),
@@ -48,8 +49,8 @@ def table_row(cell: dict[str, Any], _: Speaker) -> list[Any]:
 
     published, refused = cell["published"] or {}, cell["refused"] or {}
     state = _.gettext(STATE_WORDS[cell["status"]])
-    if cell["late"]:
-        state = f"{state} ({_.gettext(STATE_WORDS[cell['outcome']])})"
+    if cell["late"]:  # late, and why: missing or refused
+        state = _(LATE_STATE, state=state, outcome=_.gettext(STATE_WORDS[cell["outcome"]]))
     shown = {
         **cell,
         "state": state,
