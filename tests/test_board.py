@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 import pytest
 from fastapi import Header, HTTPException
 from fastapi.testclient import TestClient
 
 from deptstats import pipeline
-from deptstats.airflow import steward_board
+
+# imported when collected: importing Airflow sets up its logging, which would drop the handler
+# that pytest's caplog installs for a test
+from deptstats.airflow import steward_board, tasks
 from deptstats.airflow.steward_web import create_app
 from deptstats.audit import board
 from deptstats.cli.entry import main
@@ -124,6 +128,25 @@ def test_the_nightly_ends_with_the_late_and_refused_cells(delivered, registry, m
     )
     # a board that cannot be drawn never changes what the last task decides
     assert pipeline.late_and_refused(delivered, registry, "no-such-reply", AFTER) == []
+
+
+def test_the_last_task_logs_the_board_as_of_the_logical_date_where_the_office_is(
+    delivered, warehouse_url, monkeypatch, caplog
+):
+    monkeypatch.setenv("DEPTSTATS_LANG", "en")
+    monkeypatch.setattr(tasks, "warehouse_url", lambda: warehouse_url)
+    # 17:30 UTC on the due date is 01:30 of the next day in Shanghai: the run is past it
+    logical = dt.datetime(2024, 5, 31, 17, 30, tzinfo=dt.UTC)
+    with caplog.at_level(logging.INFO, logger=tasks.log.name):
+        tasks._log_board(REPLY, logical)
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == tasks.log.name]
+    assert said[0] == (logging.INFO, "Submission board of reply-2024-203 as of 2024-06-01: 2 late, 0 refused")
+    assert [level for level, _line in said[1:]] == [logging.WARNING, logging.WARNING]
+    monkeypatch.setenv("DEPTSTATS_TIMEZONE", "UTC")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger=tasks.log.name):
+        tasks._log_board(REPLY, logical)
+    assert "as of 2024-05-31: 0 late, 1 refused" in caplog.records[0].getMessage()
 
 
 def test_the_command_prints_the_board_as_json(delivered, warehouse_url, capsys):

@@ -303,10 +303,13 @@ def _log_board(reply: str, logical: datetime | None) -> None:
     from deptstats import pipeline
     from deptstats.airflow.steward_text import timezone_name
 
-    moment = logical or datetime.now(UTC)  # a run triggered without a logical date: its start
-    as_of = moment.astimezone(ZoneInfo(timezone_name())).date()
-    lines = pipeline.late_and_refused(
-        open_engine(warehouse_url(), write=False), load_registry(), reply, as_of
-    )
+    try:
+        moment = logical or datetime.now(UTC)  # a run triggered without a logical date: its start
+        as_of = moment.astimezone(ZoneInfo(timezone_name())).date()
+        engine = open_engine(warehouse_url(), write=False)
+    except Exception:  # a diagnostic: the run's outcome is decided without it
+        log.exception("the submission board of %s could not be drawn", reply)
+        return
+    lines = pipeline.late_and_refused(engine, load_registry(), reply, as_of)
     for number, line in enumerate(lines):
         log.log(logging.INFO if number == 0 else logging.WARNING, "%s", line)
