@@ -203,6 +203,13 @@ def test_the_board_page_in_both_languages(delivered, registry, monkeypatch):
     assert "已发布1项，已拒收0项，未报送0项，已逾期2项。" in chinese.text
     assert "已逾期（未报送）" in chinese.text and "必须是" in chinese.text
     assert f'href="problems/{batch["batch_id"]}?lang=zh_CN"' in chinese.text
+    body = client.get("/api/board", params={"reply": REPLY, "as_of": "2024-05-31"}, headers=steward).json()
+    assert body["as_of"] == "2024-05-31" and [c["status"] for c in body["cells"]] == [
+        "published",
+        "missing",
+        "refused",
+    ]
+    assert client.get("/api/board", headers={"X-Test-User": "outsider"}).status_code == 403
     monkeypatch.setattr(steward_board, "today", lambda: BEFORE)
     on_time = client.get("/board", params={"reply": REPLY, "lang": "en"}, headers=steward)
     assert "1 published, 1 refused, 1 missing, 0 late." in on_time.text

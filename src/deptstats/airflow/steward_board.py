@@ -28,22 +28,25 @@ def add_board_route(
     may_read: Callable[..., Any],
     page: Callable[..., HTMLResponse],
 ) -> None:
-    """GET /board (?reply=…, default the default reply; ?lang=…); `page(language, template,
-    **context)` renders it."""
+    """GET /board (?reply=…, default the default reply; ?lang=…), rendered by `page(language,
+    template, **context)`, and its JSON, GET /api/board (?reply=…&as_of=YYYY-MM-DD&lang=…)."""
 
-    @router.get("/board", response_class=HTMLResponse, dependencies=[Depends(may_read)])
-    def board_page(reply: str | None = None, lang: str | None = None) -> HTMLResponse:
+    def cells_of(reply: str | None, as_of: dt.date, language: str) -> tuple[str, list[dict[str, Any]]]:
         from deptstats.audit import board
         from deptstats.reply import DueConfigError
 
-        language, reply = page_language(lang), reply or DEFAULT_REPLY
+        reply = reply or DEFAULT_REPLY
         if reply not in reply_codes():
             raise HTTPException(status_code=404, detail="no such reply")
-        as_of = today()
         try:
-            cells = board(engine(), reply, load_registry(), as_of, language)
+            return reply, board(engine(), reply, load_registry(), as_of, language)
         except DueConfigError as error:
             raise HTTPException(status_code=500, detail=str(error)) from None
+
+    @router.get("/board", response_class=HTMLResponse, dependencies=[Depends(may_read)])
+    def board_page(reply: str | None = None, lang: str | None = None) -> HTMLResponse:
+        language, as_of = page_language(lang), today()
+        reply, cells = cells_of(reply, as_of, language)
         return page(
             language,
             "board.html.j2",
@@ -53,3 +56,12 @@ def add_board_route(
             cells=cells,
             counts=Counter(cell["status"] for cell in cells),
         )
+
+    @router.get("/api/board", dependencies=[Depends(may_read)])
+    def board_json(
+        reply: str | None = None, as_of: dt.date | None = None, lang: str | None = None
+    ) -> dict[str, Any]:
+        """The board's cells as `deptstats board --format json` gives them (as_of: today)."""
+        as_of = as_of or today()
+        reply, cells = cells_of(reply, as_of, page_language(lang))
+        return {"reply": reply, "as_of": as_of.isoformat(), "cells": cells}
