@@ -82,10 +82,12 @@ def deptstats_nightly() -> None:
 
     # all_done, not one_failed: it waits for every task, so its message names every failure
     @task(trigger_rule="all_done", retries=0, task_display_name=step_name("report_failures"))
-    def report_failures(dag_run=None) -> None:
+    def report_failures(params: dict | None = None, dag_run=None) -> None:
         from deptstats.airflow import tasks as airflow_tasks
 
-        airflow_tasks.report_failures(dag_run.dag_id, dag_run.run_id)
+        # the log ends with the reply's late and refused deliveries as of the run's logical date
+        logical = dag_run.logical_date or dag_run.run_after
+        airflow_tasks.report_failures(dag_run.dag_id, dag_run.run_id, (params or {}).get("reply"), logical)
 
     # one task function for every extract; each call names its task after the extract
     @task

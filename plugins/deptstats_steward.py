@@ -1,10 +1,11 @@
 """The data stewards' pages inside the Airflow UI: "Deliveries" in the navigation, and a tab on
 each run of the nightly DAG listing the files it refused, each problem and the task to clear, and a
-page of every problem of a load batch (/deptstats/problems/<batch_id>, with CSV and XLSX).
+page of every problem of a load batch (/deptstats/problems/<batch_id>, with CSV and XLSX); and
+"Board" in the navigation, the submission board of a reply (/deptstats/board?reply=…).
 
 The app (deptstats.airflow.steward_web) is served by the api-server under /deptstats; every route
 requires Airflow's own authentication (Bearer token or the UI's cookie), and a run's page read
-access to its DAG's runs, a batch's problems read access to the nightly DAG's runs.
+access to its DAG's runs, a batch's problems and the board read access to the nightly DAG's runs.
 /deptstats/snapshots/... serves the sign-off's snapshot files (only under $DEPTSTATS_OUT/snapshots)
 to those who may read deptstats_signoff's runs: the approval links to its DOCX; a run's page shows
 a 退回 and its reason. The names in the UI's menus are in the deployment's language
@@ -70,6 +71,13 @@ class DeptstatsStewardPlugin(AirflowPlugin):
             "href": "/deptstats/deliveries",
             "destination": "nav",
             "url_route": "deptstats-deliveries",
+            "category": "browse",
+        },
+        {
+            "name": gettext("Board"),
+            "href": "/deptstats/board",
+            "destination": "nav",
+            "url_route": "deptstats-board",
             "category": "browse",
         },
         {

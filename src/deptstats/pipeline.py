@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -138,6 +139,18 @@ def issued_figures_changed(
             "the figures are computed, but whether they changed a figure of an issued letter "
             "could not be told (`deptstats verify` of the issued DOCX against the warehouse tells it)"
         )
+        return []
+
+
+def late_and_refused(engine: Engine, registry: Registry, reply: str, as_of: date) -> list[str]:
+    """The end of the nightly's log: the submission board's late and refused cells of the reply
+    as of `as_of` (the run's logical date), a heading first; [] when the board cannot be drawn."""
+    from deptstats.audit import board, board_lines
+
+    try:
+        return board_lines(board(engine, reply, registry, as_of), reply, as_of)
+    except Exception:  # a diagnostic: it never changes what the run's last task decides
+        log.exception("the submission board of %s could not be drawn (deptstats board tells why)", reply)
         return []
 
 

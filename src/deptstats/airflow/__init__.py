@@ -28,6 +28,7 @@ __all__ = [
     "department_name",
     "department_tooltip",
     "extract_name",
+    "local_time",
     "reload_tasks",
     "replies_alias",
     "reply_asset",
@@ -37,6 +38,7 @@ __all__ = [
     "signoff_tasks",
     "step_name",
     "tasks",
+    "timezone_name",
     "up",
 ]
 
@@ -60,6 +62,7 @@ __getattr__ = lazy_exports(
             "reply_param",
             "response_timeout",
         ],
+        "steward_text": ["local_time", "timezone_name"],
         "steward_web": ["NIGHTLY_DAG_ID", "create_app"],
     },
     modules=["reload_tasks", "signoff_tasks", "tasks"],

@@ -24,7 +24,9 @@ from sqlalchemy import Engine
 
 from deptstats.airflow import steward, steward_problems
 from deptstats.airflow.local import DAG_ID as NIGHTLY_DAG_ID
+from deptstats.airflow.steward_board import add_board_route
 from deptstats.airflow.steward_text import local_time, page_language, severity_word, status_word
+from deptstats.audit import STATE_WORDS
 from deptstats.core import Speaker, include_dir, load_registry
 from deptstats.signoff import rejections
 
@@ -68,6 +70,7 @@ def templates(language: str) -> Environment:
         language_script=Markup(language_script()),
         status_word=status_word,
         severity_word=severity_word,
+        state_word=lambda state: STATE_WORDS.get(state, state),
         link=lambda path, **params: link(path, language, **params),
         quoted=lambda value: quote(str(value), safe=""),
         nightly=NIGHTLY_DAG_ID,
@@ -160,9 +163,9 @@ def create_app(
 ) -> FastAPI:
     """`engine` opens the warehouse (read-only); `authenticated` guards every route and
     `may_read_run` the pages of a DAG run (both FastAPI dependencies); `may_read_loads` the
-    problems of a load batch (reading the nightly DAG's runs; may_read_run if not given);
-    `snapshots` gives the folder of the sign-off's snapshots (out/snapshots), whose files
-    `may_read_signoff` guards."""
+    problems of a load batch and the submission board (reading the nightly DAG's runs;
+    may_read_run if not given); `snapshots` gives the folder of the sign-off's snapshots
+    (out/snapshots), whose files `may_read_signoff` guards."""
     router = APIRouter(dependencies=[Depends(authenticated)])
 
     @router.get("/deliveries", response_class=HTMLResponse)
@@ -189,6 +192,7 @@ def create_app(
         return steward.deliveries(engine())
 
     add_problem_routes(router, engine, may_read_loads or may_read_run)
+    add_board_route(router, engine, may_read_loads or may_read_run, html_page)
     add_snapshot_route(router, snapshots, may_read_signoff or may_read_run)
     app = FastAPI(title="deptstats steward pages", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(router)

@@ -9,8 +9,10 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from airflow.sdk import Connection
 from airflow.sdk.exceptions import AirflowFailException
@@ -274,8 +276,12 @@ def announce_draft(outlet_events: Any, reply: str, run_id: str, out: Path, paths
     return extra
 
 
-def report_failures(dag_id: str, run_id: str) -> None:
-    """After every other task: fail the run, saying what failed, or skip when nothing did."""
+def report_failures(
+    dag_id: str, run_id: str, reply: str | None = None, logical: datetime | None = None
+) -> None:
+    """After every other task: fail the run, saying what failed, or skip when nothing did. The log
+    ends with the submission board's late and refused cells of the run's reply, as of its logical
+    date in the deployment's time zone."""
     from airflow.sdk.exceptions import AirflowSkipException
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
@@ -284,7 +290,26 @@ def report_failures(dag_id: str, run_id: str) -> None:
     states = RuntimeTaskInstance.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
     states.pop("report_failures", None)
     message = failure_summary(states, {e.task_id for e in load_registry().extracts})
+    if message is not None:
+        log.error("%s", message)
+    _log_board(reply or DEFAULT_REPLY, logical)
     if message is None:
         raise AirflowSkipException(gettext(N_("every task of the run succeeded")))
-    log.error("%s", message)
     raise AirflowFailException(message)
+
+
+def _log_board(reply: str, logical: datetime | None) -> None:
+    """The board's heading, then each late or refused cell as a warning."""
+    from deptstats import pipeline
+    from deptstats.airflow.steward_text import timezone_name
+
+    try:
+        moment = logical or datetime.now(UTC)  # a run triggered without a logical date: its start
+        as_of = moment.astimezone(ZoneInfo(timezone_name())).date()
+        engine = open_engine(warehouse_url(), write=False)
+    except Exception:  # a diagnostic: the run's outcome is decided without it
+        log.exception("the submission board of %s could not be drawn", reply)
+        return
+    lines = pipeline.late_and_refused(engine, load_registry(), reply, as_of)
+    for number, line in enumerate(lines):
+        log.log(logging.INFO if number == 0 else logging.WARNING, "%s", line)

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from deptstats.cli.airflow_up import add_airflow_commands, cmd_airflow_up
+from deptstats.cli.board import add_board_command
 from deptstats.cli.db import add_db_commands
 from deptstats.cli.nightly import add_run_commands, cmd_run, cmd_sample
 from deptstats.cli.options import apply_language, warehouse_url
@@ -34,8 +35,14 @@ def _language(given: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deptstats", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("sample", help="write the sample deliveries")
+    p = sub.add_parser("sample", help="write the sample deliveries and a sample contacts file")
     p.add_argument("--out", required=True)
+    p.add_argument(
+        "--contacts",
+        metavar="FILE",
+        help="where the sample department contacts go (default contacts.toml beside the --out folder; "
+        "an existing file is kept)",
+    )
     p.set_defaults(func=cmd_sample)
     for add in (
         add_db_commands,
@@ -43,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_airflow_commands,
         add_report_commands,
         add_signoff_commands,
+        add_board_command,
     ):
         add(sub)
     # before or after the command; a command's own default must not undo the global option

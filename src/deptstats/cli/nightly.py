@@ -13,10 +13,18 @@ from deptstats.core import load_registry
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from deptstats.sample import write_sample
+    from deptstats.sample import write_sample, write_sample_contacts
 
-    paths = write_sample(Path(args.out), load_registry())
+    registry = load_registry()
+    paths = write_sample(Path(args.out), registry)
     print(f"wrote {len(paths)} sample deliveries under {args.out}")
+    # beside the landing folder, never in it (the scan would report it as a delivery)
+    contacts = Path(args.contacts) if args.contacts else Path(args.out).resolve().parent / "contacts.toml"
+    if contacts.exists():  # perhaps a deployment's own: never overwritten by made-up people
+        print(f"kept the contacts file {contacts} as it was")
+    else:
+        write_sample_contacts(contacts, registry)
+        print(f"wrote the sample contacts {contacts} (set DEPTSTATS_CONTACTS to it for the demo)")
     return 0
 
 

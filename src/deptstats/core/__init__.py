@@ -1,9 +1,9 @@
 """The ground every stage stands on: the registry (departments, extracts, columns, rules and
 indicators: the data dictionary as data), periods, column types and the cells' normal forms,
 delivered text made printable, the project's folders and SQL files, the loader's tuning, the
-URLs that may carry a password, how a package re-exports its names, and the words people read
-(gettext catalogs; problems as a code and parameters). It imports no other
-package of deptstats."""
+URLs that may carry a password, the departments' contacts (a deployment file), how a package
+re-exports its names, and the words people read (gettext catalogs; problems as a code and
+parameters). It imports no other package of deptstats."""
 
 from deptstats.core.exports import lazy_exports
 
@@ -12,6 +12,7 @@ from deptstats.core.printable import cut, printable
 
 __all__ = [
     "BROKER",
+    "CONTACTS_SETTING",
     "DEFAULT_REPLY",
     "LANGUAGES",
     "LEGACY",
@@ -24,6 +25,8 @@ __all__ = [
     "YES_NO",
     "Column",
     "ColumnType",
+    "Contact",
+    "ContactsError",
     "Department",
     "Extract",
     "Indicator",
@@ -32,12 +35,14 @@ __all__ = [
     "Registry",
     "Rule",
     "Speaker",
+    "contacts_path",
     "cut",
     "deployment_language",
     "gettext",
     "include_dir",
     "language_of",
     "lazy_exports",
+    "load_contacts",
     "load_registry",
     "non_negative_setting",
     "normalize_cell",
@@ -60,6 +65,7 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "column_types": ["ColumnType", "TYPES", "YES_NO", "normalize_cell", "yes_no"],
+        "contacts": ["CONTACTS_SETTING", "Contact", "ContactsError", "contacts_path", "load_contacts"],
         "i18n": ["LANGUAGES", "N_", "Speaker", "deployment_language", "gettext", "language_of", "render"],
         "messages": ["LEGACY", "Message", "TEXTS"],
         "normalize": ["normalize_date", "normalize_number", "normalize_text"],
