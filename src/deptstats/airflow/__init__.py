@@ -13,6 +13,7 @@ __all__ = [
     "SIGNOFF_DAG_ID",
     "Settings",
     "SignoffApproval",
+    "UploadWiring",
     "approval_form",
     "approvers",
     "configured_replies",
@@ -29,6 +30,7 @@ __all__ = [
     "step_name",
     "tasks",
     "up",
+    "upload_wiring",
 ]
 
 __getattr__ = lazy_exports(
@@ -48,6 +50,7 @@ __getattr__ = lazy_exports(
             "reply_param",
             "response_timeout",
         ],
+        "steward_upload": ["UploadWiring", "upload_wiring"],
         "steward_web": ["NIGHTLY_DAG_ID", "create_app"],
     },
     modules=["signoff_tasks", "tasks"],
