@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -136,7 +136,9 @@ def add_upload_routes(router: APIRouter, wiring: UploadWiring, page: Callable[..
     """GET and POST /upload, POST /upload/<id>/deliver; `page(language, template, status,
     **context)` renders a page."""
     guarded = [Depends(wiring.may_read_loads)]
-    UserDep = Annotated[Any, Depends(wiring.user)]  # noqa: N806 (a type, local to the wiring)
+    # the user, as the wiring's dependency gives it (a default, not an annotation: this
+    # module's annotations are strings, which FastAPI resolves among its globals)
+    user_given = Depends(wiring.user)
 
     def form_page(
         request: Request, language: str, user: Any, status: int = 200, **context: Any
@@ -152,7 +154,7 @@ def add_upload_routes(router: APIRouter, wiring: UploadWiring, page: Callable[..
         )
 
     @router.get("/upload", response_class=HTMLResponse, dependencies=guarded)
-    def upload_form(request: Request, user: UserDep, lang: str | None = None) -> HTMLResponse:
+    def upload_form(request: Request, user: Any = user_given, lang: str | None = None) -> HTMLResponse:
         language = page_language(lang)
         if not choices(load_registry(), user, wiring, language):
             return form_page(
@@ -161,7 +163,7 @@ def add_upload_routes(router: APIRouter, wiring: UploadWiring, page: Callable[..
         return form_page(request, language, user)
 
     @router.post("/upload", response_class=HTMLResponse, dependencies=guarded)
-    async def upload(request: Request, user: UserDep, lang: str | None = None) -> HTMLResponse:
+    async def upload(request: Request, user: Any = user_given, lang: str | None = None) -> HTMLResponse:
         language, came = page_language(lang), utcnow()
         try:
             check_origin(request, wiring)
@@ -172,7 +174,7 @@ def add_upload_routes(router: APIRouter, wiring: UploadWiring, page: Callable[..
 
     @router.post("/upload/{upload_id}/deliver", response_class=HTMLResponse, dependencies=guarded)
     async def deliver_upload(
-        upload_id: str, request: Request, user: UserDep, lang: str | None = None
+        upload_id: str, request: Request, user: Any = user_given, lang: str | None = None
     ) -> HTMLResponse:
         language = page_language(lang)
         staged = None
