@@ -35,12 +35,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
     if period.kind != extract.period:
         wanted = "YYYY" if extract.period == "year" else "YYYY-MM"
         sys.exit(
-            _(
-                "deptstats screen: {code} is delivered per {kind} ({wanted})",
-                code=extract.code,
-                kind=extract.period,
-                wanted=wanted,
-            )
+            _("deptstats screen: give the period of {code} as {wanted}", code=extract.code, wanted=wanted)
         )
     path = Path(args.file)
     if not path.exists():
