@@ -41,7 +41,7 @@ from deptstats.publish import EXTENSIONS, NotDeliverable, Upload, canonical_name
 from deptstats.warehouse import utcnow
 
 log = logging.getLogger(__name__)
-AUDIT_EVENT = "deptstats.upload"
+AUDIT_EVENT = "deptstats.upload"  # the event of Airflow's audit log (a name, not a module)
 
 
 def user_name(user: Any) -> str:
@@ -376,7 +376,7 @@ def landing_folder() -> Path:
 
 
 def airflow_audit(user: str, details: dict[str, Any]) -> None:
-    """A row of Airflow's audit log (event deptstats.upload, owner the uploader)."""
+    """A row of Airflow's audit log (event AUDIT_EVENT, owner the uploader)."""
     from airflow.models.log import Log
     from airflow.utils.session import create_session
 
