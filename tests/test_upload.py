@@ -377,7 +377,11 @@ def test_one_screening_at_a_time_per_user(page, sample_dir):
             "prepregnancy_checks", "2023", "a.csv", data, headers={"X-Test-User": "other", **ORIGIN}
         )
         assert other.status_code == 200 and 'data-outcome="clean"' in other.text
-    assert page.upload("prepregnancy_checks", "2023", "a.csv", data).status_code == 200
+    answer = page.upload("prepregnancy_checks", "2023", "a.csv", data)
+    assert answer.status_code == 200
+    with screening.screening_slot(page.staging, "clerk"):  # nor a delivery meanwhile
+        assert page.deliver(upload_id_of(answer.text)).status_code == 429
+    assert page.landed() == [] and page.deliver(upload_id_of(answer.text)).status_code == 200
 
 
 def test_who_may_upload_what(tmp_path, registry, sample_dir):

@@ -21,7 +21,8 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,9 +184,15 @@ def add_upload_routes(router: APIRouter, wiring: UploadWiring, page: Callable[..
             staged = own_upload(upload_id, user, wiring)
             form = await request.form(max_files=0, max_fields=4)
             explanation = form.get("explanation")
-            placed = await run_in_threadpool(
-                deliver_staged, staged, user, wiring, explanation if isinstance(explanation, str) else None
-            )
+            with one_at_a_time(wiring, user):  # a second click delivers nothing twice
+                staged = own_upload(upload_id, user, wiring)
+                placed = await run_in_threadpool(
+                    deliver_staged,
+                    staged,
+                    user,
+                    wiring,
+                    explanation if isinstance(explanation, str) else None,
+                )
         except Refusal as refusal:
             context = report_context(staged, language) if staged is not None else {}
             return refused(request, language, user, refusal, **context)
@@ -208,21 +215,27 @@ def report_context(staged: screening.Staged, language: str) -> dict[str, Any]:
     }
 
 
-async def take_upload(
-    request: Request, user: Any, wiring: UploadWiring, language: str, came: Any
-) -> screening.Staged:
-    """The file streamed into staging and screened, one at a time for the user."""
-    name = user_name(user)
-    staging = wiring.staging_folder()
-    limit = screening.upload_max_bytes()
+@contextmanager
+def one_at_a_time(wiring: UploadWiring, user: Any) -> Iterator[None]:
+    """The user's screening slot, or 429."""
     try:
-        with screening.screening_slot(staging, name):
-            form = await screening.read_form(request, limit)
-            return await run_in_threadpool(screen_form, form, user, wiring, language, came, limit)
+        with screening.screening_slot(wiring.staging_folder(), user_name(user)):
+            yield
     except screening.Busy:
         raise Refusal(
             429, N_("One of your files is being checked already: wait for its report, then upload again.")
         ) from None
+
+
+async def take_upload(
+    request: Request, user: Any, wiring: UploadWiring, language: str, came: Any
+) -> screening.Staged:
+    """The file streamed into staging and screened, one at a time for the user."""
+    limit = screening.upload_max_bytes()
+    try:
+        with one_at_a_time(wiring, user):
+            form = await screening.read_form(request, limit)
+            return await run_in_threadpool(screen_form, form, user, wiring, language, came, limit)
     except screening.TooLarge:
         raise Refusal(
             413, N_("The file is larger than the limit of {limit} MiB."), limit=limit // 2**20
