@@ -182,21 +182,21 @@ def add_upload_routes(router: APIRouter, wiring: UploadWiring, page: Callable[..
         try:
             check_origin(request, wiring)
             staged = own_upload(upload_id, user, wiring)
-            form = await request.form(max_files=0, max_fields=4)
-            explanation = form.get("explanation")
-            with one_at_a_time(wiring, user):  # a second click delivers nothing twice
-                staged = own_upload(upload_id, user, wiring)
-                placed = await run_in_threadpool(
-                    deliver_staged,
-                    staged,
-                    user,
-                    wiring,
-                    explanation if isinstance(explanation, str) else None,
-                )
+            placed = await deliver_request(upload_id, request, user, wiring)
         except Refusal as refusal:
             context = report_context(staged, language) if staged is not None else {}
             return refused(request, language, user, refusal, **context)
         return form_page(request, language, user, delivered=placed)
+
+
+async def deliver_request(upload_id: str, request: Request, user: Any, wiring: UploadWiring) -> Any:
+    """The user's own upload delivered with the form's explanation, if it gave one."""
+    form = await request.form(max_files=0, max_fields=4)
+    explanation = form.get("explanation")
+    with one_at_a_time(wiring, user):  # a second click delivers nothing twice
+        staged = own_upload(upload_id, user, wiring)
+        given = explanation if isinstance(explanation, str) else None
+        return await run_in_threadpool(deliver_staged, staged, user, wiring, given)
 
 
 def check_origin(request: Request, wiring: UploadWiring) -> None:
