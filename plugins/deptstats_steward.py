@@ -8,8 +8,10 @@ requires Airflow's own authentication (Bearer token or the UI's cookie), and a r
 access to its DAG's runs, a batch's problems and the board read access to the nightly DAG's runs.
 /deptstats/snapshots/... serves the sign-off's snapshot files (only under $DEPTSTATS_OUT/snapshots)
 to those who may read deptstats_signoff's runs: the approval links to its DOCX; a run's page shows
-a 退回 and its reason. The names in the UI's menus are in the deployment's language
-($DEPTSTATS_LANG), read when the plugin is loaded; the pages follow the UI's own choice."""
+a 退回 and its reason. /deptstats/upload screens a department's file and delivers it into the
+landing folder (deptstats.airflow.steward_upload). The names in the UI's menus are in the
+deployment's language ($DEPTSTATS_LANG), read when the plugin is loaded; the pages follow the UI's
+own choice."""
 
 from __future__ import annotations
 
@@ -23,8 +25,17 @@ from airflow.plugins_manager import AirflowPlugin
 from deptstats.core import gettext
 
 
-@cache
 def _engine():
+    return _warehouse(write=False)
+
+
+def _writer():
+    """The warehouse as the upload page records uploads in it."""
+    return _warehouse(write=True)
+
+
+@cache
+def _warehouse(write: bool):
     from airflow.models.connection import Connection
 
     from deptstats.warehouse import CONN_ID, open_engine, url_from_connection
@@ -34,7 +45,7 @@ def _engine():
         url_from_connection(
             conn.conn_type, conn.host, conn.login, conn.password, conn.port, conn.schema, conn.extra_dejson
         ),
-        write=False,
+        write=write,
     )
 
 
@@ -48,15 +59,18 @@ def _app():
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
     from airflow.api_fastapi.core_api.security import requires_access_dag, requires_authenticated
 
-    from deptstats.airflow import NIGHTLY_DAG_ID, SIGNOFF_DAG_ID, create_app
+    from deptstats.airflow import NIGHTLY_DAG_ID, SIGNOFF_DAG_ID, create_app, upload_wiring
 
+    may_read_loads = requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=NIGHTLY_DAG_ID)
     return create_app(
         _engine,
         requires_authenticated(),
         requires_access_dag("GET", DagAccessEntity.RUN),
         snapshots=_snapshots,
         may_read_signoff=requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=SIGNOFF_DAG_ID),
-        may_read_loads=requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=NIGHTLY_DAG_ID),
+        may_read_loads=may_read_loads,
+        # the upload page; may_upload (a clerk's department) plugs into upload_wiring
+        uploads=upload_wiring(_writer, may_read_loads),
     )
 
 
@@ -78,6 +92,13 @@ class DeptstatsStewardPlugin(AirflowPlugin):
             "href": "/deptstats/board",
             "destination": "nav",
             "url_route": "deptstats-board",
+            "category": "browse",
+        },
+        {
+            "name": gettext("Upload a file"),
+            "href": "/deptstats/upload",
+            "destination": "nav",
+            "url_route": "deptstats-upload",
             "category": "browse",
         },
         {

@@ -18,6 +18,7 @@ __all__ = [
     "NotAnnounced",
     "Settings",
     "SignoffApproval",
+    "UploadWiring",
     "announce_delivery",
     "approval_form",
     "approvers",
@@ -40,6 +41,7 @@ __all__ = [
     "tasks",
     "timezone_name",
     "up",
+    "upload_wiring",
 ]
 
 __getattr__ = lazy_exports(
@@ -63,6 +65,7 @@ __getattr__ = lazy_exports(
             "response_timeout",
         ],
         "steward_text": ["local_time", "timezone_name"],
+        "steward_upload": ["UploadWiring", "upload_wiring"],
         "steward_web": ["NIGHTLY_DAG_ID", "create_app"],
     },
     modules=["reload_tasks", "signoff_tasks", "tasks"],

@@ -26,6 +26,7 @@ from deptstats.airflow import steward, steward_problems
 from deptstats.airflow.local import DAG_ID as NIGHTLY_DAG_ID
 from deptstats.airflow.steward_board import add_board_route
 from deptstats.airflow.steward_text import local_time, page_language, severity_word, status_word
+from deptstats.airflow.steward_upload import UploadWiring, add_upload_routes
 from deptstats.audit import STATE_WORDS
 from deptstats.core import Speaker, include_dir, load_registry
 from deptstats.signoff import rejections
@@ -79,9 +80,9 @@ def templates(language: str) -> Environment:
     return env
 
 
-def html_page(language: str, name: str, **context: Any) -> HTMLResponse:
+def html_page(language: str, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = templates(language).get_template(name).render(**context)
-    return HTMLResponse(html, headers={"Content-Security-Policy": page_policy()})
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": page_policy()})
 
 
 def snapshot_file(snapshots: Path | None, asset: str) -> Path | None:
@@ -160,12 +161,14 @@ def create_app(
     snapshots: Callable[[], Path | None] = lambda: None,
     may_read_signoff: Callable[..., Any] | None = None,
     may_read_loads: Callable[..., Any] | None = None,
+    uploads: UploadWiring | None = None,
 ) -> FastAPI:
     """`engine` opens the warehouse (read-only); `authenticated` guards every route and
     `may_read_run` the pages of a DAG run (both FastAPI dependencies); `may_read_loads` the
     problems of a load batch and the submission board (reading the nightly DAG's runs;
     may_read_run if not given); `snapshots` gives the folder of the sign-off's snapshots
-    (out/snapshots), whose files `may_read_signoff` guards."""
+    (out/snapshots), whose files `may_read_signoff` guards; `uploads`, the upload page's
+    (steward_upload), without which there is none."""
     router = APIRouter(dependencies=[Depends(authenticated)])
 
     @router.get("/deliveries", response_class=HTMLResponse)
@@ -194,6 +197,8 @@ def create_app(
     add_problem_routes(router, engine, may_read_loads or may_read_run)
     add_board_route(router, engine, may_read_loads or may_read_run, html_page)
     add_snapshot_route(router, snapshots, may_read_signoff or may_read_run)
+    if uploads is not None:
+        add_upload_routes(router, uploads, html_page)
     app = FastAPI(title="deptstats steward pages", docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(router)
     return app

@@ -13,6 +13,7 @@ from deptstats.cli.db import add_db_commands
 from deptstats.cli.nightly import add_run_commands, cmd_run, cmd_sample
 from deptstats.cli.options import apply_language, warehouse_url
 from deptstats.cli.reports import add_report_commands
+from deptstats.cli.screen import add_screen_command
 from deptstats.cli.signoff import add_signoff_commands
 
 LANGUAGES = ("zh_CN", "en")
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_report_commands,
         add_signoff_commands,
         add_board_command,
+        add_screen_command,
     ):
         add(sub)
     # before or after the command; a command's own default must not undo the global option

@@ -8,6 +8,7 @@ __all__ = [
     "CONN_ID",
     "EXIT_WAREHOUSE_FAULT",
     "SchemaBehind",
+    "UploadRecord",
     "WarehouseFault",
     "check_schema",
     "connection_json",
@@ -21,9 +22,11 @@ __all__ = [
     "metadata_without_extracts",
     "normalize_url",
     "open_engine",
+    "record_upload",
     "redact",
     "sync_dimensions",
     "upgrade",
+    "upload_explanations",
     "url_from_connection",
     "utcnow",
 ]
@@ -43,6 +46,7 @@ __getattr__ = lazy_exports(
         "faults": ["EXIT_WAREHOUSE_FAULT", "WarehouseFault", "fault_of"],
         "locks": ["hold", "hold_period"],
         "roles": ["grant_analyst"],
+        "uploads": ["UploadRecord", "record_upload", "upload_explanations"],
         "schema": [
             "SchemaBehind",
             "check_schema",

@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from deptstats.core import TYPES, Extract, Registry, non_negative_setting
 from deptstats.warehouse.signoff_tables import signoff_tables
+from deptstats.warehouse.upload_tables import upload_tables
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000  # a SQLite writer waits this long for another (env may lower it)
 LOCK_TIMEOUT_SECONDS = 300  # a PostgreSQL load waits this long for another of its period
@@ -332,6 +333,7 @@ def _tables_of_every_warehouse(metadata: MetaData) -> MetaData:
     _publications(metadata)
     _history(metadata)
     signoff_tables(metadata)
+    upload_tables(metadata)
     _dimensions(metadata)
     return metadata
 
@@ -346,7 +348,7 @@ def build_metadata(registry: Registry) -> MetaData:
 @cache
 def metadata_without_extracts() -> MetaData:
     """The tables every warehouse has whatever its registry (deliveries, batches, outcomes,
-    validations, publications, figures, sign-off, dimensions), for code that reads no extract's
+    validations, publications, figures, sign-off, uploads, dimensions), for code that reads no extract's
     table."""
     return _tables_of_every_warehouse(MetaData())
 
