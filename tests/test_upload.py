@@ -169,7 +169,7 @@ class Page:
     def __init__(self, engine, landing: Path, staging: Path, may_upload=None):
         self.engine, self.landing, self.staging = engine, landing, staging
         self.audited: list[tuple[str, dict]] = []
-        self.announced: list[tuple[str, str, str]] = []
+        self.announced: list[tuple[str, ...]] = []
         wiring = UploadWiring(
             user=_user,
             may_read_loads=_loads_reader,
@@ -247,7 +247,7 @@ def test_a_clean_file_is_delivered_under_its_name_and_another_format_moved_aside
     [row] = page.uploads()
     assert (row["uploaded_by"], row["outcome"], row["file"]) == ("clerk", "delivered", outcome.file)
     assert row["sha256"] == outcome.sha256 and row["explanation"] is None
-    assert page.announced == [("health", "prepregnancy_checks", "2023")]
+    assert page.announced == [("health", "prepregnancy_checks", "2023", "clerk")]
     assert [(user, details["outcome"]) for user, details in page.audited] == [("clerk", "delivered")]
     assert not list((tmp_path / "staging").glob("[0-9a-f]*"))  # let go from staging
 

@@ -51,9 +51,18 @@ def user_name(user: Any) -> str:
     return str(get_name() if callable(get_name) else user)
 
 
-def log_announcement(department: str, extract: str, period: str) -> None:
-    """The default `announce`: nothing to start yet, said in the log."""
-    log.info("delivered %s %s of %s: no reload announced", extract, period, department)
+def log_announcement(department: str, extract: str, period: str, uploaded_by: str) -> None:
+    """`announce` outside Airflow (tests, an app without the reload DAG): said in the log."""
+    log.info("%s delivered %s %s of %s: no reload announced", uploaded_by, extract, period, department)
+
+
+def announce_reload(department: str, extract: str, period: str, uploaded_by: str) -> None:
+    """`announce` inside the api-server: the department's asset event naming the extract, added
+    with the plugin's own privilege (a clerk may neither trigger runs nor post asset events), so
+    deptstats_reload loads it at once."""
+    from deptstats.airflow.announce import announce_delivery
+
+    announce_delivery(department, extract, period, uploaded_by)
 
 
 def log_audit(user: str, details: dict[str, Any]) -> None:
@@ -66,8 +75,9 @@ class UploadWiring:
     user; `may_read_loads`: one refusing those who may not read the nightly's runs; `writer`:
     the warehouse the uploads are recorded in (its URL is handed to the screening, which reads
     it only); `landing`; `base_url`: Airflow's [api] base_url. The seams: `may_upload(user,
-    department)`, `announce(department, extract, period)`, `audit(user name, details)`; `staging`:
-    where uploads wait for delivery (default <landing>/.uploads, which the scan skips);
+    department)`, `announce(department, extract, period, uploaded_by)`, `audit(user name,
+    details)`; `staging`: where uploads wait for delivery (default <landing>/.uploads, which the
+    scan skips);
     `command`: the screening's command line."""
 
     user: Callable[..., Any]
@@ -76,7 +86,7 @@ class UploadWiring:
     landing: Callable[[], Path]
     base_url: Callable[[], str]
     may_upload: Callable[[Any, str], bool] = lambda user, department: True
-    announce: Callable[[str, str, str], None] = log_announcement
+    announce: Callable[[str, str, str, str], None] = log_announcement
     audit: Callable[[str, dict[str, Any]], None] = log_audit
     staging: Callable[[], Path] | None = None
     command: Callable[[Path, Extract, Period, str], list[str]] = screening.screen_command
@@ -361,7 +371,9 @@ def deliver_staged(staged: screening.Staged, user: Any, wiring: UploadWiring, ex
     staged.remove()
     wiring.audit(upload.uploaded_by, audit_details(upload, "delivered") | {"moved_aside": placed.moved_aside})
     try:
-        wiring.announce(upload.extract.department, upload.extract.code, upload.period.code)
+        wiring.announce(
+            upload.extract.department, upload.extract.code, upload.period.code, upload.uploaded_by
+        )
     except Exception:  # delivered all the same: the nightly takes it
         log.exception("announcing %s failed", upload.relative)
     return placed
@@ -402,7 +414,8 @@ def upload_wiring(
 ) -> UploadWiring:
     """The upload page inside Airflow: its user, [api] base_url, its audit log. `seams`
     replaces the defaults of UploadWiring: may_upload (until the departments' roles give it,
-    whoever may read the nightly's runs may upload for every department), announce."""
+    whoever may read the nightly's runs may upload for every department), announce (default: the
+    reload DAG's asset event, announce_reload)."""
     from airflow.api_fastapi.core_api.security import get_user
     from airflow.providers.common.compat.sdk import conf
 
@@ -413,5 +426,5 @@ def upload_wiring(
         landing=landing_folder,
         base_url=lambda: conf.get("api", "base_url", fallback="") or "",
         audit=airflow_audit,
-        **seams,
+        **({"announce": announce_reload} | seams),
     )
