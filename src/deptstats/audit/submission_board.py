@@ -13,6 +13,7 @@ from sqlalchemy import Engine, bindparam, text
 
 from deptstats.core import N_, Message, Registry, Speaker, read_sql
 from deptstats.reply import Requirements, Source, requirements
+from deptstats.warehouse import upload_explanations
 
 PUBLISHED, REFUSED, MISSING, LATE = "published", "refused", "missing", "late"
 # what each state of a cell is called where it is shown
@@ -74,7 +75,8 @@ def board(
     """One cell per department, extract and period the reply quotes, in the registry's order:
     `status` published, refused, missing or late (a refused or missing cell after its due date;
     `outcome` then says which), `due` and `late`; `published` (at, rows, warnings, batch_id, file,
-    sha256) or None; `refused` (file, sha256, batch_id, at, problem, row, column) or None. A cell
+    sha256, explanation: the uploader's explanation of its warnings as {text, by, at}, or None)
+    or None; `refused` (file, sha256, batch_id, at, problem, row, column) or None. A cell
     published since a refusal is published, with `refused` the newer refusal when there is one."""
     needs = reply if isinstance(reply, Requirements) else requirements(reply, registry)
     language = Speaker(language).language
@@ -83,6 +85,9 @@ def board(
     refusals = {(r["extract"], r["period"]): r for r in _rows(engine, "refusals", extracts=extracts)}
     batches = sorted({r["batch_id"] for r in refusals.values() if r["batch_id"] is not None})
     first = {r["batch_id"]: r for r in _rows(engine, "first_problems", batches=batches)} if batches else {}
+    explained: dict[str, dict[str, Any]] = {}
+    for upload in upload_explanations(engine):  # newest first: the newest of each content
+        explained.setdefault(upload["sha256"], upload)
     cells = []
     for source in needs.sources:
         key, due = (source.extract, source.period), needs.due_of(source.department)
@@ -105,20 +110,27 @@ def board(
                 "status": LATE if late else outcome,
                 "outcome": outcome,
                 "late": late,
-                "published": _publication(publication),
+                "published": _publication(publication, explained),
                 "refused": _refusal(refusal, first.get(refusal["batch_id"]), language) if refusal else None,
             }
         )
     return cells
 
 
-def _publication(row: dict[str, Any] | None) -> dict[str, Any] | None:
+def _publication(row: dict[str, Any] | None, explained: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     if row is None:
         return None
     keys = ("published_at", "row_count", "warnings", "batch_id", "file", "sha256")
-    return dict(
+    cell = dict(
         zip(("at", "rows", "warnings", "batch_id", "file", "sha256"), (row[k] for k in keys), strict=True)
     )
+    upload = explained.get(row["sha256"]) if row["warnings"] else None
+    cell["explanation"] = (
+        None
+        if upload is None
+        else {"text": upload["explanation"], "by": upload["uploaded_by"], "at": upload["uploaded_at"]}
+    )
+    return cell
 
 
 def board_lines(

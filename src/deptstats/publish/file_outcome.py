@@ -29,6 +29,7 @@ class FileOutcome:
     message: str = ""
     examples: list[str] = field(default_factory=list)
     delivery_id: int | None = None  # its delivery row, once recorded
+    explained_by: str | None = None  # its warnings explained by this uploader (upload.explanation)
 
 
 def problems_command(warehouse: str) -> ProblemsLink:

@@ -15,7 +15,7 @@ from deptstats.publish.file_reading import CheckedAgainst, FileChanged, Fingerpr
 from deptstats.publish.publishing import Verdict, write_audit
 from deptstats.publish.standing import EXAMPLES_IN_MESSAGE, done_already, known_delivery
 from deptstats.validation import Problem
-from deptstats.warehouse import hold_period, metadata_for
+from deptstats.warehouse import explanation_of, hold_period, metadata_for
 
 
 def record(
@@ -53,9 +53,13 @@ def record(
     record_validation(conn, tables, batch, verdict.report, verdict.problems, status, verdict.row_count)
     if not errors:
         publish(conn, tables, batch, verdict.published, warnings)
-    message = _message(extract, period.code, errors, verdict.published, warnings)
+    # warnings its uploader explained (填写说明后上报) are told as explained, not raised again
+    explained = explanation_of(conn, content.sha256) if warnings and not errors else None
+    message = _message(extract, period.code, errors, verdict.published, warnings, explained)
     finish_delivery(conn, tables, batch, status, verdict.row_count, len(errors), warnings, message)
-    return _outcome(content, batch, verdict, status, message)
+    outcome = _outcome(content, batch, verdict, status, message)
+    outcome.explained_by = None if explained is None else explained["uploaded_by"]
+    return outcome
 
 
 def _outcome(
@@ -81,9 +85,24 @@ def _outcome(
     )
 
 
-def _message(extract: Extract, period: str, errors: list[Problem], rows: int, warnings: int) -> str:
-    """The outcome in one line: each rule broken and how often, or what was published."""
+def _message(
+    extract: Extract,
+    period: str,
+    errors: list[Problem],
+    rows: int,
+    warnings: int,
+    explained: dict[str, Any] | None = None,
+) -> str:
+    """The outcome in one line: each rule broken and how often, or what was published (its
+    warnings explained by their uploader when `explained` is that upload's explanation)."""
     if not errors:
+        if warnings and explained is not None:
+            return render(
+                N_("published {rows} rows with {warnings} warning(s), explained by {uploaded_by}"),
+                rows=rows,
+                warnings=warnings,
+                uploaded_by=explained["uploaded_by"],
+            )
         if warnings:
             return render(
                 N_("published {rows} rows with {warnings} warning(s)"), rows=rows, warnings=warnings

@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from deptstats.core import N_, Registry, Speaker, include_dir, parse_period
-from deptstats.indicators import figures_by_key, query
+from deptstats.indicators import figures_by_key, query, read_note
 from deptstats.reply import gbt9704, letter_text, review
 from deptstats.reply.missing import why_missing
 from deptstats.reply.model import MISSING, Letter, Quoted, date_label
 from deptstats.reply.notes import Figure, Note
+from deptstats.warehouse import explanation_of
 
 TITLE_LINE_LIMIT = 20
 FORMATS = ("md", "docx")
@@ -167,7 +168,22 @@ def build_letter(engine: Engine, code: str, registry: Registry) -> Letter:
     letter = Letter(config, blocks, quoted, gb2312_warnings(config))
     if letter.missing:
         letter.why = why_missing(engine, [q.key for q in letter.missing], records, registry)
+    letter.explained = explanations(engine, letter)
     return letter
+
+
+def explanations(engine: Engine, letter: Letter) -> dict[str, dict[str, Any]]:
+    """The explanations given with the uploads of the quoted figures' source files whose
+    publication has warnings, by sha256."""
+    warned = {
+        q.record["sha256"] for q in letter.quoted if q.record and read_note(q.record["note"]).get("warnings")
+    }
+    found = {}
+    with engine.connect() as conn:
+        for sha256 in sorted(warned):
+            if (explained := explanation_of(conn, sha256)) is not None:
+                found[sha256] = explained
+    return found
 
 
 def draft_reply(

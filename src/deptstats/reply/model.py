@@ -38,6 +38,9 @@ class Letter:
     # why each missing figure is missing (missing.why_missing: a missing note's parameters), by
     # Quoted.key
     why: dict[tuple[str, str, str | None], dict[str, Any]] = field(default_factory=dict)
+    # the explanation given with the upload of a quoted figure's source file (填写说明后上报):
+    # explanation, uploaded_by, uploaded_at, by that file's sha256
+    explained: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[Quoted]:

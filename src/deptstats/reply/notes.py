@@ -15,6 +15,10 @@ from deptstats.core import N_, Speaker
 FLAGGED_TEXT = N_("{figure} = {shown}: {reasons}")
 MOVED_TEXT = N_("moved {change}% against {earlier_period} ({earlier})")
 SOURCE_WARNINGS_TEXT = N_("source publication has {count} warning(s)")
+EXPLAINED_TEXT = N_(
+    "{figure} = {shown}: the {warnings} warning(s) of its source file were explained by {uploaded_by} "
+    "when it was delivered: {explanation}"
+)
 REASON_SEPARATOR = N_("; ")
 MISSING_TEXT = N_("{figure}: {why}; the letter shows {shown}")
 GB2312_TEXT = N_(
@@ -78,9 +82,12 @@ class Note:
     flagged (a figure): change, earlier_period, earlier (moved against an earlier period),
       warnings (of the source publication), other (a stored reason of another form);
     missing (a figure): why (a key of WHY) and that sentence's parameters;
+    explained (a figure): warnings (of its source file), explanation and uploaded_by (the
+      explanation given with that file's upload);
     gb2312 (no figure): role (a key of ROLES), name, char, code (its hex code point)."""
 
     FLAGGED: ClassVar[str] = "flagged"
+    EXPLAINED: ClassVar[str] = "explained"
     MISSING: ClassVar[str] = "missing"
     GB2312: ClassVar[str] = "gb2312"
 
@@ -130,6 +137,8 @@ class Note:
             return str(p.get("text", self.kind))
         if self.kind == self.MISSING:
             return _(MISSING_TEXT, figure=figure.label(), why=self.why(language), shown=figure.shown)
+        if self.kind == self.EXPLAINED:
+            return _(EXPLAINED_TEXT, figure=figure.label(), shown=figure.shown, **p)
         reasons = _.gettext(REASON_SEPARATOR).join(self.reasons(language))
         return _(FLAGGED_TEXT, figure=figure.label(), shown=figure.shown, reasons=reasons)
 

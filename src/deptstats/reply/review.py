@@ -61,8 +61,24 @@ def findings(letter: Letter) -> list[Note]:
         if q.record is None:
             found.append(Note(Note.MISSING, figure, letter.why.get(q.key, {"why": "unknown"})))
         elif q.record["status"] != "final":
-            found.append(Note(Note.FLAGGED, figure, read_note(q.record["note"])))
+            found += flagged_notes(
+                figure, read_note(q.record["note"]), letter.explained.get(q.record["sha256"])
+            )
     return found + list(letter.warnings)
+
+
+def flagged_notes(figure: Figure, reasons: dict[str, Any], explained: dict[str, Any] | None) -> list[Note]:
+    """A flagged figure's notes: its source file's warnings, when their uploader explained them,
+    in a note of their own that gives the explanation; what else flags it, as flagged."""
+    if explained is None or not reasons.get("warnings"):
+        return [Note(Note.FLAGGED, figure, reasons)]
+    rest = {key: value for key, value in reasons.items() if key != "warnings"}
+    params = {
+        "warnings": reasons["warnings"],
+        "explanation": explained["explanation"],
+        "uploaded_by": explained["uploaded_by"],
+    }
+    return ([Note(Note.FLAGGED, figure, rest)] if rest else []) + [Note(Note.EXPLAINED, figure, params)]
 
 
 def label(q: Quoted) -> str:

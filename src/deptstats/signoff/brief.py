@@ -55,6 +55,8 @@ def in_plain_words(note: Note | str, registry: Registry, language: str | None = 
     }
     if note.kind == Note.MISSING:
         return _(words.NOTE_MISSING, **where, why=note.why(_.language))
+    if note.kind == Note.EXPLAINED:
+        return _(words.NOTE_EXPLAINED, **where, shown=figure.shown, **note.params)
     if note.kind == Note.FLAGGED:
         reasons = _.gettext(words.REASON_SEPARATOR).join(_reasons(note, _))
         return _(words.NOTE_FLAGGED, **where, shown=figure.shown, reasons=reasons)

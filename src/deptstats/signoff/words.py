@@ -36,6 +36,10 @@ NOTE_GB2312 = N_(
     "- The {role} “{name}” contains “{char}” (U+{code}), which is outside GB2312: fonts such as "
     "仿宋_GB2312 cannot show it; please check the printed letter."
 )
+NOTE_EXPLAINED = N_(
+    "- {name} ({period}, {area}) {shown}: its source data has {warnings} warning(s), which "
+    "{uploaded_by} explained when delivering it: {explanation}"
+)
 NOTE_MISSING = N_("- {name} ({period}, {area}) is missing from the draft: {why}")
 NOTE_OTHER = N_("- {note}")
 ROLES = {

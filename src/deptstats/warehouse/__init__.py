@@ -13,6 +13,7 @@ __all__ = [
     "check_schema",
     "connection_json",
     "current_revision",
+    "explanation_of",
     "fault_of",
     "grant_analyst",
     "head_revision",
@@ -46,7 +47,7 @@ __getattr__ = lazy_exports(
         "faults": ["EXIT_WAREHOUSE_FAULT", "WarehouseFault", "fault_of"],
         "locks": ["hold", "hold_period"],
         "roles": ["grant_analyst"],
-        "uploads": ["UploadRecord", "record_upload", "upload_explanations"],
+        "uploads": ["UploadRecord", "explanation_of", "record_upload", "upload_explanations"],
         "schema": [
             "SchemaBehind",
             "check_schema",

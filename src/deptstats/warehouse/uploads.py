@@ -73,3 +73,20 @@ def upload_explanations(
     query = query.order_by(upload.c.uploaded_at.desc(), upload.c.upload_id)
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def explanation_of(conn: Connection, sha256: str) -> dict[str, Any] | None:
+    """The newest explanation given with a delivered upload of these bytes (explanation,
+    uploaded_by, uploaded_at), in the caller's transaction; None when there is none."""
+    upload = metadata_without_extracts().tables["upload"]
+    row = conn.execute(
+        select(upload.c.explanation, upload.c.uploaded_by, upload.c.uploaded_at)
+        .where(
+            upload.c.outcome == "delivered",
+            upload.c.explanation.is_not(None),
+            upload.c.sha256 == sha256,
+        )
+        .order_by(upload.c.uploaded_at.desc(), upload.c.upload_id)
+        .limit(1)
+    ).first()
+    return None if row is None else dict(row._mapping)
