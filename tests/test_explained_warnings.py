@@ -123,3 +123,20 @@ def test_an_explained_warning_is_told_as_explained_everywhere(engine, landing, r
         shown["published"]["explanation"]["text"] == WHY
         and shown["published"]["explanation"]["by"] == "clerk"
     )
+
+
+def test_the_board_page_shows_the_explanation_escaped(engine, landing, registry):
+    from fastapi.testclient import TestClient
+
+    from deptstats.airflow.steward_web import create_app
+
+    sha256 = hashlib.sha256((landing / FILE).read_bytes()).hexdigest()
+    hostile = "<script>alert(1)</script>"
+    _explain(engine, sha256, explanation=f"{WHY}{hostile}")
+    _load(engine, landing, registry)
+    client = TestClient(create_app(lambda: engine, lambda: "steward", lambda: None))
+    page = client.get("/board", params={"reply": REPLY, "lang": "en"})
+    assert page.status_code == 200
+    assert f"1 warning(s) explained by clerk: {WHY}&lt;script&gt;" in page.text and hostile not in page.text
+    chinese = client.get("/board", params={"reply": REPLY, "lang": "zh-CN"})
+    assert f"1 条警告已由 clerk 填写说明：{WHY}" in chinese.text
