@@ -2,8 +2,8 @@
 call, and `signoff_tasks`, the sign-off DAG's; the approval (a human-in-the-loop operator) and
 what both DAG files share about the sign-off (the replies' assets, the approvers, the timeout);
 `deptstats run` (dag.test() in a local Airflow home); `deptstats airflow up` (the components
-started and stopped together, with the LocalExecutor or Celery workers); the UI's logins; and the
-stewards' pages served inside the Airflow UI."""
+started and stopped together, with the LocalExecutor or Celery workers); the UI's logins (FAB's
+roles and users, a clerk's department); and the stewards' pages served inside the Airflow UI."""
 
 from deptstats.core import lazy_exports
 
@@ -17,7 +17,9 @@ __all__ = [
     "approvers",
     "configured_replies",
     "create_app",
+    "department_access",
     "department_name",
+    "department_resource",
     "department_tooltip",
     "extract_name",
     "replies_alias",
@@ -35,6 +37,7 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "approval": ["SignoffApproval", "approval_form"],
+        "fab_logins": ["department_access", "department_resource"],
         "display_names": ["department_name", "department_tooltip", "extract_name", "step_name"],
         "local": ["run_nightly"],
         "services": ["up"],
