@@ -6,8 +6,8 @@ first nightly of the tests, and it must fail on that file alone."""
 
 from __future__ import annotations
 
-import contextlib
 import base64
+import contextlib
 import json
 import os
 import queue
