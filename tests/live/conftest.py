@@ -135,11 +135,15 @@ class LiveAirflow:
         """The REST API as `user` (FAB's POST /auth/token), or anonymous: every login of the tests."""
         return Airflow(self.url, user, self.passwords[user] if user else None)
 
+    def user_id(self, user: str) -> str:
+        """FAB's id of `user`, as its token names it (the `sub` claim)."""
+        token = self.client(user).token or ""
+        return str(json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["sub"])
+
     def department_access(self, user: str, departments: list[str]) -> dict[str, bool]:
         """deptstats.airflow.department_access for `user` (as its token names it) and each of
         `departments`, asked of the auth manager in a process with the components' settings."""
-        token = self.client(user).token or ""
-        user_id = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["sub"]
+        user_id = self.user_id(user)
         script = (
             "import json, sys\n"
             "from airflow.api_fastapi.app import create_auth_manager\n"

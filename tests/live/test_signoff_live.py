@@ -135,7 +135,8 @@ def test_the_approver_signs_and_the_snapshot_is_issued(live):
     run_id = nightly_and_its_signoff(live)
     wait_waiting(live, run_id)
     detail = live.client("approver").get(hitl_path(run_id))
-    assert detail["assigned_users"] == [{"id": "approver", "name": "approver"}]
+    # FAB's user id of the login `approver` (DEPTSTATS_APPROVERS as deptstats airflow up wrote it)
+    assert detail["assigned_users"] == [{"id": live.user_id("approver"), "name": "approver"}]
     assert detail["options"] == ["签发", "退回"] and detail["defaults"] is None
     assert detail["subject"].startswith("请审签：")
     assert "孕前优生健康检查率（2023，全市）" in detail["body"] and "### 核对结果" in detail["body"]
@@ -156,7 +157,7 @@ def test_the_approver_signs_and_the_snapshot_is_issued(live):
         answer(live, "analyst", run_id, "签发", "王建国", "同意。")
     assert viewer.value.status == 403
     answered = answer(live, "approver", run_id, "签发", "王建国", "同意签发。")
-    assert answered["responded_by"]["id"] == "approver"
+    assert answered["responded_by"] == {"id": live.user_id("approver"), "name": "approver"}
     assert admin.wait_run(SIGNOFF, run_id) == "success", admin.task_states(SIGNOFF, run_id)
     states = admin.task_states(SIGNOFF, run_id)
     assert (states["approve"], states["issue"], states["reject"]) == ("success", "success", "skipped")
@@ -204,7 +205,7 @@ def test_a_return_needs_a_reason_and_the_steward_sees_it(live):
     assert "answered 退回 with an empty 意见: a 退回 must say why" in log_of(admin, run_id, "approve", 1)
     assert rows(live, "signoff_rejection", signoff_run_id=run_id) == []
 
-    # the approver's role may clear the task: the approval opens again
+    # the approver's role may clear the sign-off's task: the approval opens again
     ended = admin.run(SIGNOFF, run_id)["end_date"]
     clear = {"dag_run_id": run_id, "dry_run": False, "only_failed": False, "include_downstream": True}
     approver.call("POST", f"/api/v2/dags/{SIGNOFF}/clearTaskInstances", clear | {"task_ids": ["approve"]})

@@ -86,9 +86,11 @@ def test_the_other_roles_are_built_on_fabs():
         "My Password",
         "My Profile",
     }
-    # the approver answers Required Actions of the sign-off DAG, and may not clear tasks
+    # the approver answers Required Actions and clears tasks of the sign-off DAG, of no other
     assert {("can_edit", "HITL Detail"), ("can_edit", "DAG:deptstats_signoff")} <= set(roles["approver"])
-    assert ("can_edit", "Task Instances") not in roles["approver"]
-    assert ("can_edit", "DAGs") not in roles["approver"]
+    assert not any(r.startswith("DAG:") and r != "DAG:deptstats_signoff" for _, r in roles["approver"])
+    assert ("can_edit", "DAGs") not in roles["approver"] and ("can_edit", "HITL Detail") not in roles[
+        "analyst"
+    ]
     assert ("can_edit", "Task Instances") in roles["signoff"] and ("can_edit", "DAGs") not in roles["signoff"]
     assert {department_resource(code) for code in DEPARTMENTS} <= {r for _, r in roles["steward"]}

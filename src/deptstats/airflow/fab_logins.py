@@ -3,10 +3,10 @@
 check the steward's plugin makes of a clerk's department.
 
 Roles: steward (FAB's Op: clears tasks, reads logs), analyst (Viewer), approver (Viewer, and may
-answer the Required Actions of the sign-off DAG), signoff (the sign-off DAG's own login: may end
-an approval of that DAG through the REST API), and one role per department, clerk_<code>, with
-no access to any DAG (their task logs show every department's files) and read and create on its
-department's resource `deptstats_department_<code>` only. Admin also gets every department.
+answer the Required Actions of the sign-off DAG and clear its tasks), signoff (the sign-off DAG's
+own login: may end an approval of that DAG through the REST API), and one role per department,
+clerk_<code>, with no access to any DAG (their task logs show every department's files) and read
+and create on its department's resource `deptstats_department_<code>` only. Admin also gets every department.
 
 Run in a process whose environment is the components' (`deptstats airflow logins`): FAB reads
 Airflow's configuration and metadata database."""
@@ -58,11 +58,15 @@ def role_permissions(sm: Any, departments: Iterable[str]) -> dict[str, list[tupl
     roles = {
         "steward": [*sm.VIEWER_PERMISSIONS, *sm.USER_PERMISSIONS, *sm.OP_PERMISSIONS, *everything],
         "analyst": list(sm.VIEWER_PERMISSIONS),
-        # answering a HITL task needs can_edit on HITL Detail and on the DAG it belongs to
+        # answering a HITL task needs can_edit on HITL Detail and on the DAG it belongs to; the
+        # approver may also clear the sign-off's tasks (to ask again after a refused answer),
+        # and no other DAG's: a DAG-level can_edit is on deptstats_signoff alone
         "approver": [
             *sm.VIEWER_PERMISSIONS,
             ("can_edit", "HITL Detail"),
             ("menu_access", "HITL Detail"),
+            ("can_edit", "Task Instances"),
+            ("can_edit", "DAG Runs"),
             ("can_edit", signoff_dag),
         ],
         # ends an approval: PATCH of the task instance and of its run, in the sign-off DAG only
