@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from deptstats.core import render
 from deptstats.warehouse import metadata_without_extracts, open_engine
 from tests.live.conftest import BAD_FILE, DAG_ID, fix_health_row, set_cell
 from tests.live.rest import Airflow, ApiError, wait_for
@@ -216,7 +217,9 @@ def test_a_return_needs_a_reason_and_the_steward_sees_it(live):
     [returned] = rows(live, "signoff_rejection", signoff_run_id=run_id)
     assert (returned["official"], returned["comment"]) == ("王建国", "孕前检查人数需与卫健局再核对。")
     page = live.client("steward").call("GET", f"/deptstats/runs/{SIGNOFF}/{_q(run_id)}", raw=True)
-    assert "退回 (returned) by 王建国" in page and "孕前检查人数需与卫健局再核对。" in page
+    # in the deployment's language (the live deployment's is Chinese), from the catalogs
+    returned_by = render("Returned by {approver}", "zh_CN", approver="王建国")
+    assert returned_by in page and "孕前检查人数需与卫健局再核对。" in page
 
 
 def test_a_newer_draft_supersedes_and_a_mark_success_issues_nothing(live):
