@@ -22,6 +22,7 @@ __all__ = [
     "department_resource",
     "department_tooltip",
     "extract_name",
+    "make_logins",
     "replies_alias",
     "reply_asset",
     "reply_param",
@@ -37,7 +38,7 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "approval": ["SignoffApproval", "approval_form"],
-        "fab_logins": ["department_access", "department_resource"],
+        "fab_logins": ["department_access", "department_resource", "make_logins"],
         "display_names": ["department_name", "department_tooltip", "extract_name", "step_name"],
         "local": ["run_nightly"],
         "services": ["up"],

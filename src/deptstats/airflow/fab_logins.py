@@ -13,11 +13,27 @@ Airflow's configuration and metadata database."""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from deptstats.airflow.logins import CLERK_PREFIX, USERS, clerk_login
-from deptstats.airflow.signoff_settings import SIGNOFF_DAG_ID
+from deptstats.airflow.logins import (
+    APPROVERS,
+    CLERK_PREFIX,
+    SIGNOFF_LOGIN,
+    USERS,
+    all_users,
+    clerk_login,
+    ensure_passwords,
+)
+from deptstats.airflow.signoff_settings import (
+    API_CONN_ID,
+    APPROVERS_SETTING,
+    SIGNOFF_DAG_ID,
+    approvers_setting,
+)
 
 DEPARTMENT_RESOURCE_PREFIX = "deptstats_department_"
 # what a clerk may do on its department's resource (GET and POST of the plugin's pages)
@@ -103,7 +119,7 @@ def _sync_user(sm: Any, login: str, role_name: str, password: str) -> int:
     role = sm.find_role(role_name)
     user = sm.find_user(username=login)
     if user is None:
-        user = sm.add_user(login, login, "deptstats", f"{login}@deptstats.invalid", role, password=password)
+        user = sm.add_user(login, login, "deptstats", f"{login}@logins.invalid", role, password=password)
         if not user:
             raise RuntimeError(f"FAB refused to create the user {login}")
         return int(user.id)
@@ -132,3 +148,26 @@ def provision(passwords: dict[str, str], departments: Iterable[str]) -> dict[str
             if role.name.startswith(CLERK_PREFIX) and role.name not in users:
                 _sync_role(sm, role.name, [], exact=True)
         return {login: _sync_user(sm, login, role, passwords[login]) for login, role in users.items()}
+
+
+def make_logins(
+    passwords_file: Path,
+    departments: Iterable[str],
+    signoff_from_connection: bool = False,
+    check_approvers: bool = False,
+) -> tuple[int, str]:
+    """`deptstats airflow logins`: the passwords (missing ones drawn into `passwords_file`; the
+    login signoff's from the connection deptstats_airflow_api if asked), then the roles and
+    users; (exit code, the line to print: JSON {"ids", "approvers"}, or why the approvers
+    configured are not the users' ids)."""
+    departments = list(departments)
+    given = {}
+    if signoff_from_connection:
+        given[SIGNOFF_LOGIN] = json.loads(os.environ[f"AIRFLOW_CONN_{API_CONN_ID.upper()}"])["password"]
+    found = ensure_passwords(passwords_file, all_users(departments), given)
+    ids = provision(found.passwords, departments)
+    approvers = approvers_setting(list(APPROVERS), ids)
+    configured = json.loads(os.environ.get(APPROVERS_SETTING) or "[]")
+    if check_approvers and configured != json.loads(approvers):
+        return 1, f"{APPROVERS_SETTING} must name the approvers by their FAB user ids: set it to {approvers}"
+    return 0, json.dumps({"ids": ids, "approvers": approvers})

@@ -44,26 +44,16 @@ def cmd_airflow_up(args: argparse.Namespace) -> int:
 def cmd_airflow_logins(args: argparse.Namespace) -> int:
     """The FAB roles and users, passwords from (and missing ones drawn into) --passwords; prints
     {"ids": {login: FAB user id}, "approvers": DEPTSTATS_APPROVERS} as one JSON line."""
-    import json
+    from deptstats.airflow import make_logins
 
-    from deptstats.airflow import fab_logins, logins
-    from deptstats.airflow.signoff_settings import API_CONN_ID, APPROVERS_SETTING, approvers_setting
-
-    departments = [department.code for department in load_registry().departments]
-    given = {}
-    if args.signoff_from_connection:
-        connection = json.loads(os.environ[f"AIRFLOW_CONN_{API_CONN_ID.upper()}"])
-        given[logins.SIGNOFF_LOGIN] = connection["password"]
-    path = Path(args.passwords)
-    found = logins.ensure_passwords(path, logins.all_users(departments), given)
-    ids = fab_logins.provision(found.passwords, departments)
-    approvers = approvers_setting(list(logins.APPROVERS), ids)
-    configured = json.loads(os.environ.get(APPROVERS_SETTING) or "[]")
-    if args.check_approvers and configured != json.loads(approvers):
-        print(f"{APPROVERS_SETTING} must name the approvers by their FAB user ids: set it to {approvers}")
-        return 1
-    print(json.dumps({"ids": ids, "approvers": approvers}))
-    return 0
+    code, said = make_logins(
+        Path(args.passwords),
+        [department.code for department in load_registry().departments],
+        signoff_from_connection=args.signoff_from_connection,
+        check_approvers=args.check_approvers,
+    )
+    print(said)
+    return code
 
 
 def add_airflow_commands(sub: Any) -> None:
