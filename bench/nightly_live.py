@@ -83,8 +83,11 @@ def main() -> int:
             print("deptstats airflow up did not start", file=sys.stderr)
             return 1
         print(f"components healthy after {time.monotonic() - started:.1f} s")
-        passwords = root / "airflow" / "simple_auth_manager_passwords.json.generated"
         import json
+
+        from deptstats.airflow.logins import PASSWORDS_FILE
+
+        passwords = root / "airflow" / PASSWORDS_FILE
 
         client = Airflow(f"http://127.0.0.1:{port}", "admin", json.loads(passwords.read_text())["admin"])
         unpaused = time.monotonic()

@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 import subprocess
-import sys
 
 import pytest
 import yaml
 
-from deptstats.airflow.logins import APPROVERS, SIGNOFF_LOGIN, USERS
+from deptstats.airflow.logins import APPROVERS, AUTH_MANAGER, SIGNOFF_LOGIN, all_users
 from deptstats.airflow.signoff_settings import API_CONN_ID, APPROVERS_SETTING, approvers_setting
 from tests.conftest import REPO
 
@@ -77,9 +75,8 @@ def test_every_airflow_service_runs_the_built_image(compose):
         env = service["environment"]
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "x" * 64
-        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == ",".join(
-            f"{user}:{role}" for user, role in USERS.items()
-        )
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"] == AUTH_MANAGER
+        assert not any(key.startswith("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER") for key in env)
         assert "AIRFLOW_CONN_DEPTSTATS_WAREHOUSE" in env and "PYTHONPATH" not in env
         targets = {
             volume["target"] if isinstance(volume, dict) else volume.split(":")[1]
@@ -95,12 +92,9 @@ def test_the_signoff_is_wired_where_it_runs(compose):
     services = compose["services"]
     for name in SIGNOFF_SERVICES:
         env = services[name]["environment"]
-        users = dict(entry.split(":") for entry in env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(","))
-        assert {login: users.get(login) for login in (*APPROVERS, SIGNOFF_LOGIN)} == {
-            "approver": "user",
-            "signoff": "user",
-        }
-        assert json.loads(env[APPROVERS_SETTING]) == json.loads(approvers_setting(list(APPROVERS)))
+        # FAB numbers the users airflow-init creates on a new database in this order
+        ids = {login: number for number, login in enumerate(all_users(()), start=1)}
+        assert json.loads(env[APPROVERS_SETTING]) == json.loads(approvers_setting(list(APPROVERS), ids))
         connection = json.loads(env[f"AIRFLOW_CONN_{API_CONN_ID.upper()}"])
         assert (connection["conn_type"], connection["login"], connection["password"]) == (
             "http",
@@ -112,23 +106,19 @@ def test_the_signoff_is_wired_where_it_runs(compose):
         assert connection["extra"]["base_url"] == api_server == "http://airflow-apiserver:8080"
 
 
-@pytest.mark.parametrize("before", [None, {"admin": "kept", "signoff": "old"}], ids=["first", "again"])
-def test_init_gives_the_signoff_login_its_connection_password(compose, tmp_path, before):
-    """airflow-init writes the login's password where SimpleAuthManager reads it (the api-server
-    then adds the other logins' passwords and keeps this one)."""
+def test_init_creates_the_logins_through_fab_after_the_migration(compose):
+    """airflow-init makes the roles and users once the metadata DB has FAB's tables, with the
+    passwords in the mounted config folder (signoff's from its connection), checking that
+    DEPTSTATS_APPROVERS names the approver's FAB id; no password is on its command line."""
     init = compose["services"]["airflow-init"]
-    script = init["command"][-1].split("python - <<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
-    passwords = tmp_path / "passwords.json"
-    if before is not None:
-        passwords.write_text(json.dumps(before))
-    env = dict(
-        os.environ,
-        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(passwords),
-        AIRFLOW_CONN_DEPTSTATS_AIRFLOW_API=init["environment"]["AIRFLOW_CONN_DEPTSTATS_AIRFLOW_API"],
-    )
-    subprocess.run([sys.executable, "-c", script], env=env, check=True)
-    expected = (
-        {"signoff": SIGNOFF_PASSWORD} if before is None else {"admin": "kept", "signoff": SIGNOFF_PASSWORD}
-    )
-    assert json.loads(passwords.read_text()) == expected
-    assert stat.S_IMODE(passwords.stat().st_mode) == 0o600
+    script = init["command"][-1]
+    steps = [line.strip() for line in script.replace("\\\n", " ").splitlines() if line.strip()]
+    assert steps[0] == "set -e"
+    migrate = steps.index("/entrypoint airflow db migrate")
+    [logins] = [i for i, step in enumerate(steps) if "deptstats airflow logins" in step]
+    chown = next(i for i, step in enumerate(steps) if step.startswith("chown"))
+    assert migrate < logins < chown
+    options = steps[logins].split()
+    assert options[options.index("--passwords") + 1] == "/opt/airflow/config/passwords.json"
+    assert {"--signoff-from-connection", "--check-approvers"} <= set(options)
+    assert SIGNOFF_PASSWORD not in script

@@ -6,6 +6,7 @@ first nightly of the tests, and it must fail on that file alone."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from deptstats.airflow.logins import AUTH_MANAGER, PASSWORDS_FILE
 from tests.live.rest import Airflow, wait_for
 
 DAG_ID = "deptstats_nightly"
@@ -126,12 +128,41 @@ class LiveAirflow:
 
     @property
     def passwords(self) -> dict[str, str]:
-        return json.loads(
-            (self.home / "simple_auth_manager_passwords.json.generated").read_text(encoding="utf-8")
-        )
+        """login -> password, as `deptstats airflow up` drew them (the FAB users' passwords)."""
+        return json.loads((self.home / PASSWORDS_FILE).read_text(encoding="utf-8"))
 
     def client(self, user: str | None = None) -> Airflow:
+        """The REST API as `user` (FAB's POST /auth/token), or anonymous: every login of the tests."""
         return Airflow(self.url, user, self.passwords[user] if user else None)
+
+    def user_id(self, user: str) -> str:
+        """FAB's id of `user`, as its token names it (the `sub` claim)."""
+        token = self.client(user).token or ""
+        return str(json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["sub"])
+
+    def department_access(self, user: str, departments: list[str]) -> dict[str, bool]:
+        """deptstats.airflow.department_access for `user` (as its token names it) and each of
+        `departments`, asked of the auth manager in a process with the components' settings."""
+        user_id = self.user_id(user)
+        script = (
+            "import json, sys\n"
+            "from airflow.api_fastapi.app import create_auth_manager\n"
+            "from deptstats.airflow import department_access\n"
+            "manager = create_auth_manager()\n"
+            "manager.init()\n"
+            "user = manager.deserialize_user({'sub': sys.argv[1]})\n"
+            "print(json.dumps({d: department_access(user, d) for d in sys.argv[2:]}))\n"
+        )
+        env = dict(os.environ, AIRFLOW_HOME=str(self.home), AIRFLOW__CORE__AUTH_MANAGER=AUTH_MANAGER)
+        done = subprocess.run(
+            [sys.executable, "-c", script, user_id, *departments],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _start(

@@ -86,6 +86,24 @@ def test_the_log_starts_with_what_to_fix(live):
     assert BAD_FILE in page and "目标人群数" in page
 
 
+def test_a_clerk_reads_no_dag_and_acts_for_its_own_department_only(live):
+    """A clerk's role reaches no DAG (a task's log names every department's files); its
+    department is told by the auth manager, through the department's resource."""
+    clerk = live.client("clerk_education")
+    logs = f"/api/v2/dags/{DAG_ID}/dagRuns/{_q(live.scheduled_run)}/taskInstances/{BAD_TASK}/logs/1"
+    for path in (logs, f"/api/v2/dags/{DAG_ID}"):
+        with pytest.raises(ApiError) as refused:
+            clerk.get(path)
+        assert refused.value.status == 403, path
+    assert live.client("steward").get(logs, full_content="true")["content"]
+    assert live.department_access("clerk_education", ["education", "health"]) == {
+        "education": True,
+        "health": False,
+    }
+    assert live.department_access("steward", ["education", "health"]) == {"education": True, "health": True}
+    assert live.department_access("analyst", ["education"]) == {"education": False}
+
+
 def test_the_steward_api_lists_the_refusal_and_needs_a_login(live):
     with pytest.raises(ApiError) as anonymous:
         live.client().get("/deptstats/api/deliveries", run_id=live.scheduled_run)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from deptstats.core import render
 from deptstats.warehouse import metadata_without_extracts, open_engine
 from tests.live.conftest import BAD_FILE, DAG_ID, fix_health_row, set_cell
 from tests.live.rest import Airflow, ApiError, wait_for
@@ -135,7 +136,8 @@ def test_the_approver_signs_and_the_snapshot_is_issued(live):
     run_id = nightly_and_its_signoff(live)
     wait_waiting(live, run_id)
     detail = live.client("approver").get(hitl_path(run_id))
-    assert detail["assigned_users"] == [{"id": "approver", "name": "approver"}]
+    # FAB's user id of the login `approver` (DEPTSTATS_APPROVERS as deptstats airflow up wrote it)
+    assert detail["assigned_users"] == [{"id": live.user_id("approver"), "name": "approver"}]
     assert detail["options"] == ["签发", "退回"] and detail["defaults"] is None
     assert detail["subject"].startswith("请审签：")
     assert "孕前优生健康检查率（2023，全市）" in detail["body"] and "### 核对结果" in detail["body"]
@@ -156,7 +158,7 @@ def test_the_approver_signs_and_the_snapshot_is_issued(live):
         answer(live, "analyst", run_id, "签发", "王建国", "同意。")
     assert viewer.value.status == 403
     answered = answer(live, "approver", run_id, "签发", "王建国", "同意签发。")
-    assert answered["responded_by"]["id"] == "approver"
+    assert answered["responded_by"] == {"id": live.user_id("approver"), "name": "approver"}
     assert admin.wait_run(SIGNOFF, run_id) == "success", admin.task_states(SIGNOFF, run_id)
     states = admin.task_states(SIGNOFF, run_id)
     assert (states["approve"], states["issue"], states["reject"]) == ("success", "success", "skipped")
@@ -204,7 +206,7 @@ def test_a_return_needs_a_reason_and_the_steward_sees_it(live):
     assert "答复「退回」但未填写意见：退回须写明理由" in log_of(admin, run_id, "approve", 1)
     assert rows(live, "signoff_rejection", signoff_run_id=run_id) == []
 
-    # the approver's role may clear the task: the approval opens again
+    # the approver's role may clear the sign-off's task: the approval opens again
     ended = admin.run(SIGNOFF, run_id)["end_date"]
     clear = {"dag_run_id": run_id, "dry_run": False, "only_failed": False, "include_downstream": True}
     approver.call("POST", f"/api/v2/dags/{SIGNOFF}/clearTaskInstances", clear | {"task_ids": ["approve"]})
@@ -215,7 +217,9 @@ def test_a_return_needs_a_reason_and_the_steward_sees_it(live):
     [returned] = rows(live, "signoff_rejection", signoff_run_id=run_id)
     assert (returned["official"], returned["comment"]) == ("王建国", "孕前检查人数需与卫健局再核对。")
     page = live.client("steward").call("GET", f"/deptstats/runs/{SIGNOFF}/{_q(run_id)}", raw=True)
-    assert "已由 王建国 退回" in page and "孕前检查人数需与卫健局再核对。" in page
+    # in the deployment's language (the live deployment's is Chinese), from the catalogs
+    returned_by = render("Returned by {approver}", "zh_CN", approver="王建国")
+    assert returned_by in page and "孕前检查人数需与卫健局再核对。" in page
 
 
 def test_a_newer_draft_supersedes_and_a_mark_success_issues_nothing(live):

@@ -78,13 +78,15 @@ def browser():
 
 
 def login(browser, live, user: str, language: str = "en"):
-    """A page logged in as `user`, the UI in `language` (as if picked in the UI: i18nextLng)."""
+    """A page logged in as `user` on FAB's login page, the UI in `language` (as if picked in the
+    UI: i18nextLng). Every browser login of the tests goes through here."""
     page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     page.set_default_timeout(PAGE_TIMEOUT)
     page.goto(live.url + "/")
-    page.get_by_label("Username").fill(user)
-    page.get_by_label("Password").fill(live.passwords[user])
-    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(re.escape(live.url) + r"/auth/login/.*"))
+    page.locator("input[name=username]").fill(user)
+    page.locator("input[name=password]").fill(live.passwords[user])
+    page.locator("input[type=submit]").click()
     page.wait_for_url(live.url + "/")
     page.evaluate("language => localStorage.setItem('i18nextLng', language)", language)
     return page

@@ -163,18 +163,34 @@ def test_no_component_command_line_carries_a_password(tmp_path, monkeypatch, reg
 
     def recorded_run(command, env, **_options):
         ran.append((list(command), dict(env)))
-        return subprocess.CompletedProcess(command, 0, "", "")
+        return subprocess.CompletedProcess(command, 0, '{"ids": {"approver": 4}}\n', "")
 
     monkeypatch.setattr(airflow_services.subprocess, "Popen", Recorded)
     monkeypatch.setattr(airflow_services.subprocess, "run", recorded_run)
     monkeypatch.setattr("deptstats.warehouse.schema.upgrade", lambda engine, registry: None)
     settings = _celery(tmp_path)
     settings.home.mkdir()
-    env = airflow_services.services_environment(settings, airflow_services.ensure_logins(settings.home))
+    logins = airflow_services.ensure_logins(settings.home, ["health"])
+    env = airflow_services.services_environment(settings, logins)
     migrate(settings, env, registry)
+    # the UI's passwords go to FAB by file
+    assert airflow_services.create_logins(env, logins) == {"approver": 4}
+    assert ran[-1][0][-4:] == ["airflow", "logins", "--passwords", str(logins.passwords_file)]
     Services(settings, env).start()
     names = [command[3] if command[3] != "celery" else "worker" for command, _ in ran]
-    assert names == ["db", "api-server", "scheduler", "dag-processor", "triggerer", "worker", "worker"]
+    assert names == [
+        "db",
+        "airflow",
+        "api-server",
+        "scheduler",
+        "dag-processor",
+        "triggerer",
+        "worker",
+        "worker",
+    ]
+    assert not any(
+        password in " ".join(command) for command, _ in ran for password in logins.passwords.values()
+    )
     for command, component_env in ran:
         assert not any(SECRET in part for part in command), command
         assert SECRET in component_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]

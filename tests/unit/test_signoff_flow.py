@@ -32,8 +32,10 @@ def _shared_secret(monkeypatch):
 def test_the_approvers_come_from_one_setting(monkeypatch):
     monkeypatch.delenv(signoff_settings.APPROVERS_SETTING, raising=False)
     assert signoff_settings.approvers() == []
-    monkeypatch.setenv(signoff_settings.APPROVERS_SETTING, signoff_settings.approvers_setting(["approver"]))
-    assert signoff_settings.approvers() == APPROVER
+    setting = signoff_settings.approvers_setting(["approver"], {"admin": 1, "approver": 4})
+    monkeypatch.setenv(signoff_settings.APPROVERS_SETTING, setting)
+    # FAB's user id (a number, compared as a string by HITL) and its login as the name
+    assert signoff_settings.approvers() == [{"id": "4", "name": "approver"}]
     monkeypatch.setenv(
         signoff_settings.APPROVERS_SETTING, '[{"id": "u-17", "name": "王建国"}, {"id": "u-18"}]'
     )
@@ -319,11 +321,13 @@ def test_airflow_up_gives_the_components_the_approvers_and_the_api_login(tmp_pat
     from deptstats.airflow.settings import Settings
 
     settings = Settings(home=tmp_path, landing=tmp_path, warehouse="sqlite:///w.db", out=tmp_path, port=8099)
-    logins = ensure_logins(tmp_path)
-    assert {"approver", "signoff"} <= set(logins.passwords)
-    assert "approver:user" in logins.users_setting().split(",")
-    env = services_environment(settings, logins)
-    assert json.loads(env["DEPTSTATS_APPROVERS"]) == APPROVER
+    logins = ensure_logins(tmp_path, ["health"])
+    assert {"approver", "signoff", "clerk_health"} <= set(logins.passwords)
+    # before the users exist their ids are unknown: no approver is named rather than a wrong one
+    assert "DEPTSTATS_APPROVERS" not in services_environment(settings, logins)
+    env = services_environment(settings, logins, {"admin": 1, "approver": 4, "signoff": 5})
+    assert json.loads(env["DEPTSTATS_APPROVERS"]) == [{"id": "4", "name": "approver"}]
+    assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("fab_auth_manager.FabAuthManager")
     conn = json.loads(env["AIRFLOW_CONN_DEPTSTATS_AIRFLOW_API"])
     assert conn["login"] == "signoff" and conn["password"] == logins.passwords["signoff"]
     assert conn["extra"]["base_url"] == "http://127.0.0.1:8099"

@@ -4,8 +4,8 @@ asset per department, which a `.ready` flag or announce_delivery, called by the 
 updates); the approval (a human-in-the-loop operator) and
 what both DAG files share about the sign-off (the replies' assets, the approvers, the timeout);
 `deptstats run` (dag.test() in a local Airflow home); `deptstats airflow up` (the components
-started and stopped together, with the LocalExecutor or Celery workers); the UI's logins; and the
-stewards' pages served inside the Airflow UI."""
+started and stopped together, with the LocalExecutor or Celery workers); the UI's logins (FAB's
+roles and users, a clerk's department); and the stewards' pages served inside the Airflow UI."""
 
 from deptstats.core import lazy_exports
 
@@ -24,12 +24,15 @@ __all__ = [
     "approvers",
     "configured_replies",
     "create_app",
+    "department_access",
     "department_asset",
     "department_assets",
     "department_name",
+    "department_resource",
     "department_tooltip",
     "extract_name",
     "local_time",
+    "make_logins",
     "reload_tasks",
     "replies_alias",
     "reply_asset",
@@ -49,6 +52,7 @@ __getattr__ = lazy_exports(
     {
         "announce": ["NotAnnounced", "announce_delivery"],
         "approval": ["SignoffApproval", "approval_form"],
+        "fab_logins": ["department_access", "department_resource", "make_logins"],
         "display_names": ["department_name", "department_tooltip", "extract_name", "step_name"],
         "local": ["run_nightly"],
         "reload_assets": ["READY_FLAG", "RELOAD_DAG_ID", "department_asset", "department_assets"],

@@ -1,7 +1,7 @@
 """Airflow's REST API as the sign-off DAG calls it from a task: to end the approval of a
 superseded snapshot (a task may change only its own state through the Execution API). The
 address and login come from the Airflow connection `deptstats_airflow_api`, which `deptstats
-airflow up` gives every component (its `signoff` login, SimpleAuthManager role `user`)."""
+airflow up` gives every component (its `signoff` login, FAB role `signoff`)."""
 
 from __future__ import annotations
 

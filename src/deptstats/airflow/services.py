@@ -23,7 +23,15 @@ from pathlib import Path
 
 from deptstats.airflow.celery import celery_environment, log_server_port, workers
 from deptstats.airflow.local import airflow_environment
-from deptstats.airflow.logins import APPROVERS, SIGNOFF_LOGIN, Logins, ensure_logins, jwt_secret
+from deptstats.airflow.logins import (
+    APPROVERS,
+    AUTH_MANAGER,
+    SIGNOFF_LOGIN,
+    Logins,
+    all_users,
+    ensure_logins,
+    jwt_secret,
+)
 from deptstats.airflow.settings import Component, Settings, metadata_urls
 from deptstats.airflow.signoff_settings import API_CONN_ID, APPROVERS_SETTING, approvers_setting
 from deptstats.core import Registry, non_negative_setting
@@ -36,7 +44,10 @@ WITHOUT_LOG_SERVER = ("scheduler", "triggerer")
 HEALTH_PATH = "/api/v2/monitor/health"
 
 
-def services_environment(settings: Settings, logins: Logins) -> dict[str, str]:
+def services_environment(
+    settings: Settings, logins: Logins, user_ids: dict[str, int] | None = None
+) -> dict[str, str]:
+    """The components' environment; the approvers (by FAB user id) once `user_ids` are known."""
     env = airflow_environment(settings.home, settings.landing, settings.warehouse, settings.out)
     env.update(
         {
@@ -45,14 +56,10 @@ def services_environment(settings: Settings, logins: Logins) -> dict[str, str]:
             "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret(settings.home),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{settings.url}/execution/",
             "AIRFLOW__API__BASE_URL": settings.url,
-            "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple."
-            "simple_auth_manager.SimpleAuthManager",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": logins.users_setting(),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(logins.passwords_file),
+            "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGER,
             # plugins load when the api-server starts, so a broken plugin shows at once
             "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
-            # the sign-off: who answers its approvals, and the login its tasks call the API with
-            APPROVERS_SETTING: approvers_setting(list(APPROVERS)),
+            # the sign-off: the login its tasks call the API with (its approvers below)
             f"AIRFLOW_CONN_{API_CONN_ID.upper()}": json.dumps(
                 {
                     "conn_type": "http",
@@ -63,6 +70,8 @@ def services_environment(settings: Settings, logins: Logins) -> dict[str, str]:
             ),
         }
     )
+    if user_ids is not None:
+        env[APPROVERS_SETTING] = approvers_setting(list(APPROVERS), user_ids)
     if settings.metadata_db:
         sync, asynchronous = metadata_urls(settings.metadata_db)
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = sync
@@ -195,8 +204,34 @@ def migrate(settings: Settings, env: dict[str, str], registry: Registry) -> None
     upgrade(open_engine(settings.warehouse), registry)
 
 
+def create_logins(env: dict[str, str], logins: Logins) -> dict[str, int]:
+    """The roles and users in Airflow's metadata database (`deptstats airflow logins`, in a
+    child process with the components' environment; the passwords go by file): login -> id."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deptstats.cli",
+            "airflow",
+            "logins",
+            "--passwords",
+            str(logins.passwords_file),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"deptstats airflow logins failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    return {login: int(i) for login, i in json.loads(result.stdout.strip().splitlines()[-1])["ids"].items()}
+
+
 def prepare(settings: Settings, registry: Registry) -> tuple[Logins, dict[str, str]]:
-    """Folders, logins, sample deliveries where the landing folder is missing, migrations."""
+    """Folders, logins, sample deliveries where the landing folder is missing, migrations, the
+    FAB roles and users."""
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.out.mkdir(parents=True, exist_ok=True)
     if not settings.landing.exists():
@@ -204,26 +239,28 @@ def prepare(settings: Settings, registry: Registry) -> tuple[Logins, dict[str, s
 
         write_sample(settings.landing, registry)
         print(f"landing folder {settings.landing}: wrote the sample deliveries")
-    logins = ensure_logins(settings.home)
+    logins = ensure_logins(settings.home, [department.code for department in registry.departments])
     env = services_environment(settings, logins)
     migrate(settings, env, registry)
-    return logins, env
+    ids = create_logins(env, logins)
+    return logins, services_environment(settings, logins, ids)
 
 
 def describe(settings: Settings, logins: Logins) -> str:
     from deptstats.warehouse import redact
 
-    lines = [f"Airflow UI: {settings.url}/", "logins (SimpleAuthManager):"]
-    roles = (
-        ("admin", "admin"),
-        ("steward", "op: may clear tasks"),
-        ("analyst", "viewer"),
-        ("approver", "user: answers the sign-off (签发/退回); may also trigger and clear runs"),
-        ("signoff", "user: the sign-off DAG's own login (ends superseded approvals)"),
-    )
-    for user, role in roles:
+    lines = [f"Airflow UI: {settings.url}/ (sign in at {settings.url}/auth/login/)", "logins (FAB):"]
+    roles = {
+        "admin": "Admin",
+        "steward": "steward: like Op, may clear tasks and read logs",
+        "analyst": "analyst: reads (Viewer)",
+        "approver": "approver: answers the sign-off (签发/退回) in Required Actions",
+        "signoff": "signoff: the sign-off DAG's own login (ends superseded approvals)",
+    }
+    for user in all_users(()) | {u: u for u in logins.passwords if u not in roles}:
         password = logins.passwords[user] if user in logins.created else "(unchanged)"
-        lines.append(f"  {user:8} {password:18} {role}")
+        role = roles.get(user, f"{user}: its department's files only, no DAG")
+        lines.append(f"  {user:22} {password:18} {role}")
     lines += [
         f"passwords file: {logins.passwords_file}",
         f"landing folder: {settings.landing}",

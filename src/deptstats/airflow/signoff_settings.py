@@ -3,9 +3,9 @@ imported here): the configured replies (the trigger forms' choice among them, an
 each) and the alias the draft task emits through, who approves, and how long an approval waits.
 
 Who approves is one setting, DEPTSTATS_APPROVERS: a JSON list of the auth manager's users,
-`[{"id": "approver", "name": "approver"}]`. `deptstats airflow up` writes it from its logins;
-under another auth manager the ids are that manager's, so they are configured, never written
-into the DAG."""
+`[{"id": "4", "name": "approver"}]` (the FAB auth manager's user id is the number of the user in
+its table, the name its login). `deptstats airflow up` writes it from the users it created;
+the ids are the auth manager's, so they are configured, never written into the DAG."""
 
 from __future__ import annotations
 
@@ -103,9 +103,10 @@ def approvers() -> list[dict[str, str]]:
     )
 
 
-def approvers_setting(logins: list[str]) -> str:
-    """DEPTSTATS_APPROVERS for SimpleAuthManager logins (its user id and name are the login)."""
-    return json.dumps([{"id": login, "name": login} for login in logins])
+def approvers_setting(logins: list[str], ids: dict[str, int]) -> str:
+    """DEPTSTATS_APPROVERS for FAB logins: each one's user id (as a string, as HITL compares
+    them) and its login as the name."""
+    return json.dumps([{"id": str(ids[login]), "name": login} for login in logins])
 
 
 def response_timeout() -> timedelta:

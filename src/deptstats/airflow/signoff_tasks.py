@@ -197,7 +197,8 @@ def end_superseded(run_id: str, snapshot: dict[str, Any]) -> list[str]:
 def response_of(answer: dict[str, Any]) -> Response:
     return Response(
         official=answer["official"],
-        login=answer["user"]["id"],
+        # the login (FAB's user name); the id is the auth manager's number for it
+        login=answer["user"]["name"] or answer["user"]["id"],
         option=answer["option"],
         comment=answer["comment"],
         responded_at=datetime.fromisoformat(answer["responded_at"]),

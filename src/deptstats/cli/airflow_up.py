@@ -41,6 +41,21 @@ def cmd_airflow_up(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_airflow_logins(args: argparse.Namespace) -> int:
+    """The FAB roles and users, passwords from (and missing ones drawn into) --passwords; prints
+    {"ids": {login: FAB user id}, "approvers": DEPTSTATS_APPROVERS} as one JSON line."""
+    from deptstats.airflow import make_logins
+
+    code, said = make_logins(
+        Path(args.passwords),
+        [department.code for department in load_registry().departments],
+        signoff_from_connection=args.signoff_from_connection,
+        check_approvers=args.check_approvers,
+    )
+    print(said)
+    return code
+
+
 def add_airflow_commands(sub: Any) -> None:
     airflow = sub.add_parser("airflow", help="Airflow as its users run it").add_subparsers(
         dest="airflow_command", required=True
@@ -98,3 +113,26 @@ def add_airflow_commands(sub: Any) -> None:
         "Celery broker URL (default $DEPTSTATS_BROKER, else redis://127.0.0.1:6379/0)",
     )
     p.set_defaults(func=cmd_airflow_up)
+    _add_logins_command(airflow)
+
+
+def _add_logins_command(airflow: Any) -> None:
+    p = airflow.add_parser(
+        "logins",
+        help="create the FAB auth manager's roles and users (run with the components' environment)",
+        description="Roles steward, analyst, approver, signoff and clerk_<department>; users of the "
+        "same names and admin. Passwords are read from --passwords (JSON, login -> password), "
+        "missing ones drawn at random into it (mode 0600): never on a command line.",
+    )
+    p.add_argument("--passwords", required=True, help="the passwords file (JSON, login -> password)")
+    p.add_argument(
+        "--signoff-from-connection",
+        action="store_true",
+        help="the login signoff takes the password of the connection deptstats_airflow_api",
+    )
+    p.add_argument(
+        "--check-approvers",
+        action="store_true",
+        help="fail unless DEPTSTATS_APPROVERS names the approvers by their FAB user ids",
+    )
+    p.set_defaults(func=cmd_airflow_logins)
