@@ -59,7 +59,7 @@ def _app():
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
     from airflow.api_fastapi.core_api.security import requires_access_dag, requires_authenticated
 
-    from deptstats.airflow import NIGHTLY_DAG_ID, SIGNOFF_DAG_ID, create_app, upload_wiring
+    from deptstats.airflow import NIGHTLY_DAG_ID, SIGNOFF_DAG_ID, create_app, department_access, upload_wiring
 
     may_read_loads = requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=NIGHTLY_DAG_ID)
     return create_app(
@@ -69,8 +69,13 @@ def _app():
         snapshots=_snapshots,
         may_read_signoff=requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=SIGNOFF_DAG_ID),
         may_read_loads=may_read_loads,
-        # the upload page; may_upload (a clerk's department) plugs into upload_wiring
-        uploads=upload_wiring(_writer, may_read_loads),
+        # the upload page: any login reaches it (a clerk reads no DAG); the auth manager says for
+        # which departments (FAB: the resource deptstats_department_<code>) it may deliver
+        uploads=upload_wiring(
+            _writer,
+            requires_authenticated(),
+            may_upload=lambda user, department: department_access(user, department, "POST"),
+        ),
     )
 
 

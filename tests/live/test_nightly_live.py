@@ -102,6 +102,12 @@ def test_a_clerk_reads_no_dag_and_acts_for_its_own_department_only(live):
     }
     assert live.department_access("steward", ["education", "health"]) == {"education": True, "health": True}
     assert live.department_access("analyst", ["education"]) == {"education": False}
+    # the upload page offers the clerk its own department's extracts only (may_upload, through
+    # the auth manager), though it reads no DAG
+    form = clerk.call("GET", "/deptstats/upload", raw=True)
+    assert "幼儿园及在园幼儿" in form and "孕前优生健康检查" not in form
+    steward_form = live.client("steward").call("GET", "/deptstats/upload", raw=True)
+    assert "幼儿园及在园幼儿" in steward_form and "孕前优生健康检查" in steward_form
 
 
 def test_the_steward_api_lists_the_refusal_and_needs_a_login(live):

@@ -72,7 +72,8 @@ def log_audit(user: str, details: dict[str, Any]) -> None:
 @dataclass(frozen=True)
 class UploadWiring:
     """What the upload routes stand on. `user`: a FastAPI dependency giving the authenticated
-    user; `may_read_loads`: one refusing those who may not read the nightly's runs; `writer`:
+    user; `may_read_loads`: the guard of every upload route (in Airflow: a login, as a clerk reads
+    no DAG; which departments it may deliver for is `may_upload`); `writer`:
     the warehouse the uploads are recorded in (its URL is handed to the screening, which reads
     it only); `landing`; `base_url`: Airflow's [api] base_url. The seams: `may_upload(user,
     department)`, `announce(department, extract, period, uploaded_by)`, `audit(user name,
