@@ -21,7 +21,9 @@ __all__ = [
     "metadata_for",
     "metadata_without_extracts",
     "normalize_url",
+    "notices_sent",
     "open_engine",
+    "record_notice_sent",
     "record_upload",
     "redact",
     "sync_dimensions",
@@ -38,6 +40,7 @@ __getattr__ = lazy_exports(
         "engine": [
             "metadata_for",
             "metadata_without_extracts",
+            "notices_sent",
             "normalize_url",
             "open_engine",
             "redact",
@@ -46,6 +49,7 @@ __getattr__ = lazy_exports(
         "faults": ["EXIT_WAREHOUSE_FAULT", "WarehouseFault", "fault_of"],
         "locks": ["hold", "hold_period"],
         "roles": ["grant_analyst"],
+        "notices_sent": ["notices_sent", "record_notice_sent"],
         "uploads": ["UploadRecord", "record_upload", "upload_explanations"],
         "schema": [
             "SchemaBehind",
