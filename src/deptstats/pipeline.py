@@ -208,6 +208,7 @@ STEP_FAILURES = {
     "compute_indicators": N_(
         "the indicators were not computed, so the draft's figures are missing or older than tonight's loads"
     ),
+    "send_notices": N_("some departments were not notified of their refused or late deliveries"),
     "draft_reply": N_(
         "the draft is incomplete (written as <reply>.INCOMPLETE.docx/.md, the last complete draft left "
         "as it was) or was not written"

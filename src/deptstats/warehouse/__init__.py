@@ -40,7 +40,6 @@ __getattr__ = lazy_exports(
         "engine": [
             "metadata_for",
             "metadata_without_extracts",
-            "notices_sent",
             "normalize_url",
             "open_engine",
             "redact",
@@ -49,7 +48,7 @@ __getattr__ = lazy_exports(
         "faults": ["EXIT_WAREHOUSE_FAULT", "WarehouseFault", "fault_of"],
         "locks": ["hold", "hold_period"],
         "roles": ["grant_analyst"],
-        "notices_sent": ["notices_sent", "record_notice_sent"],
+        "notice_records": ["notices_sent", "record_notice_sent"],
         "uploads": ["UploadRecord", "record_upload", "upload_explanations"],
         "schema": [
             "SchemaBehind",
