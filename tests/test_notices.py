@@ -151,6 +151,21 @@ def test_the_steward_hears_of_a_missed_deadline(inbox, monkeypatch):
     assert inbox.recipients == [["steward@example.gov.cn"]]
     message = inbox.messages[0]
     assert message["Subject"] == (
-        "deptstats_nightly：2024-06-01 01:30 (Asia/Shanghai) 的运行截至 2024-06-01 07:00 (Asia/Shanghai) 仍未完成"
+        "deptstats_nightly：2024-06-01 01:30 (Asia/Shanghai) 的运行截至 "
+        "2024-06-01 07:00 (Asia/Shanghai) 仍未完成"
     )
     assert f"{BASE_URL}/dags/deptstats_nightly/runs/scheduled__2024-05-31T17:30:00+00:00" in _body(message)
+
+
+def test_no_mail_server_no_notices(tmp_path, monkeypatch):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    contacts = tmp_path / "contacts.toml"
+    contacts.write_text('[health]\nname = "王芳"\nemail = "wang@example.gov.cn"\n', encoding="utf-8")
+    monkeypatch.setenv("DEPTSTATS_CONTACTS", str(contacts))
+    monkeypatch.delenv("AIRFLOW_CONN_DEPTSTATS_SMTP", raising=False)
+    with pytest.raises(AirflowSkipException, match="deptstats_smtp"):
+        notices.send_notices("deptstats_nightly", "run-1", REPLY, BEFORE_DUE)
+    monkeypatch.delenv("DEPTSTATS_CONTACTS")
+    with pytest.raises(AirflowSkipException, match="DEPTSTATS_CONTACTS"):
+        notices.send_notices("deptstats_nightly", "run-1", REPLY, BEFORE_DUE)

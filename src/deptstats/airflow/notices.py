@@ -86,10 +86,13 @@ def send_notices(dag_id: str, run_id: str, reply: str, logical: datetime | None)
     """E-mail each department with refused or late cells of the reply's board (as of the run's
     logical date) that no earlier notice carried. Each notice's items are recorded in the
     transaction that sends it: a failed send records nothing, and a retry or the next run never
-    sends a recorded one again. Skipped when the deployment names no contacts file."""
-    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+    sends a recorded one again. Skipped when the deployment names no contacts file or has no
+    deptstats_smtp connection."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, AirflowSkipException
 
     from deptstats import pipeline
+    from deptstats.airflow.mail import SMTP_CONN_ID
     from deptstats.airflow.steward_text import timezone_name
     from deptstats.airflow.tasks import warehouse_url
     from deptstats.core import ContactsError, load_contacts, load_registry
@@ -102,6 +105,12 @@ def send_notices(dag_id: str, run_id: str, reply: str, logical: datetime | None)
         raise AirflowFailException(str(error)) from None
     if not contacts:
         raise AirflowSkipException(render(N_("no department contacts (DEPTSTATS_CONTACTS): no notices sent")))
+    try:
+        Connection.get(SMTP_CONN_ID)
+    except AirflowNotFoundException:
+        raise AirflowSkipException(
+            render(N_("no Airflow connection {conn_id}: no notices sent"), conn_id=SMTP_CONN_ID)
+        ) from None
     as_of = (logical or datetime.now(UTC)).astimezone(ZoneInfo(timezone_name())).date()
     base = _base_url()
     link = (lambda batch_id: f"{base}/deptstats/problems/{batch_id}") if base else None
