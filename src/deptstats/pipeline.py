@@ -171,7 +171,7 @@ def department_notices(
     reply's board (as of `as_of`) include one no earlier notice carried (notice_sent), in its
     contact's language (else the deployment's); and the departments that have such cells but no
     contact."""
-    from deptstats.audit import board, cell_digest, compose_notice, notice_items, unsent
+    from deptstats.audit import board, cell_digest, compose_notice, needs_notice, notice_items, unsent
     from deptstats.warehouse import notices_sent
 
     english = board(engine, reply, registry, as_of, "en")
@@ -179,7 +179,7 @@ def department_notices(
     sent, worded = notices_sent(engine), {"en": english}
     notices, uncontacted = [], []
     for department in registry.departments:
-        if not any(c["department"] == department.code and (c["late"] or c["refused"]) for c in english):
+        if not any(c["department"] == department.code and needs_notice(c) for c in english):
             continue
         contact = contacts.get(department.code)
         if contact is None:

@@ -156,6 +156,8 @@ def test_the_deadline_is_a_setting(monkeypatch):
     alert = deadline_alert()
     assert alert.interval.total_seconds() == 30
     assert alert.callback.path == "deptstats.airflow.notices.deadline_missed"
+    monkeypatch.setenv("DEPTSTATS_DEADLINE_MINUTES", "off")
+    assert deadline_alert() is None
     monkeypatch.setenv("DEPTSTATS_DEADLINE_MINUTES", "soon")
     with pytest.raises(ValueError, match="DEPTSTATS_DEADLINE_MINUTES"):
         deadline_minutes()

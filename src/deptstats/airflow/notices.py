@@ -23,8 +23,10 @@ DEFAULT_DEADLINE_MINUTES = 330.0
 STEWARD_SETTING = "DEPTSTATS_STEWARD_EMAIL"
 
 
-def deadline_minutes() -> float:
-    """$DEPTSTATS_DEADLINE_MINUTES after the logical date, else 330 (5 h 30)."""
+def deadline_minutes() -> float | None:
+    """$DEPTSTATS_DEADLINE_MINUTES after the logical date, else 330 (5 h 30); None for "off"."""
+    if os.environ.get(DEADLINE_SETTING, "").strip().lower() == "off":
+        return None
     return non_negative_setting(DEADLINE_SETTING, DEFAULT_DEADLINE_MINUTES)
 
 
@@ -33,12 +35,16 @@ def steward_email() -> str | None:
     return os.environ.get(STEWARD_SETTING, "").strip() or None
 
 
-def deadline_alert() -> DeadlineAlert:
+def deadline_alert() -> DeadlineAlert | None:
     """The nightly's deadline: its logical date plus deadline_minutes(); when a run has not
-    finished by then, the triggerer awaits deadline_missed."""
+    finished by then, the triggerer awaits deadline_missed. None when the setting is "off"
+    (`deptstats run`, whose dag.test() has no triggerer)."""
+    minutes = deadline_minutes()
+    if minutes is None:
+        return None
     return DeadlineAlert(
         reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
-        interval=timedelta(minutes=deadline_minutes()),
+        interval=timedelta(minutes=minutes),
         callback=AsyncCallback(deadline_missed),
     )
 
