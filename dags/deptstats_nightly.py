@@ -6,7 +6,9 @@ file turns exactly that task red, its message says what to fix, and clearing it 
 that extract. Indicators and the draft run whatever the loads did (a complete draft is
 announced to deptstats_signoff as an asset event of its reply); `report_failures` runs after
 every other task and marks the run failed if any of them failed, saying which (a refused or failed
-load, or a failed step such as compute_indicators or an incomplete draft).
+load, or a failed step such as compute_indicators or an incomplete draft). Before it, `send_notices`
+e-mails each department its refused and late deliveries (once each); a run still unfinished at
+its deadline e-mails the steward.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pendulum
 from airflow.sdk import TaskGroup, dag, task
 
 from deptstats.airflow import (
+    deadline_alert,
     department_name,
     department_tooltip,
     extract_name,
@@ -25,7 +28,7 @@ from deptstats.airflow import (
     reply_param,
     step_name,
 )
-from deptstats.core import load_registry
+from deptstats.core import DEFAULT_REPLY, load_registry
 
 REGISTRY = load_registry()
 DEFAULT_ARGS = {
@@ -51,6 +54,9 @@ DEFAULT_ARGS = {
     # the landing folder and the draft's folder are the deployment's (DEPTSTATS_LANDING,
     # DEPTSTATS_OUT), never the trigger form's: whoever may trigger must not name server paths
     params={"reply": reply_param()},
+    # the steward is e-mailed when a run has not finished by its logical date + 5 h 30
+    # (DEPTSTATS_DEADLINE_MINUTES)
+    deadline=deadline_alert(),
     doc_md=__doc__,
 )
 def deptstats_nightly() -> None:
@@ -89,6 +95,15 @@ def deptstats_nightly() -> None:
         logical = dag_run.logical_date or dag_run.run_after
         airflow_tasks.report_failures(dag_run.dag_id, dag_run.run_id, (params or {}).get("reply"), logical)
 
+    # each department with refused or late items of the reply gets one e-mail, never the same twice
+    @task(trigger_rule="all_done", task_display_name=step_name("send_notices"))
+    def send_notices(params: dict | None = None, dag_run=None) -> dict:
+        from deptstats.airflow import notices
+
+        logical = dag_run.logical_date or dag_run.run_after
+        reply = (params or {}).get("reply") or DEFAULT_REPLY
+        return notices.send_notices(dag_run.dag_id, dag_run.run_id, reply, logical)
+
     # one task function for every extract; each call names its task after the extract
     @task
     def load_extract(code: str, run_id: str | None = None) -> dict:
@@ -126,7 +141,10 @@ def deptstats_nightly() -> None:
     [unrecognised, *loads.values()] >> indicators >> draft
     # every task is upstream: the run's state comes from its leaves, so a failed step anywhere
     # must reach this one
-    [ready, unrecognised, *loads.values(), indicators, draft] >> report_failures()
+    inputs = [ready, unrecognised, *loads.values(), indicators, draft]
+    notices = send_notices()
+    inputs >> notices
+    [*inputs, notices] >> report_failures()
 
 
 deptstats_nightly()

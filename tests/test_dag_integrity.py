@@ -38,6 +38,8 @@ print(json.dumps({
                   for t in dag.tasks},
         "downstream": {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks},
         "display": {t.task_id: t.task_display_name for t in dag.tasks},
+        "deadline": [[type(d.reference).__name__, d.interval.total_seconds(), d.callback.path]
+                     for d in dag.deadline or []],
         "groups": {g: [group.group_display_name, group.tooltip]
                    for g, group in dag.task_group_dict.items() if g},
         "params": {name: {"default": dag.params.get_param(name).value, **dag.params.get_param(name).schema,
@@ -119,6 +121,15 @@ def test_dag_folder(tmp_path, registry):
     report = nightly["tasks"]["report_failures"]
     assert set(report["upstream"]) == set(nightly["tasks"]) - {"report_failures"}
     assert report["trigger_rule"] == "all_done"
+    # the notices go out after everything that decides them, whatever became of it, and before
+    # the run's last task (a failed send fails the run)
+    notices = nightly["tasks"]["send_notices"]
+    assert set(notices["upstream"]) == set(nightly["tasks"]) - {"report_failures", "send_notices"}
+    assert notices["trigger_rule"] == "all_done"
+    # the steward hears of a run unfinished 5 h 30 after its logical date (01:30 -> 07:00)
+    assert nightly["deadline"] == [
+        ["DagRunLogicalDateDeadline", 330 * 60, "deptstats.airflow.notices.deadline_missed"]
+    ]
     print(
         f"DAG folder: {parsed['file_seconds']:.3f} s parsing the files, "
         f"{parsed['seconds']:.2f} s with importing Airflow"
@@ -195,7 +206,13 @@ def test_the_ui_names_tasks_in_the_deployments_language_by_the_same_ids(tmp_path
     parsed = parse_dag_folder(tmp_path, language)
     assert parsed["errors"] == {} and parsed["heavy"] == []
     nightly, signoff = parsed["dags"]["deptstats_nightly"], parsed["dags"]["deptstats_signoff"]
-    fixed = ["prepare_warehouse", "report_unrecognised_files", "compute_indicators", "draft_reply"]
+    fixed = [
+        "prepare_warehouse",
+        "report_unrecognised_files",
+        "compute_indicators",
+        "draft_reply",
+        "send_notices",
+    ]
     assert set(nightly["display"]) == {*fixed, "report_failures", *(e.task_id for e in registry.extracts)}
     assert set(signoff["display"]) == {
         "snapshot",
@@ -215,6 +232,7 @@ def test_the_ui_names_tasks_in_the_deployments_language_by_the_same_ids(tmp_path
             "报告无法识别的文件",
             "计算指标",
             "起草答复",
+            "通知报送部门",
         ]
         assert kindergartens == registry.extract("kindergartens").name == "幼儿园及在园幼儿"
         assert groups["health"] == ["市卫生健康局", "市卫生健康局报送的报表（部门代码 health）"]
@@ -228,6 +246,7 @@ def test_the_ui_names_tasks_in_the_deployments_language_by_the_same_ids(tmp_path
             "Report unrecognised files",
             "Compute the indicators",
             "Draft the reply",
+            "Notify the departments",
         ]
         assert kindergartens == "kindergartens"
         assert groups["health"] == [

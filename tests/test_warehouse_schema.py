@@ -18,7 +18,7 @@ from deptstats.warehouse.schema import SchemaBehind, check_schema, current_revis
 from tests.conftest import REPO
 from tests.helpers import load_all, table_counts
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012"]
 
 
 def doc_queries() -> list[tuple[str, str]]:

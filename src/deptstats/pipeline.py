@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from deptstats.core import DEFAULT_REPLY, N_, Registry, Speaker
+from deptstats.core import DEFAULT_REPLY, N_, Contact, Registry, Speaker
 from deptstats.ingest import Delivery, scan
 from deptstats.publish import ExtractRejected, FileOutcome, load_extract, record_outcomes, record_unmatched
 from deptstats.reply import Draft, draft_reply
 from deptstats.warehouse import check_schema, sync_dimensions
+
+if TYPE_CHECKING:
+    from deptstats.audit import Notice
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +159,44 @@ def late_and_refused(engine: Engine, registry: Registry, reply: str, as_of: date
         return []
 
 
+def department_notices(
+    engine: Engine,
+    registry: Registry,
+    reply: str,
+    as_of: date,
+    contacts: dict[str, Contact],
+    link: Callable[[int], str] | None = None,
+) -> tuple[list[Notice], list[str]]:
+    """The notices to send after a run: one per department whose refused or late cells of the
+    reply's board (as of `as_of`) include one no earlier notice carried (notice_sent), in its
+    contact's language (else the deployment's); and the departments that have such cells but no
+    contact."""
+    from deptstats.audit import board, cell_digest, compose_notice, needs_notice, notice_items, unsent
+    from deptstats.warehouse import notices_sent
+
+    english = board(engine, reply, registry, as_of, "en")
+    digests = {(c["extract"], c["period"]): cell_digest(c) for c in english}
+    sent, worded = notices_sent(engine), {"en": english}
+    notices, uncontacted = [], []
+    for department in registry.departments:
+        if not any(c["department"] == department.code and needs_notice(c) for c in english):
+            continue
+        contact = contacts.get(department.code)
+        if contact is None:
+            uncontacted.append(department.code)
+            continue
+        language = Speaker(contact.language).language
+        if language not in worded:
+            worded[language] = board(engine, reply, registry, as_of, language)
+        cells = [c for c in worded[language] if c["department"] == department.code]
+        items = notice_items(cells, digests, language, link)
+        if not unsent(items, sent):
+            continue
+        name = department.name_en if language == "en" else department.name
+        notices.append(compose_notice(contact, name, items, reply, as_of.isoformat(), language))
+    return notices, uncontacted
+
+
 def draft(engine: Engine, out: Path, registry: Registry, reply: str = DEFAULT_REPLY) -> Draft:
     return draft_reply(engine, out, reply, registry)
 
@@ -165,6 +208,7 @@ STEP_FAILURES = {
     "compute_indicators": N_(
         "the indicators were not computed, so the draft's figures are missing or older than tonight's loads"
     ),
+    "send_notices": N_("some departments were not notified of their refused or late deliveries"),
     "draft_reply": N_(
         "the draft is incomplete (written as <reply>.INCOMPLETE.docx/.md, the last complete draft left "
         "as it was) or was not written"

@@ -5,7 +5,8 @@ updates); the approval (a human-in-the-loop operator) and
 what both DAG files share about the sign-off (the replies' assets, the approvers, the timeout);
 `deptstats run` (dag.test() in a local Airflow home); `deptstats airflow up` (the components
 started and stopped together, with the LocalExecutor or Celery workers); the UI's logins (FAB's
-roles and users, a clerk's department); and the stewards' pages served inside the Airflow UI."""
+roles and users, a clerk's department); the stewards' pages served inside the Airflow UI; and
+`notices`, the e-mails to the departments and the nightly's deadline."""
 
 from deptstats.core import lazy_exports
 
@@ -24,6 +25,7 @@ __all__ = [
     "approvers",
     "configured_replies",
     "create_app",
+    "deadline_alert",
     "department_access",
     "department_asset",
     "department_assets",
@@ -33,6 +35,7 @@ __all__ = [
     "extract_name",
     "local_time",
     "make_logins",
+    "notices",
     "reload_tasks",
     "replies_alias",
     "reply_asset",
@@ -55,6 +58,7 @@ __getattr__ = lazy_exports(
         "fab_logins": ["department_access", "department_resource", "make_logins"],
         "display_names": ["department_name", "department_tooltip", "extract_name", "step_name"],
         "local": ["run_nightly"],
+        "notices": ["deadline_alert"],
         "reload_assets": ["READY_FLAG", "RELOAD_DAG_ID", "department_asset", "department_assets"],
         "services": ["up"],
         "settings": ["DEFAULT_BROKER", "Settings"],
@@ -72,5 +76,5 @@ __getattr__ = lazy_exports(
         "steward_upload": ["UploadWiring", "upload_wiring"],
         "steward_web": ["NIGHTLY_DAG_ID", "create_app"],
     },
-    modules=["reload_tasks", "signoff_tasks", "tasks"],
+    modules=["notices", "reload_tasks", "signoff_tasks", "tasks"],
 )

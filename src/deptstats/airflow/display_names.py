@@ -14,6 +14,7 @@ STEPS = {
     "report_unrecognised_files": N_("Report unrecognised files"),
     "compute_indicators": N_("Compute the indicators"),
     "draft_reply": N_("Draft the reply"),
+    "send_notices": N_("Notify the departments"),
     "report_failures": N_("Report failures"),
     # deptstats_reload (prepare_warehouse, compute_indicators and report_failures as above)
     "reload_extracts": N_("Reload the delivered extracts"),

@@ -22,7 +22,9 @@ __all__ = [
     "metadata_for",
     "metadata_without_extracts",
     "normalize_url",
+    "notices_sent",
     "open_engine",
+    "record_notice_sent",
     "record_upload",
     "redact",
     "sync_dimensions",
@@ -47,6 +49,7 @@ __getattr__ = lazy_exports(
         "faults": ["EXIT_WAREHOUSE_FAULT", "WarehouseFault", "fault_of"],
         "locks": ["hold", "hold_period"],
         "roles": ["grant_analyst"],
+        "notice_records": ["notices_sent", "record_notice_sent"],
         "uploads": ["UploadRecord", "explanation_of", "record_upload", "upload_explanations"],
         "schema": [
             "SchemaBehind",

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from deptstats.core import TYPES, Extract, Registry, non_negative_setting
+from deptstats.warehouse.notice_tables import notice_tables
 from deptstats.warehouse.signoff_tables import signoff_tables
 from deptstats.warehouse.upload_tables import upload_tables
 
@@ -334,6 +335,7 @@ def _tables_of_every_warehouse(metadata: MetaData) -> MetaData:
     _history(metadata)
     signoff_tables(metadata)
     upload_tables(metadata)
+    notice_tables(metadata)
     _dimensions(metadata)
     return metadata
 
