@@ -22,7 +22,7 @@ from deptstats.ingest import (
     sha256_of,
 )
 from deptstats.publish.unloaded import unread
-from deptstats.validation import DocsTarget, FileValidation
+from deptstats.validation import FileValidation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,13 +70,11 @@ class Fingerprinted:
 class CheckedAgainst:
     """What a file's validation stands on: the registry; the referenced extract's publication
     of the period (its batch and the ids it holds; None when it is not published, or there is
-    no cross-extract rule); where Data Docs go; the significant digits the warehouse keeps
-    exactly."""
+    no cross-extract rule); the significant digits the warehouse keeps exactly."""
 
     registry: Registry
     reference_batch_id: int | None = None
     references: list[str] | None = None
-    docs: DocsTarget | None = None
     exact_digits: int | None = None
 
 
@@ -118,7 +116,6 @@ def open_file(content: Fingerprinted, basis: CheckedAgainst, whole: bool = False
         delivery.period,
         basis.registry,
         basis.references,
-        basis.docs,
         exact_digits=basis.exact_digits,
     )
     chunks: Iterator[RawTable] | None = None

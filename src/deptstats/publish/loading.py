@@ -24,7 +24,6 @@ from deptstats.publish.file_reading import CheckedAgainst, FileChanged, Fingerpr
 from deptstats.publish.recording import record
 from deptstats.publish.standing import done_already, known_delivery, reference_state
 from deptstats.publish.unloaded import arriving, refuse, unread
-from deptstats.validation import DocsTarget
 from deptstats.warehouse import fault_of, metadata_for
 
 log = logging.getLogger(__name__)
@@ -67,15 +66,13 @@ def load_extract(
     extract_code: str,
     run_id: str,
     registry: Registry,
-    docs_dir: Path | None = None,
     settle: float | None = None,
     scanned: list[Delivery] | None = None,
 ) -> list[FileOutcome]:
     """Process every delivered file of one extract; raise ExtractRejected if any is refused
-    (after the others are published). With `docs_dir`, GX Data Docs of every validation are
-    built there. A file modified less than `settle` seconds before (default: settle_seconds())
-    is left for a later run, as is one that changes while it is read. `scanned`: the landing
-    folder as scanned already."""
+    (after the others are published). A file modified less than `settle` seconds before
+    (default: settle_seconds()) is left for a later run, as is one that changes while it is
+    read. `scanned`: the landing folder as scanned already."""
     tables = metadata_for(registry).tables
     deliveries = deliveries_of(landing, registry, extract_code, scanned=scanned)
     duplicates = _duplicate_periods(deliveries)
@@ -90,7 +87,7 @@ def load_extract(
                 outcomes.append(arriving(engine, tables, delivery, still_written))
                 continue
             try:
-                outcomes.append(_load_one(engine, tables, delivery, duplicates, run_id, registry, docs_dir))
+                outcomes.append(_load_one(engine, tables, delivery, duplicates, run_id, registry))
             except Exception:
                 if delivery.identity is None or not delivery.changed_since_scan():
                     raise
@@ -121,7 +118,6 @@ def _load_one(
     duplicates: dict[str, list[Delivery]],
     run_id: str,
     registry: Registry,
-    docs_dir: Path | None,
 ) -> FileOutcome:
     if delivery.problem is not None:
         told = render(N_("{file} {problem}"), file=delivery.relative, problem=delivery.problem.text())
@@ -151,7 +147,7 @@ def _load_one(
     except (FileReplaced, FileNotFoundError, PermissionError) as gone:
         return refuse(engine, tables, replace(delivery, unreadable=True), unread(delivery, gone).text())
     try:
-        return _load_bytes(engine, tables, delivery, data, sha256, run_id, registry, docs_dir)
+        return _load_bytes(engine, tables, delivery, data, sha256, run_id, registry)
     except FileChanged as changed:  # rolled back: nothing of it is recorded but this
         return arriving(engine, tables, delivery, str(changed))
 
@@ -164,7 +160,6 @@ def _load_bytes(
     sha256: str,
     run_id: str,
     registry: Registry,
-    docs_dir: Path | None,
 ) -> FileOutcome:
     """The file's bytes as fingerprinted (`data`: None for a large CSV, read as a stream): the
     outcome that still stands for them, or a new one."""
@@ -193,19 +188,8 @@ def _load_bytes(
         registry,
         reference_batch_id,
         references,
-        _docs_target(docs_dir, delivery, sha256),
         EXACT_DIGITS.get(engine.dialect.name),
     )
     opened = open_file(content, basis)
     with engine.begin() as conn:
         return record(conn, content, basis, opened, run_id)
-
-
-def _docs_target(docs_dir: Path | None, delivery: Delivery, sha256: str) -> DocsTarget | None:
-    """One small site per delivered content: GX rewrites a site whole on every build."""
-    if docs_dir is None:
-        return None
-    extract = delivery.extract
-    return DocsTarget(
-        docs_dir / extract.department / extract.code / sha256[:16], delivery.relative, docs_dir / "static"
-    )

@@ -123,7 +123,6 @@ def screen(
         registry,
         reference_batch_id,
         references,
-        None,
         EXACT_DIGITS.get(engine.dialect.name if engine is not None else "sqlite"),
     )
     content = Fingerprinted(delivery, seen.st_size, sha256, data)

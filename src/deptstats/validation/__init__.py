@@ -3,10 +3,10 @@
 One job per module: `results` (Problem, the report, the rules' wording), `normalized_frame`
 (the frame GX sees), `suite` (the expectations), `cells` (cells no column may hold), `groups`
 (one row per distinct value), `uniqueness` (exact codes of a large file), `gx_runner` (running
-GX), `docs` (the Data Docs target callers still pass; none are built), `row_problems`
-(from a GX result back to the file's rows), `file_validation` (a file fed chunk by chunk). What it keeps from
-chunk to chunk: `chunk_tally` (rows, the total row), `findings` (problems, failed checks),
-`file_level` (the rules about the whole file).
+GX; no Data Docs are built), `row_problems` (from a GX result back to the file's rows),
+`file_validation` (a file fed chunk by chunk). What it keeps from chunk to chunk: `chunk_tally`
+(rows, the total row), `findings` (problems, failed checks), `file_level` (the rules about the
+whole file).
 """
 
 from deptstats.core import lazy_exports
@@ -14,7 +14,6 @@ from deptstats.core import lazy_exports
 __all__ = [
     "ROW",
     "VALUE",
-    "DocsTarget",
     "FileValidation",
     "Problem",
     "ValidationReport",
@@ -29,7 +28,6 @@ __all__ = [
 __getattr__ = lazy_exports(
     __name__,
     {
-        "docs": ["DocsTarget"],
         "file_validation": ["FileValidation", "validate"],
         "normalized_frame": ["build_frame", "per_distinct", "text_series"],
         "results": ["ROW", "VALUE", "Problem", "ValidationReport", "suite_name"],

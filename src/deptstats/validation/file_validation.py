@@ -9,7 +9,6 @@ from deptstats.core import Extract, Period, Registry
 from deptstats.ingest import RawTable
 from deptstats.validation.cells import cell_problems, inexact_amounts
 from deptstats.validation.chunk_tally import ChunkTally
-from deptstats.validation.docs import DocsTarget
 from deptstats.validation.file_level import FileLevelChecks
 from deptstats.validation.findings import Findings
 from deptstats.validation.groups import check_groups
@@ -40,14 +39,13 @@ class FileValidation:
         period: Period,
         registry: Registry,
         reference_values: list[str] | None = None,
-        docs: DocsTarget | None = None,
         exact_digits: int | None = None,
     ):
         self.extract = extract
         self.exact_digits = exact_digits
         self.key = key_column(extract)
         self.checks = build_checks(extract, period, registry, reference_values)
-        self.gx = Gx(extract, docs)
+        self.gx = Gx(extract)
         self.tally = ChunkTally(extract)
         self.findings = Findings(self.checks)
         self.file_level = FileLevelChecks(self.checks, self.key)
@@ -150,11 +148,10 @@ def validate(
     table: RawTable,
     registry: Registry,
     reference_values: list[str] | None = None,
-    docs: DocsTarget | None = None,
 ) -> tuple[ValidationReport, pd.DataFrame]:
     """Run the extract's suite on one file read whole; the report and the frame (for
     publishing). `reference_values`: the ids of the referenced extract's publication for the
     same period (None: not published, so the cross-extract rule is a warning)."""
-    validation = FileValidation(extract, period, registry, reference_values, docs)
+    validation = FileValidation(extract, period, registry, reference_values)
     frame = validation.add(table)
     return validation.finish(), frame

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from deptstats.core import Extract
-from deptstats.validation.docs import DocsTarget
 from deptstats.validation.groups import KEY
 from deptstats.validation.results import suite_name
 from deptstats.validation.suite import Check
@@ -22,11 +21,10 @@ def _listing_failures() -> dict[str, Any]:
 
 
 class Gx:
-    """One ephemeral GX context for a file: suites run on frames, results kept per check.
-    `docs` is accepted from callers that still pass a Data Docs target, and ignored; `page`
-    stays None (validation_run.docs_page is null from now on)."""
+    """One ephemeral GX context for a file: suites run on frames, results kept per check. No
+    Data Docs are built: `page` stays None (validation_run.docs_page is null)."""
 
-    def __init__(self, extract: Extract, docs: DocsTarget | None = None):
+    def __init__(self, extract: Extract):
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
