@@ -65,8 +65,11 @@ def test_a_pair_rule_keeps_the_row_key_and_the_other_column(warehouse_url, regis
         "target_people",
         "636",
     )
-    assert "row 4 (古塘街道), column 检查人数" in shown["advice"]
-    assert "目标人群数 '636'" in shown["advice"]
+    # the page shows row, key, column, value and the other column's value each in its own
+    # column; what to fix says what to do with them
+    assert (shown["row"], shown["title"], shown["value"]) == (4, "检查人数", "641")
+    assert shown["other_title"] == "目标人群数"
+    assert shown["advice"] == "Correct this value in the file, then deliver the file again."
 
 
 def test_a_set_membership_rule_keeps_the_row_key_and_no_other_column(
