@@ -142,14 +142,18 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path, registry: Regi
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The `postgres` marker on every test that needs the server (`-m "not postgres"` runs the
     rest): those asking for postgres_admin, and the postgres half of backend-parametrised ones.
-    The xdist group of each test (`--dist loadgroup`): the live, browser and Celery tests
-    together in "serial"; the tests sharing a module-scoped fixture together, so that it is made
-    once and they run in order, as without xdist; every other test alone."""
+    The xdist group of each test (`--dist loadgroup`): the live and browser tests together in
+    "serial", the Celery tests in "celery"; the tests sharing a module-scoped fixture together,
+    so that it is made once and they run in order, as without xdist; every other test alone."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if "postgres_admin" in getattr(item, "fixturenames", ()) or "postgres" in params.values():
             item.add_marker(pytest.mark.postgres)
-        if any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
+        if item.get_closest_marker("celery"):
+            # its own deployment (two Celery workers): beside the serial group, on the other
+            # worker, which the rest of the suite leaves idle for as long
+            item.add_marker(pytest.mark.xdist_group("celery"))
+        elif any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
             item.add_marker(pytest.mark.xdist_group("serial"))
         elif shared := module_fixtures(item):
             item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{shared}"))
