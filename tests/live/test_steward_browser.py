@@ -230,17 +230,17 @@ def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_ru
 
 
 def test_a_clerk_checks_a_file_on_the_upload_page(browser, live, tmp_path, screenshots):
-    """The health clerk, the UI in Chinese, opens 上传文件, chooses the extract, the period and a
-    file that checks more people than it targets, and reads the report: refused, nothing to
-    deliver."""
+    """The health clerk, the UI in Chinese, opens the upload page (上传文件), chooses the extract,
+    the period and a file that checks more people than it targets, and reads the report:
+    refused, nothing to deliver."""
     refused = tmp_path / HEALTH_FILE
     refused.parent.mkdir(parents=True)
     shutil.copy(live.landing / HEALTH_FILE, refused)
     fix_health_row(tmp_path)
     break_health_row(tmp_path)
     page = login(browser, live, "clerk_health", "zh-CN")
-    page.goto(f"{live.url}/plugin/deptstats-upload")
-    form = page.frame_locator("iframe")
+    page.goto(f"{live.url}/deptstats/upload")
+    form = page
     form.locator("#extract").select_option("prepregnancy_checks")
     offered = " ".join(form.locator("#extract option").all_inner_texts())
     assert "孕前优生健康检查" in offered and "幼儿园及在园幼儿" not in offered  # its department's only
@@ -251,7 +251,9 @@ def test_a_clerk_checks_a_file_on_the_upload_page(browser, live, tmp_path, scree
     outcome.wait_for()
     assert "未通过" in outcome.inner_text()
     problems = form.locator("#problems").inner_text()
-    assert "检查人数不得超过目标人群数" in problems and "641" in problems, problems
+    assert "检查人数 (checked_people)不得超过目标人群数 (target_people)" in problems and "641" in problems, (
+        problems
+    )
     assert form.locator("#deliver").count() == 0
     page.screenshot(path=str(screenshots / "upload-page.png"))
     page.context.close()

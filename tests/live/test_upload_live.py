@@ -27,6 +27,7 @@ CELL = ("health", "prepregnancy_checks", "2023")
 FIELDS = {"extract": "prepregnancy_checks", "period": "2023"}
 UPLOAD = "/deptstats/upload?lang=zh_CN"
 HEALTH_CONTACT = "health.stats@example.org"  # the sample contacts (deptstats.sample)
+PROBLEM = "检查人数 (checked_people)不得超过目标人群数 (target_people)"
 
 
 def extract_files(live: Any, tmp_path: Path) -> tuple[bytes, bytes]:
@@ -70,7 +71,7 @@ def scanned(files: dict[str, str]) -> dict[str, str]:
 
 
 def cell(live: Any) -> dict[str, Any]:
-    cells = live.client("steward").get("/deptstats/api/board", reply=REPLY)
+    cells = live.client("steward").get("/deptstats/api/board", reply=REPLY)["cells"]
     [found] = [c for c in cells if (c["department"], c["extract"], c["period"]) == CELL]
     return found
 
@@ -107,7 +108,7 @@ def test_refused_then_fixed_delivered_and_reloaded(live, tmp_path):
 
     report = upload(clerk, "体检.csv", refused, live.url)
     assert 'data-outcome="refused"' in report and 'id="deliver"' not in report
-    assert "未通过：1 个错误" in report and "检查人数不得超过目标人群数" in report, report
+    assert "未通过：1 个错误" in report and PROBLEM in report, report
     after_refusal = landed(live)
     assert hashlib.sha256(refused).hexdigest() not in after_refusal.values()
     assert scanned(after_refusal) == scanned(before_files)
@@ -150,7 +151,7 @@ def test_the_refusing_nightly_notified_the_health_department_in_chinese(live):
     assert notice["Subject"] == f"【{REPLY}】市卫生健康局有 1 项报送事项需要处理", notice["Subject"]
     body = notice.get_body(("html", "plain")).get_content()
     assert "王芳：您好！" in body
-    assert f"文件 {BAD_FILE}" in body and "检查人数不得超过目标人群数" in body, body
+    assert f"文件 {BAD_FILE}" in body and PROBLEM in body, body
     assert "处理办法：请修改文件后重新报送" in body
     assert f"该文件的全部问题：{live.url}/deptstats/problems/" in body
     # sent by the nightly that refused it, once
