@@ -2,12 +2,15 @@
 
 The landing folder is the sample with one bad row in the health extract. Unpausing the DAG makes
 the real scheduler create the nightly run of the last 01:30 (catchup is off): that run is the
-first nightly of the tests, and it must fail on that file alone."""
+first nightly of the tests, and it must fail on that file alone. The deployment sends its
+notices to the sample contacts through a local SMTP server (aiosmtpd) started with it, whose
+inbox the tests read."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import email
 import json
 import os
 import queue
@@ -20,12 +23,16 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from deptstats.airflow.logins import AUTH_MANAGER, PASSWORDS_FILE
+from deptstats.core import Registry
+from deptstats.sample import write_sample_contacts
 from tests.live.rest import Airflow, wait_for
 
 DAG_ID = "deptstats_nightly"
@@ -38,6 +45,7 @@ START_TIMEOUT = 900
 # chosen there may be taken by any client socket before the api-server binds it.
 PORTS = range(20000, 32000)
 START_ATTEMPTS = 3
+STEWARD_EMAIL = "steward@example.org"
 
 
 def free_port() -> int:
@@ -114,6 +122,53 @@ def command_line(pid: int) -> str:
         return ""
 
 
+class Inbox:
+    """What the deployment's SMTP server received, parsed (aiosmtpd's handler)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for recipients, message in self.messages if address in recipients]
+
+
+@contextlib.contextmanager
+def mail_server(root: Path, registry: Registry) -> Iterator[tuple[Inbox | None, dict[str, str]]]:
+    """A local SMTP server for the deployment's notices: its inbox, and the settings that point
+    the deployment at it (the sample contacts, the steward's address, the deptstats_smtp
+    connection). Without aiosmtpd (outside CI): no inbox, no settings, the notices skipped."""
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("aiosmtpd is not installed: pip install -c constraints.txt -e '.[dev]'")
+        yield None, {}
+        return
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    connection = {
+        "conn_type": "smtp",
+        "host": "127.0.0.1",
+        "port": port,
+        "extra": {"from_email": "deptstats@example.org", "disable_tls": True, "disable_ssl": True},
+    }
+    settings = {
+        "DEPTSTATS_CONTACTS": str(write_sample_contacts(root / "contacts.toml", registry)),
+        "DEPTSTATS_STEWARD_EMAIL": STEWARD_EMAIL,
+        "AIRFLOW_CONN_DEPTSTATS_SMTP": json.dumps(connection),
+    }
+    try:
+        yield inbox, settings
+    finally:
+        controller.stop()
+
+
 @dataclass
 class LiveAirflow:
     url: str
@@ -125,6 +180,7 @@ class LiveAirflow:
     scheduled_run: str = ""
     groups: tuple[int, ...] = ()
     project: Path = Path()  # DEPTSTATS_HOME of the components: a copy of include/, dags/, plugins/
+    inbox: Inbox | None = field(default=None, repr=False)  # the notices sent, None without aiosmtpd
 
     @property
     def passwords(self) -> dict[str, str]:
@@ -302,8 +358,17 @@ def _wait_scheduled_run(client: Airflow, timeout: float = 600) -> str:
 
 
 @pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator[LiveAirflow]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, sample_dir: Path, registry: Registry
+) -> Iterator[LiveAirflow]:
     root = tmp_path_factory.mktemp("live")
+    with mail_server(root, registry) as (inbox, mail_settings):
+        yield from _live(root, sample_dir, inbox, mail_settings)
+
+
+def _live(
+    root: Path, sample_dir: Path, inbox: Inbox | None, mail_settings: dict[str, str]
+) -> Iterator[LiveAirflow]:
     home, landing, out = root / "airflow", root / "landing", root / "out"
     shutil.copytree(sample_dir, landing)
     break_health_row(landing)
@@ -321,7 +386,11 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
     shutil.copy(Path(__file__).with_name("plugins") / "deptstats_test_announce.py", project / "plugins")
     # the office's deployment speaks Chinese (its default), whatever the tests' own language
     env = dict(
-        os.environ, DEPTSTATS_HOME=str(project), DEPTSTATS_RETRY_DELAY_SECONDS="2", DEPTSTATS_LANG="zh_CN"
+        os.environ,
+        DEPTSTATS_HOME=str(project),
+        DEPTSTATS_RETRY_DELAY_SECONDS="2",
+        DEPTSTATS_LANG="zh_CN",
+        **mail_settings,
     )
     process, port = start(home, landing, warehouse, out, env)
     airflow = LiveAirflow(
@@ -333,6 +402,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Iterator
         process,
         groups=tuple(component_groups(process.pid)),
         project=project,
+        inbox=inbox,
     )
     try:
         assert len(airflow.groups) == 4  # api-server, scheduler, dag-processor, triggerer

@@ -7,6 +7,7 @@ the deadlines are generous."""
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import urllib.error
 import urllib.parse
@@ -26,7 +27,7 @@ RETRY_FOR = 120.0
 
 class ApiError(Exception):
     def __init__(self, status: int, body: str):
-        self.status = status
+        self.status, self.body = status, body
         super().__init__(f"HTTP {status}: {body[:500]}")
 
 
@@ -97,6 +98,32 @@ class Airflow:
             raise ApiError(error.code, error.read().decode(errors="replace")) from None
         return text if raw else (json.loads(text) if text else None)
 
+    def post_form(
+        self,
+        path: str,
+        fields: dict[str, str],
+        files: dict[str, tuple[str, bytes]] | None = None,
+        origin: str | None = None,
+    ) -> str:
+        """A form posted as a browser would (multipart/form-data when it carries files, else
+        urlencoded), with `origin` as its Origin header: the page's HTML. Sent once (a POST
+        changes something); ApiError for any status but 2xx."""
+        if files:
+            data, content_type = multipart(fields, files)
+        else:
+            data, content_type = urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
+        request = urllib.request.Request(self.base_url + path, data=data, method="POST")
+        request.add_header("Content-Type", content_type)
+        if origin is not None:
+            request.add_header("Origin", origin)
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        try:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
+                return response.read().decode()
+        except urllib.error.HTTPError as error:
+            raise ApiError(error.code, error.read().decode(errors="replace")) from None
+
     def get(self, path: str, **params: Any) -> Any:
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
         return self.call("GET", path + query)
@@ -158,6 +185,24 @@ class Airflow:
             timeout,
             seen=lambda: (self.run(dag_id, run_id), self.task_states(dag_id, run_id)),
         )
+
+
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body (RFC 7578) and its Content-Type: `fields` as text, `files` as
+    name -> (file name, content)."""
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    for name, (filename, content) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def _q(value: str) -> str:

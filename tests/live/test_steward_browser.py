@@ -4,7 +4,8 @@ problem in Chinese, Clear then Confirm reruns the task, the run turns green; the
 English) cannot clear. The problems page of the refused batch shows its problems with every
 request to another host blocked, and follows the language picked in the UI. Screenshots of the
 steward's pages go to a temporary folder, or to $DEPTSTATS_SCREENSHOTS: `make screenshots`
-refreshes docs/*.png, which README shows."""
+refreshes docs/*.png, which README shows. The health clerk checks a file on the upload page
+(上传文件) and reads the report."""
 
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.live.conftest import DAG_ID, fix_health_row, set_cell
+from tests.live.conftest import DAG_ID, break_health_row, fix_health_row, set_cell
 
 pytestmark = [pytest.mark.live, pytest.mark.gx, pytest.mark.browser, pytest.mark.external]
 BAD_FILE = "education/kindergartens_2023.csv"
 BAD_TASK = "education.kindergartens"
+HEALTH_FILE = "health/prepregnancy_checks_2023.csv"
 # its name in the grid: the extract's, in the deployment's language (zh_CN)
 BAD_TASK_NAME = "幼儿园及在园幼儿"
 # The names of the UI's controls the tests use, as Airflow's own catalogs word them
@@ -224,4 +226,34 @@ def test_the_steward_reads_the_refusal_fixes_and_clears(browser, live, failed_ru
     assert page.get_by_text(words["failed"], exact=True).count() == 0
     states = live.client("admin").task_states(DAG_ID, run_id)
     assert states[BAD_TASK] == "success" and states["report_failures"] == "skipped"
+    page.context.close()
+
+
+def test_a_clerk_checks_a_file_on_the_upload_page(browser, live, tmp_path, screenshots):
+    """The health clerk, the UI in Chinese, opens the upload page (上传文件), chooses the extract,
+    the period and a file that checks more people than it targets, and reads the report:
+    refused, nothing to deliver."""
+    refused = tmp_path / HEALTH_FILE
+    refused.parent.mkdir(parents=True)
+    shutil.copy(live.landing / HEALTH_FILE, refused)
+    fix_health_row(tmp_path)
+    break_health_row(tmp_path)
+    page = login(browser, live, "clerk_health", "zh-CN")
+    page.goto(f"{live.url}/deptstats/upload")
+    form = page
+    form.locator("#extract").select_option("prepregnancy_checks")
+    offered = " ".join(form.locator("#extract option").all_inner_texts())
+    assert "孕前优生健康检查" in offered and "幼儿园及在园幼儿" not in offered  # its department's only
+    form.locator("#period").fill("2023")
+    form.locator("#file").set_input_files(str(refused))
+    form.locator("#upload button[type=submit]").click()
+    outcome = form.locator('#outcome[data-outcome="refused"]')
+    outcome.wait_for()
+    assert "未通过" in outcome.inner_text()
+    problems = form.locator("#problems").inner_text()
+    assert "检查人数 (checked_people)不得超过目标人群数 (target_people)" in problems and "641" in problems, (
+        problems
+    )
+    assert form.locator("#deliver").count() == 0
+    page.screenshot(path=str(screenshots / "upload-page.png"))
     page.context.close()
