@@ -235,6 +235,9 @@ def test_the_problems_page_pages_through_every_problem_in_both_languages(many):
     assert "第 1 页，共 2 页" in chinese.text
     assert "stored words" in chinese.text and 'data-language="zh_CN"' in chinese.text
     assert "Page 1 of 2" not in chinese.text and "修改文件中的这个值" in chinese.text
+    # the extract by its name in the page's language; English has only the code
+    assert "<td>幼儿园及在园幼儿 (kindergartens)</td>" in chinese.text
+    assert "<td>kindergartens</td>" in first.text
     # the default: the deployment's language (zh_CN)
     assert "第 1 页，共 2 页" in client.get(f"/problems/{batch_id}", headers=STEWARD).text
 

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from deptstats.airflow import steward, steward_problems
+from deptstats.airflow.display_names import extract_name
 from deptstats.airflow.local import DAG_ID as NIGHTLY_DAG_ID
 from deptstats.airflow.steward_board import add_board_route
 from deptstats.airflow.steward_text import local_time, page_language, severity_word, status_word
@@ -142,11 +143,15 @@ def add_problem_routes(router: APIRouter, engine: Callable[[], Engine], may_read
         language, found = page_language(lang), heading(batch_id)
         last = steward_problems.pages(found["problems"])
         number = min(max(page, 1), last)
-        rows = steward_problems.page_of(engine(), found, number, load_registry(), language)
+        registry = load_registry()
+        rows = steward_problems.page_of(engine(), found, number, registry, language)
+        known = found["extract"] in {e.code for e in registry.extracts}
         return html_page(
             language,
             "problems.html.j2",
             batch=found,
+            # the extract as the steward knows it: its name in the page's language, and its code
+            extract_name=extract_name(registry.extract(found["extract"]), language) if known else None,
             problems=rows,
             page=number,
             pages=last,
