@@ -13,9 +13,6 @@ its deadline e-mails the steward.
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import TaskGroup, dag, task
 
@@ -27,20 +24,12 @@ from deptstats.airflow import (
     replies_alias,
     reply_param,
     step_name,
+    task_defaults,
 )
 from deptstats.core import DEFAULT_REPLY, load_registry
 
 REGISTRY = load_registry()
-DEFAULT_ARGS = {
-    "owner": "deptstats",
-    # Retries cover the infrastructure (a locked or restarting database); data errors raise
-    # AirflowFailException and are never retried.
-    "retries": 2,
-    # DEPTSTATS_RETRY_DELAY_SECONDS: shorter in tests that kill a worker
-    "retry_delay": timedelta(seconds=int(os.environ.get("DEPTSTATS_RETRY_DELAY_SECONDS", "120"))),
-    # No task may hang the night: the largest file taken (200 MiB) loads in minutes.
-    "execution_timeout": timedelta(minutes=30),
-}
+DEFAULT_ARGS = task_defaults()
 
 
 @dag(

@@ -14,25 +14,16 @@ by hand, with no event, it reloads nothing.
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import AssetAny, dag, task
 
-from deptstats.airflow import RELOAD_DAG_ID, department_assets, step_name
+from deptstats.airflow import RELOAD_DAG_ID, department_assets, step_name, task_defaults
 from deptstats.core import load_registry
 
 REGISTRY = load_registry()
 # the flags' paths are fixed now, from DEPTSTATS_LANDING: unset, the assets have no watcher
 DEPARTMENT_ASSETS = department_assets(REGISTRY)
-DEFAULT_ARGS = {
-    "owner": "deptstats",
-    # retries cover the infrastructure; a refused file raises AirflowFailException, never retried
-    "retries": 2,
-    "retry_delay": timedelta(seconds=int(os.environ.get("DEPTSTATS_RETRY_DELAY_SECONDS", "120"))),
-    "execution_timeout": timedelta(minutes=30),
-}
+DEFAULT_ARGS = task_defaults()
 
 
 @dag(

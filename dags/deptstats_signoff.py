@@ -15,9 +15,6 @@ draft of params.reply.
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import AssetAny, dag, task
 
@@ -32,19 +29,12 @@ from deptstats.airflow import (
     reply_param,
     response_timeout,
     step_name,
+    task_defaults,
 )
 from deptstats.signoff import ISSUE, RETURN
 
 REPLY_ASSETS = [reply_asset(reply) for reply in configured_replies()]
-DEFAULT_ARGS = {
-    "owner": "deptstats",
-    # retries cover the infrastructure (the warehouse, the api-server); refusals raise
-    # AirflowFailException and are never retried; the approval itself never retries (below)
-    "retries": 2,
-    "retry_delay": timedelta(seconds=int(os.environ.get("DEPTSTATS_RETRY_DELAY_SECONDS", "120"))),
-    # the time a task may work; the approval's wait for an answer is its response_timeout
-    "execution_timeout": timedelta(minutes=30),
-}
+DEFAULT_ARGS = task_defaults()
 
 
 @dag(

@@ -44,6 +44,7 @@ __all__ = [
     "run_nightly",
     "signoff_tasks",
     "step_name",
+    "task_defaults",
     "tasks",
     "timezone_name",
     "up",
@@ -61,6 +62,7 @@ __getattr__ = lazy_exports(
         "notices": ["deadline_alert"],
         "reload_assets": ["READY_FLAG", "RELOAD_DAG_ID", "department_asset", "department_assets"],
         "services": ["up"],
+        "dag_defaults": ["task_defaults"],
         "settings": ["DEFAULT_BROKER", "Settings"],
         "signoff_settings": [
             "SIGNOFF_DAG_ID",
