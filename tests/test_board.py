@@ -213,3 +213,24 @@ def test_the_board_page_in_both_languages(delivered, registry, monkeypatch):
     monkeypatch.setattr(steward_board, "today", lambda: BEFORE)
     on_time = client.get("/board", params={"reply": REPLY, "lang": "en"}, headers=steward)
     assert "1 published, 1 refused, 1 missing, 0 late." in on_time.text
+
+
+def test_the_table_tells_a_refused_file_beside_the_publication_it_leaves_standing(
+    delivered, landing, warehouse_url, registry, capsys
+):
+    villages = landing / VILLAGES
+    text = villages.read_text(encoding="utf-8")
+    villages.write_text(text.replace("也许", "是"), encoding="utf-8")
+    assert _load(delivered, landing, "village_coverage", registry, "manual__fixed")
+    villages.write_text(text.replace("也许", "不详"), encoding="utf-8")  # refused: the publication stands
+    assert not _load(delivered, landing, "village_coverage", registry, "manual__broken")
+    cell = _by_extract(board(delivered, REPLY, registry, AFTER, "en"))["village_coverage"]
+    assert cell["status"] == "published" and cell["refused"]["batch_id"] > cell["published"]["batch_id"]
+    args = ["board", "--reply", REPLY, "--warehouse", warehouse_url, "--as-of", "2024-06-01"]
+    assert main([*args, "--format", "table", "--lang", "en"]) == 0
+    [line] = [row for row in capsys.readouterr().out.splitlines() if "later delivery" in row]
+    assert "published; a later delivery was refused" in line
+    assert f"{VILLAGES}: " in line and "must be one of" in line
+    assert str(cell["refused"]["batch_id"]) in line.split()
+    assert main([*args, "--format", "table", "--lang", "zh_CN"]) == 0
+    assert "已发布；之后的一次报送被拒收" in capsys.readouterr().out

@@ -1,8 +1,9 @@
-"""The upload page's core: screening a file as the loader would (publish.screen, `deptstats screen`),
-in a subprocess with a timeout, one at a time per user; delivering it into the landing folder
-atomically, another format of the same period moved aside; the size limit while the body
-streams in, the Origin check, the explanation of warnings. Through the app with Starlette's
-TestClient and a stand-in for Airflow's authentication, as tests/test_steward.py."""
+"""The upload page's core: screening a file as the loader would (publish.screen, `deptstats
+screen`), in a child of the warm screening server with a timeout, one at a time per user;
+delivering it into the landing folder atomically, another format of the same period moved
+aside; the size limit while the body streams in, the Origin check, the explanation of warnings.
+Through the app with Starlette's TestClient and a stand-in for Airflow's authentication, as
+tests/test_steward.py."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sqlalchemy import text
 from deptstats.airflow import steward_screening as screening
 from deptstats.airflow.steward_upload import UploadWiring
 from deptstats.airflow.steward_web import create_app
+from deptstats.airflow.warm_screening import Screener, ScreenFailed, ScreenTimeout
 from deptstats.core import parse_period
 from deptstats.ingest import deliveries_of
 from deptstats.publish import screen
@@ -133,23 +135,86 @@ def test_the_command_prints_the_report_as_json(sample_dir, tmp_path):
     assert wrong.returncode != 0 and "YYYY" in wrong.stderr
 
 
-def test_a_screening_past_its_timeout_is_stopped(tmp_path):
+def _server(job_body: str) -> list[str]:
+    """A screening server whose job is `job_body` (the body of `def job(request):`)."""
+    script = (
+        "import os, subprocess, sys, time\n"
+        "from deptstats.airflow.screening_server import serve\n"
+        "def job(request):\n"
+        + "".join(f"    {line}\n" for line in job_body.splitlines())
+        + "serve(sys.argv[1], job=job, preload=())\n"
+    )
+    return [sys.executable, "-c", script]
+
+
+def test_the_warm_screener_answers_as_publish_screen_does(sample_dir, tmp_path, registry):
+    bad = tmp_path / "upload.csv"
+    bad.write_bytes(_refused_kindergartens(sample_dir))
+    args = (registry.extract("kindergartens"), parse_period("2023"))
+    screener = Screener()
+    try:
+        report = screener.screen(bad, *args, "en", None, 120)
+        again = screener.screen(bad, *args, "en", None, 120)
+    finally:
+        screener.stop()
+    expected = screen(bad, *args, registry).to_json("en")
+    assert report.to_json("en") == again.to_json("en") == expected
+    assert report.refused and report.problems[0].value == HOSTILE
+
+
+def test_a_screening_past_its_timeout_is_stopped_with_what_it_started(tmp_path):
     marker = tmp_path / "child.pid"
     # the screening and a process it started: both stopped
-    script = (
-        "import os, subprocess, sys, time; "
-        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
-        f"open({str(marker)!r}, 'w').write(str(child.pid)); time.sleep(60)"
+    slow = _server(
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(marker)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)"
     )
-    started = time.monotonic()
-    with pytest.raises(screening.ScreenTimeout):
-        screening.run_screening([sys.executable, "-c", script], None, 3)
-    assert time.monotonic() - started < 30
-    pid = int(marker.read_text())
-    deadline = time.monotonic() + 10
-    while _alive(pid) and time.monotonic() < deadline:
+    screener = Screener(slow)
+    try:
+        screener.warm()
+        started = time.monotonic()
+        with pytest.raises(ScreenTimeout):
+            screener.ask({}, 3)
+        assert time.monotonic() - started < 30
+        pid = int(marker.read_text())
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid)
+        # the server itself serves on
+        assert screener.running()
+    finally:
+        screener.stop()
+
+
+def test_a_failed_screening_is_told_and_a_dead_server_started_again(tmp_path):
+    screener = Screener(_server("if request.get('fail'): raise ValueError('no such sheet')\nreturn request"))
+    try:
+        with pytest.raises(ScreenFailed, match="no such sheet"):
+            screener.ask({"fail": True}, 60)
+        assert screener.ask({"n": 1}, 60) == {"n": 1}
+        first = screener.server_pid()
+        os.kill(first, 9)
+        assert screener.ask({"n": 2}, 60) == {"n": 2}
+        assert screener.server_pid() != first
+    finally:
+        screener.stop()
+
+
+def test_the_server_ends_with_the_process_that_started_it(tmp_path):
+    # a parent that starts a server, tells its pid and dies without a word
+    script = (
+        "from deptstats.airflow.warm_screening import Screener\n"
+        "s = Screener(); s.warm(); print(s.server_pid(), flush=True)\n"
+        "import os; os._exit(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    server = int(done.stdout.split()[-1])
+    deadline = time.monotonic() + 60
+    while _alive(server) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(pid)
+    assert not _alive(server)
 
 
 def _alive(pid: int) -> bool:
@@ -419,7 +484,7 @@ def test_a_screening_that_overruns_is_told_and_nothing_kept(tmp_path, registry, 
         landing=lambda: landing,
         base_url=lambda: BASE_URL,
         staging=lambda: page.staging,
-        command=lambda *args: [sys.executable, "-c", "import time; time.sleep(60)"],
+        screener=Screener(_server("time.sleep(60)")),
     )
     client = TestClient(create_app(lambda: engine, _user, _loads_reader, uploads=slow))
     data = (sample_dir / "health" / "prepregnancy_checks_2023.csv").read_bytes()

@@ -1,7 +1,7 @@
 """What the upload page needs besides its routes: the upload's body read as it streams in and
 cut off past the size limit, the Origin every POST must come from, one screening at a time per
-user, the uploaded file kept in a staging folder until it is delivered, and the screening run
-in a subprocess (`deptstats screen`) with a timeout: the api-server has one worker, and a
+user, and the uploaded file kept in a staging folder until it is delivered. The screening
+itself runs in another process (warm_screening): the api-server has one worker, and a
 screening run in it would stop every page of the UI until it ended."""
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -28,7 +25,7 @@ from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from deptstats.core import Extract, Period, non_negative_setting
+from deptstats.core import non_negative_setting
 from deptstats.publish import ScreenReport
 
 DEFAULT_UPLOAD_MAX_BYTES = 200 * 1024 * 1024  # as the loader's DEPTSTATS_MAX_FILE_BYTES
@@ -196,63 +193,3 @@ def sweep(staging: Path, older_than: float = STAGED_FOR_SECONDS) -> None:
     for entry in staging.iterdir():
         if UPLOAD_ID.match(entry.name) and entry.stat().st_mtime < cutoff:
             shutil.rmtree(entry, ignore_errors=True)
-
-
-# ---- the screening subprocess ----------------------------------------------------------------------
-
-
-class ScreenTimeout(Exception):
-    """The screening took longer than screen_timeout() and was stopped."""
-
-
-class ScreenFailed(Exception):
-    """The screening ended without a report (its stderr)."""
-
-
-def screen_command(file: Path, extract: Extract, period: Period, language: str) -> list[str]:
-    """`deptstats screen` with the interpreter of this process."""
-    return [
-        sys.executable,
-        "-m",
-        "deptstats.cli",
-        "screen",
-        "--file",
-        str(file),
-        "--extract",
-        extract.code,
-        "--period",
-        period.code,
-        "--format",
-        "json",
-        "--lang",
-        language,
-    ]
-
-
-def run_screening(command: list[str], warehouse_url: str | None, timeout: float) -> ScreenReport:
-    """Run the screening command (its JSON report on stdout) in its own process group, killed
-    whole past `timeout` seconds. The warehouse's URL goes in the environment, never on the
-    command line (`ps` shows that to every user)."""
-    env = dict(os.environ)
-    if warehouse_url is not None:
-        env["DEPTSTATS_WAREHOUSE"] = warehouse_url
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        raise ScreenTimeout(timeout) from None
-    if process.returncode not in (0, 1):
-        raise ScreenFailed(err.decode(errors="replace")[-2000:])
-    try:
-        return ScreenReport.from_json(json.loads(out))
-    except (ValueError, KeyError, TypeError) as error:
-        raise ScreenFailed(f"no report: {error}") from None

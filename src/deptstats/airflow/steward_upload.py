@@ -4,11 +4,11 @@ warnings, if it has any: 填写说明后上报).
 
 GET /upload shows the form (the extracts of the departments the user may upload for), POST
 /upload takes the file (the form's file name gives its format alone, never a path; the body is
-cut off at 413 past DEPTSTATS_UPLOAD_MAX_BYTES while it streams in), screens it in a subprocess
-with a timeout, one screening at a time per user (429 otherwise), and shows the report; POST
-/upload/<id>/deliver delivers it. Every POST must come from Airflow's own origin ([api]
-base_url): the session cookie is SameSite=Lax, which lets a form of another port of the same
-host post with it.
+cut off at 413 past DEPTSTATS_UPLOAD_MAX_BYTES while it streams in), screens it in a child of
+a warm process (warm_screening) with a timeout, one screening at a time per user (429
+otherwise), and shows the report; POST /upload/<id>/deliver delivers it. Every POST must come
+from Airflow's own origin ([api] base_url): the session cookie is SameSite=Lax, which lets a
+form of another port of the same host post with it.
 
 Who may upload for a department is `may_upload(user, department)` (default: whoever may read the
 nightly's runs, which every route requires); after a delivery `announce(department, extract,
@@ -37,6 +37,7 @@ from deptstats.airflow import steward_screening as screening
 from deptstats.airflow.display_names import department_name, extract_name
 from deptstats.airflow.steward import problem_of
 from deptstats.airflow.steward_text import page_language
+from deptstats.airflow.warm_screening import SCREENER, Screener, ScreenFailed, ScreenTimeout
 from deptstats.core import N_, Extract, Period, Registry, load_registry, parse_period
 from deptstats.publish import EXTENSIONS, NotDeliverable, Upload, canonical_name, deliver, record_refusal
 from deptstats.warehouse import utcnow
@@ -79,7 +80,7 @@ class UploadWiring:
     department)`, `announce(department, extract, period, uploaded_by)`, `audit(user name,
     details)`; `staging`: where uploads wait for delivery (default <landing>/.uploads, which the
     scan skips);
-    `command`: the screening's command line."""
+    `screener`: runs the screening in a child of its warm server process (warm_screening)."""
 
     user: Callable[..., Any]
     may_read_loads: Callable[..., Any]
@@ -90,7 +91,7 @@ class UploadWiring:
     announce: Callable[[str, str, str, str], None] = log_announcement
     audit: Callable[[str, dict[str, Any]], None] = log_audit
     staging: Callable[[], Path] | None = None
-    command: Callable[[Path, Extract, Period, str], list[str]] = screening.screen_command
+    screener: Screener = SCREENER
 
     def staging_folder(self) -> Path:
         return self.staging() if self.staging is not None else self.landing() / ".uploads"
@@ -168,6 +169,7 @@ def add_upload_routes(router: APIRouter, wiring: UploadWiring, page: Callable[..
     @router.get("/upload", response_class=HTMLResponse, dependencies=guarded)
     def upload_form(request: Request, user: Any = user_given, lang: str | None = None) -> HTMLResponse:
         language = page_language(lang)
+        wiring.screener.warm()  # its libraries imported while the form is filled in
         if not choices(load_registry(), user, wiring, language):
             return form_page(
                 request, language, user, 403, message=N_("You may not upload for any department.")
@@ -305,16 +307,16 @@ def screen_form(
     engine = wiring.writer()
     url = engine.url.render_as_string(hide_password=False)
     try:
-        report = screening.run_screening(
-            wiring.command(staged.file, extract, period, language), url, screening.screen_timeout()
+        report = wiring.screener.screen(
+            staged.file, extract, period, language, url, screening.screen_timeout()
         )
-    except screening.ScreenTimeout:
+    except ScreenTimeout:
         staged.remove()
         seconds = f"{screening.screen_timeout():g}"
         raise Refusal(
             504, N_("Checking the file took longer than {seconds} s and was stopped."), seconds=seconds
         ) from None
-    except screening.ScreenFailed as failed:
+    except ScreenFailed as failed:
         staged.remove()
         log.error("screening %s failed: %s", meta["name"], failed)
         raise Refusal(500, N_("The file could not be checked; tell the data steward.")) from None

@@ -13,6 +13,8 @@ from deptstats.cli.options import warehouse_url, with_format, with_warehouse
 from deptstats.core import DEFAULT_REPLY, N_, Speaker, load_registry
 
 LATE_STATE = N_("{state} ({outcome})")
+LATER_REFUSED = N_("published; a later delivery was refused")
+REFUSED_FILE = N_("{file}: {problem}")
 COLUMNS = (
     ("department_name", N_("Department")),
     ("extract_name", N_("Extract")),
@@ -49,15 +51,19 @@ def table_row(cell: dict[str, Any], _: Speaker) -> list[Any]:
 
     published, refused = cell["published"] or {}, cell["refused"] or {}
     state = _.gettext(STATE_WORDS[cell["status"]])
+    problem = refused.get("problem")
     if cell["late"]:  # late, and why: missing or refused
         state = _(LATE_STATE, state=state, outcome=_.gettext(STATE_WORDS[cell["outcome"]]))
+    elif published and refused:  # the publication stands; the file that would replace it did not
+        state = _.gettext(LATER_REFUSED)
+        problem = _(REFUSED_FILE, file=refused["file"], problem=refused["problem"])
     shown = {
         **cell,
         "state": state,
         "when": local_time(published.get("at")),
         "rows": published.get("rows"),
         "file": published.get("file") or refused.get("file"),
-        "problem": refused.get("problem"),
+        "problem": problem,
         "batch_id": refused.get("batch_id"),
     }
     return [shown[key] for key, _title in COLUMNS]
