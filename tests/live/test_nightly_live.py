@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from deptstats.airflow import steward
 from deptstats.warehouse.engine import metadata_for, open_engine
-from tests.live.conftest import BAD_FILE, DAG_ID, fix_health_row
+from tests.live.conftest import BAD_FILE, DAG_ID, STEWARD_EMAIL, fix_health_row
 from tests.live.rest import ApiError, wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.gx]
@@ -36,6 +36,30 @@ def test_the_nightly_is_scheduled_at_0130_in_shanghai(live):
     local = next_run.astimezone(ZoneInfo("Asia/Shanghai"))
     assert (local.hour, local.minute) == (1, 30)
     assert live.scheduled_run.startswith("scheduled__")
+
+
+def test_the_steward_is_told_of_the_missed_deadline_by_the_triggerer(live):
+    """The deployment's deadline is the logical date itself (DEPTSTATS_DEADLINE_MINUTES=0):
+    the scheduler finds the scheduled run past it and queues the callback, which the triggerer
+    runs, e-mailing the steward through the deptstats_smtp connection, in Chinese."""
+    if live.inbox is None:
+        pytest.skip("aiosmtpd is not installed: no mail server to receive the notice")
+    run = live.scheduled_run
+
+    def told() -> list:
+        return [m for m in live.inbox.to(STEWARD_EMAIL) if run in m.get_body().get_content()]
+
+    [notice] = wait_for(
+        "the missed deadline's e-mail to the steward", told, 300, seen=lambda: live.inbox.messages
+    )
+    logical = datetime.fromisoformat(run.split("__", 1)[1]).astimezone(ZoneInfo("Asia/Shanghai"))
+    when = f"{logical:%Y-%m-%d %H:%M} (Asia/Shanghai)"
+    # the deadline is the logical date itself: both times in the subject are the run's
+    assert notice["Subject"] == f"{DAG_ID}：{when} 的运行截至 {when} 仍未完成"
+    body = notice.get_body(("html", "plain")).get_content()
+    assert f"夜间运行 {run}（逻辑日期 {when}）截至期限" in body, body
+    assert f"{live.url}/dags/{DAG_ID}/runs/{run}" in body
+    assert notice["From"] == "deptstats@example.org"
 
 
 def test_a_bad_row_turns_exactly_its_task_red(live, registry):

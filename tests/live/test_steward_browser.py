@@ -239,8 +239,9 @@ def test_a_clerk_checks_a_file_on_the_upload_page(browser, live, tmp_path, scree
     fix_health_row(tmp_path)
     break_health_row(tmp_path)
     page = login(browser, live, "clerk_health", "zh-CN")
-    page.goto(f"{live.url}/deptstats/upload")
-    form = page
+    # inside the Airflow UI, as its navigation opens it
+    page.goto(f"{live.url}/plugin/deptstats-upload")
+    form = page.frame_locator("iframe")
     form.locator("#extract").select_option("prepregnancy_checks")
     offered = " ".join(form.locator("#extract option").all_inner_texts())
     assert "孕前优生健康检查" in offered and "幼儿园及在园幼儿" not in offered  # its department's only

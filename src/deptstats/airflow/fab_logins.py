@@ -41,6 +41,8 @@ DEPARTMENT_ACTIONS = ("can_read", "can_create")
 # every login may open the home page and see and change its own profile and password
 OWN_ACCOUNT = [
     ("can_read", "Website"),
+    # the UI draws a plugin's page (/plugin/deptstats-upload) from the list of plugins
+    ("can_read", "Plugins"),
     ("can_read", "My Profile"),
     ("can_edit", "My Profile"),
     ("can_read", "My Password"),
