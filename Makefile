@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 DEMO := demo
 # the Airflow UI's port for `make airflow` (make airflow PORT=8090)
 PORT ?= 8080
-# pytest-xdist workers for `make test` (auto: one per CPU)
-PYTEST_WORKERS ?= auto
+# pytest-xdist workers for `make test`: one more than the CPUs, as the live tests spend much of
+# their time waiting on Airflow's scheduler, and the other workers use that time
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: demo test test-fast screenshots lint lock clean airflow messages catalogs
 

@@ -52,6 +52,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(config.stash[_AIRFLOW_HOME], ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def language_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`deptstats --lang` sets DEPTSTATS_LANG for its own process, which is the test's when a test
+    calls cli.main: put back after every test, so that no later test on the worker reads another
+    language than the one it was given."""
+    monkeypatch.setenv("DEPTSTATS_LANG", os.environ["DEPTSTATS_LANG"])
+
+
 @pytest.fixture(scope="session")
 def registry() -> Registry:
     return load_registry()
