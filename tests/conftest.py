@@ -36,8 +36,6 @@ PG_ADMIN_URL = os.environ.get("DEPTSTATS_TEST_PG", "postgresql+psycopg://root@12
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Tests that start Airflow's components, Chromium or Celery workers run one after another on one
 # xdist worker: they share the session's live Airflow, and two at once would starve each other.
-# The Celery tests and the sign-off's live tests are groups of their own, each on its own
-# deployment, beside that one.
 SERIAL_MARKERS = ("live", "browser", "celery")
 _AIRFLOW_HOME = pytest.StashKey[str]()
 
@@ -160,13 +158,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "postgres_admin" in getattr(item, "fixturenames", ()) or "postgres" in params.values():
             item.add_marker(pytest.mark.postgres)
         if item.get_closest_marker("celery"):
-            # its own deployment (two Celery workers): beside the serial group, on another
-            # worker
+            # its own deployment (two Celery workers): beside the serial group, on the other
+            # worker, which the rest of the suite leaves idle for as long
             item.add_marker(pytest.mark.xdist_group("celery"))
-        elif item.get_closest_marker("signoff"):
-            # the sign-off's live tests mostly wait on the scheduler: on a deployment of their
-            # own (the worker's session-scoped `live`), beside the serial group
-            item.add_marker(pytest.mark.xdist_group("signoff"))
         elif any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
             item.add_marker(pytest.mark.xdist_group("serial"))
         elif shared := module_fixtures(item):

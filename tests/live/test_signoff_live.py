@@ -25,7 +25,7 @@ from deptstats.warehouse import metadata_without_extracts, open_engine
 from tests.live.conftest import BAD_FILE, DAG_ID, fix_health_row, set_cell
 from tests.live.rest import Airflow, ApiError, wait_for
 
-pytestmark = [pytest.mark.live, pytest.mark.gx, pytest.mark.signoff]
+pytestmark = [pytest.mark.live, pytest.mark.gx]
 SIGNOFF = "deptstats_signoff"
 REPLY = "reply-2024-147"
 WAITING = ("awaiting_input",)
