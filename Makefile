@@ -12,13 +12,11 @@ PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: demo test test-fast screenshots lint lock clean airflow messages catalogs
 
-# The virtual environment with exactly the locked versions (constraints.txt). Nothing is
-# byte-compiled ahead: Python compiles each module the first time it is imported, and a run
-# imports a fraction of what is installed.
+# The virtual environment with exactly the locked versions (constraints.txt).
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "pip==26.3"
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt -e ".[dev,celery]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,celery]"
 	touch $@
 
 # Sample deliveries -> the nightly DAG through Airflow -> warehouse and draft. The table of the
