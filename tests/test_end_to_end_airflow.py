@@ -1,9 +1,5 @@
 """End to end through Apache Airflow (`deptstats run`, which runs the nightly DAG with
-dag.test() in a local AIRFLOW_HOME, as `make demo` does) on the sample deliveries and the embedded
-SQLite warehouse. The nightly over a PostgreSQL warehouse runs in tests/live/test_celery.py, under
-the real scheduler and Celery workers, against the figures of the embedded run; the loader's
-skips, refusals and re-deliveries are tested on both backends without Airflow (test_loading,
-test_diff_by_batch)."""
+dag.test() in a local AIRFLOW_HOME) on the sample deliveries and a SQLite warehouse."""
 
 from __future__ import annotations
 
@@ -34,18 +30,29 @@ def deptstats(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Sample deliveries, a local AIRFLOW_HOME and an empty SQLite warehouse."""
-    root = tmp_path_factory.mktemp("e2e")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Sample deliveries, a local AIRFLOW_HOME and an empty warehouse on each backend."""
+    from tests.conftest import create_pg_database, drop_pg_database
+
+    root = tmp_path_factory.mktemp(f"e2e-{request.param}")
     assert deptstats("sample", "--out", str(root / "landing")).returncode == 0
-    return {
+    space = {
         "root": root,
         "landing": root / "landing",
         "out": root / "out",
         "airflow": root / "airflow",
         "warehouse": str(root / "warehouse.db"),
     }
+    if request.param == "sqlite":
+        yield space
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    name, space["warehouse"] = create_pg_database(admin)
+    try:
+        yield space
+    finally:
+        drop_pg_database(admin, name)
 
 
 def run(workspace: dict, *options: str) -> subprocess.CompletedProcess:
