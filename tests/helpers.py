@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import Engine, func, inspect, select
@@ -61,3 +62,16 @@ def snapshot(engine: Engine, table: str, registry: Registry, period: str) -> lis
                 select(target).where(target.c.period == period).order_by(target.c.source_row)
             )
         ]
+
+
+def smtp_connection(port: int, sender: str) -> str:
+    """The deptstats_smtp connection (AIRFLOW_CONN_DEPTSTATS_SMTP) for a local SMTP server on
+    `port`, without TLS, sending as `sender`."""
+    return json.dumps(
+        {
+            "conn_type": "smtp",
+            "host": "127.0.0.1",
+            "port": port,
+            "extra": {"from_email": sender, "disable_tls": True, "disable_ssl": True},
+        }
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email
-import json
 import os
 import socket
 from email import policy
@@ -20,6 +19,7 @@ from deptstats import pipeline
 from deptstats.airflow import notices, tasks
 from deptstats.publish.loading import ExtractRejected
 from deptstats.warehouse.engine import open_engine
+from tests.helpers import smtp_connection
 
 pytestmark = pytest.mark.gx
 
@@ -70,13 +70,7 @@ def inbox(monkeypatch):
     handler, port = Inbox(), _free_port()
     controller = controller_class(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    connection = {
-        "conn_type": "smtp",
-        "host": "127.0.0.1",
-        "port": port,
-        "extra": {"from_email": "deptstats@example.gov.cn", "disable_tls": True, "disable_ssl": True},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_DEPTSTATS_SMTP", json.dumps(connection))
+    monkeypatch.setenv("AIRFLOW_CONN_DEPTSTATS_SMTP", smtp_connection(port, "deptstats@example.gov.cn"))
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", BASE_URL)
     yield handler
     controller.stop()

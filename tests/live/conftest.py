@@ -33,6 +33,7 @@ import pytest
 from deptstats.airflow.logins import AUTH_MANAGER, PASSWORDS_FILE
 from deptstats.core import Registry
 from deptstats.sample import write_sample_contacts
+from tests.helpers import smtp_connection
 from tests.live.rest import Airflow, wait_for
 
 DAG_ID = "deptstats_nightly"
@@ -152,16 +153,10 @@ def mail_server(root: Path, registry: Registry) -> Iterator[tuple[Inbox | None, 
     inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    connection = {
-        "conn_type": "smtp",
-        "host": "127.0.0.1",
-        "port": port,
-        "extra": {"from_email": "deptstats@example.org", "disable_tls": True, "disable_ssl": True},
-    }
     settings = {
         "DEPTSTATS_CONTACTS": str(write_sample_contacts(root / "contacts.toml", registry)),
         "DEPTSTATS_STEWARD_EMAIL": STEWARD_EMAIL,
-        "AIRFLOW_CONN_DEPTSTATS_SMTP": json.dumps(connection),
+        "AIRFLOW_CONN_DEPTSTATS_SMTP": smtp_connection(port, "deptstats@example.org"),
     }
     try:
         yield inbox, settings
